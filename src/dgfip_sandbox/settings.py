@@ -1,0 +1,103 @@
+"""Settings of every sandbox process.
+
+Every field is also an environment variable ``DGFIP_SANDBOX_<FIELD>`` (pydantic-settings).
+Nothing reads the environment at import time: the CLI builds one ``Settings`` and passes it to the
+app factories; tests build their own with explicit values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import field_validator
+from typing import Annotated
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DGFIP_SANDBOX_", env_file=None, extra="ignore")
+
+    # Network
+    host: str = "127.0.0.1"
+    port: int = 8443
+    fc_host: str = "127.0.0.1"
+    fc_port: int = 8444
+    fc_https: bool = False
+    admin_port: int = 8445
+    demo_fs_port: int = 8446
+    public_base_url: str | None = Field(
+        default=None, description="Base URL printed in credentials.json; defaults to https://localhost:<port>"
+    )
+
+    # Files
+    var_dir: Path = Path("var")
+    certs_dir: Path = Path("certs")
+
+    # Storage
+    database_url: str | None = Field(
+        default=None, description="Any SQLAlchemy URL; default: SQLite file var/sandbox.db"
+    )
+    redis_url: str | None = Field(default=None, description="Quota store in Redis; default: in-process")
+    redis_fail_open: bool = False
+
+    # Seed
+    seed: int = 20261125
+    seed_size: int = 2000
+
+    # Gateway
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="CIDRs of TLS-terminating proxies whose Client-Cert / X-Forwarded-For headers are honoured"
+    )
+    token_ttl_seconds: int = 3600
+    token_issuer: str = "https://localhost:8443/token"
+    max_header_bytes: int = 8192
+    ficoba_require_request_id: bool = True
+
+    # FranceConnect
+    fc_base_url: str | None = Field(default=None, description="Where the gateway reaches FranceConnect; default http://127.0.0.1:<fc_port>")
+    fc_access_token_ttl_seconds: int = 60
+    fc_checktoken_timeout_seconds: float = 3.0
+
+    # Logs
+    log_level: str = "INFO"
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return normalize_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{(self.var_dir / 'sandbox.db').resolve()}"
+
+    @property
+    def gateway_base_url(self) -> str:
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        host = "localhost" if self.host in ("127.0.0.1", "0.0.0.0", "localhost", "::") else self.host
+        return f"https://{host}:{self.port}"
+
+    @property
+    def franceconnect_base_url(self) -> str:
+        if self.fc_base_url:
+            return self.fc_base_url.rstrip("/")
+        scheme = "https" if self.fc_https else "http"
+        return f"{scheme}://{self.fc_host}:{self.fc_port}"
+
+    @property
+    def credentials_path(self) -> Path:
+        return self.var_dir / "credentials.json"
+
+
+def normalize_database_url(url: str) -> str:
+    """Map plain driver-less URLs onto the async drivers the sandbox uses."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///"):]
+    return url

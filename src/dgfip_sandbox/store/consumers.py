@@ -1,0 +1,145 @@
+"""Consumers (a DataPass habilitation with its technical access) and their client certificates."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dgfip_sandbox.store.base import Base
+
+QUOTA_TIERS = (200, 500, 750)
+
+
+class Consumer(Base):
+    __tablename__ = "consumers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    organisation: Mapped[str] = mapped_column(String(200))
+    application: Mapped[str] = mapped_column(String(200))
+    siret: Mapped[str | None] = mapped_column(String(14), nullable=True)
+    client_id: Mapped[str] = mapped_column(String(100), unique=True)
+    client_secret_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    oauth_scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    datapass_scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    allowed_ips: Mapped[list[str]] = mapped_column(JSON, default=list)
+    quota_per_minute: Mapped[int] = mapped_column(Integer, default=200)
+    id_teleservice: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    ficoba_modalities: Mapped[list[str]] = mapped_column(JSON, default=list)
+    ficoba_motifs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sandbox_options: Mapped[list[str]] = mapped_column(JSON, default=list)
+    fc_client_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ConsumerCertificate(Base):
+    __tablename__ = "consumer_certificates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("consumers.id", ondelete="CASCADE"), index=True)
+    fingerprint_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    serial_number: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(300))
+    not_after: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+@dataclass(frozen=True)
+class ConsumerRecord:
+    """A consumer as the gateway sees it during one request (detached from the session)."""
+
+    id: int
+    name: str
+    organisation: str
+    application: str
+    client_id: str
+    client_secret_hash: str
+    active: bool
+    oauth_scopes: frozenset[str]
+    datapass_scopes: frozenset[str]
+    allowed_ips: tuple[str, ...]
+    quota_per_minute: int
+    id_teleservice: str | None
+    siret: str | None = None
+    ficoba_modalities: frozenset[str] = field(default_factory=frozenset)
+    ficoba_motifs: frozenset[str] = field(default_factory=frozenset)
+    sandbox_options: frozenset[str] = field(default_factory=frozenset)
+    fc_client_id: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Consumer) -> ConsumerRecord:
+        return cls(
+            id=row.id,
+            name=row.name,
+            organisation=row.organisation,
+            application=row.application,
+            client_id=row.client_id,
+            client_secret_hash=row.client_secret_hash,
+            active=row.active,
+            oauth_scopes=frozenset(row.oauth_scopes or ()),
+            datapass_scopes=frozenset(row.datapass_scopes or ()),
+            allowed_ips=tuple(row.allowed_ips or ()),
+            quota_per_minute=row.quota_per_minute,
+            id_teleservice=row.id_teleservice,
+            siret=row.siret,
+            ficoba_modalities=frozenset(row.ficoba_modalities or ()),
+            ficoba_motifs=frozenset(row.ficoba_motifs or ()),
+            sandbox_options=frozenset(row.sandbox_options or ()),
+            fc_client_id=row.fc_client_id,
+        )
+
+
+# Client secrets are 256-bit random values, so a salted SHA-256 is enough to keep them out of the
+# database (a slow KDF protects low-entropy passwords, which these are not); comparison is constant-time.
+def hash_secret(secret: str, *, salt: str | None = None) -> str:
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.sha256(f"{salt}:{secret}".encode()).hexdigest()
+    return f"sha256${salt}${digest}"
+
+
+def verify_secret(secret: str, stored: str) -> bool:
+    try:
+        _scheme, salt, _digest = stored.split("$", 2)
+    except ValueError:
+        return False
+    return hmac.compare_digest(hash_secret(secret, salt=salt), stored)
+
+
+def new_client_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+async def get_by_certificate(session: AsyncSession, fingerprint: str) -> tuple[ConsumerRecord, ConsumerCertificate] | None:
+    row = (
+        await session.execute(
+            select(Consumer, ConsumerCertificate)
+            .join(ConsumerCertificate, ConsumerCertificate.consumer_id == Consumer.id)
+            .where(ConsumerCertificate.fingerprint_sha256 == fingerprint)
+        )
+    ).first()
+    if row is None:
+        return None
+    return ConsumerRecord.from_row(row[0]), row[1]
+
+
+async def get_by_client_id(session: AsyncSession, client_id: str) -> ConsumerRecord | None:
+    row = (await session.execute(select(Consumer).where(Consumer.client_id == client_id))).scalar_one_or_none()
+    return ConsumerRecord.from_row(row) if row else None
+
+
+async def get_by_name(session: AsyncSession, name: str) -> ConsumerRecord | None:
+    row = (await session.execute(select(Consumer).where(Consumer.name == name))).scalar_one_or_none()
+    return ConsumerRecord.from_row(row) if row else None
+
+
+async def list_all(session: AsyncSession) -> list[ConsumerRecord]:
+    rows = (await session.execute(select(Consumer).order_by(Consumer.id))).scalars().all()
+    return [ConsumerRecord.from_row(r) for r in rows]
