@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
 from dgfip_sandbox.clock import Clock, SystemClock
-from dgfip_sandbox.gateway import token_endpoint
+from dgfip_sandbox.gateway import journal_endpoint, token_endpoint
 from dgfip_sandbox.gateway.audit_middleware import AuditMiddleware
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.error_handlers import install_error_handlers
@@ -39,7 +39,11 @@ def build_quota_store(settings: Settings) -> QuotaStore:
 
 
 def create_gateway_app(
-    settings: Settings, *, clock: Clock | None = None, quota_store: QuotaStore | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    quota_store: QuotaStore | None = None,
+    sleeper: Callable[[float], Awaitable[None]] | None = None,
 ) -> FastAPI:
     clock = clock or SystemClock()
     configure_logging(settings.log_level)
@@ -64,6 +68,8 @@ def create_gateway_app(
             audit=writer,
             trusted_proxies=TrustedProxies(settings.trusted_proxies),
         )
+        if sleeper is not None:
+            state.sleep = sleeper
         app.state.sandbox = state
         await writer.start()
         try:
@@ -100,6 +106,8 @@ def create_gateway_app(
         async with app.state.sandbox.sessionmaker() as session:
             records = await audit_store.list_for_consumer(session, caller.consumer.id, limit=min(max(limit, 1), 1000))
         return {"consumer": caller.consumer.name, "records": [audit_store.record_as_dict(r) for r in records]}
+
+    app.include_router(journal_endpoint.router)
 
     for router in _api_routers():
         app.include_router(router)

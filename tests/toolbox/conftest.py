@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from dgfip_sandbox.settings import Settings
+from dgfip_sandbox.store.consumers import Consumer
+from tests.gateway.conftest import probe_router
+
+
+@pytest.fixture
+def settings(prepared_sandbox, tmp_path: Path) -> Settings:  # type: ignore[no-untyped-def]
+    """Per test: a copy of var/ and of the PKI (admin tests issue and revoke certificates)."""
+    var_dir = tmp_path / "var"
+    certs_dir = tmp_path / "certs"
+    shutil.copytree(prepared_sandbox.settings.var_dir, var_dir)
+    shutil.copytree(prepared_sandbox.settings.certs_dir, certs_dir)
+    return prepared_sandbox.settings.model_copy(update={"var_dir": var_dir, "certs_dir": certs_dir})
+
+
+@pytest.fixture
+def credentials(prepared_sandbox, settings: Settings) -> dict:  # type: ignore[no-untyped-def]
+    """The prepared credentials, with paths pointing into this test's PKI copy."""
+    old = str(prepared_sandbox.settings.certs_dir)
+    new = str(settings.certs_dir)
+
+    def move(value):  # type: ignore[no-untyped-def]
+        if isinstance(value, str) and value.startswith(old):
+            return new + value[len(old):]
+        if isinstance(value, dict):
+            return {k: move(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [move(v) for v in value]
+        return value
+
+    return move(prepared_sandbox.credentials)
+
+
+@pytest.fixture
+async def probed(sandbox, credentials):  # type: ignore[no-untyped-def]
+    sandbox.credentials = credentials
+    sandbox.app.include_router(probe_router)
+    return sandbox
+
+
+class Sleeps(list):
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps(probed) -> Sleeps:  # type: ignore[no-untyped-def]
+    recorder = Sleeps()
+    probed.state.sleep = recorder
+    return recorder
+
+
+async def set_consumer(sandbox, name: str, **values) -> None:  # type: ignore[no-untyped-def]
+    async with sandbox.state.sessionmaker() as session, session.begin():
+        await session.execute(update(Consumer).where(Consumer.name == name).values(**values))
