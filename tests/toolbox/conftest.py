@@ -61,3 +61,36 @@ def sleeps(probed) -> Sleeps:  # type: ignore[no-untyped-def]
 async def set_consumer(sandbox, name: str, **values) -> None:  # type: ignore[no-untyped-def]
     async with sandbox.state.sessionmaker() as session, session.begin():
         await session.execute(update(Consumer).where(Consumer.name == name).values(**values))
+
+
+@pytest.fixture
+async def admin(probed):  # type: ignore[no-untyped-def]
+    """The admin app beside the gateway, sharing its quota store; ``admin.client(ip)`` talks to it."""
+    import httpx
+
+    from dgfip_sandbox.admin.app import create_admin_app
+
+    app = create_admin_app(
+        probed.settings, clock=probed.clock, quota_store=probed.state.quota, gateway_openapi=probed.app.openapi()
+    )
+    clients: list[httpx.AsyncClient] = []
+
+    class Admin:
+        token = probed.credentials["admin"]["token"]
+        gateway = probed
+
+        def client(self, ip: str = "127.0.0.1", *, token: str | None = "default") -> httpx.AsyncClient:
+            headers = {}
+            if token is not None:
+                headers["Authorization"] = f"Bearer {self.token if token == 'default' else token}"
+            client = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app, client=(ip, 40000)), base_url="http://127.0.0.1:8445", headers=headers
+            )
+            clients.append(client)
+            return client
+
+    async with app.router.lifespan_context(app):
+        app.state.admin  # noqa: B018 - started
+        yield Admin()
+        for client in clients:
+            await client.aclose()

@@ -61,7 +61,8 @@ def redact_query(query: str) -> str:
 
 
 def _text(data: bytes, limit: int, total: int) -> str:
-    text = data[:limit].decode("utf-8", errors="replace")
+    """The kept bytes as text, secrets redacted, with a note of how much was cut."""
+    text = redact_body(data[:limit].decode("utf-8", errors="replace"))
     if total > limit:
         text += f"… [{total - limit} octets tronqués]"
     return text
@@ -93,9 +94,8 @@ class JournalCapture:
         response_more: bool,
         duration_ms: int,
     ) -> dict[str, Any]:
-        body_total = len(response_body) + (1 if response_more else 0)
-        response_text = _text(response_body, self.limit, body_total)
-        if response_more and len(response_body) <= self.limit:
+        response_text = _text(response_body, self.limit, len(response_body))
+        if response_more:
             response_text += " … [suite non capturée]"
         trace = list(audit.trace)
         return {
@@ -110,9 +110,9 @@ class JournalCapture:
             "outcome": audit.outcome[:40],
             "duration_ms": duration_ms,
             "request_headers": redact_headers(list(scope.get("headers", []))),
-            "request_body": redact_body(_text(bytes(self._request), self.limit, self._request_total)),
+            "request_body": _text(bytes(self._request), self.limit, self._request_total),
             "response_headers": redact_headers(response_headers),
-            "response_body": redact_body(response_text),
+            "response_body": response_text,
             "trace": trace,
             "extra": {k: v for k, v in audit.extra.items() if k in ("scenario", "scenario_ignored", "error")},
         }
