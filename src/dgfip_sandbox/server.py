@@ -245,11 +245,11 @@ class TlsHandshakeProtocol(asyncio.Protocol):
             self.transport.abort()
             raise
         except Exception as exc:  # noqa: BLE001 - every failure is logged, none may escape
-            tls_logger.warning(
-                'tls_handshake_failed peer=%s reason="%s"',
-                self.peer,
-                _handshake_failure_reason(exc),
-                extra={"peer": self.peer, "reason": _handshake_failure_reason(exc)},
+            reason = _handshake_failure_reason(exc)
+            # A peer that connects and leaves (a TCP health check, a port probe) is not worth a warning.
+            level = logging.INFO if isinstance(exc, ConnectionError) else logging.WARNING
+            tls_logger.log(
+                level, 'tls_handshake_failed peer=%s reason="%s"', self.peer, reason, extra={"peer": self.peer, "reason": reason}
             )
             self.transport.abort()
             return
@@ -371,21 +371,25 @@ class ServerGroup:
 
     async def run(self, *, handle_signals: bool = True) -> None:
         """Serve until :meth:`request_exit` (or SIGINT/SIGTERM when ``handle_signals``), then shut down gracefully."""
-        self.bind()
         loop = asyncio.get_running_loop()
-        for spec in self.specs:
-            self.servers[spec.name] = _Server(_config(spec), spec.name)
-        if handle_signals:
-            self._install_signal_handlers(loop)
-        tasks = {
-            loop.create_task(self._run_one(spec.name), name=f"server-{spec.name}"): spec.name for spec in self.specs
-        }
-        startup = loop.create_task(self._all_ready())
+        startup: asyncio.Task[None] | None = None
         try:
-            pending = set(tasks)
+            self.bind()
+            for spec in self.specs:
+                self.servers[spec.name] = _Server(_config(spec), spec.name)
+            if handle_signals:
+                self._install_signal_handlers(loop)
+            pending = {loop.create_task(self._run_one(spec.name), name=f"server-{spec.name}") for spec in self.specs}
+            startup = loop.create_task(self._all_ready())
             failure: BaseException | None = None
             while pending:
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                try:
+                    done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                except asyncio.CancelledError:
+                    # Cancelled from outside: stop the servers at once, without waiting for requests.
+                    self.request_exit(force=True)
+                    await asyncio.wait(pending)
+                    raise
                 for task in done:
                     if not self._exit_requested:
                         # One server stopping (failure or max requests) stops the others.
@@ -395,10 +399,11 @@ class ServerGroup:
             if failure is not None:
                 raise failure
         finally:
-            startup.cancel()
+            if startup is not None:
+                startup.cancel()
             self._startup_done.set()
             self._remove_signal_handlers(loop)
-            self.sockets.clear()  # uvicorn closed them at shutdown
+            self.close_sockets()  # uvicorn closes them at shutdown, but not after a failed startup
 
     async def wait_started(self) -> None:
         """Return once every server listens (or once the group stopped, e.g. on a startup failure)."""

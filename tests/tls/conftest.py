@@ -24,11 +24,6 @@ CONSUMERS = ["demo-impot-particulier", "demo-ficoba"]
 
 
 @pytest.fixture(scope="session")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="session")
 def pki_now() -> datetime:
     return datetime.now(timezone.utc)
 
