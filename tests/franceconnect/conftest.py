@@ -12,13 +12,13 @@ import pytest
 
 from dgfip_sandbox.clock import FrozenClock
 from dgfip_sandbox.franceconnect import create_franceconnect_app
-from dgfip_sandbox.seed import franceconnect as fc_seed
+from dgfip_sandbox.franceconnect import seed as fc_seed
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 from dgfip_sandbox.store.migrate import upgrade_to_head
 from dgfip_sandbox.store.taxpayers import Declarant, Foyer
 
-from fc_flow import FlowDriver
+from .fc_flow import FlowDriver
 
 # (persona, rank, spi, nom, prenoms, sexe, naissance, pays, commune, date_deces)
 POPULATION = [
@@ -72,11 +72,6 @@ async def _populate(settings: Settings, population: list[tuple]) -> None:
 def prepare_database(settings: Settings, population: list[tuple] = POPULATION) -> None:
     upgrade_to_head(settings.sqlalchemy_url)
     asyncio.run(_populate(settings, population))
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture

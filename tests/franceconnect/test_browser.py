@@ -21,7 +21,7 @@ import uvicorn
 from dgfip_sandbox.franceconnect import create_franceconnect_app
 from dgfip_sandbox.franceconnect.registry import DEMO_FS
 
-from conftest import make_settings, prepare_database
+from .conftest import make_settings, prepare_database
 
 CHROMIUM = os.environ.get("DGFIP_SANDBOX_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -16,7 +16,7 @@ from dgfip_sandbox.franceconnect.checktoken_client import (
 )
 from dgfip_sandbox.franceconnect.reconciliation import IncompleteIdentity, NoMatch, SeveralMatches, find_spi
 from dgfip_sandbox.franceconnect.registry import DataProviderCredentials
-from dgfip_sandbox.seed.franceconnect import HOMONYM_IDENTITY, HOMONYM_SPIS, NO_MATCH_IDENTITY
+from dgfip_sandbox.franceconnect.seed import HOMONYM_IDENTITY, HOMONYM_SPIS, NO_MATCH_IDENTITY
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 
 pytestmark = pytest.mark.anyio

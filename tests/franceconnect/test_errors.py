@@ -8,7 +8,7 @@ import pytest
 
 from dgfip_sandbox.franceconnect.registry import DataProviderCredentials
 
-from fc_flow import hidden
+from .fc_flow import hidden
 
 pytestmark = pytest.mark.anyio
 

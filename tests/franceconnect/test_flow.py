@@ -15,7 +15,7 @@ from dgfip_sandbox.franceconnect.registry import DGFIP_DATA_PROVIDER, DataProvid
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 from dgfip_sandbox.store.franceconnect import list_events
 
-from fc_flow import hidden
+from .fc_flow import hidden
 
 pytestmark = pytest.mark.anyio
 

@@ -12,8 +12,8 @@ from dgfip_sandbox.franceconnect.credentials import credentials_section
 from dgfip_sandbox.franceconnect.keys import provider_keys_path, secrets_path
 from dgfip_sandbox.franceconnect.reconciliation import NoMatch, SeveralMatches, find_spi
 from dgfip_sandbox.franceconnect.registry import DEMO_FS_CLIENT_ID, read_secrets
-from dgfip_sandbox.seed import SEEDERS
-from dgfip_sandbox.seed import franceconnect as fc_seed
+from dgfip_sandbox.seed import seeders
+from dgfip_sandbox.franceconnect import seed as fc_seed
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 from dgfip_sandbox.store.franceconnect import FcCitizen, FcDataProvider, FcServiceProvider, list_citizens
 
@@ -29,7 +29,7 @@ async def db(fc_settings):
 
 
 async def test_registered_in_seeders():
-    assert fc_seed.seed in SEEDERS
+    assert fc_seed.seed in seeders()
 
 
 async def test_citizens_match_as_described(db):

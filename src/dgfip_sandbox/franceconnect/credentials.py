@@ -8,8 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.franceconnect.keys import secrets_path
-from dgfip_sandbox.franceconnect.registry import DGFIP_DATA_PROVIDER, SERVICE_PROVIDERS, read_secrets
-from dgfip_sandbox.seed.franceconnect import PASSWORD
+from dgfip_sandbox.franceconnect.registry import DGFIP_DATA_PROVIDER, PASSWORD, SERVICE_PROVIDERS, read_secrets
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.franceconnect import FcDataProvider, FcServiceProvider, list_citizens
 

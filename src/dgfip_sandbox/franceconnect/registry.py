@@ -16,6 +16,9 @@ from dgfip_sandbox.franceconnect.scopes import DGFIP_SCOPES, IDENTITY_SCOPES, SC
 from dgfip_sandbox.settings import Settings
 
 
+PASSWORD = "123"  # every demo citizen's password (FranceConnect's mock identity provider convention)
+
+
 def stable_client_id(kind: str, name: str) -> str:
     return hashlib.sha256(f"dgfip-sandbox:franceconnect:{kind}:{name}".encode()).hexdigest()
 

@@ -30,6 +30,7 @@ from dgfip_sandbox.franceconnect.keys import generate_encryption_key, load_or_cr
 from dgfip_sandbox.franceconnect.reconciliation import MatchKey, key_from_declarant, key_from_identity
 from dgfip_sandbox.franceconnect.registry import (
     DGFIP_DATA_PROVIDER,
+    PASSWORD,
     SERVICE_PROVIDERS,
     read_secrets,
     write_secrets,
@@ -41,7 +42,6 @@ from dgfip_sandbox.store.taxpayers import Declarant, Foyer
 
 log = structlog.get_logger("seed.franceconnect")
 
-PASSWORD = "123"
 MATCHED_CITIZENS_MAX = 12
 MATCHED_CITIZENS_MIN = 4
 
@@ -308,3 +308,8 @@ async def _insert_homonyms(session: AsyncSession, already: int) -> None:
             )
         )
 
+
+
+from dgfip_sandbox.franceconnect.credentials import credentials_section  # noqa: E402  (bootstrap's entry point)
+
+__all__ = ["PERSONAS", "seed", "credentials_section"]
