@@ -1,15 +1,15 @@
 """The FranceConnect-like app factory: an OIDC provider (FranceConnect v2, eidas1) with a demo identity
 provider, a consent page and checktoken for data providers, all state in SQL.
 
-Serve it on ``settings.fc_port`` (8444): plain HTTP on loopback by default, or HTTPS with the
-sandbox server certificate when ``settings.fc_https`` (see ``server_options``).
+Served on ``settings.fc_port`` (8444) by the CLI: plain HTTP on loopback by default, HTTPS with the
+sandbox server certificate when ``settings.fc_https``. Links, cookies (Secure) and the issuer follow
+``settings.franceconnect_base_url``.
 """
 
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import AsyncIterator
 
 import structlog
 from fastapi import FastAPI, Request
@@ -75,13 +75,3 @@ def create_franceconnect_app(settings: Settings, *, clock: Clock | None = None) 
 
     return app
 
-
-def server_options(settings: Settings, *, certfile: Path | None = None, keyfile: Path | None = None) -> dict[str, Any]:
-    """uvicorn options for the FranceConnect app: HTTPS with the given sandbox server certificate when
-    ``settings.fc_https``, plain HTTP otherwise."""
-    options: dict[str, Any] = {"host": settings.fc_host, "port": settings.fc_port}
-    if settings.fc_https:
-        if certfile is None or keyfile is None:
-            raise ValueError("fc_https needs the sandbox server certificate and key")
-        options.update(ssl_certfile=str(certfile), ssl_keyfile=str(keyfile))
-    return options
