@@ -1,7 +1,7 @@
 """admin: request journal, admin audit trail, standing scenarios, certificate PEMs
 
 Revision ID: 0005
-Revises: 0001 (re-chain onto the newest revision on main when merging)
+Revises: 0004 (re-chain onto the newest revision on main when merging)
 Create Date: 2026-11-25 20:03:51.610543
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0005'
-down_revision = '0001'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
