@@ -233,10 +233,11 @@ class TlsHandshakeProtocol(asyncio.Protocol):
 
     async def _handshake(self) -> None:
         assert self.transport is not None
+        handover = _HandoverProtocol()
         try:
             tls_transport = await self.loop.start_tls(
                 self.transport,
-                self.http,
+                handover,
                 self.ssl_context,
                 server_side=True,
                 ssl_handshake_timeout=HANDSHAKE_TIMEOUT_SECONDS,
@@ -255,7 +256,7 @@ class TlsHandshakeProtocol(asyncio.Protocol):
             return
         finally:
             self.connections.discard(self)
-        self.http.connection_made(tls_transport)
+        handover.hand_over(self.http, tls_transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
         # Only reached if the peer left before start_tls took the transport over.
@@ -268,6 +269,45 @@ class TlsHandshakeProtocol(asyncio.Protocol):
             self.task.cancel()
         elif self.transport is not None:
             self.transport.abort()
+
+
+class _HandoverProtocol(asyncio.Protocol):
+    """Stands in for the HTTP protocol while ``start_tls`` completes.
+
+    asyncio's SSL protocol finishes the handshake in a callback that wakes ``start_tls`` up *and then
+    at once* reads the application data that came with the client's last handshake message (a TLS
+    1.3 client sends its request right behind its Finished). Given the HTTP protocol directly, that
+    request would reach it before ``start_tls`` returns, i.e. before its ``connection_made``: uvicorn
+    then fails (no flow control, no TLS scope). This stand-in keeps what arrives early and hands
+    it over, in order, once the HTTP protocol has its transport.
+    """
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+        self._eof = False
+        self._lost = False
+        self._lost_exc: Exception | None = None
+
+    def data_received(self, data: bytes) -> None:
+        self._chunks.append(bytes(data))
+
+    def eof_received(self) -> bool:
+        self._eof = True
+        return True  # keep the transport open until the HTTP protocol decides
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._lost, self._lost_exc = True, exc
+
+    def hand_over(self, http: asyncio.Protocol, transport: asyncio.Transport) -> None:
+        http.connection_made(transport)
+        transport.set_protocol(http)
+        for chunk in self._chunks:
+            http.data_received(chunk)
+        self._chunks.clear()
+        if self._lost:
+            http.connection_lost(self._lost_exc)
+        elif self._eof and not http.eof_received():
+            transport.close()
 
 
 def _tls_protocol_class(context: ssl.SSLContext, http: type[asyncio.Protocol]) -> type[TlsHandshakeProtocol]:
