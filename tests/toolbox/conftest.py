@@ -21,6 +21,36 @@ def settings(prepared_sandbox, tmp_path: Path) -> Settings:  # type: ignore[no-u
     return prepared_sandbox.settings.model_copy(update={"var_dir": var_dir, "certs_dir": certs_dir})
 
 
+@pytest.fixture(autouse=True)
+def restore_shared_database(prepared_sandbox, settings: Settings):  # type: ignore[no-untyped-def]
+    """On a shared database (PostgreSQL runs), put the consumers back to the seed after each test.
+
+    SQLite runs get a copy of the database per test; a PostgreSQL run shares one database, and these
+    tests disable consumers, rotate secrets, revoke certificates… The reset uses the prepared PKI
+    (untouched: each test revokes in its own copy) so that the shared certificates are registered again.
+    """
+    yield
+    if not settings.database_url:
+        return
+    import asyncio
+
+    from dgfip_sandbox.admin.service import ConsumerAdmin
+    from dgfip_sandbox.clock import FrozenClock
+    from dgfip_sandbox.store.database import create_engine, create_sessionmaker
+    from tests.conftest import CLOCK_START
+
+    shared = prepared_sandbox.settings.model_copy(update={"var_dir": settings.var_dir})
+
+    async def reset() -> None:
+        engine = create_engine(shared.sqlalchemy_url)
+        try:
+            await ConsumerAdmin(shared, create_sessionmaker(engine), clock=FrozenClock(CLOCK_START), actor="tests").reset()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(reset())
+
+
 @pytest.fixture
 def credentials(prepared_sandbox, settings: Settings) -> dict:  # type: ignore[no-untyped-def]
     """The prepared credentials, with paths pointing into this test's PKI copy."""

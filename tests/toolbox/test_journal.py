@@ -105,6 +105,10 @@ async def test_bodies_are_truncated_to_the_configured_bound(probed) -> None:
 
 
 async def test_unidentified_callers_are_audited_but_not_journaled(probed) -> None:
-    await probed.raw_client(cert=None).get("/probe/open")
-    async with probed.state.sessionmaker() as session:
-        assert (await session.execute(select(func.count()).select_from(JournalEntry))).scalar_one() == 0
+    async def count() -> int:
+        async with probed.state.sessionmaker() as session:
+            return (await session.execute(select(func.count()).select_from(JournalEntry))).scalar_one()
+
+    before = await count()
+    assert (await probed.raw_client(cert=None).get("/probe/open")).status_code == 401
+    assert await count() == before
