@@ -233,10 +233,14 @@ class TlsHandshakeProtocol(asyncio.Protocol):
 
     async def _handshake(self) -> None:
         assert self.transport is not None
+        # start_tls delivers decrypted bytes as soon as the handshake completes, before this task
+        # resumes: a TLS 1.3 client's first request often rides with its Finished message. Those
+        # bytes go to a buffer, replayed to the HTTP protocol once it has its transport.
+        early = _EarlyData()
         try:
             tls_transport = await self.loop.start_tls(
                 self.transport,
-                self.http,
+                early,
                 self.ssl_context,
                 server_side=True,
                 ssl_handshake_timeout=HANDSHAKE_TIMEOUT_SECONDS,
@@ -255,7 +259,9 @@ class TlsHandshakeProtocol(asyncio.Protocol):
             return
         finally:
             self.connections.discard(self)
+        tls_transport.set_protocol(self.http)
         self.http.connection_made(tls_transport)
+        early.replay(self.http)
 
     def connection_lost(self, exc: Exception | None) -> None:
         # Only reached if the peer left before start_tls took the transport over.
@@ -268,6 +274,36 @@ class TlsHandshakeProtocol(asyncio.Protocol):
             self.task.cancel()
         elif self.transport is not None:
             self.transport.abort()
+
+
+class _EarlyData(asyncio.Protocol):
+    """Holds what arrives between the end of the TLS handshake and the handover to HTTP."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.eof = False
+        self.lost = False
+        self.lost_exc: Exception | None = None
+
+    def data_received(self, data: bytes) -> None:
+        self.chunks.append(data)
+
+    def eof_received(self) -> bool | None:
+        self.eof = True
+        return None  # as uvicorn's protocols: the TLS layer closes the connection
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        self.lost_exc = exc
+
+    def replay(self, protocol: asyncio.Protocol) -> None:
+        if self.chunks:
+            protocol.data_received(b"".join(self.chunks))
+            self.chunks.clear()
+        if self.eof:
+            protocol.eof_received()
+        if self.lost:
+            protocol.connection_lost(self.lost_exc)
 
 
 def _tls_protocol_class(context: ssl.SSLContext, http: type[asyncio.Protocol]) -> type[TlsHandshakeProtocol]:
@@ -462,8 +498,20 @@ async def serve(servers: list[ServerSpec], *, workers: int = 1, handle_signals: 
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.create_server((host, port), family=family, backlog=2048, reuse_port=False)
+    # proto must be IPPROTO_TCP (not 0, as socket.create_server leaves it): asyncio sets TCP_NODELAY
+    # on accepted sockets only then, and without it every TLS response waits ~40 ms (Nagle against
+    # delayed ACKs, since headers and body leave as separate TLS records).
+    family, type_, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, type_, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
     sock.set_inheritable(True)
     return sock
 
