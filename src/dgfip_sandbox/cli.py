@@ -18,7 +18,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Bac à sable
 
 
 def _settings(**overrides: Any) -> Settings:
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    from dgfip_sandbox.logs import configure_logging
+
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    configure_logging(settings.log_level)
+    return settings
 
 
 def banner_year(now: datetime) -> int:
