@@ -85,6 +85,7 @@ PAYS: dict[str, str] = {
     "99127": "ITALIE",
     "99131": "BELGIQUE",
     "99132": "ROYAUME-UNI",
+    "99136": "IRLANDE",
     "99134": "ESPAGNE",
     "99139": "PORTUGAL",
     "99140": "SUISSE",
