@@ -771,7 +771,7 @@ def compte_dict(compte: Compte, recherchees: set[int]) -> dict[str, Any]:
                 "libelleCaracteristique": nom.CARACTERISTIQUES.get(compte.code_caracteristique, ""),
             },
             "succession": nom.OUI_NON[compte.succession],
-            "resident": nom.OUI_NON[not compte.non_resident],
+            "resident": nom.OUI_NON[compte.non_resident],  # annexe 5: the non-résident mention
             "devise": {"codeDevise": compte.devise},
         },
         "etablissementGestionnaire": {
