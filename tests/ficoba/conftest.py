@@ -87,8 +87,3 @@ def service_for(ficoba_session: AsyncSession):
         return FicobaService(ficoba_session, clock=FrozenClock(NOW), consumer=record or consumer())
 
     return make
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"

@@ -7,8 +7,8 @@ procurations, closed accounts, safe-deposit boxes (nature 500, ``FC`` numbers), 
 homonyms, a minor, and the protocol's own documented examples (§2.5.2, 3.5.2, 4.5.2, 5.5.2, 6.5.2, 7.3,
 8.5.2). Every generated IBAN has valid mod 97 and clé RIB (schwifty).
 
-``PERSONAS`` lists one entry per documented case; ``DEMO_CONSUMERS`` the demo habilitations (to move into
-``seed/consumers.py`` once that module exists).
+``PERSONAS`` lists one entry per documented case; ``DEMO_CONSUMERS`` FICOBA's demo habilitations, which
+``seed.consumers.demo_consumers()`` adds to the others.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from stdnum.fr import nif
 from dgfip_sandbox.apis.ficoba import datapass, nomenclatures as nom
 from dgfip_sandbox.apis.ficoba.identifiers import make_iban, make_siren, make_siret
 from dgfip_sandbox.apis.ficoba.matching import normalise
+from dgfip_sandbox.seed.consumers import DemoConsumer
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.accounts import Compte, Droit, Etablissement, Guichet, Personne
 from dgfip_sandbox.store.taxpayers import Declarant
@@ -96,37 +97,37 @@ PM_SUFFIXES = ["DU CENTRE", "DE LA GARE", "DES QUAIS", "DU LITTORAL", "DES ALPES
                "DU MARAIS", "DES COLLINES", "DU VAL"]
 CATEGORIES_PM = ["5499", "5710", "5720", "6540", "9220", "5599"]
 
-DEMO_CONSUMERS: list[dict[str, Any]] = [
-    {
-        "name": "ficoba-administration",
-        "organisation": "Direction de démonstration des créances publiques",
-        "application": "Recouvrement (démonstration FICOBA)",
-        "siret": "13002526500013",
-        "oauth_scopes": [],
-        "datapass_scopes": [datapass.ETAT_CIVIL, datapass.ADRESSE, datapass.COMPTE, datapass.ETABLISSEMENT,
-                            datapass.DATE],
-        "ficoba_modalities": [datapass.IBAN, datapass.SPI, datapass.SIREN, datapass.PERSONNE_PHYSIQUE,
-                              datapass.PERSONNE_MORALE],
-        "ficoba_motifs": ["0003", "0020"],
-        "quota_per_minute": 200,
-        "allowed_ips": ["127.0.0.1/32", "::1/128"],
-        "id_teleservice": "FICOBA-ADMIN-DEMO",
-    },
-    {
-        "name": "ficoba-banque",
-        "organisation": "Banque de démonstration",
-        "application": "Ouverture de livrets et contrôle d'IBAN (démonstration FICOBA)",
-        "siret": "99999999900017",
-        "oauth_scopes": [],
-        "datapass_scopes": [datapass.VERIFICATION, *datapass.MULTI_DETENTION_SCOPES],
-        "ficoba_modalities": [datapass.IBAN_PERSONNE_PHYSIQUE, datapass.IBAN_PERSONNE_MORALE, datapass.IBAN_SIREN],
-        "ficoba_motifs": ["0021", "0100"],
-        "quota_per_minute": 200,
-        "allowed_ips": ["127.0.0.1/32", "::1/128"],
-        "id_teleservice": "FICOBA-BANQUE-DEMO",
-    },
-]
-
+DEMO_CONSUMERS: tuple[DemoConsumer, ...] = (
+    DemoConsumer(
+        name="ficoba-administration",
+        organisation="Direction de démonstration des créances publiques",
+        application="Recouvrement (démonstration FICOBA)",
+        siret="13002526500013",
+        oauth_scopes=(),
+        datapass_scopes=(datapass.ETAT_CIVIL, datapass.ADRESSE, datapass.COMPTE, datapass.ETABLISSEMENT, datapass.DATE),
+        ficoba_modalities=(datapass.IBAN, datapass.SPI, datapass.SIREN, datapass.PERSONNE_PHYSIQUE,
+                           datapass.PERSONNE_MORALE),
+        ficoba_motifs=("0003", "0020"),
+        quota_per_minute=200,
+        id_teleservice="TS-FICOBA-ADMIN",
+        description="FICOBA : recherches par IBAN, SPI, SIREN/SIRET, personne physique et morale ; motifs 0003 et "
+                    "0020 ; toutes les informations du compte",
+    ),
+    DemoConsumer(
+        name="ficoba-banque",
+        organisation="Banque de Démoville",
+        application="Ouverture de livrets et contrôle d'IBAN",
+        siret="89999999900019",
+        oauth_scopes=(),
+        datapass_scopes=(datapass.VERIFICATION, *datapass.MULTI_DETENTION_SCOPES),
+        ficoba_modalities=(datapass.IBAN_PERSONNE_PHYSIQUE, datapass.IBAN_PERSONNE_MORALE, datapass.IBAN_SIREN),
+        ficoba_motifs=("0021", "0100"),
+        quota_per_minute=200,
+        id_teleservice="TS-FICOBA-BANQUE",
+        description="FICOBA : vérification de titulaire d'IBAN (PP, PM, SIREN/SIRET) et multi-détention ; motifs "
+                    "0021 et 0100",
+    ),
+)
 
 def _nif(stem: str) -> str:
     return stem + nif.calc_check_digits(stem)
