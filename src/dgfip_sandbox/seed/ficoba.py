@@ -424,8 +424,10 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
 
     # 2. People outside the tax file: procurataires and mandataires.
     extra = []
-    for person in synthetic_people(rng, max(20, len(declarants) // 10)):
-        extra.append(batch.personne(**person, **builder.address()))
+    for person in synthetic_people(rng, max(40, len(declarants) // 10)):
+        pid = batch.personne(**person, **builder.address())
+        extra.append(pid)
+        builder.accounts_for([pid], date(int(person["annee_naissance"]), 6, 15))
     holders = [row for row in batch.droits if row["droit"] == nom.TITULAIRE]
     for row in rng.sample(holders, min(len(holders), max(5, len(holders) // 20))):
         batch.droit(row["compte_id"], rng.choice(extra), nom.PROCURATION, row["date_debut"] + timedelta(days=10))
@@ -460,6 +462,15 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
                 iban, guichet = builder.new_iban()
                 compte = batch.compte(iban=iban, guichet_id=guichet, ouverture=opened, nature=nature)
                 batch.droit(compte, pm, nom.TITULAIRE, opened)
+
+    # Every nature of annexe 1 at least once.
+    present = {row["code_nature"] for row in batch.comptes}
+    for nature in sorted(set(nom.NATURES) - present):
+        holder = rng.choice(extra)
+        opened = builder.date_between(date(2000, 1, 1), builder.today - timedelta(days=30))
+        iban, guichet = builder.new_iban(coffre_fort=nature == nom.COFFRE_FORT)
+        compte = batch.compte(iban=iban, guichet_id=guichet, ouverture=opened, nature=nature)
+        batch.droit(compte, holder, nom.TITULAIRE, opened)
 
     # 4. Named cases, among them the protocol's documented examples.
     _documented(builder, spis)

@@ -104,7 +104,7 @@ def filter_ayant_droit(ayant: dict[str, Any], scopes: frozenset[str]) -> dict[st
         picked = _pick(person, keep)
         if set(picked) - set(_ALWAYS):
             out[kind] = picked
-    if ADRESSE in scopes and "adresse" in ayant and out:
+    if ADRESSE in scopes and "adresse" in ayant:
         out["adresse"] = ayant["adresse"]
     return out
 
