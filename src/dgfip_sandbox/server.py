@@ -233,11 +233,14 @@ class TlsHandshakeProtocol(asyncio.Protocol):
 
     async def _handshake(self) -> None:
         assert self.transport is not None
-        handover = _HandoverProtocol()
+        # start_tls delivers decrypted bytes as soon as the handshake completes, before this task
+        # resumes: a TLS 1.3 client's first request often rides with its Finished message. Those
+        # bytes go to a buffer, replayed to the HTTP protocol once it has its transport.
+        early = _EarlyData()
         try:
             tls_transport = await self.loop.start_tls(
                 self.transport,
-                handover,
+                early,
                 self.ssl_context,
                 server_side=True,
                 ssl_handshake_timeout=HANDSHAKE_TIMEOUT_SECONDS,
@@ -256,7 +259,9 @@ class TlsHandshakeProtocol(asyncio.Protocol):
             return
         finally:
             self.connections.discard(self)
-        handover.hand_over(self.http, tls_transport)
+        tls_transport.set_protocol(self.http)
+        self.http.connection_made(tls_transport)
+        early.replay(self.http)
 
     def connection_lost(self, exc: Exception | None) -> None:
         # Only reached if the peer left before start_tls took the transport over.
@@ -271,43 +276,34 @@ class TlsHandshakeProtocol(asyncio.Protocol):
             self.transport.abort()
 
 
-class _HandoverProtocol(asyncio.Protocol):
-    """Stands in for the HTTP protocol while ``start_tls`` completes.
-
-    asyncio's SSL protocol finishes the handshake in a callback that wakes ``start_tls`` up *and then
-    at once* reads the application data that came with the client's last handshake message (a TLS
-    1.3 client sends its request right behind its Finished). Given the HTTP protocol directly, that
-    request would reach it before ``start_tls`` returns, i.e. before its ``connection_made``: uvicorn
-    then fails (no flow control, no TLS scope). This stand-in keeps what arrives early and hands
-    it over, in order, once the HTTP protocol has its transport.
-    """
+class _EarlyData(asyncio.Protocol):
+    """Holds what arrives between the end of the TLS handshake and the handover to HTTP."""
 
     def __init__(self) -> None:
-        self._chunks: list[bytes] = []
-        self._eof = False
-        self._lost = False
-        self._lost_exc: Exception | None = None
+        self.chunks: list[bytes] = []
+        self.eof = False
+        self.lost = False
+        self.lost_exc: Exception | None = None
 
     def data_received(self, data: bytes) -> None:
-        self._chunks.append(bytes(data))
+        self.chunks.append(data)
 
-    def eof_received(self) -> bool:
-        self._eof = True
-        return True  # keep the transport open until the HTTP protocol decides
+    def eof_received(self) -> bool | None:
+        self.eof = True
+        return None  # as uvicorn's protocols: the TLS layer closes the connection
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._lost, self._lost_exc = True, exc
+        self.lost = True
+        self.lost_exc = exc
 
-    def hand_over(self, http: asyncio.Protocol, transport: asyncio.Transport) -> None:
-        http.connection_made(transport)
-        transport.set_protocol(http)
-        for chunk in self._chunks:
-            http.data_received(chunk)
-        self._chunks.clear()
-        if self._lost:
-            http.connection_lost(self._lost_exc)
-        elif self._eof and not http.eof_received():
-            transport.close()
+    def replay(self, protocol: asyncio.Protocol) -> None:
+        if self.chunks:
+            protocol.data_received(b"".join(self.chunks))
+            self.chunks.clear()
+        if self.eof:
+            protocol.eof_received()
+        if self.lost:
+            protocol.connection_lost(self.lost_exc)
 
 
 def _tls_protocol_class(context: ssl.SSLContext, http: type[asyncio.Protocol]) -> type[TlsHandshakeProtocol]:
@@ -502,8 +498,20 @@ async def serve(servers: list[ServerSpec], *, workers: int = 1, handle_signals: 
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.create_server((host, port), family=family, backlog=2048, reuse_port=False)
+    # proto must be IPPROTO_TCP (not 0, as socket.create_server leaves it): asyncio sets TCP_NODELAY
+    # on accepted sockets only then, and without it every TLS response waits ~40 ms (Nagle against
+    # delayed ACKs, since headers and body leave as separate TLS records).
+    family, type_, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, type_, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
     sock.set_inheritable(True)
     return sock
 
