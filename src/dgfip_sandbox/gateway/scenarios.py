@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from starlette.requests import Request
 
+from dgfip_sandbox.apis.ficoba import errors as ficoba_errors
+from dgfip_sandbox.apis.ficoba.errors import FicobaError
 from dgfip_sandbox.errors import ApiError, BadRequest, InternalError, QuotaExceeded
 from dgfip_sandbox.gateway.quota import WINDOW_SECONDS
 from dgfip_sandbox.store.audit import AuditEntry
@@ -36,39 +37,13 @@ HEADER = "x-sandbox-scenario"
 OPTION = "scenarios"
 MAX_HEADER_LENGTH = 200
 
-# FICOBA's technical and functional anomalies (Protocole technique Ficoba3 v8, annexe 9): code → (HTTP, message).
-# Only the CAF codes answered with an HTTP error can be injected; the "no result" CAF codes are 200
-# answers of the API itself (use the FICOBA personas for them).
-FICOBA_CODES: dict[str, tuple[int, str]] = {
-    "CAT001": (500, "Service temporairement indisponible ou en maintenance"),
-    "CAT002": (400, "Le format JSON n'est pas correct"),
-    "CAT003": (500, "Erreur technique SQL"),
-    "CAT004": (500, "Erreur technique interne Ficoba"),
-    "CAT005": (400, "L'identifiant de corrélation est obligatoire."),
-    "CAT006": (401, "Problème APIM-DGFIP"),
-    "CAT007": (500, "Erreur technique bac à sable."),
-    "CAT008": (500, "Erreur lors de la récupération du jeton."),
-    "CAT009": (500, "La rubrique organisation est absente."),
-    "CAT010": (500, "La rubrique application est absente."),
-    "CAT011": (500, "La rubrique KEYTYPE du jeton est absente."),
-    "CAT012": (500, "Le jeton X-Request-ID est obligatoire"),
-    "CAF001": (400, "Absence du critère obligatoire : attribut manquant"),
-    "CAF002": (400, "Format incorrect"),
-    "CAF003": (400, "Code motif invalide"),
-    "CAF004": (400, "Format SPI incorrect"),
-    "CAF005": (400, "Format SPI erroné"),
-    "CAF010": (400, "SIREN et SIRET simultanés"),
-    "CAF016": (400, "Il ne peut être renseigné qu'une adresse en France"),
-    "CAF017": (400, "CodeNatureCompte non autorisé"),
-    "CAF018": (400, "Indicatifs de type de recherche simultanés"),
-    "CAF019": (400, "Incohérence indicatif / données"),
-    "CAF024": (400, "Date dans le futur"),
-    "CAF025": (400, "Un seul booléen peut être renseigné à 1 à la fois"),
-    "CAF027": (400, "Le code pays doit être 99100"),
-    "CAF030": (400, "Le demandeur est inconnu"),
-    "CAF031": (400, "Pas d'autorisation pour le motif et le type de recherche"),
-    "CAF032": (400, "Intervalle de date > 1 an"),
-    "CAF033": (400, "Période > 10 ans"),
+# FICOBA's technical and functional anomalies, from the FICOBA API's own catalogue (apis/ficoba/errors.py,
+# Protocole technique Ficoba3 v8, annexe 9). Only the codes answered with an HTTP error can be injected;
+# the "no result" CAF codes are 200 answers of the API itself (use the FICOBA personas for them).
+FICOBA_ERRORS: dict[str, type[FicobaError]] = {
+    name: cls
+    for name, cls in vars(ficoba_errors).items()
+    if re.fullmatch(r"CA[TF]\d{3}", name) and isinstance(cls, type) and issubclass(cls, FicobaError) and cls.status_code >= 400
 }
 
 # API Impôt particulier's codeapp values (swagger, LEP and IFI operations): code → (HTTP, message).
@@ -142,7 +117,7 @@ def parse_scenario(text: str, *, max_latency_ms: int = 30000) -> Scenario:
             if value is None:
                 raise ScenarioSyntaxError("error attend un code (error=503, error=500, error=CAT001, error=CAF003, error=4101)")
             code = value.upper()
-            if code not in ("500", "503") and code not in FICOBA_CODES and code not in IMPOT_PARTICULIER_CODES:
+            if code not in ("500", "503") and code not in FICOBA_ERRORS and code not in IMPOT_PARTICULIER_CODES:
                 raise ScenarioSyntaxError(f"code d'erreur inconnu « {value} » (voir docs/scenarios.md)")
             error = code
             failures.append(item)
@@ -178,19 +153,6 @@ class FranceConnectUnreachable(ApiError):
     message = "Le service FranceConnect est injoignable"
 
 
-class FicobaInjectedError(ApiError):
-    """A CAT/CAF code in FICOBA's envelope: string code, UTC time with milliseconds."""
-
-    def __init__(self, code: str) -> None:
-        self.status_code, self.message = FICOBA_CODES[code]  # type: ignore[misc]
-        self.code = code  # type: ignore[misc]
-        super().__init__(None)
-
-    def timestamp(self, now: datetime) -> str:
-        utc = now.astimezone(timezone.utc)
-        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
 class ImpotParticulierInjectedError(ApiError):
     def __init__(self, code: str) -> None:
         self.status_code, self.message = IMPOT_PARTICULIER_CODES[code]  # type: ignore[misc]
@@ -203,8 +165,8 @@ def injected_error(code: str) -> ApiError:
         return InternalError()
     if code == "503":
         return ServiceUnavailable(headers={"Retry-After": SERVICE_UNAVAILABLE_RETRY_AFTER})
-    if code in FICOBA_CODES:
-        return FicobaInjectedError(code)
+    if code in FICOBA_ERRORS:
+        return FICOBA_ERRORS[code]()
     return ImpotParticulierInjectedError(code)
 
 
