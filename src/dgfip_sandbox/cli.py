@@ -61,6 +61,8 @@ def banner(settings: Settings, credentials: dict[str, Any], *, now: datetime) ->
     ]
     if "franceconnect" in credentials:
         lines.append(f"  FranceConnect     {settings.franceconnect_base_url}/api/v2")
+    if "admin" in credentials:
+        lines.append(f"  administration    {credentials['admin']['portal']}   (jeton : var/credentials.json → admin)")
     lines += [
         "  identifiants      var/credentials.json   personas : dgfip-sandbox personas",
         "",

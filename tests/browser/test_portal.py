@@ -12,6 +12,8 @@ import pytest
 from dgfip_sandbox.testing.sandbox import DgfipSandbox, start_sandbox
 from tests.services import unavailable
 
+pytestmark = pytest.mark.services
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 

@@ -68,6 +68,8 @@ async def test_quota_usage_shows_the_gateways_counter_and_resets(admin) -> None:
     assert (await client.get("/api/consumers/caf-demo")).json()["quota_usage"]["used"] == 3
     assert (await client.post("/api/consumers/caf-demo/quota/reset")).status_code == 200
     assert (await client.get("/api/consumers/caf-demo")).json()["quota_usage"]["used"] == 0
+    assert (await client.get("/api/events")).json()["events"][0]["action"] == "reset_quota"
+    assert_envelope(await client.post("/api/consumers/personne/quota/reset"), 404, 404)
 
 
 async def test_add_a_consumer_then_call_the_gateway_with_what_was_returned_once(admin) -> None:

@@ -336,15 +336,14 @@ class ConsumerAdmin:
             self._event(session, "revoke_certificate", name, {"revoked": revoked})
             return {"name": name, "revoked": revoked}
 
-    async def reset_quota(self, name: str | None = None) -> None:
-        if self.quota is None:
-            return
-        if name is None:
-            await self.quota.reset("quota:")
-            return
-        async with self.sessionmaker() as session:
-            row = await self._get(session, name)
-        await self.quota.reset(quota_key(row.id))
+    async def reset_quota(self, name: str | None = None, *, audited: bool = True) -> None:
+        """Forget the current per-minute counters (one consumer's, or all)."""
+        async with self.sessionmaker() as session, session.begin():
+            row = await self._get(session, name) if name is not None else None
+            if audited:
+                self._event(session, "reset_quota", name, {})
+        if self.quota is not None:
+            await self.quota.reset(quota_key(row.id) if row is not None else "quota:")
 
     async def reset(self) -> dict[str, Any]:
         """Back to the seed: demo consumers as specified, others removed, journal emptied, quotas reset.
@@ -395,7 +394,7 @@ class ConsumerAdmin:
         changed = {n: s for n, s in secrets_by_name.items() if previous.get(n) != s}
         if changed:
             _update_credentials_secrets(self.settings.credentials_path, changed)
-        await self.reset_quota()
+        await self.reset_quota(audited=False)
         return {"removed": removed, "reissued_certificates": reissued, "journal_entries_removed": purged, "secrets_renewed": sorted(changed)}
 
     # ---------------------------------------------------------------------------------------------
