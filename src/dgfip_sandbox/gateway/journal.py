@@ -23,7 +23,8 @@ SECRET_FIELDS = ("client_secret", "client_assertion", "access_token", "id_token"
 # Query-string parameters worth hiding (an FC authorization code, a token passed by mistake).
 SECRET_QUERY = frozenset(SECRET_FIELDS)
 
-_JSON_SECRET = re.compile(r'("(?:%s)"\s*:\s*")((?:[^"\\]|\\.)*)(")?' % "|".join(SECRET_FIELDS))
+# The string value as an unrolled loop (no per-character alternation): linear on long tokens.
+_JSON_SECRET = re.compile(r'("(?:%s)"\s*:\s*")([^"\\]*(?:\\.[^"\\]*)*)(")?' % "|".join(SECRET_FIELDS))
 _FORM_SECRET = re.compile(r"((?:^|&)(?:%s)=)([^&]*)" % "|".join(SECRET_FIELDS))
 HEADER_VALUE_MAX = 300
 
