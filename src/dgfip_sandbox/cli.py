@@ -1,0 +1,188 @@
+"""The ``dgfip-sandbox`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from dgfip_sandbox.clock import SystemClock
+from dgfip_sandbox.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Bac à sable local de l'API Management de la DGFiP.")
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def banner_year(now: datetime) -> int:
+    """The latest income year whose IR assessment is published (late July of the next year)."""
+    return now.year - 1 if (now.month, now.day) >= (7, 31) else now.year - 2
+
+
+def banner(settings: Settings, credentials: dict[str, Any], *, now: datetime) -> str:
+    from dgfip_sandbox import pki
+    from dgfip_sandbox.gateway.app import signing_key_path
+    from dgfip_sandbox.gateway.tokens import TokenService, load_or_create_signing_key
+    from dgfip_sandbox.seed import all_personas
+
+    consumer = credentials["consumers"][0]
+    tokens = TokenService(
+        load_or_create_signing_key(signing_key_path(settings)),
+        issuer=settings.token_issuer,
+        ttl_seconds=settings.token_ttl_seconds,
+    )
+    cert = pki.load_pem_cert(Path(consumer["cert"]).read_bytes())
+    token, _ = tokens.issue(
+        client_id=consumer["client_id"],
+        organisation=consumer["organisation"],
+        application=consumer["name"],
+        scopes=consumer["oauth_scopes"],
+        cert_thumbprint=pki.x5t_s256(cert),
+        now=now,
+    )
+    personas = [p for p in all_personas() if p.get("api", "impot_particulier") == "impot_particulier"]
+    spi = next((p["spi"] for p in personas if p.get("banner")), personas[0]["spi"] if personas else "0000000000000")
+    base = credentials["gateway"]["base_url"]
+    lines = [
+        "",
+        "Bac à sable DGFiP démarré",
+        f"  passerelle APIM   {base}   (mTLS, CA : {credentials['gateway']['ca_cert']})",
+    ]
+    if "franceconnect" in credentials:
+        lines.append(f"  FranceConnect     {settings.franceconnect_base_url}/api/v2")
+    lines += [
+        "  identifiants      var/credentials.json   personas : dgfip-sandbox personas",
+        "",
+        f"Premier appel ({consumer['name']}, jeton valable {settings.token_ttl_seconds // 60} min) :",
+        "",
+        f"curl --cacert {credentials['gateway']['ca_cert']} --cert {consumer['cert']} --key {consumer['key']} \\",
+        f'  -H "Authorization: Bearer {token}" \\',
+        f'  -H "X-Correlation-ID: {uuid.uuid4()}" -H "ID_Teleservice: {consumer["id_teleservice"]}" \\',
+        f"  {base}/impotparticulier/1.0/spi/{spi}/situations/ir/assiettes/annrev/{banner_year(now)}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+@app.command()
+def up(
+    port: Optional[int] = typer.Option(None, help="Port HTTPS de la passerelle (défaut 8443)"),
+    host: Optional[str] = typer.Option(None, help="Adresse d'écoute (défaut 127.0.0.1)"),
+    fc_port: Optional[int] = typer.Option(None, "--fc-port", help="Port du service FranceConnect (défaut 8444)"),
+    seed_size: Optional[int] = typer.Option(None, help="Nombre de foyers fiscaux générés (défaut 2000)"),
+) -> None:
+    """Prepare (migrate, PKI, seed, consumers) and serve the sandbox."""
+    from dgfip_sandbox.bootstrap import prepare_sandbox
+
+    settings = _settings(port=port, host=host, fc_port=fc_port, seed_size=seed_size)
+    now = SystemClock().now()
+    credentials = prepare_sandbox(settings, now=now)
+    typer.echo(banner(settings, credentials, now=now))
+    asyncio.run(_serve(settings))
+
+
+async def _serve(settings: Settings, *, with_gateway: bool = True, with_fc: bool = True, with_demo_fs: bool = False) -> None:
+    from dgfip_sandbox import pki, server
+    from dgfip_sandbox.gateway.app import create_gateway_app
+
+    specs = []
+    sandbox_pki = pki.ensure_pki(settings.certs_dir, [], now=SystemClock().now())
+    if with_gateway:
+        specs.append(
+            server.ServerSpec(
+                name="gateway",
+                app=create_gateway_app(settings),
+                host=settings.host,
+                port=settings.port,
+                ssl_context=server.server_ssl_context(sandbox_pki),
+            )
+        )
+    if with_fc:
+        try:
+            from dgfip_sandbox.franceconnect.app import create_franceconnect_app
+        except ModuleNotFoundError:
+            pass
+        else:
+            specs.append(
+                server.ServerSpec(
+                    name="franceconnect",
+                    app=create_franceconnect_app(settings),
+                    host=settings.fc_host,
+                    port=settings.fc_port,
+                    ssl_context=server.server_ssl_context(sandbox_pki, client_auth=False) if settings.fc_https else None,
+                )
+            )
+    if with_demo_fs:
+        from dgfip_sandbox.demo_fs.app import create_demo_fs_app
+
+        specs.append(
+            server.ServerSpec(
+                name="demo-fs", app=create_demo_fs_app(settings), host="127.0.0.1", port=settings.demo_fs_port, ssl_context=None
+            )
+        )
+    await server.serve(specs)
+
+
+@app.command()
+def personas(as_json: bool = typer.Option(False, "--json", help="Sortie JSON")) -> None:
+    """List the seeded test personas."""
+    from dgfip_sandbox.seed import all_personas
+
+    found = all_personas()
+    if as_json:
+        typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    for persona in found:
+        ident = persona.get("spi") or persona.get("iban") or persona.get("siren") or ""
+        typer.echo(f"{persona.get('api', ''):18} {ident:28} {persona['case']:28} {persona['description']}")
+
+
+@app.command()
+def audit(
+    consumer: str = typer.Option(..., "--consumer", help="Nom du partenaire"),
+    limit: int = typer.Option(50, help="Nombre de traces"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Show one consumer's own audit records."""
+    from dgfip_sandbox.store import audit as audit_store
+    from dgfip_sandbox.store import consumers
+    from dgfip_sandbox.store.database import create_engine, create_sessionmaker
+
+    settings = _settings()
+
+    async def run() -> list[dict[str, Any]]:
+        engine = create_engine(settings.sqlalchemy_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                record = await consumers.get_by_name(session, consumer)
+                if record is None:
+                    raise typer.BadParameter(f"partenaire inconnu : {consumer}")
+                rows = await audit_store.list_for_consumer(session, record.id, limit=limit)
+                return [audit_store.record_as_dict(r) for r in rows]
+        finally:
+            await engine.dispose()
+
+    rows = asyncio.run(run())
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        typer.echo(
+            f"{row['horodatage']}  {row['status']}  {row['outcome']:8} {row['method']:5} {row['route']}  "
+            f"spi={row['spi'] or '-'}  corr={row['correlation_id'] or '-'}"
+        )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

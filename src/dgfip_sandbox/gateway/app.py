@@ -1,0 +1,120 @@
+"""The gateway app factory: APIM pipeline, token endpoint, API Impôt particulier and API FICOBA."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse
+
+from dgfip_sandbox.clock import Clock, SystemClock
+from dgfip_sandbox.gateway import token_endpoint
+from dgfip_sandbox.gateway.audit_middleware import AuditMiddleware
+from dgfip_sandbox.gateway.context import CallerContext
+from dgfip_sandbox.gateway.error_handlers import install_error_handlers
+from dgfip_sandbox.gateway.pipeline import GatewayPolicy
+from dgfip_sandbox.gateway.quota import MemoryQuotaStore, QuotaStore
+from dgfip_sandbox.gateway.state import GatewayState, TrustMaterial
+from dgfip_sandbox.gateway.tokens import TokenService, load_or_create_signing_key
+from dgfip_sandbox.gateway.trusted_proxies import TrustedProxies
+from dgfip_sandbox.logs import configure_logging
+from dgfip_sandbox.settings import Settings
+from dgfip_sandbox.store import audit as audit_store
+from dgfip_sandbox.store.audit import AuditWriter
+from dgfip_sandbox.store.database import create_engine, create_sessionmaker
+
+
+def signing_key_path(settings: Settings):  # type: ignore[no-untyped-def]
+    return settings.var_dir / "keys" / "gateway-signing-key.jwk.json"
+
+
+def build_quota_store(settings: Settings) -> QuotaStore:
+    if settings.redis_url:
+        from dgfip_sandbox.gateway.quota_redis import RedisQuotaStore
+
+        return RedisQuotaStore.from_url(settings.redis_url, fail_open=settings.redis_fail_open)
+    return MemoryQuotaStore()
+
+
+def create_gateway_app(
+    settings: Settings, *, clock: Clock | None = None, quota_store: QuotaStore | None = None
+) -> FastAPI:
+    clock = clock or SystemClock()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.sqlalchemy_url)
+        sessionmaker = create_sessionmaker(engine)
+        writer = AuditWriter(sessionmaker)
+        state = GatewayState(
+            settings=settings,
+            clock=clock,
+            engine=engine,
+            sessionmaker=sessionmaker,
+            trust_material=TrustMaterial(settings),
+            tokens=TokenService(
+                load_or_create_signing_key(signing_key_path(settings)),
+                issuer=settings.token_issuer,
+                ttl_seconds=settings.token_ttl_seconds,
+            ),
+            quota=quota_store or build_quota_store(settings),
+            audit=writer,
+            trusted_proxies=TrustedProxies(settings.trusted_proxies),
+        )
+        app.state.sandbox = state
+        await writer.start()
+        try:
+            yield
+        finally:
+            await writer.stop()
+            await state.quota.close()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Bac à sable DGFiP — passerelle APIM",
+        version="1.0",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    app.add_middleware(AuditMiddleware, state_getter=lambda: app.state.sandbox)
+
+    @app.get("/health", tags=["APIM"], summary="État de la passerelle (sans authentification)")
+    async def health() -> dict[str, str]:
+        return {"status": "UP"}
+
+    @app.get("/.well-known/jwks.json", tags=["APIM"], summary="Clés publiques des jetons d'accès")
+    async def jwks() -> JSONResponse:
+        return JSONResponse(app.state.sandbox.tokens.jwks())
+
+    app.include_router(token_endpoint.router)
+
+    @app.get("/sandbox/audit", tags=["Bac à sable"], summary="Les traces d'audit du partenaire appelant")
+    async def my_audit_records(
+        caller: Annotated[CallerContext, Depends(GatewayPolicy(api="sandbox"))], limit: int = 100
+    ) -> dict[str, Any]:
+        async with app.state.sandbox.sessionmaker() as session:
+            records = await audit_store.list_for_consumer(session, caller.consumer.id, limit=min(max(limit, 1), 1000))
+        return {"consumer": caller.consumer.name, "records": [audit_store.record_as_dict(r) for r in records]}
+
+    for router in _api_routers():
+        app.include_router(router)
+    return app
+
+
+def _api_routers() -> list[Any]:
+    """The business APIs mounted behind the pipeline (each exposes ``router`` with its full prefix)."""
+    routers = []
+    import importlib
+
+    for module in ("dgfip_sandbox.apis.impot_particulier.router", "dgfip_sandbox.apis.ficoba.router"):
+        try:
+            routers.append(importlib.import_module(module).router)
+        except ModuleNotFoundError as exc:
+            if not exc.name or not module.startswith(exc.name):
+                raise
+    return routers

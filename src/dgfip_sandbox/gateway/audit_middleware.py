@@ -1,0 +1,113 @@
+"""The outermost layer of the gateway: one audit record per answered request, committed before the
+response leaves; ``X-Correlation-ID`` echoed on every response (errors included); oversized headers
+refused in the envelope; any unexpected failure answered as a 500 envelope, never a stack trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from dgfip_sandbox.errors import ApiError, HeadersTooLarge, InternalError
+from dgfip_sandbox.gateway.correlation import UUID_PATTERN
+from dgfip_sandbox.gateway.state import GatewayState
+from dgfip_sandbox.gateway.trusted_proxies import peer_address
+from dgfip_sandbox.store.audit import AuditEntry
+
+log = structlog.get_logger("dgfip_sandbox.gateway")
+
+UNAUDITED_PATHS = frozenset({"/health", "/.well-known/jwks.json", "/metrics"})
+
+
+def render_error(error: ApiError, state: GatewayState) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    import json
+
+    body = json.dumps(error.envelope(state.clock.now()), ensure_ascii=False).encode()
+    headers = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode(), v.encode("latin-1", "replace")) for k, v in error.headers.items()]
+    return error.status_code, headers, body
+
+
+class AuditMiddleware:
+    def __init__(self, app: ASGIApp, state_getter: Callable[[], GatewayState]) -> None:
+        self.app = app
+        self.state_getter = state_getter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = self.state_getter()
+        entry = AuditEntry(
+            at=state.clock.now(), method=scope["method"], route=scope["path"], client_ip=peer_address(scope)
+        )
+        request_state: dict[str, Any] = scope.setdefault("state", {})
+        request_state["audit"] = entry
+        correlation = _header(scope, b"x-correlation-id")
+        if correlation is not None:
+            entry.correlation_id = correlation[:100]
+        echo = correlation if correlation and UUID_PATTERN.match(correlation) else None
+        audited = scope["path"] not in UNAUDITED_PATHS
+        response_started = False
+        replaced = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal response_started, replaced
+            if replaced:
+                return
+            if message["type"] == "http.response.start":
+                response_started = True
+                entry.status = message["status"]
+                if entry.status >= 400 and entry.outcome == "OK":
+                    entry.outcome = str(entry.status)
+                headers = list(message.get("headers", []))
+                for name, value in request_state.get("response_headers", {}).items():
+                    headers.append((name.lower().encode(), value.encode()))
+                if echo:
+                    headers.append((b"x-correlation-id", echo.encode()))
+                message = {**message, "headers": headers}
+                if audited:
+                    try:
+                        await state.audit.write(entry)
+                    except Exception:  # noqa: BLE001 - no data leaves without its audit record
+                        log.exception("audit_write_failed", route=entry.route)
+                        replaced = True
+                        await self._send_error(send, InternalError("la trace d'audit n'a pas pu être enregistrée"), state, echo)
+                        return
+            await send(message)
+
+        size = sum(len(k) + len(v) for k, v in scope.get("headers", []))
+        if size > state.settings.max_header_bytes:
+            entry.outcome = str(HeadersTooLarge.code)
+            status, headers, body = render_error(
+                HeadersTooLarge(f"{size} octets d'en-têtes pour {state.settings.max_header_bytes} au plus"), state
+            )
+            await send_wrapper({"type": "http.response.start", "status": status, "headers": headers})
+            await send_wrapper({"type": "http.response.body", "body": body})
+            return
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception:  # noqa: BLE001
+            log.exception("unhandled_error", route=entry.route)
+            if not response_started:
+                entry.outcome = str(InternalError.code)
+                status, headers, body = render_error(InternalError(), state)
+                await send_wrapper({"type": "http.response.start", "status": status, "headers": headers})
+                await send_wrapper({"type": "http.response.body", "body": body})
+
+    async def _send_error(self, send: Send, error: ApiError, state: GatewayState, echo: str | None) -> None:
+        status, headers, body = render_error(error, state)
+        if echo:
+            headers.append((b"x-correlation-id", echo.encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None

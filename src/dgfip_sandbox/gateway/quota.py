@@ -1,0 +1,81 @@
+"""Check 5: the consumer's per-minute quota (CGU tiers 200, 500, 750; default 200).
+
+A fixed calendar minute per consumer. The counter store is an interface with one atomic operation,
+``hit``: increment and return the new count (never read-then-write). ``MemoryQuotaStore`` is the
+embedded default (one process); ``RedisQuotaStore`` (quota_redis.py) is exact across processes.
+Only calls that passed the certificate, IP, token and correlation checks reach this step, so
+unauthenticated traffic cannot spend a consumer's quota.
+
+Headers (additive, IETF draft-ietf-httpapi-ratelimit-headers): ``RateLimit-Policy: "minute";q=200;w=60``
+and ``RateLimit: "minute";r=<remaining>;t=<seconds to reset>`` on every accepted call and on 429,
+plus ``Retry-After`` on 429.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from dgfip_sandbox.errors import QuotaExceeded
+
+WINDOW_SECONDS = 60
+
+
+class QuotaStore(Protocol):
+    async def hit(self, key: str, window_start: int, window_seconds: int) -> int:
+        """Atomically count one call in the window and return the count including it."""
+
+    async def reset(self, key_prefix: str = "") -> None:
+        """Forget counters (all, or those whose key starts with the prefix)."""
+
+    async def close(self) -> None: ...
+
+
+class MemoryQuotaStore:
+    """In-process counters. Atomic because ``hit`` never awaits between read and write."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, int], int] = {}
+        self._last_window = 0
+
+    async def hit(self, key: str, window_start: int, window_seconds: int) -> int:
+        if window_start != self._last_window:
+            self._counts = {k: v for k, v in self._counts.items() if k[1] >= window_start}
+            self._last_window = window_start
+        count = self._counts.get((key, window_start), 0) + 1
+        self._counts[(key, window_start)] = count
+        return count
+
+    async def reset(self, key_prefix: str = "") -> None:
+        self._counts = {k: v for k, v in self._counts.items() if not k[0].startswith(key_prefix)}
+
+    async def close(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class QuotaDecision:
+    limit: int
+    remaining: int
+    reset_seconds: int
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Policy": f'"minute";q={self.limit};w={WINDOW_SECONDS}',
+            "RateLimit": f'"minute";r={self.remaining};t={self.reset_seconds}',
+        }
+
+
+async def check_quota(store: QuotaStore, *, consumer_id: int, limit: int, now: datetime) -> QuotaDecision:
+    ts = int(now.timestamp())
+    window_start = ts - ts % WINDOW_SECONDS
+    reset = window_start + WINDOW_SECONDS - ts
+    count = await store.hit(f"quota:{consumer_id}", window_start, WINDOW_SECONDS)
+    decision = QuotaDecision(limit=limit, remaining=max(0, limit - count), reset_seconds=reset)
+    if count > limit:
+        raise QuotaExceeded(
+            f"quota de {limit} appels par minute atteint ; réessayez dans {reset} s",
+            headers={"Retry-After": str(reset), **decision.headers()},
+        )
+    return decision

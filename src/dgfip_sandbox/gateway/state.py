@@ -1,0 +1,64 @@
+"""Everything the gateway's requests share, built once in the app's lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from dgfip_sandbox import pki
+from dgfip_sandbox.clock import Clock
+from dgfip_sandbox.gateway.quota import QuotaStore
+from dgfip_sandbox.gateway.tokens import TokenService
+from dgfip_sandbox.gateway.trusted_proxies import TrustedProxies
+from dgfip_sandbox.settings import Settings
+from dgfip_sandbox.store import consumers
+from dgfip_sandbox.store.audit import AuditWriter
+from dgfip_sandbox.store.consumers import ConsumerRecord
+
+
+class TrustMaterial:
+    """The sandbox CA and CRL, reloaded when the CRL file changes (a revocation takes effect at once)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._certs_dir = settings.certs_dir
+        self._crl_path = settings.certs_dir / "crl.pem"
+        self._mtime = -1.0
+        self._trust: pki.Trust | None = None
+
+    def get(self) -> pki.Trust:
+        try:
+            mtime = self._crl_path.stat().st_mtime
+        except FileNotFoundError:
+            mtime = 0.0
+        if self._trust is None or mtime != self._mtime:
+            self._trust = pki.load_trust(self._certs_dir)
+            self._mtime = mtime
+        return self._trust
+
+
+@dataclass
+class GatewayState:
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    trust_material: TrustMaterial
+    tokens: TokenService
+    quota: QuotaStore
+    audit: AuditWriter
+    trusted_proxies: TrustedProxies
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def trust(self) -> pki.Trust:
+        return self.trust_material.get()
+
+    async def consumer_by_fingerprint(self, fingerprint: str) -> tuple[ConsumerRecord, bool] | None:
+        async with self.sessionmaker() as session:
+            found = await consumers.get_by_certificate(session, fingerprint)
+        if found is None:
+            return None
+        record, certificate = found
+        return record, certificate.revoked_at is not None

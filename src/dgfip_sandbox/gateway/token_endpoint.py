@@ -1,0 +1,135 @@
+"""``POST /token``: OAuth2 client credentials (RFC 6749 §4.4), as DGFIP's APIM serves it.
+
+Client authentication by HTTP Basic or by form fields; ``scope`` is space-separated and must be a
+subset of the consumer's granted OAuth scopes (all of them when omitted). The endpoint also requires
+that consumer's client certificate and an allowed IP (checks 1 and 2 of the pipeline, answered in the
+APIM envelope); the OAuth errors themselves follow RFC 6749 §5.2 (Authlib's error classes).
+Descriptions are ASCII, as RFC 6749 requires.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import unquote
+
+from authlib.oauth2.rfc6749.errors import (
+    InvalidClientError,
+    InvalidRequestError,
+    InvalidScopeError,
+    OAuth2Error,
+    UnsupportedGrantTypeError,
+)
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from starlette.requests import Request
+
+from dgfip_sandbox import pki
+from dgfip_sandbox.gateway.caller_ip import check_caller_ip
+from dgfip_sandbox.gateway.client_cert import check_client_certificate
+from dgfip_sandbox.gateway.pipeline import audit_entry, gateway_state
+from dgfip_sandbox.store.consumers import verify_secret
+
+router = APIRouter()
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _oauth_error(error: OAuth2Error, request: Request) -> JSONResponse:
+    audit = audit_entry(request)
+    audit.outcome = error.error
+    audit.extra["error"] = error.description
+    headers = dict(error.get_headers())
+    headers.pop("Content-Type", None)
+    return JSONResponse(dict(error.get_body()), status_code=error.status_code, headers={**headers, **NO_STORE})
+
+
+def _ascii(text: str) -> str:
+    """RFC 6749 §5.2: error_description holds only %x20-21 / %x23-5B / %x5D-7E."""
+    return "".join(c if (0x20 <= ord(c) <= 0x7E and c not in '"\\') else "?" for c in text)
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return ("", "")
+    client_id, sep, secret = decoded.partition(":")
+    if not sep:
+        return ("", "")
+    return unquote(client_id), unquote(secret)
+
+
+@router.post("/token", summary="Jeton d'accès OAuth2 (client credentials)", tags=["APIM"])
+async def issue_token(request: Request) -> JSONResponse:
+    state = gateway_state(request)
+    audit = audit_entry(request)
+    audit.api = "token"
+    consumer, cert, fingerprint = await check_client_certificate(request, state)
+    audit.consumer_id, audit.consumer_name, audit.cert_fingerprint = consumer.id, consumer.name, fingerprint
+    audit.check("client_certificate", True, consumer.name)
+    audit.client_ip = check_caller_ip(request, state, consumer)
+    audit.check("caller_ip", True, audit.client_ip)
+
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("application/x-www-form-urlencoded"):
+        return _oauth_error(
+            InvalidRequestError("Content-Type must be application/x-www-form-urlencoded"), request
+        )
+    form = await request.form()
+    basic = _basic_credentials(request)
+    form_id, form_secret = form.get("client_id"), form.get("client_secret")
+    if basic is not None and (form_id or form_secret):
+        return _oauth_error(InvalidRequestError("use one client authentication method, not both"), request)
+    client_id, secret = basic if basic is not None else (str(form_id or ""), str(form_secret or ""))
+    if not client_id or not secret:
+        error = InvalidClientError("client authentication is required (HTTP Basic or client_id/client_secret)")
+        error.status_code = 401
+        return _oauth_error(error, request)
+    if client_id != consumer.client_id or not verify_secret(secret, consumer.client_secret_hash):
+        error = InvalidClientError(
+            "unknown client, wrong secret, or client_id not registered to the presented certificate"
+        )
+        error.status_code = 401
+        return _oauth_error(error, request)
+
+    grant_type = form.get("grant_type")
+    if not grant_type:
+        return _oauth_error(InvalidRequestError("missing grant_type"), request)
+    if grant_type != "client_credentials":
+        unsupported = UnsupportedGrantTypeError(_ascii(str(grant_type)[:40]))
+        unsupported.description = _ascii(f"grant_type {str(grant_type)[:40]} is not supported (use client_credentials)")
+        return _oauth_error(unsupported, request)
+
+    raw_scope = form.get("scope")
+    requested = str(raw_scope).split() if raw_scope else sorted(consumer.oauth_scopes)
+    unknown = [s for s in requested if s not in consumer.oauth_scopes]
+    if unknown:
+        return _oauth_error(
+            InvalidScopeError(_ascii(f"scope not granted to this client: {' '.join(unknown)[:200]}")),
+            request,
+        )
+
+    token, claims = state.tokens.issue(
+        client_id=consumer.client_id,
+        organisation=consumer.organisation,
+        application=consumer.application,
+        scopes=requested,
+        cert_thumbprint=pki.x5t_s256(cert),
+        now=state.clock.now(),
+    )
+    audit.extra["jti"] = claims["jti"]
+    audit.extra["scope"] = claims["scope"]
+    return JSONResponse(
+        {
+            "access_token": token,
+            "scope": claims["scope"],
+            "token_type": "Bearer",
+            "expires_in": state.tokens.ttl_seconds,
+        },
+        headers=NO_STORE,
+    )

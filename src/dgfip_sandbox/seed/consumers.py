@@ -1,0 +1,138 @@
+"""The demo consumers registered by ``dgfip-sandbox up`` (and by the test harness)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+IMPOT_PARTICULIER_OAUTH_SCOPES = (
+    "RessourceIR",
+    "RessourceIRFacture",
+    "RessourceIRDerniere",
+    "RessourceIRDerniere2",
+    "RessourceIRMultiple",
+    "RessourceIFI",
+    "RessourceTHPrincipale",
+    "RessourceLEP",
+)
+
+IMPOT_PARTICULIER_DATAPASS_SCOPES = (
+    "dgfip_annee_n_moins_1",
+    "dgfip_annee_n_moins_2",
+    "dgfip_annee_n_moins_3",
+    "dgfip_nmUsaDec1",
+    "dgfip_nmNaiDec1",
+    "dgfip_prnmDec1",
+    "dgfip_dateNaisDec1",
+    "dgfip_nmUsaDec2",
+    "dgfip_nmNaiDec2",
+    "dgfip_prnmDec2",
+    "dgfip_dateNaisDec2",
+    "dgfip_aft",
+    "dgfip_sitfam",
+    "dgfip_nbpart",
+    "dgfip_pac_nbPac",
+    "dgfip_pac",
+    "dgfip_pariso",
+    "dgfip_annee_df_au_3112_si_deces_ctb_mp",
+    "dgfip_rfr",
+    "dgfip_mntRevbareme",
+    "dgfip_inddeficit",
+    "dgfip_indiIFI",
+    "dgfip_rbg",
+    "dgfip_RevDecl_Cat1_Tspr",
+    "dgfip_RevDecl_Cat1_RentOn",
+    "dgfip_RevDecl_Cat2_Rcm",
+    "dgfip_RevDecl_Cat3_PMV",
+    "dgfip_RevDecl_Cat4_Ref",
+    "dgfip_RevDecl_Cat5_NonSal",
+    "dgfip_RevNets_Cat1_Tspr",
+    "dgfip_RevNets_Cat1_RentOn",
+    "dgfip_RevNets_Cat2_Rcm",
+    "dgfip_RevNets_Cat3_PMV",
+    "dgfip_RevNets_Cat4_Ref",
+    "dgfip_RevNets_Cat5_NonSal",
+    "dgfip_PaDeduc_EnfMaj",
+    "dgfip_PaDeduc_Autres",
+    "dgfip_EpargRetrDeduc",
+    "dgfip_IndLep",
+)
+
+LOOPBACK = ("127.0.0.0/8", "::1/128")
+
+
+@dataclass(frozen=True)
+class DemoConsumer:
+    name: str
+    organisation: str
+    application: str
+    oauth_scopes: tuple[str, ...]
+    datapass_scopes: tuple[str, ...]
+    quota_per_minute: int
+    id_teleservice: str
+    allowed_ips: tuple[str, ...] = LOOPBACK
+    siret: str | None = None
+    ficoba_modalities: tuple[str, ...] = ()
+    ficoba_motifs: tuple[str, ...] = ()
+    sandbox_options: tuple[str, ...] = ("scenarios",)
+    fc_client_id: str | None = None
+    description: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+DEMO_CONSUMERS: tuple[DemoConsumer, ...] = (
+    DemoConsumer(
+        name="mairie-demo",
+        organisation="Mairie de Démoville",
+        application="Tarification cantine",
+        oauth_scopes=IMPOT_PARTICULIER_OAUTH_SCOPES,
+        datapass_scopes=IMPOT_PARTICULIER_DATAPASS_SCOPES,
+        quota_per_minute=200,
+        id_teleservice="TS-MAIRIE-DEMO",
+        siret="21750001600019",
+        description="Toutes les ressources et tous les scopes DataPass d'Impôt particulier, 200 appels/min",
+    ),
+    DemoConsumer(
+        name="caf-demo",
+        organisation="Caisse d'allocations de Démoville",
+        application="Quotient familial",
+        oauth_scopes=("RessourceIR", "RessourceIRDerniere", "RessourceIRDerniere2"),
+        datapass_scopes=("dgfip_annee_n_moins_1", "dgfip_sitfam", "dgfip_nbpart", "dgfip_pac_nbPac"),
+        quota_per_minute=500,
+        id_teleservice="TS-CAF-DEMO",
+        description="DataPass restreint (situation de famille, parts, nombre de personnes à charge ; N-1), 500 appels/min",
+    ),
+    DemoConsumer(
+        name="editeur-demo",
+        organisation="Éditeur Logiciel Démo",
+        application="Dossier locatif",
+        oauth_scopes=IMPOT_PARTICULIER_OAUTH_SCOPES[:-1],
+        datapass_scopes=tuple(s for s in IMPOT_PARTICULIER_DATAPASS_SCOPES if s != "dgfip_IndLep"),
+        quota_per_minute=750,
+        id_teleservice="TS-EDITEUR-DEMO",
+        description="Ressources IR, IFI et TH, 750 appels/min",
+    ),
+    DemoConsumer(
+        name="hors-reseau-demo",
+        organisation="Partenaire hors réseau",
+        application="Démonstration du filtrage IP",
+        oauth_scopes=("RessourceIR",),
+        datapass_scopes=("dgfip_annee_n_moins_1", "dgfip_rfr"),
+        quota_per_minute=200,
+        id_teleservice="TS-HORS-RESEAU",
+        allowed_ips=("203.0.113.0/24",),
+        description="Adresses autorisées 203.0.113.0/24 : tout appel depuis la machine locale est refusé (900805)",
+    ),
+)
+
+
+def demo_consumers() -> tuple[DemoConsumer, ...]:
+    """The Impôt particulier demo consumers plus those the other APIs contribute."""
+    extra: list[DemoConsumer] = []
+    try:
+        from dgfip_sandbox.seed.ficoba import DEMO_CONSUMERS as FICOBA_CONSUMERS
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("dgfip_sandbox.seed.ficoba",):
+            raise
+    else:
+        extra.extend(FICOBA_CONSUMERS)
+    return DEMO_CONSUMERS + tuple(extra)

@@ -1,0 +1,488 @@
+"""HTTPS serving: TLS with optional client certificates, the ASGI TLS extension, several servers in one loop.
+
+Three pieces uvicorn does not provide (uvicorn 0.54):
+
+1. The client certificate never reaches the app (encode/uvicorn#745). :class:`TlsScopeH11Protocol`
+   and :class:`TlsScopeHttpToolsProtocol` subclass uvicorn's HTTP/1.1 protocols and put the ASGI TLS
+   extension in every request's scope::
+
+       scope["extensions"]["tls"] = {
+           "client_cert_chain": [<leaf PEM>] or [],
+           "client_cert_name": <RFC 4514 subject> or None,
+           "client_cert_error": None,
+           "tls_version": 0x0304,            # ints, as the ASGI TLS extension defines them
+           "cipher_suite": 0x1302,
+           "server_cert": None,
+       }
+
+   computed once per connection from ``transport.get_extra_info("ssl_object")``. Plain-HTTP
+   connections get no ``tls`` extension, as the ASGI spec says. Python's ``ssl`` only exposes the
+   peer's leaf certificate (``getpeercert(binary_form=True)``), so the chain holds the leaf only.
+
+2. A failed TLS handshake (expired client certificate, unknown CA, plain HTTP on the TLS port...)
+   is silent: asyncio's ``sslproto`` reports it only when the loop runs in debug mode (``SSLError``
+   is an ``OSError``, which ``_fatal_error`` logs at debug level only), and uvicorn never hears of
+   the connection. The way chosen here: the listening socket is plain TCP and each connection starts
+   in :class:`TlsHandshakeProtocol`, which runs the handshake itself with the public
+   ``loop.start_tls(..., server_side=True)``. That coroutine raises the handshake error with its
+   reason, which is logged as one line ``tls_handshake_failed peer=<ip:port> reason="..."`` on
+   the ``dgfip_sandbox.tls`` logger; on success the TLS transport is handed to the uvicorn HTTP
+   protocol, exactly as uvicorn's own ``ssl=`` path would. (Rejected alternatives: loop debug mode
+   is costly and noisy; an ``SSLContext.sslobject_class`` subclass sees the error but not the peer;
+   patching ``asyncio.sslproto`` is private API.)
+
+3. :func:`serve` runs several uvicorn servers (gateway, FranceConnect, admin...) in one process and
+   one event loop, with one SIGINT/SIGTERM handler for all of them (uvicorn's per-server signal
+   capture would let only the last server hear the signal).
+
+Revocation is deliberately *not* checked in the handshake (no ``VERIFY_CRL_CHECK_LEAF``): a
+revoked certificate reaches the app, which answers with DGFiP's 401 envelope
+(``pki.verify_client_certificate``). A missing certificate also reaches the app (``CERT_OPTIONAL``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import signal
+import socket
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import uvicorn
+from cryptography import x509
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from dgfip_sandbox.pki import SandboxPki
+
+logger = logging.getLogger("dgfip_sandbox.server")
+tls_logger = logging.getLogger("dgfip_sandbox.tls")
+
+HANDSHAKE_TIMEOUT_SECONDS = 15.0
+
+ASGIApp = Callable[..., Any]
+
+
+# --------------------------------------------------------------------------------------------------
+# TLS context
+
+
+def server_ssl_context(pki: SandboxPki, *, client_auth: bool = True) -> ssl.SSLContext:
+    """TLS server context: the sandbox server certificate, and the sandbox CA for client certificates.
+
+    With ``client_auth`` (the gateway), ``CERT_OPTIONAL``: a connection without a client certificate
+    completes (the app answers 401); a certificate that does not verify (expired, not yet valid,
+    unknown CA) fails the handshake. Without it (FranceConnect over HTTPS), no certificate is asked.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(certfile=pki.server_cert, keyfile=pki.server_key)
+    if client_auth:
+        context.load_verify_locations(cafile=pki.ca_cert)
+        context.verify_mode = ssl.CERT_OPTIONAL
+    else:
+        context.verify_mode = ssl.CERT_NONE
+    context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
+# --------------------------------------------------------------------------------------------------
+# ASGI TLS extension
+
+
+_TLS_VERSIONS = {"SSLv3": 0x0300, "TLSv1": 0x0301, "TLSv1.1": 0x0302, "TLSv1.2": 0x0303, "TLSv1.3": 0x0304}
+
+
+@functools.lru_cache(maxsize=32)
+def _cipher_ids(context: ssl.SSLContext) -> dict[str, int]:
+    # OpenSSL ids are 0x0300XXXX; the low 16 bits are the IANA cipher suite number.
+    return {c["name"]: c["id"] & 0xFFFF for c in context.get_ciphers()}
+
+
+def tls_extension(transport: asyncio.BaseTransport) -> dict[str, Any] | None:
+    """The ASGI TLS extension for a connection, or None when it is not TLS."""
+    ssl_object: ssl.SSLObject | None = transport.get_extra_info("ssl_object")
+    if ssl_object is None:
+        return None
+    chain: list[str] = []
+    name = None
+    der = ssl_object.getpeercert(binary_form=True)
+    if der:
+        cert = x509.load_der_x509_certificate(der)
+        chain.append(ssl.DER_cert_to_PEM_cert(der))
+        name = cert.subject.rfc4514_string()
+    cipher = ssl_object.cipher()
+    return {
+        "client_cert_chain": chain,
+        "client_cert_name": name,
+        "client_cert_error": None,
+        "tls_version": _TLS_VERSIONS.get(ssl_object.version() or ""),
+        "cipher_suite": _cipher_ids(ssl_object.context).get(cipher[0]) if cipher else None,
+        "server_cert": None,
+    }
+
+
+class _TlsScopeApp:
+    """Wraps the ASGI app for one connection and adds that connection's TLS extension to each scope."""
+
+    __slots__ = ("app", "tls")
+
+    def __init__(self, app: ASGIApp, tls: dict[str, Any]) -> None:
+        self.app = app
+        self.tls = tls
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] in ("http", "websocket"):
+            extensions = dict(scope.get("extensions") or {})
+            # A copy per request: the app may not alter what the next request on this connection sees.
+            extensions["tls"] = {**self.tls, "client_cert_chain": list(self.tls["client_cert_chain"])}
+            scope["extensions"] = extensions
+        await self.app(scope, receive, send)
+
+
+class _TlsScopeMixin:
+    """Computes the TLS extension once in ``connection_made`` and swaps ``self.app`` for a wrapper.
+
+    uvicorn's h11 and httptools protocols both start each request cycle with ``self.app``, so
+    wrapping it per connection is enough and touches none of their parsing code.
+    """
+
+    app: ASGIApp
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)  # type: ignore[misc]
+        tls = tls_extension(transport)
+        if tls is not None:
+            self.app = _TlsScopeApp(self.app, tls)
+
+
+class TlsScopeH11Protocol(_TlsScopeMixin, H11Protocol):
+    pass
+
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # pragma: no cover - httptools is a declared dependency
+    TlsScopeHttpToolsProtocol: type[asyncio.Protocol] | None = None
+else:
+
+    class TlsScopeHttpToolsProtocol(_TlsScopeMixin, HttpToolsProtocol):  # type: ignore[no-redef]
+        pass
+
+
+HttpImpl = Literal["auto", "h11", "httptools"]
+
+
+def http_protocol_class(http: HttpImpl = "auto") -> type[asyncio.Protocol]:
+    if http == "h11" or (http == "auto" and TlsScopeHttpToolsProtocol is None):
+        return TlsScopeH11Protocol
+    if TlsScopeHttpToolsProtocol is None:
+        raise RuntimeError("httptools is not installed")
+    return TlsScopeHttpToolsProtocol
+
+
+# --------------------------------------------------------------------------------------------------
+# TLS handshake with logged failures
+
+
+def _handshake_failure_reason(exc: BaseException) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"{exc.verify_message} ({exc.reason})"
+    if isinstance(exc, ssl.SSLError):
+        return exc.reason or exc.__class__.__name__
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
+        return f"no TLS handshake within {HANDSHAKE_TIMEOUT_SECONDS:g} s"
+    if isinstance(exc, ConnectionError):
+        return f"connection lost during the handshake ({exc.__class__.__name__})"
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+class TlsHandshakeProtocol(asyncio.Protocol):
+    """First protocol of every connection on a TLS port: handshake, log failures, hand over to HTTP.
+
+    Subclasses made by :func:`_tls_protocol_class` set ``ssl_context`` and ``http_protocol``.
+    The instance stands in uvicorn's ``server_state.connections`` while the handshake runs, so a
+    shutdown aborts pending handshakes instead of waiting for them.
+    """
+
+    ssl_context: ClassVar[ssl.SSLContext]
+    http_protocol: ClassVar[type[asyncio.Protocol]]
+
+    def __init__(self, config: uvicorn.Config, server_state: Any, app_state: dict[str, Any], _loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self.loop = _loop or asyncio.get_event_loop()
+        self.connections = server_state.connections
+        self.http = self.http_protocol(config=config, server_state=server_state, app_state=app_state, _loop=_loop)  # type: ignore[call-arg]
+        self.transport: asyncio.Transport | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.peer = "?"
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        # Read nothing until start_tls has installed its SSL protocol (it resumes reading itself).
+        transport.pause_reading()
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, (tuple, list)) and len(peer) >= 2:
+            self.peer = f"[{peer[0]}]:{peer[1]}" if ":" in str(peer[0]) else f"{peer[0]}:{peer[1]}"
+        self.connections.add(self)
+        self.task = self.loop.create_task(self._handshake())
+
+    async def _handshake(self) -> None:
+        assert self.transport is not None
+        try:
+            tls_transport = await self.loop.start_tls(
+                self.transport,
+                self.http,
+                self.ssl_context,
+                server_side=True,
+                ssl_handshake_timeout=HANDSHAKE_TIMEOUT_SECONDS,
+            )
+        except asyncio.CancelledError:
+            self.transport.abort()
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure is logged, none may escape
+            reason = _handshake_failure_reason(exc)
+            # A peer that connects and leaves (a TCP health check, a port probe) is not worth a warning.
+            level = logging.INFO if isinstance(exc, ConnectionError) else logging.WARNING
+            tls_logger.log(
+                level, 'tls_handshake_failed peer=%s reason="%s"', self.peer, reason, extra={"peer": self.peer, "reason": reason}
+            )
+            self.transport.abort()
+            return
+        finally:
+            self.connections.discard(self)
+        self.http.connection_made(tls_transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        # Only reached if the peer left before start_tls took the transport over.
+        self.connections.discard(self)
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+
+    def shutdown(self) -> None:
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+        elif self.transport is not None:
+            self.transport.abort()
+
+
+def _tls_protocol_class(context: ssl.SSLContext, http: type[asyncio.Protocol]) -> type[TlsHandshakeProtocol]:
+    return type(
+        "TlsHandshakeProtocolBound",
+        (TlsHandshakeProtocol,),
+        {"ssl_context": context, "http_protocol": http},
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Several servers, one loop
+
+
+@dataclass
+class ServerSpec:
+    """One listening server. ``port=0`` picks a free port (read it from :attr:`ServerGroup.ports`)."""
+
+    name: str
+    app: ASGIApp
+    host: str = "127.0.0.1"
+    port: int = 0
+    ssl_context: ssl.SSLContext | None = None
+    http: HttpImpl = "auto"
+    lifespan: Literal["auto", "on", "off"] = "auto"
+    access_log: bool = True
+    # The gateway resolves client addresses itself (trusted proxies, RFC 9440): uvicorn's
+    # X-Forwarded-For rewriting stays off unless a server asks for it.
+    proxy_headers: bool = False
+    timeout_graceful_shutdown: float = 10.0
+
+
+class ServerStartupError(RuntimeError):
+    pass
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signals to :class:`ServerGroup` and tells when it listens."""
+
+    def __init__(self, config: uvicorn.Config, name: str) -> None:
+        super().__init__(config)
+        self.name = name
+        self.ready = asyncio.Event()
+
+    @contextlib.contextmanager
+    def capture_signals(self):  # type: ignore[override]
+        yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self.ready.set()
+
+
+class ServerGroup:
+    """Binds every server's socket first, then runs them together until asked to stop.
+
+    Binding before serving is what multi-process workers need (forked workers inherit the
+    listening sockets, as uvicorn's ``Multiprocess`` does); ``serve(..., workers=N)`` can be built
+    on it without changing how servers are described.
+    """
+
+    def __init__(self, specs: list[ServerSpec]) -> None:
+        names = [spec.name for spec in specs]
+        if len(set(names)) != len(names):
+            raise ValueError(f"server names must be unique: {names}")
+        self.specs = list(specs)
+        self.sockets: dict[str, socket.socket] = {}
+        self.servers: dict[str, _Server] = {}
+        self._startup_done = asyncio.Event()
+        self._signals_installed: list[int] = []
+        self._exit_requested = False
+
+    # Binding
+
+    def bind(self) -> None:
+        try:
+            for spec in self.specs:
+                if spec.name not in self.sockets:
+                    self.sockets[spec.name] = _bind(spec.host, spec.port)
+        except OSError as exc:
+            self.close_sockets()
+            raise ServerStartupError(f"server {spec.name!r} cannot listen on {spec.host}:{spec.port}: {exc}") from exc
+
+    def close_sockets(self) -> None:
+        for sock in self.sockets.values():
+            sock.close()
+        self.sockets.clear()
+
+    @property
+    def ports(self) -> dict[str, int]:
+        return {name: sock.getsockname()[1] for name, sock in self.sockets.items()}
+
+    def url(self, name: str) -> str:
+        spec = next(s for s in self.specs if s.name == name)
+        host, port = self.sockets[name].getsockname()[:2]
+        host = f"[{host}]" if ":" in host else host
+        return f"{'https' if spec.ssl_context else 'http'}://{host}:{port}"
+
+    # Running
+
+    async def run(self, *, handle_signals: bool = True) -> None:
+        """Serve until :meth:`request_exit` (or SIGINT/SIGTERM when ``handle_signals``), then shut down gracefully."""
+        loop = asyncio.get_running_loop()
+        startup: asyncio.Task[None] | None = None
+        try:
+            self.bind()
+            for spec in self.specs:
+                self.servers[spec.name] = _Server(_config(spec), spec.name)
+            if handle_signals:
+                self._install_signal_handlers(loop)
+            pending = {loop.create_task(self._run_one(spec.name), name=f"server-{spec.name}") for spec in self.specs}
+            startup = loop.create_task(self._all_ready())
+            failure: BaseException | None = None
+            while pending:
+                try:
+                    done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                except asyncio.CancelledError:
+                    # Cancelled from outside: stop the servers at once, without waiting for requests.
+                    self.request_exit(force=True)
+                    await asyncio.wait(pending)
+                    raise
+                for task in done:
+                    if not self._exit_requested:
+                        # One server stopping (failure or max requests) stops the others.
+                        self.request_exit()
+                    if task.exception() is not None and failure is None:
+                        failure = task.exception()
+            if failure is not None:
+                raise failure
+        finally:
+            if startup is not None:
+                startup.cancel()
+            self._startup_done.set()
+            self._remove_signal_handlers(loop)
+            self.close_sockets()  # uvicorn closes them at shutdown, but not after a failed startup
+
+    async def wait_started(self) -> None:
+        """Return once every server listens (or once the group stopped, e.g. on a startup failure)."""
+        await self._startup_done.wait()
+
+    def request_exit(self, *, force: bool = False) -> None:
+        self._exit_requested = True
+        for server in self.servers.values():
+            server.should_exit = True
+            if force:
+                server.force_exit = True
+
+    async def _run_one(self, name: str) -> None:
+        server = self.servers[name]
+        try:
+            await server.serve(sockets=[self.sockets[name]])
+        except SystemExit as exc:  # uvicorn exits the process when the app's lifespan startup fails
+            raise ServerStartupError(f"server {name!r} failed to start (exit code {exc.code})") from None
+        if not server.started:
+            raise ServerStartupError(f"server {name!r} failed to start")
+
+    async def _all_ready(self) -> None:
+        await asyncio.gather(*(server.ready.wait() for server in self.servers.values()))
+        for name in self.servers:
+            logger.info("server_started name=%s url=%s", name, self.url(name))
+        self._startup_done.set()
+
+    def _install_signal_handlers(self, loop: asyncio.AbstractEventLoop) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self._on_signal, sig)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+                continue
+            self._signals_installed.append(sig)
+
+    def _remove_signal_handlers(self, loop: asyncio.AbstractEventLoop) -> None:
+        for sig in self._signals_installed:
+            loop.remove_signal_handler(sig)
+        self._signals_installed.clear()
+
+    def _on_signal(self, sig: int) -> None:
+        force = self._exit_requested and sig == signal.SIGINT
+        logger.info("shutdown_requested signal=%s force=%s", signal.Signals(sig).name, force)
+        self.request_exit(force=force)
+
+
+async def serve(servers: list[ServerSpec], *, workers: int = 1, handle_signals: bool = True) -> None:
+    """Run every server in this process's event loop until SIGINT/SIGTERM; graceful shutdown.
+
+    ``workers`` is reserved for running the group in several processes sharing the sockets
+    :meth:`ServerGroup.bind` opens; only 1 is supported today.
+    """
+    if workers != 1:
+        raise NotImplementedError("several worker processes are not supported yet; use workers=1")
+    await ServerGroup(servers).run(handle_signals=handle_signals)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.create_server((host, port), family=family, backlog=2048, reuse_port=False)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _config(spec: ServerSpec) -> uvicorn.Config:
+    http = http_protocol_class(spec.http)
+    if spec.ssl_context is not None:
+        http = _tls_protocol_class(spec.ssl_context, http)
+    return uvicorn.Config(
+        app=spec.app,
+        host=spec.host,
+        port=spec.port,
+        http=http,
+        ws="none",
+        lifespan=spec.lifespan,
+        # The sandbox configures logging itself (structlog / stdlib); uvicorn must not dictConfig over it.
+        log_config=None,
+        access_log=spec.access_log,
+        proxy_headers=spec.proxy_headers,
+        server_header=False,
+        timeout_graceful_shutdown=spec.timeout_graceful_shutdown,
+    )

@@ -1,0 +1,158 @@
+"""Test harness: a prepared sandbox (migrated, seeded, PKI, demo consumers) built once per session,
+and per test a fresh copy of its database, a frozen clock and the gateway app in-process.
+
+Set ``DGFIP_SANDBOX_TEST_DATABASE_URL`` (e.g. postgresql://postgres@127.0.0.1:5432/test) to run the
+whole suite on that server instead of SQLite; ``.ci/run`` does both.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from dgfip_sandbox.bootstrap import prepare_sandbox
+from dgfip_sandbox.clock import FrozenClock
+from dgfip_sandbox.gateway.app import create_gateway_app
+from dgfip_sandbox.gateway.quota import MemoryQuotaStore
+from dgfip_sandbox.settings import Settings
+from tests.services import postgres_url_or_skip, reset_postgres_schema
+
+CLOCK_START = datetime(2026, 11, 25, 10, 0, 0, tzinfo=timezone.utc)
+TEST_SEED_SIZE = 300
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@dataclass
+class PreparedSandbox:
+    root: Path
+    settings: Settings
+    credentials: dict[str, Any]
+
+
+@pytest.fixture(scope="session")
+def prepared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> PreparedSandbox:
+    root = tmp_path_factory.mktemp("sandbox-template")
+    database_url = os.environ.get("DGFIP_SANDBOX_TEST_DATABASE_URL")
+    if database_url:
+        reset_postgres_schema(database_url)
+    settings = Settings(
+        var_dir=root / "var",
+        certs_dir=root / "certs",
+        seed_size=TEST_SEED_SIZE,
+        database_url=database_url,
+        _env_file=None,
+    )
+    credentials = prepare_sandbox(settings, now=CLOCK_START)
+    return PreparedSandbox(root=root, settings=settings, credentials=credentials)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(CLOCK_START)
+
+
+@pytest.fixture
+def settings(prepared_sandbox: PreparedSandbox, tmp_path: Path) -> Settings:
+    """Per test: a copy of the prepared var/ (SQLite database, keys, credentials); the PKI is shared."""
+    var_dir = tmp_path / "var"
+    shutil.copytree(prepared_sandbox.settings.var_dir, var_dir)
+    return prepared_sandbox.settings.model_copy(update={"var_dir": var_dir})
+
+
+class WithClientCertificate:
+    """Puts a client certificate into the ASGI TLS extension, as the sandbox's uvicorn protocol does."""
+
+    def __init__(self, app: Any, pem: str | None) -> None:
+        self.app = app
+        self.pem = pem
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            extensions = dict(scope.get("extensions") or {})
+            extensions["tls"] = {"client_cert_chain": [self.pem] if self.pem else []}
+            scope = {**scope, "extensions": extensions}
+        await self.app(scope, receive, send)
+
+
+async def _fresh_correlation_id(request: httpx.Request) -> None:
+    if "x-correlation-id" not in request.headers:
+        request.headers["X-Correlation-ID"] = str(uuid.uuid4())
+
+
+@dataclass
+class Sandbox:
+    settings: Settings
+    credentials: dict[str, Any]
+    clock: FrozenClock
+    app: Any
+    client_ip: str = "127.0.0.1"
+    _clients: list[httpx.AsyncClient] = field(default_factory=list)
+
+    @property
+    def state(self) -> Any:
+        return self.app.state.sandbox
+
+    def consumer(self, name: str) -> dict[str, Any]:
+        for consumer in self.credentials["consumers"]:
+            if consumer["name"] == name:
+                return consumer
+        raise KeyError(name)
+
+    def raw_client(self, *, cert: str | Path | None, client_ip: str | None = None) -> httpx.AsyncClient:
+        """A client presenting ``cert`` (a PEM path, or None for no certificate), nothing else."""
+        pem = Path(cert).read_text() if cert else None
+        transport = httpx.ASGITransport(
+            app=WithClientCertificate(self.app, pem), client=(client_ip or self.client_ip, 51000)
+        )
+        client = httpx.AsyncClient(
+            transport=transport,
+            base_url="https://localhost:8443",
+            event_hooks={"request": [_fresh_correlation_id]},
+        )
+        self._clients.append(client)
+        return client
+
+    async def token(self, name: str, *, scopes: list[str] | None = None, cert: str | Path | None = None) -> str:
+        consumer = self.consumer(name)
+        client = self.raw_client(cert=cert or consumer["cert"])
+        data = {"grant_type": "client_credentials"}
+        if scopes is not None:
+            data["scope"] = " ".join(scopes)
+        response = await client.post("/token", data=data, auth=(consumer["client_id"], consumer["client_secret"]))
+        assert response.status_code == 200, response.text
+        return response.json()["access_token"]
+
+    async def client(
+        self, name: str, *, scopes: list[str] | None = None, cert: str | Path | None = None, client_ip: str | None = None
+    ) -> httpx.AsyncClient:
+        """An authenticated client for a demo consumer: its certificate, a token, its ID_Teleservice."""
+        consumer = self.consumer(name)
+        token = await self.token(name, scopes=scopes)
+        client = self.raw_client(cert=cert or consumer["cert"], client_ip=client_ip)
+        client.headers["Authorization"] = f"Bearer {token}"
+        if consumer.get("id_teleservice"):
+            client.headers["ID_Teleservice"] = consumer["id_teleservice"]
+        return client
+
+
+@pytest.fixture
+async def sandbox(settings: Settings, prepared_sandbox: PreparedSandbox, clock: FrozenClock) -> AsyncIterator[Sandbox]:
+    app = create_gateway_app(settings, clock=clock, quota_store=MemoryQuotaStore())
+    box = Sandbox(settings=settings, credentials=prepared_sandbox.credentials, clock=clock, app=app)
+    async with app.router.lifespan_context(app):
+        yield box
+        for client in box._clients:
+            await client.aclose()
