@@ -132,3 +132,9 @@ def test_id_teleservice_must_be_the_consumers() -> None:
             check_teleservice(consumer, presented)
         assert (caught.value.status_code, caught.value.code) == (403, 4031)
         assert words in caught.value.full_message
+
+
+def test_departement_leading_zero_is_normalised() -> None:
+    assert service.check_departement("075") == "75"
+    assert service.check_departement("001") == "01"
+    assert service.check_departement("974") == "974"

@@ -84,26 +84,26 @@ class FoyerSpec:
 
 
 def _scale(incomes: Incomes, factor: float) -> Incomes:
-    def s(value: int) -> int:
-        return int(round(value * factor))
-
-    return replace(
-        incomes,
-        salaires=(s(incomes.salaires[0]), s(incomes.salaires[1])),
-        pensions=(s(incomes.pensions[0]), s(incomes.pensions[1])),
-        rentes=s(incomes.rentes),
-        pac_salaires=s(incomes.pac_salaires),
-        interets=s(incomes.interets),
-        dividendes=s(incomes.dividendes),
-        plus_values=s(incomes.plus_values),
-        foncier_micro=s(incomes.foncier_micro),
-        deficit_foncier=s(incomes.deficit_foncier),
-        bnc_micro=s(incomes.bnc_micro),
-        pension_enfant_majeur=s(incomes.pension_enfant_majeur),
-        pension_autre=s(incomes.pension_autre),
-        epargne_retraite=(s(incomes.epargne_retraite[0]), s(incomes.epargne_retraite[1])),
-        dons=s(incomes.dons),
-        emploi_domicile=s(incomes.emploi_domicile),
+    """The same declaration with every amount multiplied by ``factor`` (hot path of the seed: no ``replace``)."""
+    s1, s2 = incomes.salaires
+    p1, p2 = incomes.pensions
+    e1, e2 = incomes.epargne_retraite
+    return Incomes(
+        (int(s1 * factor + 0.5), int(s2 * factor + 0.5)),
+        (int(p1 * factor + 0.5), int(p2 * factor + 0.5)),
+        int(incomes.rentes * factor + 0.5),
+        int(incomes.pac_salaires * factor + 0.5),
+        int(incomes.interets * factor + 0.5),
+        int(incomes.dividendes * factor + 0.5),
+        int(incomes.plus_values * factor + 0.5),
+        int(incomes.foncier_micro * factor + 0.5),
+        int(incomes.deficit_foncier * factor + 0.5),
+        int(incomes.bnc_micro * factor + 0.5),
+        int(incomes.pension_enfant_majeur * factor + 0.5),
+        int(incomes.pension_autre * factor + 0.5),
+        (int(e1 * factor + 0.5), int(e2 * factor + 0.5)),
+        int(incomes.dons * factor + 0.5),
+        int(incomes.emploi_domicile * factor + 0.5),
     )
 
 

@@ -219,22 +219,24 @@ def population_rows(seed: int, size: int) -> Iterator[dict[str, list[dict[str, A
 async def seed(session: AsyncSession, settings: Settings) -> None:
     if (await session.execute(select(Foyer.id).limit(1))).first() is not None:
         return
-    buffers: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in TABLES}
-
-    async def flush(final: bool = False) -> None:
-        # Parents before children (foreign keys): write every table in order once any buffer is full.
-        for name, model in TABLES:
-            rows = buffers[name]
-            if rows and (final or any(len(b) >= CHUNK for b in buffers.values())):
-                await session.execute(insert(model.__table__), rows)
-                buffers[name] = []
-
+    batch = _empty_batch()
     for rows in population_rows(settings.seed, settings.seed_size):
         for name, _ in TABLES:
-            buffers[name].extend(rows[name])
-        if len(buffers["tax_situations"]) >= CHUNK:
-            await flush(final=True)
-    await flush(final=True)
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
+            batch[name].extend(rows[name])
+        if len(batch["tax_situations"]) >= CHUNK:
+            await _write(session, batch)
+            batch = _empty_batch()
+    await _write(session, batch)
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT setval(pg_get_serial_sequence('foyers', 'id'), (SELECT max(id) FROM foyers))"))
+
+
+def _empty_batch() -> dict[str, list[dict[str, Any]]]:
+    return {name: [] for name, _ in TABLES}
+
+
+async def _write(session: AsyncSession, batch: dict[str, list[dict[str, Any]]]) -> None:
+    # Parents before children (foreign keys).
+    for name, model in TABLES:
+        if batch[name]:
+            await session.execute(insert(model.__table__), batch[name])

@@ -91,7 +91,7 @@ def check_departement(value: str) -> str:
         raise DepartementFormatError(
             f"{value!r} n'est pas un département (01 à 95, 2A, 2B ou 971 à 976 attendus)"
         )
-    return value.lstrip("0") if len(value) == 3 and value.startswith("0") else value
+    return value[1:] if len(value) == 3 and value.startswith("0") else value
 
 
 # 2./3. calendar and habilitation ------------------------------------------------------------------
