@@ -13,7 +13,7 @@ from dgfip_sandbox.seed.personas_impot import PERSONA_FOYERS, PERSONAS, SPI_INCO
 from dgfip_sandbox.seed.population import population_rows, seed
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.spi import is_valid_spi
-from dgfip_sandbox.store.taxpayers import Declarant, Foyer, TaxSituation, ThSituation
+from dgfip_sandbox.store.taxpayers import Declarant, Foyer, TaxSituation, ThSituation, expand_payload
 
 from .conftest import IP_SEED_SIZE
 
@@ -54,7 +54,7 @@ def test_every_foyer_is_coherent() -> None:
             if d["code_pays_naissance"] != "99100":
                 assert d["code_pays_naissance"].startswith("99") and d["departement_naissance"] == "99"
         for situation in rows["tax_situations"]:
-            p = situation["payload"]
+            p = expand_payload(situation["payload"])
             assert p["sitFam"] in "MOCDV"
             assert (situation["spi_dec2"] is not None) == (p["sitFam"] in "MO")
             assert p["rfr"] >= p["revImposable"] >= 0
@@ -67,6 +67,7 @@ def test_every_foyer_is_coherent() -> None:
             if pac["nbPac"] == 0 and p["sitFam"] in "MO":
                 assert p["nbPart"] in (2.0, 2.5)
             codes = [line["codeLigne"] for line in p["facture"]]
+            assert all(line["libelleLigne"] for line in p["facture"])
             assert [line["numLigne"] for line in p["facture"]] == list(range(1, len(codes) + 1))
             if p["impAvImput"] < p.get("mntRevbareme", 0):
                 assert "1830" in codes  # the décote explains the difference
@@ -95,14 +96,14 @@ def test_nb_parts(sitfam: str, pac: dict[str, int], isole: bool, parts: float) -
 
 
 def test_avis_amounts() -> None:
-    avis = build_avis(annrev=2024, sitfam="C", pac={}, incomes=Incomes(salaires=(30000, 0)), couple=False)
+    avis = expand_payload(build_avis(annrev=2024, sitfam="C", pac={}, incomes=Incomes(salaires=(30000, 0)), couple=False))
     assert avis["revenuBrutGlobal"] == 27000 and avis["rfr"] == 27000
     # (27000 - 11497) * 11 % = 1705.33
     assert avis["mntRevbareme"] == 1705
     # Décote: 889 - 45.25 % × 1705 = 117
     assert avis["impAvImput"] == 1588
     assert [line["colonne4"] for line in avis["facture"] if line["codeLigne"] == "1830"] == ["117"]
-    low = build_avis(annrev=2024, sitfam="C", pac={}, incomes=Incomes(salaires=(14000, 0)), couple=False)
+    low = expand_payload(build_avis(annrev=2024, sitfam="C", pac={}, incomes=Incomes(salaires=(14000, 0)), couple=False))
     assert low["impAvImput"] == 0 and any(line["codeLigne"] == "1830" for line in low["facture"])
     none = build_avis(annrev=2024, sitfam="C", pac={}, incomes=Incomes(), couple=False)
     assert "mntRevbareme" not in none and none["rfr"] == 0
@@ -124,3 +125,20 @@ async def test_seeded_database(db: AsyncSession, ip_settings: Settings) -> None:
     # Idempotent: a second run adds nothing.
     await seed(db, ip_settings)
     assert (await db.execute(select(func.count()).select_from(Foyer))).scalar_one() == foyers
+
+
+def test_stored_payload_is_compact_and_expands_to_the_published_shapes() -> None:
+    stored = build_avis(
+        annrev=2024, sitfam="M", pac={"nbPacF": 1}, incomes=Incomes(salaires=(30000, 20000), interets=100), couple=True
+    )
+    assert stored["pac"] == {"nbPac": 1, "nbPacF": 1}
+    assert stored["facture"][0] == ["0020", "30000", "20000", "", "50000"]
+    assert set(stored["rev"]) == {"tspr", "rcm"} and "sitParDeclaree" in stored
+    published = expand_payload(stored)
+    assert list(published["pac"]) == ["nbPac", "nbPacF", "nbPacG", "nbPacH", "nbPacI", "nbPacR", "nbPacJ", "nbPacN", "nbPacP"]
+    assert published["facture"][0] == {
+        "numLigne": 1, "codeLigne": "0020", "libelleLigne": "Salaires",
+        "colonne1": "30000", "colonne2": "20000", "colonne3": "", "colonne4": "50000",
+    }
+    assert published["rev"]["pv"] == [] and len(published["rev"]) == 9
+    assert published["sitParDeclaree"]["sitPartP"] == "" and len(published["sitParDeclaree"]) == 7

@@ -120,7 +120,8 @@ def build_avis(
     case_p: bool = False,
     case_l: bool = False,
 ) -> dict[str, Any]:
-    """The avis' fields (without état civil, address and dates, which the caller adds)."""
+    """The avis' fields (without état civil, address and dates, which the caller adds), in the stored
+    compact form (store.taxpayers.expand_payload restores the published shapes)."""
     s1, s2 = incomes.salaires
     p1, p2 = incomes.pensions
     net_sal = [_abat(s, 0.10, 495, 14171) for s in (s1, s2, incomes.pac_salaires)]
@@ -149,21 +150,19 @@ def build_avis(
     mont_tot_ir = imp_av_imput - reduction_dons - credit_emploi + flat_tax
 
     pac_out = {"nbPac": sum(pac.get(k, 0) for k in ("nbPacF", "nbPacH", "nbPacJ", "nbPacN", "nbPacR", "nbPacP"))}
-    pac_out.update({k: pac.get(k, 0) for k in PAC_KEYS})
+    pac_out.update({k: pac[k] for k in PAC_KEYS if pac.get(k)})
 
-    facture: list[dict[str, Any]] = []
+    facture: list[list[str]] = []  # stored compactly, see store.taxpayers.expand_payload
 
-    def line(code: str, label: str, *, dec1: int = 0, dec2: int = 0, pacs: int = 0, total: int | None = None) -> None:
+    def line(code: str, _label: str, *, dec1: int = 0, dec2: int = 0, pacs: int = 0, total: int | None = None) -> None:
         facture.append(
-            {
-                "numLigne": len(facture) + 1,
-                "codeLigne": code,
-                "libelleLigne": label,
-                "colonne1": str(dec1) if dec1 else "",
-                "colonne2": str(dec2) if dec2 else "",
-                "colonne3": str(pacs) if pacs else "",
-                "colonne4": str(total if total is not None else dec1 + dec2 + pacs),
-            }
+            [
+                code,
+                str(dec1) if dec1 else "",
+                str(dec2) if dec2 else "",
+                str(pacs) if pacs else "",
+                str(total if total is not None else dec1 + dec2 + pacs),
+            ]
         )
 
     if s1 or s2 or incomes.pac_salaires:
@@ -201,15 +200,7 @@ def build_avis(
     if the_decote:
         line("1830", "Décote", total=the_decote)
 
-    sit_par = {
-        "sitPartP": "P" if case_p else "",
-        "sitPartF": "",
-        "sitPartW": "",
-        "sitComb": "",
-        "pensVeufGuerre": "",
-        "indEnfSeul5ansMin": "L" if case_l else "",
-        "indNonSeul": "",
-    }
+    sit_par = {key: value for key, value in (("sitPartP", "P" if case_p else ""), ("indEnfSeul5ansMin", "L" if case_l else "")) if value}
     avis: dict[str, Any] = {
         "rfr": rfr,
         "sitFam": sitfam,
@@ -225,21 +216,26 @@ def build_avis(
         "impAvImput": imp_av_imput,
         "montTotIr": mont_tot_ir,
         "revImposable": rev_imposable,
-        "rev": {
-            "tspr": _items(("1AJ", s1), ("1BJ", s2), ("1CJ", incomes.pac_salaires), ("1AS", p1), ("1BS", p2), ("1AW", incomes.rentes)),
-            "rcm": _items(("2TR", incomes.interets), ("2DC", incomes.dividendes)),
-            "pv": _items(("3VG", incomes.plus_values)),
-            "fonc": _items(("4BE", incomes.foncier_micro), ("4BC", incomes.deficit_foncier)),
-            "pro": _items(("5HQ", incomes.bnc_micro)),
-            "chges": _items(
-                ("6GI", incomes.pension_enfant_majeur),
-                ("6GU", incomes.pension_autre),
-                ("6NS", incomes.epargne_retraite[0]),
-                ("6NT", incomes.epargne_retraite[1]),
-            ),
-            "rici": _items(("7UF", incomes.dons), ("7DB", incomes.emploi_domicile)),
-            "alpha": [],
-            "div": [],
+        "rev": {  # only the non-empty categories are stored
+            key: items
+            for key, items in (
+                ("tspr", _items(("1AJ", s1), ("1BJ", s2), ("1CJ", incomes.pac_salaires), ("1AS", p1), ("1BS", p2), ("1AW", incomes.rentes))),
+                ("rcm", _items(("2TR", incomes.interets), ("2DC", incomes.dividendes))),
+                ("pv", _items(("3VG", incomes.plus_values))),
+                ("fonc", _items(("4BE", incomes.foncier_micro), ("4BC", incomes.deficit_foncier))),
+                ("pro", _items(("5HQ", incomes.bnc_micro))),
+                (
+                    "chges",
+                    _items(
+                        ("6GI", incomes.pension_enfant_majeur),
+                        ("6GU", incomes.pension_autre),
+                        ("6NS", incomes.epargne_retraite[0]),
+                        ("6NT", incomes.epargne_retraite[1]),
+                    ),
+                ),
+                ("rici", _items(("7UF", incomes.dons), ("7DB", incomes.emploi_domicile))),
+            )
+            if items
         },
         "facture": facture,
     }

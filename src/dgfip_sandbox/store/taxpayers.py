@@ -11,7 +11,11 @@ through ``spi_dec1``/``spi_dec2``, so a déclarant who died only appears in the 
 
 ``payload`` holds the avis in DGFIP's published field names (``rfr``, ``sitFam``, ``nbPart``, ``pac``,
 ``aft``, ``aftDetail``, ``rev``, ``facture`` …) except the déclarants' état civil, which is read from
-``declarants`` when answering. ``ThSituation`` holds the taxe d'habitation data (fed until 2022).
+``declarants`` when answering. To keep 100,000 foyers small, four parts are stored compactly and
+restored by ``expand_payload``: ``facture`` lines as ``[codeLigne, colonne1, colonne2, colonne3,
+colonne4]`` (``numLigne`` is the position, ``libelleLigne`` comes from ``FACTURE_LIBELLES``), and only
+the non-zero ``pac`` counts, non-empty ``rev`` categories and ticked ``sitParDeclaree`` boxes.
+``ThSituation`` holds the taxe d'habitation data (fed until 2022).
 """
 
 from __future__ import annotations
@@ -86,3 +90,50 @@ class ThSituation(Base):
     foyer_id: Mapped[int] = mapped_column(ForeignKey("foyers.id", ondelete="CASCADE"), index=True)
     annee: Mapped[int] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # one SituationTHJAXBbean
+
+
+# Labels of the facture lines (functional presentation of API Impôt particulier v2.8, §7).
+FACTURE_LIBELLES: dict[str, str] = {
+    "0020": "Salaires",
+    "0150": "Pensions, retraites, rentes",
+    "0240": "Salaires, pensions, rentes nets",
+    "0739": "BNC pro., régime spécial, déclarés",
+    "0748": "BNC pro., régime spécial, nets",
+    "0902": "Rentes viagères à titre onéreux nettes",
+    "0940": "Revenus de capitaux mobiliers imposables",
+    "1000": "Revenus fonciers nets",
+    "1320": "Pension alimentaire versée à enfants majeurs",
+    "1330": "Autres pensions alimentaires",
+    "1400": "Versements épargne retraite déclarant 1",
+    "1402": "Versements épargne retraite déclarant 2",
+    "1830": "Décote",
+    "3012": "Plus-values et gains divers",
+}
+PAC_KEYS = ("nbPac", "nbPacF", "nbPacG", "nbPacH", "nbPacI", "nbPacR", "nbPacJ", "nbPacN", "nbPacP")
+REV_KEYS = ("tspr", "rcm", "pv", "fonc", "pro", "chges", "rici", "alpha", "div")
+SIT_PAR_KEYS = ("sitPartP", "sitPartF", "sitPartW", "sitComb", "pensVeufGuerre", "indEnfSeul5ansMin", "indNonSeul")
+
+
+def expand_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """The stored avis with its compact parts restored to the published shapes."""
+    out = dict(payload)
+    if "pac" in payload:
+        out["pac"] = {key: payload["pac"].get(key, 0) for key in PAC_KEYS}
+    if "rev" in payload:
+        out["rev"] = {key: payload["rev"].get(key, []) for key in REV_KEYS}
+    if "sitParDeclaree" in payload:
+        out["sitParDeclaree"] = {key: payload["sitParDeclaree"].get(key, "") for key in SIT_PAR_KEYS}
+    if "facture" in payload:
+        out["facture"] = [
+            {
+                "numLigne": number,
+                "codeLigne": code,
+                "libelleLigne": FACTURE_LIBELLES.get(code, ""),
+                "colonne1": c1,
+                "colonne2": c2,
+                "colonne3": c3,
+                "colonne4": c4,
+            }
+            for number, (code, c1, c2, c3, c4) in enumerate(payload["facture"], start=1)
+        ]
+    return out

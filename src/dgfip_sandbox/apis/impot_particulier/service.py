@@ -42,7 +42,7 @@ from dgfip_sandbox.apis.impot_particulier.errors import (
     YearFormatError,
 )
 from dgfip_sandbox.spi import spi_problem
-from dgfip_sandbox.store.taxpayers import Declarant, TaxSituation, ThSituation
+from dgfip_sandbox.store.taxpayers import Declarant, TaxSituation, ThSituation, expand_payload
 
 # Field order of the published schemas (SituationsIRAssiettesJAXBbean and its variants).
 _ETAT_CIVIL = (
@@ -188,7 +188,7 @@ def _etat_civil(declarant: Declarant | None, n: int) -> dict[str, Any]:
 
 
 def _situation_fields(situation: TaxSituation, declarants: dict[str, Declarant]) -> dict[str, Any]:
-    fields = dict(situation.payload)
+    fields = expand_payload(situation.payload)
     fields.update(_etat_civil(declarants.get(situation.spi_dec1), 1))
     if situation.spi_dec2:
         fields.update(_etat_civil(declarants.get(situation.spi_dec2), 2))
