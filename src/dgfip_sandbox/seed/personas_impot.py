@@ -220,7 +220,12 @@ def _persona(spi: str, case: str, description: str, **extra: Any) -> dict[str, A
 
 
 PERSONAS: list[dict[str, Any]] = [
-    _persona(SPI_COUPLE_DEC1, "couple_marie", "Couple marié (M), 2 enfants à charge, salaires : toutes les ressources IR répondent pour 2022 à 2025, TH 2021–2022."),
+    _persona(
+        SPI_COUPLE_DEC1,
+        "couple_marie",
+        "Couple marié (M), 2 enfants à charge, salaires : toutes les ressources IR répondent pour 2022 à 2025, TH 2021–2022.",
+        banner=True,
+    ),
     _persona(SPI_COUPLE_DEC2, "declarant_2", "Déclarante 2 du couple marié, interrogée par son propre SPI : même foyer, mêmes réponses."),
     _persona(SPI_VEUVE, "deces_conjoint", "Conjoint décédé le 14/06/2024 : deux avis pour 2024, donc 410 (4101) sur les ressources standard en 2024 ; dernieresituation renvoie la période après décès (V), multiple les deux périodes."),
     _persona(SPI_DECEDE, "conjoint_decede", "Le déclarant décédé le 14/06/2024 : 2024 comme le conjoint survivant, 410 (4101) pour 2025."),
