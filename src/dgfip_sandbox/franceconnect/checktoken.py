@@ -1,0 +1,167 @@
+"""Token validation for data providers (fournisseurs de données): checktoken v2 and legacy v1.
+
+v2 — ``POST /api/v2/checktoken``, form ``token, client_id, client_secret`` (exactly these):
+
+* 400 ``invalid_request`` when a field is missing, empty, or an unexpected field is present;
+* 401 ``invalid_client`` for an unknown data provider or a wrong secret;
+* 200 ``application/token-introspection+jwt`` otherwise: a JWE (alg/enc as the data provider is
+  registered, to its registered public key) wrapping a JWS signed by FranceConnect whose payload
+  is exactly ``{token_introspection, aud, iat, iss}``. ``token_introspection`` is ``{"active": false}``
+  for an unknown, expired or revoked token, else ``active, aud, sub, iat, exp, acr, jti, scope``
+  (the token's scopes that belong to this data provider) and the identité pivot.
+
+v1 — ``POST /api/v1/checktoken``, JSON ``{"token"}``, no data-provider authentication: plain JSON
+``{scope[], identity{}, client{}, identity_provider_id, identity_provider_host, acr}``; 401
+``{"status": "fail", "message": "token_not_found_or_expired"}`` (or ``"Malformed access token."``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+
+from dgfip_sandbox.franceconnect import jose
+from dgfip_sandbox.franceconnect.errors import OidcError, invalid_client
+from dgfip_sandbox.franceconnect.identity import IDP_HOST, IDP_ID, pairwise_sub, pivot_identity
+from dgfip_sandbox.franceconnect.oidc import NO_STORE, active_token, oidc_error_response
+from dgfip_sandbox.franceconnect.scopes import split_scope
+from dgfip_sandbox.franceconnect.state import FranceConnectState, get_state
+from dgfip_sandbox.store.consumers import verify_secret
+from dgfip_sandbox.store.franceconnect import FcCitizen, aware, get_data_provider, get_service_provider, record_event
+
+router = APIRouter()
+StateDep = Annotated[FranceConnectState, Depends(get_state)]
+INTROSPECTION_MEDIA_TYPE = "application/token-introspection+jwt"
+CHECKTOKEN_FIELDS = ("token", "client_id", "client_secret")
+
+
+def _invalid_checktoken_request() -> OidcError:
+    return OidcError(400, "invalid_request", "Required parameter missing or invalid.")
+
+
+async def _form(request: Request) -> dict[str, str]:
+    if not request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        raise _invalid_checktoken_request()
+    form = await request.form()
+    fields: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if key not in CHECKTOKEN_FIELDS or key in fields or not isinstance(value, str) or not value:
+            raise _invalid_checktoken_request()
+        fields[key] = value
+    if set(fields) != set(CHECKTOKEN_FIELDS):
+        raise _invalid_checktoken_request()
+    return fields
+
+
+@router.post("/api/v2/checktoken")
+async def checktoken_v2(request: Request, state: StateDep) -> Response:
+    now = state.clock.now()
+    try:
+        fields = await _form(request)
+        async with state.sessionmaker() as db, db.begin():
+            provider = await get_data_provider(db, fields["client_id"])
+            if provider is None or not provider.active or not verify_secret(fields["client_secret"], provider.client_secret_hash):
+                await record_event(db, "DP_USED_INVALID_CREDENTIAL", now, dp_client_id=fields["client_id"][:100])
+                raise_after = invalid_client("Client authentication failed.")
+            else:
+                raise_after = None
+                row = await active_token(db, state, fields["token"])
+                introspection: dict[str, Any]
+                if row is None:
+                    introspection = {"active": False}
+                    await record_event(db, "DP_USED_INVALID_ACCESS_TOKEN", now, dp_client_id=provider.client_id)
+                else:
+                    citizen = await db.get(FcCitizen, row.citizen_id)
+                    assert citizen is not None
+                    granted = [s for s in split_scope(row.scope) if s in set(provider.scopes)]
+                    introspection = {
+                        "active": True,
+                        "aud": row.client_id,
+                        "sub": pairwise_sub(provider.client_id, citizen, state.keys.sub_secret),
+                        "iat": int(aware(row.issued_at).timestamp()),
+                        "exp": int(aware(row.expires_at).timestamp()),
+                        "acr": row.acr,
+                        "jti": row.jti,
+                        "scope": " ".join(granted),
+                        **pivot_identity(citizen),
+                    }
+                    await record_event(
+                        db,
+                        "DP_VERIFIED_FC_CHECKTOKEN",
+                        now,
+                        session_id=row.session_id,
+                        sp_client_id=row.client_id,
+                        dp_client_id=provider.client_id,
+                        citizen_login=citizen.login,
+                        data={"scope": " ".join(granted), "dpTitle": provider.title, "jti": row.jti},
+                    )
+        if raise_after is not None:
+            raise raise_after
+    except OidcError as error:
+        return oidc_error_response(error)
+    signed = jose.sign(
+        {"token_introspection": introspection, "aud": provider.client_id, "iat": int(now.timestamp()), "iss": state.issuer},
+        state.keys.signing_key(provider.checktoken_signed_response_alg),
+    )
+    try:
+        key = jose.encryption_key_for(provider.jwks, provider.checktoken_encrypted_response_alg)
+    except LookupError:
+        return oidc_error_response(
+            OidcError(500, "server_error", "The authorization server encountered an unexpected condition that prevented it from fulfilling the request.")
+        )
+    encrypted = jose.encrypt(
+        signed,
+        key,
+        alg=provider.checktoken_encrypted_response_alg,
+        enc=provider.checktoken_encrypted_response_enc,
+    )
+    return Response(encrypted, media_type=INTROSPECTION_MEDIA_TYPE, headers=NO_STORE)
+
+
+def _v1_fail(message: str) -> JSONResponse:
+    return JSONResponse({"status": "fail", "message": message}, status_code=401, headers=NO_STORE)
+
+
+@router.post("/api/v1/checktoken")
+async def checktoken_v1(request: Request, state: StateDep) -> JSONResponse:
+    now = state.clock.now()
+    try:
+        body = json.loads(await request.body() or b"null")
+    except ValueError:
+        body = None
+    token = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not token.strip():
+        return _v1_fail("Malformed access token.")
+    async with state.sessionmaker() as db, db.begin():
+        row = await active_token(db, state, token.strip())
+        if row is None:
+            await record_event(db, "DP_USED_INVALID_ACCESS_TOKEN", now, data={"api": "v1"})
+            return _v1_fail("token_not_found_or_expired")
+        citizen = await db.get(FcCitizen, row.citizen_id)
+        client = await get_service_provider(db, row.client_id)
+        assert citizen is not None and client is not None
+        scopes = split_scope(row.scope)
+        await record_event(db, "DP_VERIFIED_FC_CHECKTOKEN", now, session_id=row.session_id, sp_client_id=row.client_id,
+                           citizen_login=citizen.login, data={"api": "v1", "scope": row.scope})
+    return JSONResponse(
+        {
+            "scope": scopes,
+            "identity": {
+                "given_name": citizen.given_name,
+                "family_name": citizen.family_name,
+                "gender": citizen.gender,
+                "birthdate": citizen.birthdate,
+                "birthplace": citizen.birthplace if citizen.birthcountry == "99100" else "",
+                "birthcountry": citizen.birthcountry,
+                "preferred_username": citizen.preferred_username or "",
+            },
+            "client": {"client_id": client.client_id, "client_name": client.name},
+            "identity_provider_id": IDP_ID,
+            "identity_provider_host": IDP_HOST,
+            "acr": row.acr,
+        },
+        headers=NO_STORE,
+    )

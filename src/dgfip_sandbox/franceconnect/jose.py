@@ -1,0 +1,56 @@
+"""JWS / JWE with joserfc, with FranceConnect's exact headers.
+
+FranceConnect's JWS headers carry only ``alg`` and ``kid`` (no ``typ``), and its checktoken JWE
+headers only ``alg`` and ``enc`` (plus ``epk`` for ECDH-ES), so the compact serializations are built
+with ``jws``/``jwe`` directly rather than ``jwt.encode`` (which adds ``typ``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from joserfc import jwe, jws
+from joserfc.jwe import JWERegistry
+from joserfc.jwk import ECKey, KeySet, RSAKey
+from joserfc.jws import JWSRegistry
+
+SIGNING_ALGS = ("ES256", "RS256")
+ENCRYPTION_ALGS = ("ECDH-ES", "RSA-OAEP", "RSA-OAEP-256")
+ENCRYPTION_ENCS = ("A256GCM",)
+
+JWS_REGISTRY = JWSRegistry(algorithms=list(SIGNING_ALGS))
+JWE_REGISTRY = JWERegistry(algorithms=[*ENCRYPTION_ALGS, *ENCRYPTION_ENCS])
+
+
+def _json(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sign(payload: dict[str, Any], key: ECKey | RSAKey) -> str:
+    alg = key.get("alg")
+    return jws.serialize_compact({"alg": alg, "kid": key.kid}, _json(payload), key, registry=JWS_REGISTRY)
+
+
+def verify(value: str | bytes, keys: KeySet, *, algorithms: list[str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Verify a compact JWS against a key set; return (header, payload). Raises joserfc errors."""
+    registry = JWSRegistry(algorithms=algorithms or list(SIGNING_ALGS))
+    obj = jws.deserialize_compact(value, keys, registry=registry)
+    return dict(obj.protected), json.loads(obj.payload)
+
+
+def encrypt(plaintext: str | bytes, key: ECKey | RSAKey, *, alg: str, enc: str) -> str:
+    return jwe.encrypt_compact({"alg": alg, "enc": enc}, plaintext, key, registry=JWE_REGISTRY)
+
+
+def decrypt(value: str | bytes, keys: KeySet | ECKey | RSAKey) -> tuple[dict[str, Any], bytes]:
+    obj = jwe.decrypt_compact(value, keys, registry=JWE_REGISTRY)
+    return dict(obj.protected), obj.plaintext or b""
+
+
+def encryption_key_for(jwks: dict[str, Any], alg: str) -> ECKey | RSAKey:
+    """The first key of a registered JWKS meant for encryption with ``alg`` (FranceConnect's rule)."""
+    for data in jwks.get("keys", []):
+        if data.get("use", "enc") == "enc" and data.get("alg") == alg:
+            return KeySet.import_key_set({"keys": [data]}).keys[0]  # type: ignore[return-value]
+    raise LookupError(f"no encryption key for {alg}")

@@ -1,0 +1,118 @@
+"""Key material of the FranceConnect-like service, kept in files under var/ (never in git, mode 0600).
+
+* ``var/franceconnect/provider-keys.json``: FranceConnect's private signing keys (one ES256 P-256 key,
+  one RS256 2048-bit key; the public halves are served at /api/v2/jwks) and the secret that makes
+  ``sub`` pairwise.
+* ``var/franceconnect/secrets.json``: the plain client secrets of the demo service providers and of
+  the DGFIP data provider, and the data provider's private encryption keys. The database keeps only
+  hashes of the secrets and the public keys.
+
+Every replica reads the same files; the first process to need a file creates it atomically (a
+hard link that fails when another process won the race), so replicas never disagree on keys.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from joserfc.jwk import ECKey, KeySet, RSAKey
+
+from dgfip_sandbox.settings import Settings
+
+SIGNING_ALGS = ("ES256", "RS256")
+
+
+def fc_dir(settings: Settings) -> Path:
+    return settings.var_dir / "franceconnect"
+
+
+def provider_keys_path(settings: Settings) -> Path:
+    return fc_dir(settings) / "provider-keys.json"
+
+
+def secrets_path(settings: Settings) -> Path:
+    return fc_dir(settings) / "secrets.json"
+
+
+def write_private_json(path: Path, data: dict[str, Any], *, exclusive: bool = False) -> bool:
+    """Write ``data`` to ``path`` readable by the owner only. With ``exclusive``, never replace an
+    existing file and return False when one is there."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(data, handle, indent=2, sort_keys=True)
+        os.chmod(tmp, 0o600)
+        if exclusive:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                return False
+            return True
+        os.replace(tmp, path)
+        return True
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+
+
+def generate_signing_key(alg: str) -> ECKey | RSAKey:
+    params = {"use": "sig", "alg": alg}
+    if alg == "ES256":
+        return ECKey.generate_key("P-256", parameters=params, auto_kid=True)
+    if alg == "RS256":
+        return RSAKey.generate_key(2048, parameters=params, auto_kid=True)
+    raise ValueError(f"unsupported signing alg {alg}")
+
+
+def generate_encryption_key(alg: str) -> ECKey | RSAKey:
+    params = {"use": "enc", "alg": alg}
+    if alg.startswith("ECDH-ES"):
+        return ECKey.generate_key("P-256", parameters=params, auto_kid=True)
+    if alg.startswith("RSA-OAEP"):
+        return RSAKey.generate_key(2048, parameters=params, auto_kid=True)
+    raise ValueError(f"unsupported encryption alg {alg}")
+
+
+@dataclass(frozen=True)
+class ProviderKeys:
+    """FranceConnect's signing keys (private) and the pairwise-sub secret."""
+
+    keys: KeySet
+    sub_secret: str
+
+    def signing_key(self, alg: str) -> ECKey | RSAKey:
+        for key in self.keys.keys:
+            if key.get("alg") == alg:
+                return key  # type: ignore[return-value]
+        raise KeyError(alg)
+
+    def public_jwks(self) -> dict[str, Any]:
+        return self.keys.as_dict(private=False)
+
+
+def load_or_create_provider_keys(settings: Settings) -> ProviderKeys:
+    path = provider_keys_path(settings)
+    data = read_json(path)
+    if data is None:
+        fresh = {
+            "keys": [generate_signing_key(alg).as_dict(private=True) for alg in SIGNING_ALGS],
+            "sub_secret": secrets.token_hex(32),
+        }
+        write_private_json(path, fresh, exclusive=True)
+        data = read_json(path)
+        assert data is not None
+    return ProviderKeys(keys=KeySet.import_key_set({"keys": data["keys"]}), sub_secret=data["sub_secret"])

@@ -1,0 +1,203 @@
+"""The scope registry: which claims each scope releases, their French labels, and who provides them.
+
+Two kinds of scopes, as in FranceConnect v2 (``back/libs/scopes``):
+
+* identity scopes (provider "FranceConnect"): each releases claims of the identité pivot
+  (``identite_pivot`` → given_name, family_name, birthdate, gender, birthplace, birthcountry …);
+* data-provider scopes (provider "Direction générale des Finances publiques"): one scope per DGFIP
+  datum (``dgfip_rfr`` …). FranceConnect releases no claim for them: it only records that the user
+  consented, and tells the data provider at checktoken time which of its scopes the token carries.
+
+The consent page lists the labels grouped by provider ("Informations récupérées depuis …").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+
+@dataclass(frozen=True)
+class Provider:
+    slug: str
+    label: str
+
+
+FRANCECONNECT = Provider("fcp_low", "FranceConnect")
+DGFIP = Provider("dgfip", "Direction générale des Finances publiques")
+
+
+@dataclass(frozen=True)
+class ScopeDef:
+    name: str
+    label: str
+    provider: Provider
+    claims: tuple[str, ...] = ()
+
+
+# French labels of identity claims (FranceConnect's consent page wording).
+CLAIM_LABELS: dict[str, str] = {
+    "sub": "Identifiant technique",
+    "given_name": "Prénom(s)",
+    "given_name_array": "Prénom(s)",
+    "family_name": "Nom de naissance",
+    "birthdate": "Date de naissance",
+    "gender": "Sexe",
+    "birthplace": "Lieu de naissance",
+    "birthcountry": "Pays de naissance",
+    "preferred_username": "Nom d'usage",
+    "email": "Adresse électronique",
+    "idp_birthdate": "Date de naissance (telle que transmise par le fournisseur d'identité)",
+    "amr": "Méthode d'authentification",
+    "idp_id": "Identifiant du fournisseur d'identité",
+}
+
+_PIVOT = ("given_name", "given_name_array", "family_name", "birthdate", "gender", "birthplace", "birthcountry")
+
+# FranceConnect (low, eidas1) identity scopes: back/libs/scopes/src/data/fcp-low/fcp-low.scopes.ts.
+_IDENTITY_SCOPES: tuple[ScopeDef, ...] = (
+    ScopeDef("openid", "Identifiant technique", FRANCECONNECT, ("sub",)),
+    ScopeDef(
+        "profile",
+        "Profil",
+        FRANCECONNECT,
+        ("given_name", "given_name_array", "family_name", "birthdate", "gender", "preferred_username"),
+    ),
+    ScopeDef("birth", "Lieu et pays de naissance", FRANCECONNECT, ("birthplace", "birthcountry")),
+    ScopeDef("identite_pivot", "Identité pivot", FRANCECONNECT, _PIVOT),
+    ScopeDef("given_name", CLAIM_LABELS["given_name"], FRANCECONNECT, ("given_name", "given_name_array")),
+    *(
+        ScopeDef(claim, CLAIM_LABELS[claim], FRANCECONNECT, (claim,))
+        for claim in (
+            "gender",
+            "birthdate",
+            "birthcountry",
+            "birthplace",
+            "family_name",
+            "email",
+            "preferred_username",
+            "idp_birthdate",
+            "amr",
+            "idp_id",
+        )
+    ),
+)
+
+# DGFIP data-provider scopes (FranceConnect's dgfip.claims.ts, and DataPass's list for API Impôt
+# particulier with FranceConnect), each with the label shown to the user.
+_DGFIP_LABELS: dict[str, str] = {
+    "dgfip_rfr": "Revenu fiscal de référence",
+    "dgfip_nbpart": "Nombre de parts du foyer fiscal",
+    "dgfip_sitfam": "Situation de famille",
+    "dgfip_aft": "Adresse déclarée au 1er Janvier",
+    "dgfip_nbpac": "Nombre de personnes à charge",
+    "dgfip_pac": "Détail des personnes à charge",
+    "dgfip_pac_nbPac": "Nombre de personnes à charge",
+    "dgfip_inddeficit": "Indicateur de déficit fiscal",
+    "dgfip_pariso": "Indicateur de parent isolé",
+    "dgfip_decl": "Identité des déclarants",
+    "dgfip_annee_n_moins_1": "Données fiscales de l'année N-1",
+    "dgfip_annee_n_moins_2": "Données fiscales de l'année N-2",
+    "dgfip_annee_n_moins_3": "Données fiscales de l'année N-3",
+    "dgfip_annee_n_moins_2_si_indispo_n_moins_1": "Données fiscales de l'année N-2 si celles de N-1 sont indisponibles",
+    "dgfip_annee_df_au_3112_si_deces_ctb_mp": "Données fiscales au 31/12 en cas de décès d'un contribuable marié ou pacsé",
+    "dgfip_nmUsaDec1": "Nom d'usage du déclarant 1",
+    "dgfip_nmNaiDec1": "Nom de naissance du déclarant 1",
+    "dgfip_prnmDec1": "Prénom(s) du déclarant 1",
+    "dgfip_dateNaisDec1": "Date de naissance du déclarant 1",
+    "dgfip_nmUsaDec2": "Nom d'usage du déclarant 2",
+    "dgfip_nmNaiDec2": "Nom de naissance du déclarant 2",
+    "dgfip_prnmDec2": "Prénom(s) du déclarant 2",
+    "dgfip_dateNaisDec2": "Date de naissance du déclarant 2",
+    "dgfip_mntRevbareme": "Montant de l'impôt sur les revenus soumis au barème",
+    "dgfip_indiIFI": "Indicateur d'assujettissement à l'impôt sur la fortune immobilière (IFI)",
+    "dgfip_rbg": "Revenu brut global",
+    "dgfip_RevDecl_Cat1_Tspr": "Revenus déclarés : traitements, salaires, pensions et rentes",
+    "dgfip_RevDecl_Cat1_RentOn": "Revenus déclarés : rentes viagères à titre onéreux",
+    "dgfip_RevDecl_Cat2_Rcm": "Revenus déclarés : revenus de capitaux mobiliers",
+    "dgfip_RevDecl_Cat3_PMV": "Revenus déclarés : plus ou moins-values",
+    "dgfip_RevDecl_Cat4_Ref": "Revenus déclarés : revenus fonciers",
+    "dgfip_RevDecl_Cat5_NonSal": "Revenus déclarés : revenus des professions non salariées",
+    "dgfip_RevNets_Cat1_Tspr": "Revenus nets : traitements, salaires, pensions et rentes",
+    "dgfip_RevNets_Cat1_RentOn": "Revenus nets : rentes viagères à titre onéreux",
+    "dgfip_RevNets_Cat2_Rcm": "Revenus nets : revenus de capitaux mobiliers",
+    "dgfip_RevNets_Cat3_PMV": "Revenus nets : plus ou moins-values",
+    "dgfip_RevNets_Cat4_Ref": "Revenus nets : revenus fonciers",
+    "dgfip_RevNets_Cat5_NonSal": "Revenus nets : revenus des professions non salariées",
+    "dgfip_PaDeduc_EnfMaj": "Pensions alimentaires déductibles versées aux enfants majeurs",
+    "dgfip_PaDeduc_Autres": "Autres pensions alimentaires déductibles",
+    "dgfip_EpargRetrDeduc": "Épargne retraite déductible",
+}
+
+_DGFIP_SCOPES: tuple[ScopeDef, ...] = tuple(ScopeDef(name, label, DGFIP) for name, label in _DGFIP_LABELS.items())
+
+SCOPES: dict[str, ScopeDef] = {scope.name: scope for scope in (*_IDENTITY_SCOPES, *_DGFIP_SCOPES)}
+IDENTITY_SCOPES: frozenset[str] = frozenset(s.name for s in _IDENTITY_SCOPES)
+DGFIP_SCOPES: frozenset[str] = frozenset(s.name for s in _DGFIP_SCOPES)
+# Claims a relying party may ask for through the OIDC ``claims`` parameter.
+CLAIMS_SUPPORTED: tuple[str, ...] = (
+    "sub",
+    "given_name",
+    "given_name_array",
+    "family_name",
+    "birthdate",
+    "gender",
+    "birthplace",
+    "birthcountry",
+    "preferred_username",
+    "email",
+    "idp_birthdate",
+    "amr",
+    "acr",
+    "idp_id",
+)
+
+
+def split_scope(value: str | None) -> list[str]:
+    """Space-separated scope string → ordered unique names."""
+    seen: dict[str, None] = {}
+    for part in (value or "").split():
+        seen.setdefault(part, None)
+    return list(seen)
+
+
+def unknown_scopes(names: Iterable[str]) -> list[str]:
+    return [name for name in names if name not in SCOPES]
+
+
+def claims_for_scopes(names: Iterable[str]) -> list[str]:
+    """Identity claims released by these scopes (data-provider scopes release none), in a stable order."""
+    claims: dict[str, None] = {}
+    for name in names:
+        scope = SCOPES.get(name)
+        if scope is not None:
+            for claim in scope.claims:
+                claims.setdefault(claim, None)
+    return list(claims)
+
+
+@dataclass(frozen=True)
+class ConsentGroup:
+    provider: Provider
+    labels: tuple[str, ...]
+
+
+def consent_groups(names: Iterable[str]) -> list[ConsentGroup]:
+    """What the consent page shows: for each provider, the labels of the requested data.
+
+    Identity scopes show the labels of their claims (``sub`` excepted: it is technical), each once;
+    data-provider scopes show their own label.
+    """
+    names = list(names)
+    identity_labels: dict[str, None] = {}
+    for claim in claims_for_scopes(n for n in names if n in IDENTITY_SCOPES):
+        if claim in ("sub", "given_name_array"):
+            continue
+        identity_labels.setdefault(CLAIM_LABELS[claim], None)
+    groups: list[ConsentGroup] = []
+    if identity_labels:
+        groups.append(ConsentGroup(FRANCECONNECT, tuple(identity_labels)))
+    dgfip_labels = tuple(SCOPES[n].label for n in names if n in DGFIP_SCOPES)
+    if dgfip_labels:
+        groups.append(ConsentGroup(DGFIP, dgfip_labels))
+    return groups

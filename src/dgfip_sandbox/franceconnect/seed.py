@@ -1,0 +1,315 @@
+"""Seeder of the FranceConnect-like service: service providers, the DGFIP data provider, citizens.
+
+Runs after the Impôt particulier population seeder (it reads the ``declarants`` table):
+
+* demo citizens derived from seeded déclarants (their état civil becomes an identité pivot), so a
+  FranceConnect login lands on a foyer fiscal; one per foyer persona first, then a few others;
+* ``sans_correspondance``: an identity no déclarant has (réconciliation → no match);
+* ``homonyme``: an identity two déclarants share; the seeder inserts those two déclarants (in two
+  foyers of their own, persona ``fc_homonymes``) when the population has no such pair;
+* every citizen's password is ``123`` (FranceConnect's mock identity provider convention).
+
+Idempotent: registrations whose secret and keys are still in var/franceconnect/secrets.json are
+kept; missing ones are (re)created; citizens are created once.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections import Counter
+from datetime import date
+
+import structlog
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from stdnum.fr import nif
+
+from dgfip_sandbox.clock import SystemClock
+from dgfip_sandbox.franceconnect.keys import generate_encryption_key, load_or_create_provider_keys
+from dgfip_sandbox.franceconnect.reconciliation import MatchKey, key_from_declarant, key_from_identity
+from dgfip_sandbox.franceconnect.registry import (
+    DGFIP_DATA_PROVIDER,
+    PASSWORD,
+    SERVICE_PROVIDERS,
+    read_secrets,
+    write_secrets,
+)
+from dgfip_sandbox.settings import Settings
+from dgfip_sandbox.store.consumers import hash_secret, new_client_secret, verify_secret
+from dgfip_sandbox.store.franceconnect import FcCitizen, FcDataProvider, FcServiceProvider
+from dgfip_sandbox.store.taxpayers import Declarant, Foyer
+
+log = structlog.get_logger("seed.franceconnect")
+
+MATCHED_CITIZENS_MAX = 12
+MATCHED_CITIZENS_MIN = 4
+
+
+def _spi(base: str) -> str:
+    return base + nif.calc_check_digits(base)
+
+
+HOMONYM_SPIS = (_spi("3900000001"), _spi("3900000002"))
+HOMONYM_IDENTITY = {
+    "given_name": "Claire Marie",
+    "family_name": "MARTIN",
+    "birthdate": "1985-03-14",
+    "gender": "female",
+    "birthplace": "69123",
+    "birthcountry": "99100",
+}
+NO_MATCH_IDENTITY = {
+    "given_name": "Angela Claire Louise",
+    "family_name": "DUBOIS",
+    "birthdate": "1962-08-24",
+    "gender": "female",
+    "birthplace": "75107",
+    "birthcountry": "99100",
+}
+
+PERSONAS: list[dict] = [
+    {
+        "spi": None,
+        "case": "fc_match",
+        "api": "franceconnect",
+        "login": "<SPI du déclarant>",
+        "description": "Connexion FranceConnect d'un déclarant de la population : la réconciliation trouve son foyer "
+        "(identifiant = son numéro fiscal, mot de passe 123 ; liste dans credentials.json)",
+    },
+    {
+        "spi": None,
+        "case": "fc_no_match",
+        "api": "franceconnect",
+        "login": "sans_correspondance",
+        "description": "Identité FranceConnect ne correspondant à aucun déclarant (réconciliation impossible)",
+    },
+    {
+        "spi": HOMONYM_SPIS[0],
+        "case": "fc_homonyms",
+        "api": "franceconnect",
+        "login": "homonyme",
+        "description": "Identité FranceConnect partagée par deux déclarants homonymes (réconciliation ambiguë)",
+    },
+    {
+        "spi": HOMONYM_SPIS[1],
+        "case": "fc_homonyms",
+        "api": "franceconnect",
+        "login": "homonyme",
+        "description": "Second déclarant homonyme de l'identité FranceConnect « homonyme »",
+    },
+]
+
+
+async def seed(session: AsyncSession, settings: Settings) -> None:
+    load_or_create_provider_keys(settings)
+    now = SystemClock().now()
+    store = read_secrets(settings)
+    changed = await _seed_service_providers(session, settings, store, now)
+    changed |= await _seed_data_provider(session, store, now)
+    if changed:
+        write_secrets(settings, store)
+    if (await session.execute(select(func.count()).select_from(FcCitizen))).scalar_one() == 0:
+        await _seed_citizens(session, settings)
+    await session.flush()
+
+
+async def _seed_service_providers(session: AsyncSession, settings: Settings, store: dict, now) -> bool:  # type: ignore[no-untyped-def]
+    changed = False
+    for spec in SERVICE_PROVIDERS:
+        row = (
+            await session.execute(select(FcServiceProvider).where(FcServiceProvider.client_id == spec.client_id))
+        ).scalar_one_or_none()
+        secret = store["service_providers"].get(spec.client_id)
+        if row is not None and secret and verify_secret(secret, row.client_secret_hash):
+            continue
+        secret = new_client_secret()
+        store["service_providers"][spec.client_id] = secret
+        changed = True
+        values = dict(
+            name=spec.title,
+            client_secret_hash=hash_secret(secret),
+            redirect_uris=spec.redirect_uris(settings),
+            post_logout_redirect_uris=spec.post_logout_redirect_uris(settings),
+            scopes=list(spec.scopes),
+            id_token_signed_response_alg=spec.signing_alg,
+            userinfo_signed_response_alg=spec.signing_alg,
+            sp_type=spec.sp_type,
+            active=True,
+        )
+        if row is None:
+            session.add(FcServiceProvider(client_id=spec.client_id, created_at=now, **values))
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+    return changed
+
+
+async def _seed_data_provider(session: AsyncSession, store: dict, now) -> bool:  # type: ignore[no-untyped-def]
+    spec = DGFIP_DATA_PROVIDER
+    row = (
+        await session.execute(select(FcDataProvider).where(FcDataProvider.client_id == spec.client_id))
+    ).scalar_one_or_none()
+    entry = store["data_providers"].get(spec.client_id)
+    if row is not None and entry and verify_secret(entry["client_secret"], row.client_secret_hash):
+        public_kids = {k.get("kid") for k in row.jwks.get("keys", [])}
+        if {k.get("kid") for k in entry["private_jwks"]["keys"]} == public_kids:
+            return False
+    secret = new_client_secret()
+    key = generate_encryption_key(spec.encrypted_alg)
+    store["data_providers"][spec.client_id] = {
+        "client_secret": secret,
+        "private_jwks": {"keys": [key.as_dict(private=True)]},
+    }
+    values = dict(
+        title=spec.title,
+        client_secret_hash=hash_secret(secret),
+        scopes=list(spec.scopes),
+        jwks={"keys": [key.as_dict(private=False)]},
+        checktoken_signed_response_alg=spec.signed_alg,
+        checktoken_encrypted_response_alg=spec.encrypted_alg,
+        checktoken_encrypted_response_enc=spec.encrypted_enc,
+        active=True,
+    )
+    if row is None:
+        session.add(
+            FcDataProvider(
+                uid=str(uuid.uuid5(uuid.NAMESPACE_URL, spec.client_id)),
+                slug=spec.slug,
+                client_id=spec.client_id,
+                created_at=now,
+                **values,
+            )
+        )
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    return True
+
+
+def _title(value: str) -> str:
+    return " ".join(part.capitalize() if "-" not in part else "-".join(p.capitalize() for p in part.split("-"))
+                    for part in value.split())
+
+
+def _citizen_from_declarant(declarant: Declarant, persona: str | None, position: int) -> FcCitizen:
+    born_in_france = declarant.code_pays_naissance == "99100"
+    where = f"foyer « {persona} »" if persona else f"foyer n° {declarant.foyer_id}"
+    return FcCitizen(
+        login=declarant.spi,
+        password_hash=hash_secret(PASSWORD),
+        given_name=_title(declarant.prenoms),
+        family_name=declarant.nom_naissance.upper(),
+        preferred_username=declarant.nom_usage or None,
+        birthdate=declarant.date_naissance.isoformat(),
+        gender="male" if declarant.sexe == "M" else "female",
+        birthplace=(declarant.commune_naissance or "") if born_in_france else "",
+        birthcountry=declarant.code_pays_naissance,
+        email=None,
+        case="fc_match",
+        description=f"Déclarant {declarant.rank} du {where} : la réconciliation trouve le SPI {declarant.spi}",
+        expected_spi=declarant.spi,
+        position=position,
+    )
+
+
+def _citizen(login: str, identity: dict, case: str, description: str, position: int) -> FcCitizen:
+    return FcCitizen(
+        login=login,
+        password_hash=hash_secret(PASSWORD),
+        preferred_username=None,
+        email=None,
+        case=case,
+        description=description,
+        expected_spi=None,
+        position=position,
+        **identity,
+    )
+
+
+async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
+    rows = (
+        await session.execute(
+            select(Declarant, Foyer.persona)
+            .join(Foyer, Foyer.id == Declarant.foyer_id)
+            .order_by(Declarant.spi)
+        )
+    ).all()
+    counts: Counter[MatchKey] = Counter(key_from_declarant(d) for d, _ in rows)
+    unique_alive = [(d, p) for d, p in rows if counts[key_from_declarant(d)] == 1 and d.date_deces is None]
+
+    chosen: list[tuple[Declarant, str | None]] = []
+    seen_personas: set[str] = set()
+    for declarant, persona in sorted(unique_alive, key=lambda r: (r[1] is None, r[1] or "", r[0].rank, r[0].spi)):
+        if persona and persona not in seen_personas and len(chosen) < MATCHED_CITIZENS_MAX:
+            seen_personas.add(persona)
+            chosen.append((declarant, persona))
+    others = [r for r in unique_alive if r[0].spi not in {d.spi for d, _ in chosen}]
+    rng = random.Random(settings.seed)
+    missing = max(0, MATCHED_CITIZENS_MIN - len(chosen))
+    chosen.extend(rng.sample(others, min(missing, len(others))))
+    if not chosen:
+        log.warning("seed.franceconnect.no_declarants", hint="run the Impôt particulier population seeder first")
+
+    position = 0
+    for declarant, persona in chosen:
+        session.add(_citizen_from_declarant(declarant, persona, position))
+        position += 1
+
+    no_match = dict(NO_MATCH_IDENTITY)
+    if counts[key_from_identity(no_match)]:  # the population happens to hold her: move her birthday
+        no_match["birthdate"] = "1962-08-01"
+    session.add(
+        _citizen(
+            "sans_correspondance",
+            no_match,
+            "fc_no_match",
+            "Aucun déclarant ne correspond à cette identité (réconciliation impossible)",
+            position,
+        )
+    )
+    position += 1
+
+    homonym_key = key_from_identity(HOMONYM_IDENTITY)
+    if counts[homonym_key] < 2:
+        await _insert_homonyms(session, counts[homonym_key])
+    session.add(
+        _citizen(
+            "homonyme",
+            dict(HOMONYM_IDENTITY),
+            "fc_homonyms",
+            f"Deux déclarants homonymes ({HOMONYM_SPIS[0]}, {HOMONYM_SPIS[1]}) : réconciliation ambiguë",
+            position,
+        )
+    )
+
+
+async def _insert_homonyms(session: AsyncSession, already: int) -> None:
+    for index, spi in enumerate(HOMONYM_SPIS[already:], start=already):
+        if await session.get(Declarant, spi) is not None:
+            continue
+        foyer = Foyer(persona="fc_homonymes")
+        session.add(foyer)
+        await session.flush()
+        session.add(
+            Declarant(
+                spi=spi,
+                foyer_id=foyer.id,
+                rank=1,
+                nom_naissance="MARTIN",
+                nom_usage=None if index == 0 else "DURAND",
+                prenoms="CLAIRE MARIE" if index == 0 else "CLAIRE ANNE",
+                sexe="F",
+                date_naissance=date(1985, 3, 14),
+                code_pays_naissance="99100",
+                departement_naissance="69",
+                commune_naissance="69123",
+                lieu_naissance="LYON",
+            )
+        )
+
+
+
+from dgfip_sandbox.franceconnect.credentials import credentials_section  # noqa: E402  (bootstrap's entry point)
+
+__all__ = ["PERSONAS", "seed", "credentials_section"]

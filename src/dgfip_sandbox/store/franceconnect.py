@@ -1,0 +1,281 @@
+"""FranceConnect state, all in SQL so that any replica can answer any step of a flow.
+
+Registries: service providers (FS), data providers (FD), demo citizens (the identity provider's
+accounts). Flow state: sessions (one per /authorize interaction, bound to a browser cookie),
+authorization codes, access tokens (expiry and revocation), events (FranceConnect's business
+tracking: consent shown/given, token, userinfo, checktoken).
+
+Codes and access tokens are stored as SHA-256 digests: the database never holds a usable token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dgfip_sandbox.store.base import Base
+
+
+def token_digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes for timezone-aware columns: they are UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+class FcServiceProvider(Base):
+    """A fournisseur de service (FS) registered with FranceConnect."""
+
+    __tablename__ = "fc_service_providers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    client_secret_hash: Mapped[str] = mapped_column(String(200))
+    redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
+    post_logout_redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)  # scopes the FS is allowed to request
+    id_token_signed_response_alg: Mapped[str] = mapped_column(String(10), default="ES256")
+    userinfo_signed_response_alg: Mapped[str] = mapped_column(String(10), default="ES256")
+    sp_type: Mapped[str] = mapped_column(String(10), default="public")  # "public" | "private"
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FcDataProvider(Base):
+    """A fournisseur de données (FD) allowed to call checktoken, with its public encryption keys."""
+
+    __tablename__ = "fc_data_providers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    client_id: Mapped[str] = mapped_column(String(100), unique=True)
+    client_secret_hash: Mapped[str] = mapped_column(String(200))
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    jwks: Mapped[dict] = mapped_column(JSON, default=dict)  # public keys only (what jwks_uri would serve)
+    checktoken_signed_response_alg: Mapped[str] = mapped_column(String(10), default="ES256")
+    checktoken_encrypted_response_alg: Mapped[str] = mapped_column(String(20), default="ECDH-ES")
+    checktoken_encrypted_response_enc: Mapped[str] = mapped_column(String(20), default="A256GCM")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FcCitizen(Base):
+    """An account of the demo identity provider, with its identité pivot."""
+
+    __tablename__ = "fc_citizens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(60), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    given_name: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str] = mapped_column(String(100))
+    preferred_username: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    birthdate: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD
+    gender: Mapped[str] = mapped_column(String(6))  # male | female
+    birthplace: Mapped[str] = mapped_column(String(5), default="")  # INSEE COG, "" when born abroad
+    birthcountry: Mapped[str] = mapped_column(String(5))  # INSEE COG, 99100 = France
+    email: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    case: Mapped[str] = mapped_column(String(40))  # fc_match | fc_no_match | fc_homonyms …
+    description: Mapped[str] = mapped_column(String(300))
+    expected_spi: Mapped[str | None] = mapped_column(String(13), nullable=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FcSession(Base):
+    """One /authorize interaction, from the request to the end of the FranceConnect session."""
+
+    __tablename__ = "fc_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the interaction uid
+    browser_id_hash: Mapped[str] = mapped_column(String(64), index=True)
+    client_id: Mapped[str] = mapped_column(String(100))
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text)
+    nonce: Mapped[str] = mapped_column(Text)
+    acr: Mapped[str] = mapped_column(String(20))
+    claims: Mapped[dict] = mapped_column(JSON, default=dict)
+    prompt: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("fc_citizens.id", ondelete="CASCADE"), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))  # pending | authenticated | consented | ended
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    authenticated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class FcAuthorizationCode(Base):
+    __tablename__ = "fc_authorization_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("fc_sessions.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[str] = mapped_column(String(100))
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("fc_citizens.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(Text)
+    nonce: Mapped[str] = mapped_column(Text)
+    acr: Mapped[str] = mapped_column(String(20))
+    want_amr: Mapped[bool] = mapped_column(Boolean, default=False)
+    auth_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class FcAccessToken(Base):
+    __tablename__ = "fc_access_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    jti: Mapped[str] = mapped_column(String(64), unique=True)
+    code_id: Mapped[int | None] = mapped_column(
+        ForeignKey("fc_authorization_codes.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    session_id: Mapped[str] = mapped_column(ForeignKey("fc_sessions.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[str] = mapped_column(String(100))
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("fc_citizens.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(Text)
+    acr: Mapped[str] = mapped_column(String(20))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class FcEvent(Base):
+    """FranceConnect business tracking (FC_SHOWED_CONSENT, FC_DATATRANSFER_CONSENT_IDENTITY …)."""
+
+    __tablename__ = "fc_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    type: Mapped[str] = mapped_column(String(60), index=True)
+    step: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    session_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    sp_client_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    dp_client_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    citizen_login: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+# FranceConnect's tracking step numbers (core-fcp-low config/tracking.ts).
+EVENT_STEPS: dict[str, str] = {
+    "FC_AUTHORIZE_INITIATED": "1.0.0",
+    "IDP_AUTHENTICATED": "5.0.0",
+    "FC_SHOWED_CONSENT": "6.1.0",
+    "FC_DATATRANSFER_INFORMATION_ANONYMOUS": "6.2.0",
+    "FC_DATATRANSFER_INFORMATION_IDENTITY": "6.2.1",
+    "FC_DATATRANSFER_CONSENT_IDENTITY": "6.2.2",
+    "FC_REDIRECTED_TO_SP": "7.0.0",
+    "SP_REQUESTED_FC_TOKEN": "7.2.0",
+    "SP_REQUESTED_FC_USERINFO": "7.3.0",
+    "DP_VERIFIED_FC_CHECKTOKEN": "7.4.0",
+    "DP_USED_INVALID_CREDENTIAL": "7.4.1",
+    "DP_USED_INVALID_ACCESS_TOKEN": "7.4.2",
+    "FC_AUTHORIZATION_CODE_REUSED": "7.2.1",
+    "FC_SESSION_TERMINATED": "8.0.0",
+}
+
+
+async def record_event(
+    session: AsyncSession,
+    type_: str,
+    at: datetime,
+    *,
+    session_id: str | None = None,
+    sp_client_id: str | None = None,
+    dp_client_id: str | None = None,
+    citizen_login: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        FcEvent(
+            at=at,
+            type=type_,
+            step=EVENT_STEPS.get(type_),
+            session_id=session_id,
+            sp_client_id=sp_client_id,
+            dp_client_id=dp_client_id,
+            citizen_login=citizen_login,
+            data=data or {},
+        )
+    )
+
+
+async def list_events(
+    session: AsyncSession,
+    *,
+    limit: int = 100,
+    type_: str | None = None,
+    sp_client_id: str | None = None,
+    session_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """The newest events first, as plain dicts (for the CLI)."""
+    query = select(FcEvent).order_by(FcEvent.id.desc()).limit(limit)
+    if type_:
+        query = query.where(FcEvent.type == type_)
+    if sp_client_id:
+        query = query.where(FcEvent.sp_client_id == sp_client_id)
+    if session_id:
+        query = query.where(FcEvent.session_id == session_id)
+    rows = (await session.execute(query)).scalars().all()
+    return [
+        {
+            "id": row.id,
+            "horodatage": row.at.isoformat(),
+            "type": row.type,
+            "step": row.step,
+            "session_id": row.session_id,
+            "sp_client_id": row.sp_client_id,
+            "dp_client_id": row.dp_client_id,
+            "citizen_login": row.citizen_login,
+            "data": row.data,
+        }
+        for row in rows
+    ]
+
+
+async def get_service_provider(session: AsyncSession, client_id: str) -> FcServiceProvider | None:
+    return (
+        await session.execute(select(FcServiceProvider).where(FcServiceProvider.client_id == client_id))
+    ).scalar_one_or_none()
+
+
+async def get_data_provider(session: AsyncSession, client_id: str) -> FcDataProvider | None:
+    return (
+        await session.execute(select(FcDataProvider).where(FcDataProvider.client_id == client_id))
+    ).scalar_one_or_none()
+
+
+async def get_citizen_by_login(session: AsyncSession, login: str) -> FcCitizen | None:
+    return (await session.execute(select(FcCitizen).where(FcCitizen.login == login))).scalar_one_or_none()
+
+
+async def list_citizens(session: AsyncSession) -> list[FcCitizen]:
+    return list((await session.execute(select(FcCitizen).order_by(FcCitizen.position, FcCitizen.id))).scalars())
+
+
+async def get_access_token(session: AsyncSession, token: str) -> FcAccessToken | None:
+    return (
+        await session.execute(select(FcAccessToken).where(FcAccessToken.token_hash == token_digest(token)))
+    ).scalar_one_or_none()
+
+
+async def revoke_tokens_of_code(session: AsyncSession, code_id: int, now: datetime) -> int:
+    result = await session.execute(
+        update(FcAccessToken)
+        .where(FcAccessToken.code_id == code_id, FcAccessToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return result.rowcount or 0

@@ -1,0 +1,106 @@
+"""Drives the FranceConnect browser flow with httpx, the way a browser would (cookies, forms)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+
+from dgfip_sandbox.clock import FrozenClock
+from dgfip_sandbox.franceconnect.registry import SERVICE_PROVIDERS, service_provider_secret
+from dgfip_sandbox.settings import Settings
+
+DEMO = SERVICE_PROVIDERS[0]
+PRIVATE = SERVICE_PROVIDERS[1]
+DEFAULT_SCOPE = "openid identite_pivot dgfip_rfr dgfip_nbpart dgfip_sitfam"
+
+
+def hidden(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert match, f"no hidden field {name}"
+    return match.group(1)
+
+
+@dataclass
+class FlowDriver:
+    client: httpx.AsyncClient
+    settings: Settings
+    clock: FrozenClock
+    state: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    nonce: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+    def sp(self, private: bool = False):  # type: ignore[no-untyped-def]
+        return PRIVATE if private else DEMO
+
+    def secret(self, private: bool = False) -> str:
+        return service_provider_secret(self.settings, self.sp(private).client_id)
+
+    def authorize_params(self, private: bool = False, **overrides: Any) -> dict[str, str]:
+        spec = self.sp(private)
+        params = {
+            "client_id": spec.client_id,
+            "redirect_uri": spec.redirect_uris(self.settings)[0],
+            "response_type": "code",
+            "scope": DEFAULT_SCOPE,
+            "state": self.state,
+            "nonce": self.nonce,
+            "acr_values": "eidas1",
+        }
+        params.update(overrides)
+        return {k: v for k, v in params.items() if v is not None}
+
+    async def authorize(self, private: bool = False, **overrides: Any) -> httpx.Response:
+        return await self.client.get("/api/v2/authorize?" + urlencode(self.authorize_params(private, **overrides)))
+
+    async def login(self, interaction_url: str, login: str, password: str = "123") -> httpx.Response:
+        page = await self.client.get(interaction_url)
+        assert page.status_code == 200, page.text
+        uid = interaction_url.rstrip("/").split("/")[-1]
+        return await self.client.post(
+            f"/api/v2/interaction/{uid}/login",
+            data={"login": login, "password": password, "csrfToken": hidden(page.text, "csrfToken")},
+        )
+
+    async def consent_page(self, authorize_overrides: dict[str, Any] | None = None, *, login: str = "0123456789012",
+                           private: bool = False) -> httpx.Response:
+        response = await self.authorize(private, **(authorize_overrides or {}))
+        assert response.status_code == 303, response.text
+        logged = await self.login(response.headers["location"], login)
+        assert logged.status_code == 303, logged.text
+        consent = await self.client.get(logged.headers["location"])
+        assert consent.status_code == 200, consent.text
+        return consent
+
+    async def code(self, *, login: str = "0123456789012", private: bool = False, **overrides: Any) -> str:
+        consent = await self.consent_page(overrides, login=login, private=private)
+        data = {"csrfToken": hidden(consent.text, "csrfToken"), "interactionId": hidden(consent.text, "interactionId")}
+        if private:
+            data["accept"] = "1"
+        answer = await self.client.post("/api/v2/login", data=data)
+        assert answer.status_code == 303, answer.text
+        location = answer.headers["location"]
+        assert location.startswith(self.sp(private).redirect_uris(self.settings)[0])
+        query = parse_qs(urlsplit(location).query)
+        assert query["state"] == [self.state]
+        return query["code"][0]
+
+    async def exchange(self, code: str, *, private: bool = False, basic: bool = False, **overrides: str) -> httpx.Response:
+        spec = self.sp(private)
+        data = {"grant_type": "authorization_code", "code": code, "redirect_uri": spec.redirect_uris(self.settings)[0]}
+        auth = None
+        if basic:
+            auth = httpx.BasicAuth(spec.client_id, self.secret(private))
+        else:
+            data.update(client_id=spec.client_id, client_secret=self.secret(private))
+        data.update(overrides)
+        return await self.client.post("/api/v2/token", data=data, auth=auth)
+
+    async def tokens(self, *, login: str = "0123456789012", private: bool = False, **overrides: Any) -> dict[str, Any]:
+        code = await self.code(login=login, private=private, **overrides)
+        response = await self.exchange(code, private=private)
+        assert response.status_code == 200, response.text
+        return response.json()

@@ -1,0 +1,88 @@
+"""The demo FS end to end in-process: its button, FranceConnect's pages, its callback, and the call
+to the gateway's FC route (a stand-in gateway checks what the demo FS sends)."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from dgfip_sandbox.demo_fs.app import DEMO_CONSUMER, create_demo_fs_app
+from dgfip_sandbox.franceconnect.checktoken_client import ChecktokenClient
+from dgfip_sandbox.franceconnect.reconciliation import find_spi
+from dgfip_sandbox.store.database import create_engine, create_sessionmaker
+
+from .fc_flow import hidden
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_demo_fs_runs_the_whole_flow(fc_client, fc_settings):
+    fc_settings.credentials_path.write_text(json.dumps({
+        "gateway": {"base_url": "https://localhost:8443", "ca_cert": None},
+        "consumers": [{"name": DEMO_CONSUMER, "cert": "c.pem", "key": "k.pem", "client_id": "mairie",
+                       "client_secret": "s", "id_teleservice": "TELESERVICE-DEMO"}],
+    }))
+    checktoken = ChecktokenClient(fc_settings, transport=fc_client._transport)
+    engine = create_engine(fc_settings.sqlalchemy_url)
+    seen: list[httpx.Request] = []
+
+    async def gateway(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/token":
+            return httpx.Response(200, json={"access_token": "apim-token", "token_type": "Bearer", "expires_in": 3600})
+        # what the real gateway will do: checktoken, then réconciliation
+        introspection = await checktoken.introspect(request.headers["X-FranceConnect-OAuth"])
+        async with create_sessionmaker(engine)() as session:
+            spi = await find_spi(session, introspection.identity)
+        return httpx.Response(200, json={"rfr": 36705, "spi_reconcilie": spi, "scopes": sorted(introspection.scopes)})
+
+    app = create_demo_fs_app(fc_settings, fc_transport=fc_client._transport, gateway_transport=httpx.MockTransport(gateway))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8446") as demo:
+        home = await demo.get("/")
+        assert "S'identifier avec FranceConnect" in home.text
+        start = await demo.get("/login")
+        assert start.status_code == 303
+        authorize = urlsplit(start.headers["location"])
+        assert authorize.path == "/api/v2/authorize"
+        to_idp = await fc_client.get(f"{authorize.path}?{authorize.query}")
+        assert to_idp.status_code == 303, to_idp.text
+        idp = await fc_client.get(to_idp.headers["location"])
+        uid = to_idp.headers["location"].split("/")[-1]
+        logged = await fc_client.post(f"/api/v2/interaction/{uid}/login",
+                                      data={"login": "1234567890123", "password": "123", "csrfToken": hidden(idp.text, "csrfToken")})
+        consent = await fc_client.get(logged.headers["location"])
+        back = await fc_client.post("/api/v2/login", data={"csrfToken": hidden(consent.text, "csrfToken"), "interactionId": uid})
+        callback = urlsplit(back.headers["location"])
+        assert callback.netloc == "localhost:8446" and callback.path == "/callback"
+        done = await demo.get(f"/callback?{callback.query}")
+        assert done.status_code == 303
+        page = await demo.get("/")
+        assert "Elodie Marie" in page.text and "LEFEBVRE" in page.text
+        assert "36705" in page.text and "1234567890123" in page.text
+        data_call = seen[-1]
+        assert data_call.url.path.startswith("/impotparticulier/1.0/situations/ir/assiettes/annrev/")
+        assert data_call.headers["Authorization"] == "Bearer apim-token"
+        assert data_call.headers["ID_Teleservice"] == "TELESERVICE-DEMO"
+        assert data_call.headers["X-Correlation-ID"]
+        # logout goes through FranceConnect and comes back
+        out = await demo.get("/logout")
+        end = urlsplit(out.headers["location"])
+        assert end.path == "/api/v2/session/end"
+        back_out = await fc_client.get(f"{end.path}?{end.query}")
+        assert back_out.status_code == 303
+        final = urlsplit(back_out.headers["location"])
+        await demo.get(f"{final.path}?{final.query}")
+        assert "S'identifier avec FranceConnect" in (await demo.get("/")).text
+    await checktoken.aclose()
+    await engine.dispose()
+
+
+async def test_demo_fs_rejects_a_wrong_state(fc_client, fc_settings):
+    app = create_demo_fs_app(fc_settings, fc_transport=fc_client._transport)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8446") as demo:
+        await demo.get("/login")
+        await demo.get("/callback?code=x&state=forged")
+        assert "state ne correspond pas" in (await demo.get("/")).text
