@@ -1,7 +1,7 @@
 """ficoba: etablissements, guichets, comptes, personnes, droits, demandes
 
 Revision ID: 0003
-Revises: 0001 (0002 once Impôt particulier's migration lands on main)
+Revises: 0002
 Create Date: 2026-11-25 20:04:56.457762
 """
 from __future__ import annotations
@@ -11,8 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0003'
-# TODO(lead): "0002" once the Impôt particulier migration is on main.
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
