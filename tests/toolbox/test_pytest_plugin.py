@@ -44,7 +44,7 @@ def integrator(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> py
 def test_the_documented_example_passes(integrator: pytest.Pytester) -> None:
     integrator.makepyfile(test_integration=example_from_the_docs())
     result = integrator.runpytest_subprocess(*plugin_args(), "-p", "no:cacheprovider", "-q", timeout=300)
-    result.assert_outcomes(passed=7)
+    result.assert_outcomes(passed=8)
 
 
 def test_a_failing_integrator_test_reports_the_gateways_answer(integrator: pytest.Pytester) -> None:
