@@ -44,7 +44,9 @@ def create_gateway_app(
     clock: Clock | None = None,
     quota_store: QuotaStore | None = None,
     sleeper: Callable[[float], Awaitable[None]] | None = None,
+    fc_transport: Any = None,
 ) -> FastAPI:
+    """``fc_transport``: an httpx transport for the checktoken client (tests reach FranceConnect in-process)."""
     clock = clock or SystemClock()
     configure_logging(settings.log_level)
 
@@ -70,11 +72,16 @@ def create_gateway_app(
         )
         if sleeper is not None:
             state.sleep = sleeper
+        if fc_transport is not None:
+            state.extras["fc_transport"] = fc_transport
         app.state.sandbox = state
         await writer.start()
         try:
             yield
         finally:
+            checktoken = state.extras.pop("checktoken", None)
+            if checktoken is not None:
+                await checktoken.aclose()
             await writer.stop()
             await state.quota.close()
             await engine.dispose()
@@ -119,7 +126,10 @@ def _api_routers() -> list[Any]:
     routers = []
     import importlib
 
-    for module in ("dgfip_sandbox.apis.impot_particulier.router", "dgfip_sandbox.apis.ficoba.router"):
+    for module in (
+        "dgfip_sandbox.apis.impot_particulier.router",
+        "dgfip_sandbox.apis.impot_particulier.franceconnect_router",
+        "dgfip_sandbox.apis.ficoba.router"):
         try:
             routers.append(importlib.import_module(module).router)
         except ModuleNotFoundError as exc:
