@@ -26,8 +26,10 @@ def _settings(**overrides: Any) -> Settings:
 
 
 def banner_year(now: datetime) -> int:
-    """The latest income year whose IR assessment is published (late July of the next year)."""
-    return now.year - 1 if (now.month, now.day) >= (7, 31) else now.year - 2
+    """The latest income year whose IR assessment is published (the taxation calendar's)."""
+    from dgfip_sandbox.apis.impot_particulier.calendar import latest_taxed_annrev
+
+    return latest_taxed_annrev(now)
 
 
 def banner(settings: Settings, credentials: dict[str, Any], *, now: datetime) -> str:
