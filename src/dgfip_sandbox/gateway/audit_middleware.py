@@ -5,6 +5,7 @@ refused in the envelope; any unexpected failure answered as a 500 envelope, neve
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dgfip_sandbox.errors import ApiError, HeadersTooLarge, InternalError
 from dgfip_sandbox.gateway.correlation import UUID_PATTERN
+from dgfip_sandbox.gateway.metrics import route_template
 from dgfip_sandbox.gateway.state import GatewayState
 from dgfip_sandbox.gateway.trusted_proxies import peer_address
 from dgfip_sandbox.store.audit import AuditEntry
@@ -41,6 +43,7 @@ class AuditMiddleware:
             await self.app(scope, receive, send)
             return
         state = self.state_getter()
+        started = time.perf_counter()
         entry = AuditEntry(
             at=state.clock.now(), method=scope["method"], route=scope["path"], client_ip=peer_address(scope)
         )
@@ -97,6 +100,9 @@ class AuditMiddleware:
                 status, headers, body = render_error(InternalError(), state)
                 await send_wrapper({"type": "http.response.start", "status": status, "headers": headers})
                 await send_wrapper({"type": "http.response.body", "body": body})
+        finally:
+            if audited and state.metrics is not None:
+                state.metrics.observe(entry, route_template(scope), time.perf_counter() - started)
 
     async def _send_error(self, send: Send, error: ApiError, state: GatewayState, echo: str | None) -> None:
         status, headers, body = render_error(error, state)

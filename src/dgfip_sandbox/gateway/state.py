@@ -49,6 +49,7 @@ class GatewayState:
     quota: QuotaStore
     audit: AuditWriter
     trusted_proxies: TrustedProxies
+    metrics: Any = None  # metrics.GatewayMetrics (None: not measured)
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
