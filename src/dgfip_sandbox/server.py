@@ -234,10 +234,11 @@ class TlsHandshakeProtocol(asyncio.Protocol):
 
     async def _handshake(self) -> None:
         assert self.transport is not None
+        hand_over = _HandOver(self.http)
         try:
             tls_transport = await self.loop.start_tls(
                 self.transport,
-                self.http,
+                hand_over,
                 self.ssl_context,
                 server_side=True,
                 ssl_handshake_timeout=HANDSHAKE_TIMEOUT_SECONDS,
@@ -256,7 +257,7 @@ class TlsHandshakeProtocol(asyncio.Protocol):
             return
         finally:
             self.connections.discard(self)
-        self.http.connection_made(tls_transport)
+        hand_over.attach(tls_transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
         # Only reached if the peer left before start_tls took the transport over.
@@ -269,6 +270,45 @@ class TlsHandshakeProtocol(asyncio.Protocol):
             self.task.cancel()
         elif self.transport is not None:
             self.transport.abort()
+
+
+class _HandOver(asyncio.Protocol):
+    """Stands in for the HTTP protocol while ``start_tls`` finishes.
+
+    ``SSLProtocol`` reads application data as soon as the handshake completes, *before* the awaiting
+    ``start_tls`` coroutine resumes (asyncio's sslproto calls ``_do_read()`` in
+    ``_on_handshake_complete``). With TLS 1.3 a client (nginx, curl) sends its request in the same
+    flight as its Finished message, so that data would reach uvicorn's protocol before its
+    ``connection_made``, i.e. without a transport (uvicorn then fails on ``flow`` being None). This
+    shim buffers whatever arrives until :meth:`attach`, then swaps the real protocol in.
+    """
+
+    def __init__(self, http: asyncio.Protocol) -> None:
+        self.http = http
+        self.pending: list[bytes] = []
+        self.eof = False
+        self.lost: tuple[Exception | None] | None = None
+
+    def data_received(self, data: bytes) -> None:
+        self.pending.append(data)
+
+    def eof_received(self) -> bool | None:
+        self.eof = True
+        return None  # TLS has no half-close: the transport closes, connection_lost follows
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = (exc,)
+
+    def attach(self, transport: asyncio.Transport) -> None:
+        transport.set_protocol(self.http)
+        self.http.connection_made(transport)
+        for data in self.pending:
+            self.http.data_received(data)
+        self.pending.clear()
+        if self.eof:
+            self.http.eof_received()
+        if self.lost is not None:
+            self.http.connection_lost(self.lost[0])
 
 
 def _tls_protocol_class(context: ssl.SSLContext, http: type[asyncio.Protocol]) -> type[TlsHandshakeProtocol]:

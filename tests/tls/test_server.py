@@ -228,9 +228,41 @@ async def test_sigterm_shuts_down_gracefully(trust: pki.Trust) -> None:
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
 
 
-async def test_serve_refuses_several_workers_for_now(trust: pki.Trust) -> None:
-    with pytest.raises(NotImplementedError):
+async def test_serve_in_a_running_loop_refuses_several_workers(trust: pki.Trust) -> None:
+    # Forking a running event loop is unsafe: several workers go through the synchronous server.run().
+    with pytest.raises(ValueError, match="server.run"):
         await serve([ServerSpec(name="x", app=echo_app(trust))], workers=2)
+
+
+def test_data_arriving_before_the_tls_hand_over_reaches_the_http_protocol_after_connection_made() -> None:
+    """asyncio's SSLProtocol delivers application data as soon as the handshake completes, before
+    start_tls returns (TLS 1.3 clients send the request with their Finished message): the hand-over
+    shim keeps it until the HTTP protocol has its transport."""
+    from dgfip_sandbox.server import _HandOver
+
+    events: list[tuple[str, object]] = []
+
+    class Http(asyncio.Protocol):
+        def connection_made(self, transport: object) -> None:
+            events.append(("connection_made", transport))
+
+        def data_received(self, data: bytes) -> None:
+            events.append(("data", data))
+
+    class Transport:
+        protocol: object = None
+
+        def set_protocol(self, protocol: object) -> None:
+            self.protocol = protocol
+
+    http, transport = Http(), Transport()
+    shim = _HandOver(http)
+    shim.data_received(b"GET / HTTP/1.1\r\n")
+    shim.data_received(b"Host: x\r\n\r\n")
+    assert events == []
+    shim.attach(transport)  # type: ignore[arg-type]
+    assert events == [("connection_made", transport), ("data", b"GET / HTTP/1.1\r\n"), ("data", b"Host: x\r\n\r\n")]
+    assert transport.protocol is http
 
 
 async def test_cancelling_run_stops_the_servers(trust: pki.Trust) -> None:
