@@ -93,9 +93,12 @@ async def test_quota_is_exact_across_three_replicas(topology: Topology) -> None:
         limits=httpx.Limits(max_connections=64, max_keepalive_connections=64), timeout=30,
     ) as client:
         token = await token_via(topology, nginx_url(topology), QUOTA_CONSUMER)
-        window = int(shifted_now(topology) // 60)
+        started = shifted_now(topology)
         responses = await burst(client, topology, token, total=750 + 150, concurrency=64)
-        assert int(shifted_now(topology) // 60) == window, "the burst straddled a quota window boundary"
+        ended = shifted_now(topology)
+        assert int(ended // 60) == int(started // 60), (
+            f"the burst straddled a quota window boundary (from :{started % 60:.1f} to :{ended % 60:.1f})"
+        )
 
         statuses = Counter(r.status_code for r in responses)
         assert statuses == {200: 750, 429: 150}, statuses
