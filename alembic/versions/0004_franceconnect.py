@@ -1,7 +1,7 @@
 """franceconnect: service providers, data providers, citizens, sessions, codes, access tokens, events
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003 (chained after FICOBA's 0003 when merging ficoba)
 Create Date: 2026-11-25 19:59:38.394502
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0004'
-down_revision = '0001'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

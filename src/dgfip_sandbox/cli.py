@@ -19,7 +19,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Bac à sable
 
 
 def _settings(**overrides: Any) -> Settings:
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    from dgfip_sandbox.logs import configure_logging
+
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    configure_logging(settings.log_level)
+    return settings
 
 
 def banner_year(now: datetime) -> int:
@@ -197,6 +201,50 @@ def build_server_specs(
             )
         )
     return specs
+
+
+@app.command()
+def franceconnect(
+    fc_port: Optional[int] = typer.Option(None, "--fc-port", help="Port du service FranceConnect (défaut 8444)"),
+    https: bool = typer.Option(False, "--https", help="Servir en HTTPS avec le certificat serveur du bac à sable"),
+) -> None:
+    """Serve the FranceConnect-like service alone (after a first `up`)."""
+    settings = _settings(fc_port=fc_port, fc_https=https or None)
+    typer.echo(f"FranceConnect (bac à sable) : {settings.franceconnect_base_url}/api/v2/.well-known/openid-configuration")
+    asyncio.run(_serve(settings, with_gateway=False, with_fc=True))
+
+
+@app.command("demo-fs")
+def demo_fs(
+    port: Optional[int] = typer.Option(None, "--port", help="Port du fournisseur de service de démonstration (défaut 8446)"),
+) -> None:
+    """Serve the demo service provider: a "S'identifier avec FranceConnect" button and the DGFiP data it fetches."""
+    settings = _settings(demo_fs_port=port)
+    typer.echo(f"Fournisseur de service de démonstration : http://127.0.0.1:{settings.demo_fs_port}/")
+    asyncio.run(_serve(settings, with_gateway=False, with_fc=False, with_demo_fs=True))
+
+
+@app.command("fc-events")
+def fc_events(
+    limit: int = typer.Option(50, help="Nombre d'événements"),
+    event_type: Optional[str] = typer.Option(None, "--type", help="Filtrer par type d'événement"),
+) -> None:
+    """List FranceConnect's recorded events (consent shown, consent given, checktoken verified…)."""
+    from dgfip_sandbox.store.database import create_engine, create_sessionmaker
+    from dgfip_sandbox.store.franceconnect import list_events
+
+    settings = _settings()
+
+    async def run() -> list[dict[str, Any]]:
+        engine = create_engine(settings.sqlalchemy_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                return await list_events(session, limit=limit, type_=event_type)
+        finally:
+            await engine.dispose()
+
+    for event in asyncio.run(run()):
+        typer.echo(json.dumps(event, ensure_ascii=False, default=str))
 
 
 @app.command()

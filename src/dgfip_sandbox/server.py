@@ -224,10 +224,6 @@ class TlsHandshakeProtocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
-        raw = transport.get_extra_info("socket")
-        if raw is not None and raw.family in (socket.AF_INET, socket.AF_INET6):
-            with contextlib.suppress(OSError):
-                raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         # Read nothing until start_tls has installed its SSL protocol (it resumes reading itself).
         transport.pause_reading()
         peer = transport.get_extra_info("peername")
@@ -238,11 +234,14 @@ class TlsHandshakeProtocol(asyncio.Protocol):
 
     async def _handshake(self) -> None:
         assert self.transport is not None
-        hand_over = _HandOver(self.http)
+        # start_tls delivers decrypted bytes as soon as the handshake completes, before this task
+        # resumes: a TLS 1.3 client's first request often rides with its Finished message. Those
+        # bytes go to a buffer, replayed to the HTTP protocol once it has its transport.
+        early = _EarlyData()
         try:
             tls_transport = await self.loop.start_tls(
                 self.transport,
-                hand_over,
+                early,
                 self.ssl_context,
                 server_side=True,
                 ssl_handshake_timeout=HANDSHAKE_TIMEOUT_SECONDS,
@@ -261,7 +260,9 @@ class TlsHandshakeProtocol(asyncio.Protocol):
             return
         finally:
             self.connections.discard(self)
-        hand_over.attach(tls_transport)
+        tls_transport.set_protocol(self.http)
+        self.http.connection_made(tls_transport)
+        early.replay(self.http)
 
     def connection_lost(self, exc: Exception | None) -> None:
         # Only reached if the peer left before start_tls took the transport over.
@@ -276,43 +277,34 @@ class TlsHandshakeProtocol(asyncio.Protocol):
             self.transport.abort()
 
 
-class _HandOver(asyncio.Protocol):
-    """Stands in for the HTTP protocol while ``start_tls`` finishes.
+class _EarlyData(asyncio.Protocol):
+    """Holds what arrives between the end of the TLS handshake and the handover to HTTP."""
 
-    ``SSLProtocol`` reads application data as soon as the handshake completes, *before* the awaiting
-    ``start_tls`` coroutine resumes (asyncio's sslproto calls ``_do_read()`` in
-    ``_on_handshake_complete``). With TLS 1.3 a client (nginx, curl) sends its request in the same
-    flight as its Finished message, so that data would reach uvicorn's protocol before its
-    ``connection_made``, i.e. without a transport (uvicorn then fails on ``flow`` being None). This
-    shim buffers whatever arrives until :meth:`attach`, then swaps the real protocol in.
-    """
-
-    def __init__(self, http: asyncio.Protocol) -> None:
-        self.http = http
-        self.pending: list[bytes] = []
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
         self.eof = False
-        self.lost: tuple[Exception | None] | None = None
+        self.lost = False
+        self.lost_exc: Exception | None = None
 
     def data_received(self, data: bytes) -> None:
-        self.pending.append(data)
+        self.chunks.append(data)
 
     def eof_received(self) -> bool | None:
         self.eof = True
-        return None  # TLS has no half-close: the transport closes, connection_lost follows
+        return None  # as uvicorn's protocols: the TLS layer closes the connection
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.lost = (exc,)
+        self.lost = True
+        self.lost_exc = exc
 
-    def attach(self, transport: asyncio.Transport) -> None:
-        transport.set_protocol(self.http)
-        self.http.connection_made(transport)
-        for data in self.pending:
-            self.http.data_received(data)
-        self.pending.clear()
+    def replay(self, protocol: asyncio.Protocol) -> None:
+        if self.chunks:
+            protocol.data_received(b"".join(self.chunks))
+            self.chunks.clear()
         if self.eof:
-            self.http.eof_received()
-        if self.lost is not None:
-            self.http.connection_lost(self.lost[0])
+            protocol.eof_received()
+        if self.lost:
+            protocol.connection_lost(self.lost_exc)
 
 
 def _tls_protocol_class(context: ssl.SSLContext, http: type[asyncio.Protocol]) -> type[TlsHandshakeProtocol]:
@@ -611,13 +603,20 @@ def _worker_main(specs: list[ServerSpec], sockets: dict[str, socket.socket]) -> 
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.create_server((host, port), family=family, backlog=2048, reuse_port=False)
-    # socket.create_server makes sockets whose ``proto`` is 0, and asyncio sets TCP_NODELAY on an
-    # accepted connection only when ``proto == IPPROTO_TCP``: without this line every response
-    # waits ~40 ms (Nagle's algorithm against the client's delayed ACK). Linux copies the option
-    # to the accepted sockets; TlsHandshakeProtocol sets it again per connection.
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    # proto must be IPPROTO_TCP (not 0, as socket.create_server leaves it): asyncio sets TCP_NODELAY
+    # on accepted sockets only then, and without it every TLS response waits ~40 ms (Nagle against
+    # delayed ACKs, since headers and body leave as separate TLS records).
+    family, type_, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, type_, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
     sock.set_inheritable(True)
     return sock
 

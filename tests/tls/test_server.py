@@ -234,37 +234,6 @@ async def test_serve_in_a_running_loop_refuses_several_workers(trust: pki.Trust)
         await serve([ServerSpec(name="x", app=echo_app(trust))], workers=2)
 
 
-def test_data_arriving_before_the_tls_hand_over_reaches_the_http_protocol_after_connection_made() -> None:
-    """asyncio's SSLProtocol delivers application data as soon as the handshake completes, before
-    start_tls returns (TLS 1.3 clients send the request with their Finished message): the hand-over
-    shim keeps it until the HTTP protocol has its transport."""
-    from dgfip_sandbox.server import _HandOver
-
-    events: list[tuple[str, object]] = []
-
-    class Http(asyncio.Protocol):
-        def connection_made(self, transport: object) -> None:
-            events.append(("connection_made", transport))
-
-        def data_received(self, data: bytes) -> None:
-            events.append(("data", data))
-
-    class Transport:
-        protocol: object = None
-
-        def set_protocol(self, protocol: object) -> None:
-            self.protocol = protocol
-
-    http, transport = Http(), Transport()
-    shim = _HandOver(http)
-    shim.data_received(b"GET / HTTP/1.1\r\n")
-    shim.data_received(b"Host: x\r\n\r\n")
-    assert events == []
-    shim.attach(transport)  # type: ignore[arg-type]
-    assert events == [("connection_made", transport), ("data", b"GET / HTTP/1.1\r\n"), ("data", b"Host: x\r\n\r\n")]
-    assert transport.protocol is http
-
-
 async def test_cancelling_run_stops_the_servers(trust: pki.Trust) -> None:
     group = ServerGroup([ServerSpec(name="x", app=echo_app(trust), access_log=False)])
     task = asyncio.create_task(group.run(handle_signals=False))
@@ -276,3 +245,67 @@ async def test_cancelling_run_stops_the_servers(trust: pki.Trust) -> None:
     assert all(server.should_exit for server in group.servers.values())
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+async def raw_tls_request(port: int, context: ssl.SSLContext, request: bytes) -> bytes:
+    """Drive TLS by hand so that the client's last handshake flight and its request leave in ONE write:
+    the server then decrypts the request in the same read that completes the handshake."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_hostname="127.0.0.1")
+    try:
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                writer.write(outgoing.read())
+                data = await asyncio.wait_for(reader.read(65536), timeout=10)
+                assert data, "server closed during the handshake"
+                incoming.write(data)
+        tls.write(request)
+        writer.write(outgoing.read())  # Finished + request together
+        response = b""
+        while True:
+            data = await asyncio.wait_for(reader.read(65536), timeout=10)
+            if not data:
+                break
+            incoming.write(data)
+            while True:
+                try:
+                    chunk = tls.read(65536)
+                except ssl.SSLWantReadError:
+                    break
+                except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                    return response
+                if not chunk:  # close_notify
+                    return response
+                response += chunk
+    finally:
+        writer.close()
+    return response
+
+
+@pytest.mark.parametrize("http", ["h11", "httptools"])
+async def test_request_sent_with_the_last_handshake_flight(sandbox_pki: pki.SandboxPki, trust: pki.Trust, http: str) -> None:
+    context = client_context(sandbox_pki, sandbox_pki.clients["demo-ficoba"])
+    async with running([gateway_spec(sandbox_pki, trust, http=http)]) as group:
+        response = await raw_tls_request(
+            group.ports["gateway"], context, b"GET /echo HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
+    head, _, body = response.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), response[:200]
+    assert b'"verdict":"ok"' in body
+
+
+async def test_accepted_connections_have_tcp_nodelay(sandbox_pki: pki.SandboxPki, trust: pki.Trust) -> None:
+    """Without TCP_NODELAY every TLS response waits ~40 ms (Nagle against delayed ACKs)."""
+    async with running([gateway_spec(sandbox_pki, trust)]) as group:
+        assert group.sockets["gateway"].proto == socket.IPPROTO_TCP
+        async with httpx.AsyncClient(verify=client_context(sandbox_pki, sandbox_pki.clients["demo-ficoba"])) as client:
+            assert (await client.get(group.url("gateway") + "/echo")).status_code == 200
+            connections = list(group.servers["gateway"].server_state.connections)
+            assert connections
+            for protocol in connections:
+                sock = protocol.transport.get_extra_info("socket")
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1

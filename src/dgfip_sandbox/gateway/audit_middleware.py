@@ -92,7 +92,8 @@ class AuditMiddleware:
             await send_wrapper({"type": "http.response.body", "body": body})
             return
         try:
-            await self.app(scope, receive, send_wrapper)
+            with structlog.contextvars.bound_contextvars(correlation_id=echo):
+                await self.app(scope, receive, send_wrapper)
         except Exception:  # noqa: BLE001
             log.exception("unhandled_error", route=entry.route)
             if not response_started:

@@ -89,6 +89,7 @@ DEMO_CONSUMERS: tuple[DemoConsumer, ...] = (
         quota_per_minute=200,
         id_teleservice="TS-MAIRIE-DEMO",
         siret="21750001600019",
+        fc_client_id="a117d5b904d205db675b1f479e03d0407017c233583e786c966f8f70017f1480",  # the demo FS (franceconnect/registry.py)
         description="Toutes les ressources et tous les scopes DataPass d'Impôt particulier, 200 appels/min",
     ),
     DemoConsumer(

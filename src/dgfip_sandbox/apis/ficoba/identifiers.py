@@ -1,0 +1,50 @@
+"""Account numbers and company identifiers: checks and construction, through python-stdnum and schwifty.
+
+FICOBA identifies accounts by IBAN (``FR``) and safe-deposit boxes by "un numéro de coffre-fort au
+format IBAN" (``FC``, §2.1 / §7.3.2): 27 characters, ISO 7064 mod 97-10 check digits after the country
+code, then code banque (5), code guichet (5), numéro de compte (11) and clé RIB (2). The protocol's own
+``FC`` examples carry a clé RIB of 99, so only ``FR`` numbers have their clé RIB checked.
+"""
+
+from __future__ import annotations
+
+import re
+
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+from stdnum import luhn
+from stdnum.iso7064 import mod_97_10
+
+_SHAPE = re.compile(r"^(FR|FC)[0-9]{2}[0-9]{10}[0-9A-Z]{11}[0-9]{2}$")
+
+
+def is_valid_iban(value: str) -> bool:
+    if not _SHAPE.match(value):
+        return False
+    if not mod_97_10.is_valid(value[4:] + value[:4]):
+        return False
+    if value.startswith("FR"):
+        try:
+            IBAN(value, validate_bban=True)
+        except SchwiftyException:
+            return False
+    return True
+
+
+def make_iban(bank_code: str, branch_code: str, account_code: str, *, coffre_fort: bool = False) -> str:
+    """A French IBAN with valid mod 97 and clé RIB (schwifty); an ``FC`` number for a safe-deposit box."""
+    iban = str(IBAN.generate("FR", bank_code=bank_code, branch_code=branch_code, account_code=account_code))
+    if not coffre_fort:
+        return iban
+    bban = iban[4:]
+    return "FC" + mod_97_10.calc_check_digits(bban + "FC") + bban
+
+
+def make_siren(stem: str) -> str:
+    """A SIREN from 8 digits: the Luhn check digit appended."""
+    return stem + luhn.calc_check_digit(stem)
+
+
+def make_siret(siren: str, nic_stem: str) -> str:
+    """A SIRET from a SIREN and the first 4 digits of the NIC: the Luhn check digit appended."""
+    return siren + nic_stem + luhn.calc_check_digit(siren + nic_stem)

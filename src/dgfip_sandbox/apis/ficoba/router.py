@@ -1,0 +1,162 @@
+"""API FICOBA's routes, ``/fcb-masrestit/api/v2`` (swagger ``FICOBA_API`` v2, protocole technique v8).
+
+Every route runs behind the APIM pipeline (``GatewayPolicy(api="ficoba")``: certificate, IP, token,
+correlation id, quota). Then, in this order:
+
+    X-Request-ID present                     CAT012 (500, as published; settings.ficoba_require_request_id)
+    Accept names JSON                        406 (application/json, application/vnd.dgfip.ficoba3.v1[.N]+json, */*)
+    body within MAX_BODY_BYTES               413
+    Content-Type is JSON, body is JSON       CAT002
+    attributes present / well formed         CAF001 / CAF002 (schemas.parse; never FastAPI's 422)
+    envelope, habilitation, criteria, search service.FicobaService
+
+The body is read here rather than declared as a FastAPI body parameter, so that every refusal keeps
+FICOBA's codes and envelope.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from dgfip_sandbox.apis.ficoba import errors, schemas
+from dgfip_sandbox.apis.ficoba.service import FicobaService, Reponse
+from dgfip_sandbox.gateway.context import CallerContext
+from dgfip_sandbox.gateway.pipeline import GatewayPolicy
+
+router = APIRouter(prefix="/fcb-masrestit/api/v2", tags=["API FICOBA"])
+
+MAX_BODY_BYTES = 64 * 1024
+JSON_MEDIA_TYPE = "application/json"
+_VENDOR = re.compile(r"^application/vnd\.dgfip\.ficoba3(?:\.v\d+(?:\.\d+)?)?\+json$")
+_ACCEPTABLE = {"application/json", "application/*", "*/*"}
+
+Caller = Annotated[CallerContext, Depends(GatewayPolicy(api="ficoba", scope=None))]
+
+
+def _media_types(header: str) -> list[str]:
+    return [part.split(";", 1)[0].strip().lower() for part in header.split(",") if part.strip()]
+
+
+def response_media_type(request: Request) -> str:
+    """The media type of the answer: the vendor type when asked for (minor version echoed), else JSON."""
+    accept = request.headers.get("accept")
+    if not accept:
+        return JSON_MEDIA_TYPE
+    types = _media_types(accept)
+    for media_type in types:
+        if _VENDOR.match(media_type):
+            return media_type
+    if any(t in _ACCEPTABLE for t in types):
+        return JSON_MEDIA_TYPE
+    raise errors.NotAcceptable(f"Accept: {accept[:100]}")
+
+
+def check_request_id(request: Request) -> str | None:
+    request_id = request.headers.get("x-request-id")
+    settings = request.app.state.sandbox.settings
+    if not (request_id or "").strip() and settings.ficoba_require_request_id:
+        raise errors.CAT012()
+    return request_id
+
+
+async def read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise errors.PayloadTooLarge(f"{declared} octets, {MAX_BODY_BYTES} au plus")
+    content_type = request.headers.get("content-type")
+    if content_type:
+        media_type = _media_types(content_type)[0] if _media_types(content_type) else ""
+        if media_type != JSON_MEDIA_TYPE and not _VENDOR.match(media_type):
+            raise errors.CAT002(f"Content-Type {content_type[:80]} : seul le JSON est accepté")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise errors.PayloadTooLarge(f"plus de {MAX_BODY_BYTES} octets")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _headers(request_id: str | None) -> dict[str, str]:
+    return {"X-Request-ID": request_id[:200]} if request_id else {}
+
+
+async def _search(
+    request: Request,
+    caller: CallerContext,
+    route: str,
+    model: type[schemas._Demande],
+    run: Callable[[FicobaService, Any], Awaitable[Reponse]],
+) -> JSONResponse:
+    request_id = check_request_id(request)
+    media_type = response_media_type(request)
+    body = await read_body(request)
+    caller.audit.extra["ficoba_route"] = route
+    if request_id:
+        caller.audit.extra["request_id"] = request_id[:200]
+    demande = schemas.parse(model, body)
+    # Kept for CNIL traceability (protocole §2.3.1: "en cas de demande de trace").
+    caller.audit.extra["justification"] = demande.justification
+    caller.audit.extra["motif"] = demande.motif
+    state = request.app.state.sandbox
+    async with state.sessionmaker() as session, session.begin():
+        service = FicobaService(session, clock=state.clock, consumer=caller.consumer)
+        reponse = await run(service, demande)
+    caller.audit.outcome = reponse.outcome
+    caller.audit.spi = reponse.spi
+    caller.audit.fields_returned = reponse.fields_returned
+    caller.audit.extra["referenceDemande"] = reponse.body["referenceDemande"]
+    return JSONResponse(reponse.body, media_type=media_type, headers=_headers(request_id))
+
+
+@router.get("/etatSante", operation_id="getInfo", summary="Etat Santé")
+async def etat_sante(request: Request, caller: Caller) -> JSONResponse:
+    request_id = check_request_id(request)
+    media_type = response_media_type(request)
+    return JSONResponse({"descriptif": "L'API est opérationnelle"}, media_type=media_type,
+                        headers=_headers(request_id))
+
+
+@router.post("/comptes/numCpte", operation_id="rechercherCompteParNumCpte",
+             summary="OS041 - RechercherComptesParNumCpte")
+async def num_cpte(request: Request, caller: Caller) -> JSONResponse:
+    return await _search(request, caller, "numCpte", schemas.DemandeNumCpte, lambda s, d: s.num_cpte(d))
+
+
+@router.post("/comptes/siretSiren", operation_id="rechercherCompteParSiretSiren",
+             summary="OS044 - RechercherComptesParSiretSiren")
+async def siret_siren(request: Request, caller: Caller) -> JSONResponse:
+    return await _search(request, caller, "siretSiren", schemas.DemandeSiretSiren, lambda s, d: s.siret_siren(d))
+
+
+@router.post("/comptes/spi", operation_id="rechercherComptesSpi", summary="OS045 - RechercherComptesParSpi")
+async def spi(request: Request, caller: Caller) -> JSONResponse:
+    return await _search(request, caller, "spi", schemas.DemandeSpi, lambda s, d: s.spi(d))
+
+
+@router.post("/comptes/perPhy", operation_id="rechercherComptesPersonnePhysique",
+             summary="OS043 - RechercherComptesPerPhy")
+async def per_phy(request: Request, caller: Caller) -> JSONResponse:
+    return await _search(request, caller, "perPhy", schemas.DemandePerPhy, lambda s, d: s.per_phy(d))
+
+
+@router.post("/comptes/perPro", operation_id="rechercherComptesPerPro", summary="OS042 - RechercherComptesPerPro")
+async def per_pro(request: Request, caller: Caller) -> JSONResponse:
+    return await _search(request, caller, "perPro", schemas.DemandePerPro, lambda s, d: s.per_pro(d))
+
+
+@router.post("/comptes/multiDet", operation_id="rechercherMultiDetention", summary="OS035 - RechercherMutiDetention")
+async def multi_det(request: Request, caller: Caller) -> JSONResponse:
+    return await _search(request, caller, "multiDet", schemas.DemandeMultiDet, lambda s, d: s.multi_det(d))
+
+
+@router.post("/comptes/verifIban", operation_id="rechercherCompteParNumCpte_1",
+             summary="OS050 - VerifierTitulaireIban")
+async def verif_iban(request: Request, caller: Caller) -> JSONResponse:
+    return await _search(request, caller, "verifIban", schemas.DemandeVerifIban, lambda s, d: s.verif_iban(d))

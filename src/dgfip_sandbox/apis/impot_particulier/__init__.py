@@ -1,0 +1,1 @@
+"""API Impôt particulier (DGFIP): the SPI routes, their rules and the DataPass field filter."""

@@ -1,0 +1,242 @@
+"""The fictitious population of API Impôt particulier: the named personas plus ``settings.seed_size``
+random foyers drawn from ``random.Random(settings.seed)`` (same seed, same population).
+
+Rows are built as plain dicts and written with bulk ``insert(Model)`` in chunks: 100,000 foyers take
+well under a minute on SQLite. The seeder does nothing when foyers already exist.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dgfip_sandbox.seed.avis import Incomes
+from dgfip_sandbox.seed.foyers import SEED_YEARS, AddressSpec, DeathSpec, FoyerSpec, PersonSpec, foyer_rows
+from dgfip_sandbox.seed.personas_impot import PERSONA_FOYERS, PERSONAS, SPI_INCONNU
+from dgfip_sandbox.seed.referentiels import (
+    COMMUNES,
+    NOMS,
+    NOMS_ETRANGERS,
+    NOMS_VOIE,
+    PAYS,
+    PRENOMS_F,
+    PRENOMS_M,
+    TYPES_VOIE,
+)
+from dgfip_sandbox.settings import Settings
+from dgfip_sandbox.spi import random_spi
+from dgfip_sandbox.store.taxpayers import Declarant, Foyer, TaxSituation, ThSituation
+
+__all__ = ["PERSONAS", "seed", "population_rows", "random_foyers"]
+
+CHUNK = 5000
+TABLES = (("foyers", Foyer), ("declarants", Declarant), ("tax_situations", TaxSituation), ("th_situations", ThSituation))
+
+
+class _Drawer:
+    def __init__(self, rng: random.Random, taken: set[str]) -> None:
+        self.rng = rng
+        self.taken = taken
+
+    def spi(self) -> str:
+        while True:
+            spi = random_spi(self.rng)
+            if spi not in self.taken:
+                self.taken.add(spi)
+                return spi
+
+    def prenoms(self, sexe: str) -> str:
+        names = PRENOMS_M if sexe == "M" else PRENOMS_F
+        count = self.rng.choices((1, 2, 3), weights=(60, 30, 10))[0]
+        chosen: list[str] = []
+        while len(chosen) < count:
+            name = self.rng.choice(names)
+            if name not in chosen:
+                chosen.append(name)
+        return " ".join(chosen)
+
+    def person(self, sexe: str, *, born_between: tuple[int, int], nom: str | None = None) -> PersonSpec:
+        rng = self.rng
+        birth = date(rng.randint(*born_between), 1, 1) + timedelta(days=rng.randrange(365))
+        if rng.random() < 0.08:
+            code_pays, pays = rng.choice(PAYS)
+            place = {"code_pays_naissance": code_pays, "departement_naissance": "99", "lieu_naissance": pays}
+            nom = nom or rng.choice(NOMS_ETRANGERS + NOMS)
+        else:
+            insee, _cp, commune, dept = rng.choice(COMMUNES)
+            place = {
+                "code_pays_naissance": "99100",
+                "departement_naissance": dept,
+                "commune_naissance": insee,
+                "lieu_naissance": commune,
+            }
+        return PersonSpec(
+            spi=self.spi(),
+            sexe=sexe,
+            nom_naissance=nom or rng.choice(NOMS),
+            prenoms=self.prenoms(sexe),
+            date_naissance=birth,
+            **place,
+        )
+
+    def address(self) -> AddressSpec:
+        rng = self.rng
+        complement = ""
+        if rng.random() < 0.3:
+            complement = f"BAT {rng.choice('ABCDE')} APT {rng.randint(1, 120)}"
+        return AddressSpec(
+            numero=rng.randint(1, 180),
+            type_voie=rng.choice(TYPES_VOIE),
+            nom_voie=rng.choice(NOMS_VOIE),
+            commune=rng.choice(COMMUNES),
+            complement=complement,
+        )
+
+    def income(self, age: int) -> tuple[int, int]:
+        """(salary, pension) for one adult in 2025."""
+        rng = self.rng
+        if age >= 64:
+            return 0, int(rng.lognormvariate(9.9, 0.45))
+        if rng.random() < 0.08:
+            return 0, 0
+        return int(rng.lognormvariate(10.25, 0.5)), 0
+
+
+def random_foyer(drawer: _Drawer) -> FoyerSpec:
+    rng = drawer.rng
+    sitfam = rng.choices("MOCDV", weights=(40, 8, 35, 10, 7))[0]
+    couple = sitfam in "MO"
+    if sitfam == "V":
+        born = (1935, 1965)
+    elif sitfam == "C":
+        born = (1960, 2005)
+    else:
+        born = (1945, 1998)
+    sexe1 = rng.choice("MF")
+    dec1 = drawer.person(sexe1, born_between=born)
+    dec2 = None
+    if couple:
+        sexe2 = ("F" if sexe1 == "M" else "M") if rng.random() < 0.95 else sexe1
+        y = dec1.date_naissance.year
+        dec2 = drawer.person(sexe2, born_between=(max(1935, y - 6), min(2005, y + 6)))
+        if sexe2 == "F" and sexe1 == "M" and sitfam == "M" and rng.random() < 0.6:
+            dec2 = PersonSpec(**{**dec2.__dict__, "nom_usage": dec1.nom_naissance})
+        elif sexe1 == "F" and sexe2 == "M" and sitfam == "M" and rng.random() < 0.6:
+            dec1 = PersonSpec(**{**dec1.__dict__, "nom_usage": dec2.nom_naissance})
+    age1 = 2025 - dec1.date_naissance.year
+    pac: dict[str, int] = {}
+    young_enough = age1 < 60
+    if young_enough and (couple or sitfam in "DV" or rng.random() < 0.1):
+        children = rng.choices((0, 1, 2, 3, 4, 5), weights=(30, 25, 28, 11, 4, 2))[0]
+        if children:
+            alternate = sum(1 for _ in range(children) if sitfam == "D" and rng.random() < 0.4)
+            majeurs = sum(1 for _ in range(children - alternate) if age1 > 45 and rng.random() < 0.3)
+            pac = {"nbPacF": children - alternate - majeurs, "nbPacH": alternate, "nbPacJ": majeurs}
+            if pac["nbPacF"] and rng.random() < 0.03:
+                pac["nbPacG"] = 1
+    if rng.random() < 0.01:
+        pac["nbPacR"] = 1
+    sal1, pen1 = drawer.income(age1)
+    sal2, pen2 = drawer.income(2025 - dec2.date_naissance.year) if dec2 else (0, 0)
+    has_children = bool(pac.get("nbPacF") or pac.get("nbPacH") or pac.get("nbPacJ"))
+    incomes = Incomes(
+        salaires=(sal1, sal2),
+        pensions=(pen1, pen2),
+        interets=int(rng.expovariate(1 / 600)) if rng.random() < 0.5 else 0,
+        dividendes=int(rng.expovariate(1 / 3000)) if rng.random() < 0.15 else 0,
+        plus_values=int(rng.expovariate(1 / 8000)) if rng.random() < 0.03 else 0,
+        foncier_micro=int(rng.uniform(3000, 15000)) if rng.random() < 0.1 else 0,
+        deficit_foncier=int(rng.uniform(2000, 10700)) if rng.random() < 0.02 else 0,
+        bnc_micro=int(rng.uniform(5000, 60000)) if rng.random() < 0.05 else 0,
+        rentes=int(rng.uniform(1000, 6000)) if rng.random() < 0.01 else 0,
+        pension_enfant_majeur=int(rng.uniform(1000, 6000)) if rng.random() < 0.02 else 0,
+        pension_autre=int(rng.uniform(1200, 9000)) if sitfam == "D" and rng.random() < 0.3 else 0,
+        epargne_retraite=(int(rng.uniform(500, 8000)) if rng.random() < 0.1 else 0, 0),
+        dons=int(rng.expovariate(1 / 250)) if rng.random() < 0.2 else 0,
+        emploi_domicile=int(rng.uniform(500, 8000)) if rng.random() < 0.1 else 0,
+    )
+    gross = sal1 + sal2 + pen1 + pen2 + incomes.dividendes
+    ifi_years = frozenset(SEED_YEARS) if (gross > 150000 and rng.random() < 0.6) or rng.random() < 0.002 else frozenset()
+    # Young adults have no avis before their first declaration.
+    first_year = max(SEED_YEARS[0], dec1.date_naissance.year + 18)
+    years = tuple(y for y in SEED_YEARS if y >= first_year) or (SEED_YEARS[-1],)
+    death = None
+    if couple and rng.random() < 0.005:
+        year = rng.choice(SEED_YEARS[:-1])
+        when = date(year, 1, 1) + timedelta(days=rng.randrange(1, 360))
+        rank = rng.choice((1, 2))
+        death = DeathSpec(annrev=year, when=when, rank=rank)
+        if rank == 1:
+            dec1 = PersonSpec(**{**dec1.__dict__, "date_deces": when})
+        else:
+            assert dec2 is not None
+            dec2 = PersonSpec(**{**dec2.__dict__, "date_deces": when})
+    return FoyerSpec(
+        persona=None,
+        sitfam=sitfam,
+        dec1=dec1,
+        dec2=dec2,
+        address=drawer.address(),
+        incomes=incomes,
+        pac=pac,
+        years=years,
+        parent_isole=sitfam in "CD" and has_children,
+        case_p=rng.random() < 0.01,
+        ifi_years=ifi_years,
+        th_years=tuple(y for y in (2021, 2022) if y >= dec1.date_naissance.year + 18) if rng.random() < 0.9 else (),
+        nature_local=rng.choices(("AP", "MA", "MP", "ME"), weights=(50, 45, 4, 1))[0],
+        death=death,
+    )
+
+
+def random_foyers(seed: int, size: int) -> Iterator[FoyerSpec]:
+    rng = random.Random(seed)
+    taken = {spec.dec1.spi for spec in PERSONA_FOYERS} | {spec.dec2.spi for spec in PERSONA_FOYERS if spec.dec2}
+    taken.add(SPI_INCONNU)
+    drawer = _Drawer(rng, taken)
+    for _ in range(size):
+        yield random_foyer(drawer)
+
+
+def population_rows(seed: int, size: int) -> Iterator[dict[str, list[dict[str, Any]]]]:
+    """Rows per foyer, personas first (ids 1…), then the random foyers."""
+    foyer_id = 0
+    for spec in PERSONA_FOYERS:
+        foyer_id += 1
+        # Personas draw their varying details from their own generator: adding random foyers never changes them.
+        yield foyer_rows(foyer_id, spec, random.Random(f"{seed}:{spec.persona}"))
+    detail_rng = random.Random(seed + 1)
+    for spec in random_foyers(seed, size):
+        foyer_id += 1
+        yield foyer_rows(foyer_id, spec, detail_rng)
+
+
+async def seed(session: AsyncSession, settings: Settings) -> None:
+    if (await session.execute(select(Foyer.id).limit(1))).first() is not None:
+        return
+    batch = _empty_batch()
+    for rows in population_rows(settings.seed, settings.seed_size):
+        for name, _ in TABLES:
+            batch[name].extend(rows[name])
+        if len(batch["tax_situations"]) >= CHUNK:
+            await _write(session, batch)
+            batch = _empty_batch()
+    await _write(session, batch)
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT setval(pg_get_serial_sequence('foyers', 'id'), (SELECT max(id) FROM foyers))"))
+
+
+def _empty_batch() -> dict[str, list[dict[str, Any]]]:
+    return {name: [] for name, _ in TABLES}
+
+
+async def _write(session: AsyncSession, batch: dict[str, list[dict[str, Any]]]) -> None:
+    # Parents before children (foreign keys).
+    for name, model in TABLES:
+        if batch[name]:
+            await session.execute(insert(model.__table__), batch[name])
