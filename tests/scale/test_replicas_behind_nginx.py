@@ -12,6 +12,7 @@ import signal
 import time
 import uuid
 from collections import Counter
+from datetime import datetime, timezone
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -208,6 +209,23 @@ async def test_nginx_refuses_bad_certificates_in_the_dgfip_envelope(topology: To
         response = await client.get(ROUTE)
     assert response.status_code == 401
     assert "aucun certificat client" in response.json()["erreur"]["message"]
+
+
+@pytest.mark.anyio
+async def test_impot_particulier_through_nginx_keeps_the_id_teleservice_header(topology: Topology) -> None:
+    """nginx drops headers with an underscore unless told otherwise; DGFiP's ID_Teleservice has one."""
+    pytest.importorskip("dgfip_sandbox.apis.impot_particulier.router", reason="API Impôt particulier not mounted")
+    from dgfip_sandbox.cli import banner_year
+    from dgfip_sandbox.seed import all_personas
+
+    spi = next(p["spi"] for p in all_personas() if p.get("api", "impot_particulier") == "impot_particulier" and p.get("banner"))
+    path = f"/impotparticulier/1.0/spi/{spi}/situations/ir/assiettes/annrev/{banner_year(datetime.now(timezone.utc))}"
+    consumer = "mairie-demo"
+    token = await token_via(topology, nginx_url(topology), consumer)
+    async with httpx.AsyncClient(verify=topology.ssl_context(consumer), base_url=nginx_url(topology)) as client:
+        response = await client.get(path, headers=api_headers(topology, consumer, token))
+    assert response.status_code == 200, response.text
+    assert "rfr" in response.json()
 
 
 @pytest.mark.anyio
