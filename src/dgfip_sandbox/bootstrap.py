@@ -60,6 +60,7 @@ async def _seed_and_register(
         credentials = build_credentials(settings, sandbox_pki, consumers, secrets_by_name)
         extra = await _extra_credentials(settings, sessionmaker)
         credentials.update(extra)
+        credentials["admin"] = admin_credentials(settings)
     finally:
         await engine.dispose()
     write_private_json(settings.credentials_path, credentials)
@@ -76,6 +77,12 @@ async def _extra_credentials(settings: Settings, sessionmaker: Any) -> dict[str,
         return {}
     async with sessionmaker() as session:
         return {"franceconnect": await credentials_section(session, settings)}
+
+
+def admin_credentials(settings: Settings) -> dict[str, Any]:
+    from dgfip_sandbox.admin.credential import ensure_admin_token
+
+    return {"base_url": settings.admin_base_url, "token": ensure_admin_token(settings), "portal": f"{settings.admin_base_url}/portal"}
 
 
 def _read_previous_secrets(path: Path) -> dict[str, str]:

@@ -27,8 +27,10 @@ def _settings(**overrides: Any) -> Settings:
 
 
 def banner_year(now: datetime) -> int:
-    """The latest income year whose IR assessment is published (late July of the next year)."""
-    return now.year - 1 if (now.month, now.day) >= (7, 31) else now.year - 2
+    """The latest income year whose IR assessment is published (the taxation calendar's)."""
+    from dgfip_sandbox.apis.impot_particulier.calendar import latest_taxed_annrev
+
+    return latest_taxed_annrev(now)
 
 
 def banner(settings: Settings, credentials: dict[str, Any], *, now: datetime) -> str:
@@ -62,6 +64,8 @@ def banner(settings: Settings, credentials: dict[str, Any], *, now: datetime) ->
     ]
     if "franceconnect" in credentials:
         lines.append(f"  FranceConnect     {settings.franceconnect_base_url}/api/v2")
+    if "admin" in credentials:
+        lines.append(f"  administration    {credentials['admin']['portal']}   (jeton : var/credentials.json → admin)")
     lines += [
         "  identifiants      var/credentials.json   personas : dgfip-sandbox personas",
         "",
@@ -118,11 +122,16 @@ def serve(
     gateway: bool = typer.Option(True, "--gateway/--no-gateway", help="Servir la passerelle APIM"),
     franceconnect: bool = typer.Option(True, "--fc/--no-fc", help="Servir le service FranceConnect"),
     demo_fs: bool = typer.Option(False, "--demo-fs/--no-demo-fs", help="Servir le fournisseur de service de démonstration"),
+    admin: bool = typer.Option(True, "--admin/--no-admin", help="Servir l'API d'administration (127.0.0.1 seulement ; une par hôte)"),
 ) -> None:
     """Serve an already prepared sandbox (a replica: no migration, no seeding)."""
     settings = _settings(port=port, host=host)
     _refuse_workers(settings, workers)
-    raise typer.Exit(_run_servers(settings, workers=workers, with_gateway=gateway, with_fc=franceconnect, with_demo_fs=demo_fs))
+    raise typer.Exit(
+        _run_servers(
+            settings, workers=workers, with_gateway=gateway, with_fc=franceconnect, with_demo_fs=demo_fs, with_admin=admin
+        )
+    )
 
 
 def _refuse_workers(settings: Settings, workers: int) -> None:
@@ -135,7 +144,13 @@ def _refuse_workers(settings: Settings, workers: int) -> None:
 
 
 def _run_servers(
-    settings: Settings, *, workers: int = 1, with_gateway: bool = True, with_fc: bool = True, with_demo_fs: bool = False
+    settings: Settings,
+    *,
+    workers: int = 1,
+    with_gateway: bool = True,
+    with_fc: bool = True,
+    with_demo_fs: bool = False,
+    with_admin: bool = True,
 ) -> int:
     from dgfip_sandbox import server
 
@@ -143,7 +158,9 @@ def _run_servers(
         from dgfip_sandbox.gateway.metrics import prepare_multiprocess_dir
 
         prepare_multiprocess_dir(settings.var_dir / "metrics" / str(os.getpid()))
-    specs = build_server_specs(settings, with_gateway=with_gateway, with_fc=with_fc, with_demo_fs=with_demo_fs)
+    specs = build_server_specs(
+        settings, with_gateway=with_gateway, with_fc=with_fc, with_demo_fs=with_demo_fs, with_admin=with_admin
+    )
     if not specs:
         typer.echo("rien à servir", err=True)
         return 2
@@ -151,20 +168,29 @@ def _run_servers(
 
 
 def build_server_specs(
-    settings: Settings, *, with_gateway: bool = True, with_fc: bool = True, with_demo_fs: bool = False
+    settings: Settings,
+    *,
+    with_gateway: bool = True,
+    with_fc: bool = True,
+    with_demo_fs: bool = False,
+    with_admin: bool = True,
 ) -> list[Any]:
     from dgfip_sandbox import pki, server
-    from dgfip_sandbox.gateway.app import create_gateway_app
+    from dgfip_sandbox.admin.app import create_admin_app
+    from dgfip_sandbox.gateway.app import build_quota_store, create_gateway_app
 
     clock = clock_from_offset(settings.clock_offset_seconds)
     grace = settings.graceful_shutdown_seconds
     specs = []
     sandbox_pki = pki.ensure_pki(settings.certs_dir, [], now=clock.now())
+    # One quota store for the gateway and the admin app: the portal shows the calls counted now.
+    quota = build_quota_store(settings)
     if with_gateway:
+        gateway_app = create_gateway_app(settings, clock=clock, quota_store=quota)
         specs.append(
             server.ServerSpec(
                 name="gateway",
-                app=create_gateway_app(settings, clock=clock),
+                app=gateway_app,
                 host=settings.host,
                 port=settings.port,
                 ssl_context=server.server_ssl_context(sandbox_pki),
@@ -187,6 +213,16 @@ def build_server_specs(
                     timeout_graceful_shutdown=grace,
                 )
             )
+    if with_gateway and with_admin:
+        specs.append(
+            server.ServerSpec(
+                name="admin",
+                app=create_admin_app(settings, quota_store=quota, gateway_openapi=gateway_app.openapi()),
+                host="127.0.0.1",  # never another interface: the admin app also refuses non-loopback peers
+                port=settings.admin_port,
+                ssl_context=None,
+            )
+        )
     if with_demo_fs:
         from dgfip_sandbox.demo_fs.app import create_demo_fs_app
 
@@ -211,7 +247,7 @@ def franceconnect(
     """Serve the FranceConnect-like service alone (after a first `up`)."""
     settings = _settings(fc_port=fc_port, fc_https=https or None)
     typer.echo(f"FranceConnect (bac à sable) : {settings.franceconnect_base_url}/api/v2/.well-known/openid-configuration")
-    asyncio.run(_serve(settings, with_gateway=False, with_fc=True))
+    raise typer.Exit(_run_servers(settings, with_gateway=False, with_fc=True))
 
 
 @app.command("demo-fs")
@@ -221,7 +257,7 @@ def demo_fs(
     """Serve the demo service provider: a "S'identifier avec FranceConnect" button and the DGFiP data it fetches."""
     settings = _settings(demo_fs_port=port)
     typer.echo(f"Fournisseur de service de démonstration : http://127.0.0.1:{settings.demo_fs_port}/")
-    asyncio.run(_serve(settings, with_gateway=False, with_fc=False, with_demo_fs=True))
+    raise typer.Exit(_run_servers(settings, with_gateway=False, with_fc=False, with_demo_fs=True))
 
 
 @app.command("fc-events")
@@ -322,6 +358,212 @@ def audit_purge(
     result = asyncio.run(purge_expired(settings.sqlalchemy_url, retention_days=days, now=now, dry_run=dry_run))
     verb = "à supprimer" if dry_run else "supprimées"
     typer.echo(f"traces d'audit antérieures au {result.cutoff.isoformat(timespec='seconds')} ({days} jours) {verb} : {result.count}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Consumer administration (the same service as the admin API)
+
+consumers_app = typer.Typer(no_args_is_help=True, help="Administration des partenaires (consommateurs d'API).")
+app.add_typer(consumers_app, name="consumers")
+
+
+def _run_admin(operation: Any, *, quota: bool = False) -> Any:
+    """Run ``operation(service)`` against the configured database; admin errors exit with status 1."""
+    from dgfip_sandbox.admin.errors import AdminError
+    from dgfip_sandbox.admin.service import ConsumerAdmin
+    from dgfip_sandbox.store.database import create_engine, create_sessionmaker
+
+    settings = _settings()
+
+    async def run() -> Any:
+        engine = create_engine(settings.sqlalchemy_url, pool_size=1)
+        store = None
+        if quota and settings.redis_url:
+            from dgfip_sandbox.gateway.app import build_quota_store
+
+            store = build_quota_store(settings)
+        try:
+            service = ConsumerAdmin(settings, create_sessionmaker(engine), clock=clock_from_offset(settings.clock_offset_seconds), quota=store, actor="cli")
+            return await operation(service)
+        finally:
+            if store is not None:
+                await store.close()
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except AdminError as exc:
+        typer.echo(f"erreur : {exc.full_message}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _print(data: Any, as_json: bool, lines: list[str] | None = None) -> None:
+    if as_json or lines is None:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        typer.echo("\n".join(lines))
+
+
+@consumers_app.command("list")
+def consumers_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """List the consumers."""
+    rows = _run_admin(lambda s: s.list_consumers())
+    _print(
+        rows,
+        as_json,
+        [
+            f"{r['name']:24} {'actif' if r['active'] else 'désactivé':10} {r['quota_per_minute']:>4}/min  "
+            f"{len(r['oauth_scopes'])} scopes OAuth, {len(r['datapass_scopes'])} scopes DataPass  {r['organisation']}"
+            for r in rows
+        ],
+    )
+
+
+@consumers_app.command("show")
+def consumers_show(name: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Show one consumer, its certificates and (with Redis) its quota used now."""
+    _print(_run_admin(lambda s: s.show(name), quota=True), True)
+
+
+@consumers_app.command("add")
+def consumers_add(
+    name: str,
+    organisation: str = typer.Option(..., help="Organisation du partenaire"),
+    application: str = typer.Option("Application", help="Nom de l'application"),
+    oauth_scope: list[str] = typer.Option([], "--oauth-scope", help="Scope OAuth (répétable)"),
+    datapass_scope: list[str] = typer.Option([], "--datapass-scope", help="Scope DataPass (répétable)"),
+    allowed_ip: list[str] = typer.Option([], "--allowed-ip", help="CIDR autorisé (répétable ; défaut : boucle locale)"),
+    quota: int = typer.Option(200, help="Palier de quota : 200, 500 ou 750 appels/minute"),
+    id_teleservice: Optional[str] = typer.Option(None, "--id-teleservice"),
+    siret: Optional[str] = typer.Option(None),
+    modality: list[str] = typer.Option([], "--modality", help="Modalité FICOBA (répétable)"),
+    motif: list[str] = typer.Option([], "--motif", help="Motif FICOBA (répétable)"),
+    no_scenarios: bool = typer.Option(False, "--no-scenarios", help="Sans l'option d'injection de scénarios"),
+    no_cert: bool = typer.Option(False, "--no-cert", help="Ne pas émettre de certificat client"),
+) -> None:
+    """Register a consumer; its client secret (and certificate) are printed this once."""
+    from dgfip_sandbox.admin.service import NewConsumer
+
+    spec = NewConsumer(
+        name=name,
+        organisation=organisation,
+        application=application,
+        oauth_scopes=oauth_scope,
+        datapass_scopes=datapass_scope,
+        quota_per_minute=quota,
+        id_teleservice=id_teleservice,
+        siret=siret,
+        ficoba_modalities=modality,
+        ficoba_motifs=motif,
+        sandbox_options=[] if no_scenarios else ["scenarios"],
+        issue_certificate=not no_cert,
+    )
+    if allowed_ip:
+        spec.allowed_ips = allowed_ip
+    _print(_run_admin(lambda s: s.add(spec)), True)
+    typer.echo("Le secret client ci-dessus ne sera plus jamais affiché.", err=True)
+
+
+@consumers_app.command("disable")
+def consumers_disable(name: str) -> None:
+    """Disable a consumer (its certificates and tokens are refused at once)."""
+    _run_admin(lambda s: s.set_active(name, False))
+    typer.echo(f"{name} : désactivé")
+
+
+@consumers_app.command("enable")
+def consumers_enable(name: str) -> None:
+    """Enable a disabled consumer again."""
+    _run_admin(lambda s: s.set_active(name, True))
+    typer.echo(f"{name} : actif")
+
+
+@consumers_app.command("grant")
+def consumers_grant(
+    name: str,
+    datapass_scope: list[str] = typer.Option([], "--datapass-scope", help="Scope DataPass (répétable)"),
+    oauth_scope: list[str] = typer.Option([], "--oauth-scope", help="Scope OAuth (répétable)"),
+    modality: list[str] = typer.Option([], "--modality", help="Modalité FICOBA (répétable)"),
+    motif: list[str] = typer.Option([], "--motif", help="Motif FICOBA (répétable)"),
+    remove: bool = typer.Option(False, "--remove", help="Retirer au lieu d'accorder"),
+) -> None:
+    """Grant (or --remove) DataPass scopes, OAuth scopes, FICOBA modalities and motifs."""
+    row = _run_admin(
+        lambda s: s.grant(name, datapass_scopes=datapass_scope, oauth_scopes=oauth_scope, modalities=modality, motifs=motif, remove=remove)
+    )
+    typer.echo(
+        f"{name} : OAuth {' '.join(row['oauth_scopes']) or '-'} | DataPass {' '.join(row['datapass_scopes']) or '-'} | "
+        f"modalités {' '.join(row['ficoba_modalities']) or '-'} | motifs {' '.join(row['ficoba_motifs']) or '-'}"
+    )
+
+
+@consumers_app.command("quota")
+def consumers_quota(name: str, tier: int = typer.Argument(..., help="200, 500 ou 750")) -> None:
+    """Set the quota tier (200, 500 or 750 calls per minute)."""
+    _run_admin(lambda s: s.set_quota(name, tier))
+    typer.echo(f"{name} : {tier} appels/minute")
+
+
+@consumers_app.command("scenario")
+def consumers_scenario(
+    name: str, scenario: Optional[str] = typer.Argument(None, help="ex. « error=503 » ; absent : effacer")
+) -> None:
+    """Set (or clear) the consumer's standing scenario (docs/scenarios.md)."""
+    row = _run_admin(lambda s: s.set_scenario(name, scenario))
+    typer.echo(f"{name} : scénario {row['sandbox_scenario'] or 'aucun'}")
+
+
+@consumers_app.command("rotate-secret")
+def consumers_rotate_secret(name: str) -> None:
+    """Issue a new client secret (printed this once); the previous one stops working."""
+    _print(_run_admin(lambda s: s.rotate_secret(name)), True)
+    typer.echo("Le secret client ci-dessus ne sera plus jamais affiché.", err=True)
+
+
+@consumers_app.command("issue-cert")
+def consumers_issue_cert(
+    name: str, rotate: bool = typer.Option(False, "--rotate", help="Révoquer les certificats en vigueur")
+) -> None:
+    """Issue a client certificate (with --rotate, revoke the ones in force)."""
+    _print(_run_admin(lambda s: s.issue_certificate(name, revoke_previous=rotate)), True)
+
+
+@consumers_app.command("revoke-cert")
+def consumers_revoke_cert(
+    name: str, fingerprint: Optional[str] = typer.Option(None, help="Empreinte SHA-256 ; absent : tous ceux en vigueur")
+) -> None:
+    """Revoke a client certificate; the CRL is rewritten and the gateway follows at once."""
+    result = _run_admin(lambda s: s.revoke_certificate(name, fingerprint))
+    for revoked in result["revoked"]:
+        typer.echo(f"{name} : certificat {revoked} révoqué")
+
+
+@app.command()
+def reset(yes: bool = typer.Option(False, "--yes", help="Ne pas demander de confirmation")) -> None:
+    """Reset the sandbox to its seed (demo consumers as shipped, others removed, journal emptied)."""
+    if not yes:
+        typer.confirm("Remettre le bac à sable dans son état initial ?", abort=True)
+    result = _run_admin(lambda s: s.reset(), quota=True)
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def journal(
+    consumer: str = typer.Option(..., "--consumer", help="Nom du partenaire"),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Continuer d'afficher les nouveaux appels"),
+    limit: int = typer.Option(20, help="Nombre d'appels affichés d'abord"),
+    as_json: bool = typer.Option(False, "--json", help="Une ligne JSON par appel"),
+) -> None:
+    """Show a consumer's request journal (headers, bodies, decision trace); --follow tails it."""
+    from dgfip_sandbox.admin.journal_tail import format_entry, tail
+
+    def emit(entry: dict[str, Any]) -> None:
+        typer.echo(json.dumps(entry, ensure_ascii=False) if as_json else format_entry(entry))
+
+    try:
+        _run_admin(lambda s: tail(s, consumer, emit=emit, limit=limit, follow=follow, sleep=asyncio.sleep))
+    except KeyboardInterrupt:
+        pass
 
 
 def main() -> None:

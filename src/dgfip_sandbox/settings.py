@@ -74,6 +74,13 @@ class Settings(BaseSettings):
     # Logs
     log_level: str = "INFO"
 
+    # Admin API, journal, scenarios
+    admin_token: str | None = Field(
+        default=None, description="Bearer token of the admin API; default: generated into var/admin-token at bootstrap"
+    )
+    journal_body_bytes: int = Field(default=4096, description="Request/response body bytes kept per journal entry")
+    scenario_max_latency_ms: int = 30000
+
     @field_validator("trusted_proxies", "demo_extra_allowed_ips", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
@@ -104,6 +111,14 @@ class Settings(BaseSettings):
     @property
     def credentials_path(self) -> Path:
         return self.var_dir / "credentials.json"
+
+    @property
+    def admin_token_path(self) -> Path:
+        return self.var_dir / "admin-token"
+
+    @property
+    def admin_base_url(self) -> str:
+        return f"http://127.0.0.1:{self.admin_port}"
 
 
 def normalize_database_url(url: str) -> str:

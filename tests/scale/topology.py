@@ -213,7 +213,7 @@ class Topology:
         port = port or free_port()
         process = self._spawn(
             name or f"gateway-{len(self.replicas) + 1}",
-            ["serve", "--no-fc", "--port", str(port), "--workers", str(workers)],
+            ["serve", "--no-fc", "--no-admin", "--port", str(port), "--workers", str(workers)],
             {**self.env, **(env or {})},
             port,
         )

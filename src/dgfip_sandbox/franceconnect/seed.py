@@ -70,12 +70,13 @@ NO_MATCH_IDENTITY = {
 
 PERSONAS: list[dict] = [
     {
-        "spi": None,
+        "spi": "1000000001084",
         "case": "fc_match",
         "api": "franceconnect",
-        "login": "<SPI du déclarant>",
-        "description": "Connexion FranceConnect d'un déclarant de la population : la réconciliation trouve son foyer "
-        "(identifiant = son numéro fiscal, mot de passe 123 ; liste dans credentials.json)",
+        "login": "1000000001084",
+        "description": "Connexion FranceConnect du déclarant 1 du couple marié (identifiant = son numéro fiscal, "
+        "mot de passe 123) : la réconciliation trouve son foyer ; tout déclarant se connecte de même "
+        "(liste dans credentials.json)",
     },
     {
         "spi": None,

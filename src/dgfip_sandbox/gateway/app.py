@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse, Response
 
 from dgfip_sandbox.clock import Clock, SystemClock
-from dgfip_sandbox.gateway import token_endpoint
+from dgfip_sandbox.gateway import journal_endpoint, token_endpoint
 from dgfip_sandbox.gateway.audit_middleware import AuditMiddleware
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.error_handlers import install_error_handlers
@@ -40,8 +40,14 @@ def build_quota_store(settings: Settings) -> QuotaStore:
 
 
 def create_gateway_app(
-    settings: Settings, *, clock: Clock | None = None, quota_store: QuotaStore | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    quota_store: QuotaStore | None = None,
+    sleeper: Callable[[float], Awaitable[None]] | None = None,
+    fc_transport: Any = None,
 ) -> FastAPI:
+    """``fc_transport``: an httpx transport for the checktoken client (tests reach FranceConnect in-process)."""
     clock = clock or SystemClock()
     configure_logging(settings.log_level)
     metrics = GatewayMetrics()
@@ -67,11 +73,18 @@ def create_gateway_app(
             trusted_proxies=TrustedProxies(settings.trusted_proxies),
             metrics=metrics,
         )
+        if sleeper is not None:
+            state.sleep = sleeper
+        if fc_transport is not None:
+            state.extras["fc_transport"] = fc_transport
         app.state.sandbox = state
         await writer.start()
         try:
             yield
         finally:
+            checktoken = state.extras.pop("checktoken", None)
+            if checktoken is not None:
+                await checktoken.aclose()
             await writer.stop()
             await state.quota.close()
             await engine.dispose()
@@ -109,6 +122,8 @@ def create_gateway_app(
             records = await audit_store.list_for_consumer(session, caller.consumer.id, limit=min(max(limit, 1), 1000))
         return {"consumer": caller.consumer.name, "records": [audit_store.record_as_dict(r) for r in records]}
 
+    app.include_router(journal_endpoint.router)
+
     for router in _api_routers():
         app.include_router(router)
     return app
@@ -119,7 +134,10 @@ def _api_routers() -> list[Any]:
     routers = []
     import importlib
 
-    for module in ("dgfip_sandbox.apis.impot_particulier.router", "dgfip_sandbox.apis.ficoba.router"):
+    for module in (
+        "dgfip_sandbox.apis.impot_particulier.router",
+        "dgfip_sandbox.apis.impot_particulier.franceconnect_router",
+        "dgfip_sandbox.apis.ficoba.router"):
         try:
             routers.append(importlib.import_module(module).router)
         except ModuleNotFoundError as exc:

@@ -1,5 +1,5 @@
 """The outermost layer of the gateway: one audit record per answered request, committed before the
-response leaves; ``X-Correlation-ID`` echoed on every response (errors included); oversized headers
+response leaves (with its request-journal row, gateway/journal.py, for identified consumers); ``X-Correlation-ID`` echoed on every response (errors included); oversized headers
 refused in the envelope; any unexpected failure answered as a 500 envelope, never a stack trace.
 """
 
@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dgfip_sandbox.errors import ApiError, HeadersTooLarge, InternalError
 from dgfip_sandbox.gateway.correlation import UUID_PATTERN
+from dgfip_sandbox.gateway.journal import JournalCapture
 from dgfip_sandbox.gateway.metrics import route_template
 from dgfip_sandbox.gateway.state import GatewayState
 from dgfip_sandbox.gateway.trusted_proxies import peer_address
@@ -22,6 +23,8 @@ from dgfip_sandbox.store.audit import AuditEntry
 log = structlog.get_logger("dgfip_sandbox.gateway")
 
 UNAUDITED_PATHS = frozenset({"/health", "/.well-known/jwks.json", "/metrics"})
+# Reading one's journal is audited but not journaled (a tail would otherwise fill the journal with itself).
+UNJOURNALED_PATHS = frozenset({"/sandbox/journal"})
 
 
 def render_error(error: ApiError, state: GatewayState) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
@@ -54,15 +57,46 @@ class AuditMiddleware:
             entry.correlation_id = correlation[:100]
         echo = correlation if correlation and UUID_PATTERN.match(correlation) else None
         audited = scope["path"] not in UNAUDITED_PATHS
-        response_started = False
+        capture = JournalCapture(state.settings.journal_body_bytes) if audited and scope["path"] not in UNJOURNALED_PATHS else None
+        held_start: Message | None = None
+        start_sent = False
         replaced = False
 
+        async def receive_wrapper() -> Message:
+            message = await receive()
+            if capture is not None and message["type"] == "http.request":
+                capture.add_request_body(message.get("body", b""))
+            return message
+
+        async def release(start: Message, first_body: Message) -> None:
+            """Commit the audit record (and journal row), then let the response leave."""
+            nonlocal replaced, start_sent
+            if audited:
+                if capture is not None and entry.consumer_id is not None:
+                    entry.journal = capture.row(
+                        scope,
+                        entry,
+                        list(start.get("headers", [])),
+                        first_body.get("body", b""),
+                        response_more=bool(first_body.get("more_body")),
+                        duration_ms=int((time.perf_counter() - started) * 1000),
+                    )
+                try:
+                    await state.audit.write(entry)
+                except Exception:  # noqa: BLE001 - no data leaves without its audit record
+                    log.exception("audit_write_failed", route=entry.route)
+                    replaced = True
+                    await self._send_error(send, InternalError("la trace d'audit n'a pas pu être enregistrée"), state, echo)
+                    return
+            start_sent = True
+            await send(start)
+            await send(first_body)
+
         async def send_wrapper(message: Message) -> None:
-            nonlocal response_started, replaced
+            nonlocal held_start
             if replaced:
                 return
             if message["type"] == "http.response.start":
-                response_started = True
                 entry.status = message["status"]
                 if entry.status >= 400 and entry.outcome == "OK":
                     entry.outcome = str(entry.status)
@@ -71,15 +105,14 @@ class AuditMiddleware:
                     headers.append((name.lower().encode(), value.encode()))
                 if echo:
                     headers.append((b"x-correlation-id", echo.encode()))
-                message = {**message, "headers": headers}
-                if audited:
-                    try:
-                        await state.audit.write(entry)
-                    except Exception:  # noqa: BLE001 - no data leaves without its audit record
-                        log.exception("audit_write_failed", route=entry.route)
-                        replaced = True
-                        await self._send_error(send, InternalError("la trace d'audit n'a pas pu être enregistrée"), state, echo)
-                        return
+                # Held until the first body chunk: the journal keeps the (bounded) body, and the
+                # audit record is committed before anything leaves.
+                held_start = {**message, "headers": headers}
+                return
+            if message["type"] == "http.response.body" and held_start is not None:
+                start, held_start = held_start, None
+                await release(start, message)
+                return
             await send(message)
 
         size = sum(len(k) + len(v) for k, v in scope.get("headers", []))
@@ -93,10 +126,11 @@ class AuditMiddleware:
             return
         try:
             with structlog.contextvars.bound_contextvars(correlation_id=echo):
-                await self.app(scope, receive, send_wrapper)
+                await self.app(scope, receive_wrapper, send_wrapper)
         except Exception:  # noqa: BLE001
             log.exception("unhandled_error", route=entry.route)
-            if not response_started:
+            if not start_sent and not replaced:
+                held_start = None
                 entry.outcome = str(InternalError.code)
                 status, headers, body = render_error(InternalError(), state)
                 await send_wrapper({"type": "http.response.start", "status": status, "headers": headers})

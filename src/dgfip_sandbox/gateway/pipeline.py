@@ -8,10 +8,12 @@ Order (fixed; the first failing check decides the answer):
        route scope         scopes.py        → 403 900910  token without the route's OAuth scope
     4. correlation id      correlation.py   → 400 910000  X-Correlation-ID missing or not a UUID
     5. quota               quota.py         → 429 900804  per-minute quota spent (Retry-After, RateLimit)
+    6. scenario            scenarios.py     → injected latency / 503 / 500 / CAT / CAF / 429 / 502 for consumers
+                                              with the "scenarios" option; 400 for a malformed X-Sandbox-Scenario
 
 Cheap transport facts are checked first; the quota counts only authenticated, entitled calls. Each
 step writes one line in the request's decision trace (``AuditEntry.check``), which the audit record
-and the journal keep. The API handler runs after step 5; the audit record is written by
+and the journal keep. The API handler runs after step 6; the audit record is written by
 ``audit_middleware.AuditMiddleware`` before the response leaves.
 """
 
@@ -27,6 +29,7 @@ from dgfip_sandbox.gateway.client_cert import check_client_certificate
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.correlation import check_correlation_id
 from dgfip_sandbox.gateway.quota import check_quota
+from dgfip_sandbox.gateway.scenarios import check_scenario
 from dgfip_sandbox.gateway.scopes import check_route_scope
 from dgfip_sandbox.gateway.state import GatewayState
 from dgfip_sandbox.store.audit import AuditEntry
@@ -80,6 +83,9 @@ class GatewayPolicy:
             )
             audit.check(step, True, f"{decision.limit - decision.remaining}/{decision.limit}")
             request.scope["state"]["response_headers"] = decision.headers()
+
+            step = "scenario"
+            audit.check(step, True, await check_scenario(request, state, consumer, audit))
         except ApiError as exc:
             audit.check(step, False, exc.full_message)
             raise

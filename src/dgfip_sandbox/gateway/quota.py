@@ -29,6 +29,9 @@ class QuotaStore(Protocol):
     async def reset(self, key_prefix: str = "") -> None:
         """Forget counters (all, or those whose key starts with the prefix)."""
 
+    async def current(self, key: str, window_start: int) -> int:
+        """The count in the window, without counting a call (the admin's and the portal's view)."""
+
     async def close(self) -> None: ...
 
 
@@ -50,6 +53,9 @@ class MemoryQuotaStore:
     async def reset(self, key_prefix: str = "") -> None:
         self._counts = {k: v for k, v in self._counts.items() if not k[0].startswith(key_prefix)}
 
+    async def current(self, key: str, window_start: int) -> int:
+        return self._counts.get((key, window_start), 0)
+
     async def close(self) -> None:
         return None
 
@@ -67,11 +73,20 @@ class QuotaDecision:
         }
 
 
+def quota_key(consumer_id: int) -> str:
+    return f"quota:{consumer_id}"
+
+
+def window_start(now: datetime) -> int:
+    ts = int(now.timestamp())
+    return ts - ts % WINDOW_SECONDS
+
+
 async def check_quota(store: QuotaStore, *, consumer_id: int, limit: int, now: datetime) -> QuotaDecision:
     ts = int(now.timestamp())
     window_start = ts - ts % WINDOW_SECONDS
     reset = window_start + WINDOW_SECONDS - ts
-    count = await store.hit(f"quota:{consumer_id}", window_start, WINDOW_SECONDS)
+    count = await store.hit(quota_key(consumer_id), window_start, WINDOW_SECONDS)
     decision = QuotaDecision(limit=limit, remaining=max(0, limit - count), reset_seconds=reset)
     if count > limit:
         raise QuotaExceeded(

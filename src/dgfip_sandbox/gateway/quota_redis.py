@@ -58,5 +58,12 @@ class RedisQuotaStore:
         except (RedisError, OSError) as exc:
             raise QuotaStoreUnavailable("le compteur de quotas (Redis) est injoignable") from exc
 
+    async def current(self, key: str, window_start: int) -> int:
+        try:
+            value = await self._client.get(f"{self._prefix}{key}:{window_start}")
+        except (RedisError, OSError) as exc:
+            raise QuotaStoreUnavailable("le compteur de quotas (Redis) est injoignable") from exc
+        return int(value or 0)
+
     async def close(self) -> None:
         await self._client.aclose()

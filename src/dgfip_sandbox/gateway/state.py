@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +53,8 @@ class GatewayState:
     trusted_proxies: TrustedProxies
     metrics: Any = None  # metrics.GatewayMetrics (None: not measured)
     extras: dict[str, Any] = field(default_factory=dict)
+    # Injected waits (scenario latency): tests pass a recorder instead of sleeping.
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     @property
     def trust(self) -> pki.Trust:

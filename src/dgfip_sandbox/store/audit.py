@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dgfip_sandbox.store.base import Base
+from dgfip_sandbox.store.journal import JournalEntry
 
 
 class AuditRecord(Base):
@@ -58,6 +59,8 @@ class AuditEntry:
     fields_returned: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     trace: list[dict[str, Any]] = field(default_factory=list)
+    # The request journal row (gateway/journal.py), written in the same transaction when set.
+    journal: dict[str, Any] | None = field(default=None, repr=False)
 
     def check(self, name: str, passed: bool, reason: str = "") -> None:
         """Record one pipeline step in the decision trace."""
@@ -91,7 +94,7 @@ class AuditWriter:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, max_batch: int = 500) -> None:
         self._sessionmaker = sessionmaker
         self._max_batch = max_batch
-        self._queue: asyncio.Queue[tuple[dict[str, Any], asyncio.Future[None]]] | None = None
+        self._queue: asyncio.Queue[tuple[dict[str, Any], dict[str, Any] | None, asyncio.Future[None]]] | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -113,15 +116,17 @@ class AuditWriter:
     async def write(self, entry: AuditEntry) -> None:
         """Return once the record is committed."""
         if self._queue is None or self._task is None or self._task.done():
-            await self._commit([entry.as_row()])
+            await self._commit([entry.as_row()], [entry.journal] if entry.journal else [])
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        await self._queue.put((entry.as_row(), future))
+        await self._queue.put((entry.as_row(), entry.journal, future))
         await future
 
-    async def _commit(self, rows: list[dict[str, Any]]) -> None:
+    async def _commit(self, rows: list[dict[str, Any]], journal_rows: list[dict[str, Any]] | None = None) -> None:
         async with self._sessionmaker() as session, session.begin():
             await session.execute(insert(AuditRecord), rows)
+            if journal_rows:
+                await session.execute(insert(JournalEntry), journal_rows)
 
     async def _run(self) -> None:
         assert self._queue is not None
@@ -131,13 +136,13 @@ class AuditWriter:
             while not queue.empty() and len(batch) < self._max_batch:
                 batch.append(queue.get_nowait())
             try:
-                await self._commit([row for row, _ in batch])
+                await self._commit([row for row, _, _ in batch], [j for _, j, _ in batch if j])
             except Exception as exc:  # noqa: BLE001 - the waiting requests get the error
-                for _, future in batch:
+                for _, _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
             else:
-                for _, future in batch:
+                for _, _, future in batch:
                     if not future.done():
                         future.set_result(None)
             finally:

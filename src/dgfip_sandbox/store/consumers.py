@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, select
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -37,6 +37,8 @@ class Consumer(Base):
     ficoba_motifs: Mapped[list[str]] = mapped_column(JSON, default=list)
     sandbox_options: Mapped[list[str]] = mapped_column(JSON, default=list)
     fc_client_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # A standing scenario (gateway/scenarios.py syntax) set by the admin; the X-Sandbox-Scenario header wins.
+    sandbox_scenario: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -50,6 +52,9 @@ class ConsumerCertificate(Base):
     subject: Mapped[str] = mapped_column(String(300))
     not_after: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The certificate itself (PEM), kept for certificates issued by the admin so that they can be
+    # revoked in the CRL after the file was replaced by a newer one.
+    pem: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class ConsumerRecord:
     ficoba_motifs: frozenset[str] = field(default_factory=frozenset)
     sandbox_options: frozenset[str] = field(default_factory=frozenset)
     fc_client_id: str | None = None
+    sandbox_scenario: str | None = None
 
     @classmethod
     def from_row(cls, row: Consumer) -> ConsumerRecord:
@@ -94,6 +100,7 @@ class ConsumerRecord:
             ficoba_motifs=frozenset(row.ficoba_motifs or ()),
             sandbox_options=frozenset(row.sandbox_options or ()),
             fc_client_id=row.fc_client_id,
+            sandbox_scenario=row.sandbox_scenario,
         )
 
 

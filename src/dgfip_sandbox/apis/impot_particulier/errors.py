@@ -59,3 +59,44 @@ class UnknownSpi(ImpotParticulierError):
     status_code = 410
     code = 4102
     message = "Le spi envoyé ne correspond à aucun usager"
+
+
+# The FranceConnect variant of the routes. DGFIP publishes no code for these cases (reference §2.3,
+# "Not found"): the sandbox uses the statuses the issue and FranceConnect's data-provider example
+# give, with codes in the same codeapp family. [I]
+
+
+class FranceConnectTokenMissing(ImpotParticulierError):
+    status_code = 400
+    code = 4008
+    message = "Le jeton FranceConnect (en-tête X-FranceConnect-OAuth) est absent"
+
+
+class FranceConnectTokenInvalid(ImpotParticulierError):
+    status_code = 401
+    code = 4011
+    message = "Le jeton FranceConnect est invalide ou expiré"
+
+
+class FranceConnectConsentMissing(ImpotParticulierError):
+    status_code = 403
+    code = 4032
+    message = "Le consentement FranceConnect ne couvre aucune donnée de la DGFiP"
+
+
+class FranceConnectWrongServiceProvider(ImpotParticulierError):
+    status_code = 403
+    code = 4033
+    message = "Le jeton FranceConnect a été délivré à un autre fournisseur de service"
+
+
+class FranceConnectNoTaxpayer(ImpotParticulierError):
+    status_code = 404
+    code = 4041
+    message = "L'identité FranceConnect ne correspond à aucun déclarant unique"
+
+
+class FranceConnectUnreachable(ImpotParticulierError):
+    status_code = 502
+    code = 5021
+    message = "FranceConnect est injoignable ou n'a pas répondu à temps"

@@ -1,0 +1,130 @@
+"""The developer portal: one page served by the admin app.
+
+It shows the APIs and their routes (from the gateway app's OpenAPI document), the personas
+(``seed.all_personas()``), and for the chosen consumer its credentials, scopes, quota used now and
+its journal, refreshed by polling the admin API (``portal.js``; GET requests authenticated by the
+``SameSite=Strict`` cookie that ``/portal?token=…`` sets).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+
+from dgfip_sandbox.admin.credential import token_matches
+from dgfip_sandbox.admin.errors import RouteNotFound
+from dgfip_sandbox.settings import Settings
+
+HERE = Path(__file__).parent
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def api_routes(openapi: dict[str, Any]) -> list[dict[str, Any]]:
+    """The gateway's routes grouped by tag, in the document's order."""
+    groups: dict[str, list[dict[str, str]]] = {}
+    for path, operations in openapi.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in HTTP_METHODS:
+                continue
+            tag = (operation.get("tags") or ["Autres"])[0]
+            groups.setdefault(tag, []).append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": operation.get("summary", ""),
+                    "operation_id": operation.get("operationId", ""),
+                }
+            )
+    return [{"tag": tag, "routes": routes} for tag, routes in groups.items()]
+
+
+def build_router(settings: Settings, gateway_openapi: dict[str, Any] | None) -> APIRouter:
+    from dgfip_sandbox.admin.app import COOKIE, admin_state, require_admin
+
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
+    router = APIRouter(include_in_schema=False)
+    cache: dict[str, Any] = {}
+
+    def openapi() -> dict[str, Any]:
+        if "openapi" not in cache:
+            if gateway_openapi is not None:
+                cache["openapi"] = gateway_openapi
+            else:
+                from dgfip_sandbox.gateway.app import create_gateway_app
+
+                cache["openapi"] = create_gateway_app(settings).openapi()
+        return cache["openapi"]
+
+    def credentials_file() -> dict[str, Any]:
+        try:
+            return json.loads(settings.credentials_path.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    @router.get("/", response_class=RedirectResponse)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/portal", status_code=303)
+
+    @router.get("/portal", response_class=HTMLResponse)
+    async def portal(request: Request, token: str | None = Query(default=None, max_length=200)) -> Response:
+        state = admin_state(request)
+        if token is not None:
+            if not token_matches(token, state.token):
+                html = env.get_template("login.html").render(error="Jeton d'administration incorrect.")
+                return HTMLResponse(html, status_code=401, headers=PAGE_HEADERS)
+            response = RedirectResponse("/portal", status_code=303, headers=PAGE_HEADERS)
+            response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/")
+            return response
+        cookie = request.cookies.get(COOKIE, "")
+        if not cookie or not token_matches(cookie, state.token):
+            html = env.get_template("login.html").render(error=None)
+            return HTMLResponse(html, status_code=401, headers=PAGE_HEADERS)
+        from dgfip_sandbox.seed import all_personas
+
+        service = state.service()
+        html = env.get_template("portal.html").render(
+            apis=api_routes(openapi()),
+            personas=all_personas(),
+            consumers=await service.list_consumers(),
+            gateway_url=settings.gateway_base_url,
+            franceconnect_url=settings.franceconnect_base_url,
+        )
+        return HTMLResponse(html, headers=PAGE_HEADERS)
+
+    @router.get("/portal/static/{name}")
+    async def static(name: str) -> Response:
+        files = {"portal.js": "text/javascript", "portal.css": "text/css"}
+        if name not in files:
+            raise RouteNotFound(f"/portal/static/{name[:60]}")
+        return Response((HERE / "static" / name).read_bytes(), media_type=files[name], headers={"Cache-Control": "no-cache"})
+
+    @router.get("/api/portal/credentials/{name}")
+    async def portal_credentials(name: str, _admin: Any = Depends(require_admin)) -> dict[str, Any]:
+        """What var/credentials.json says of a demo consumer (paths, secret), for the portal."""
+        data = credentials_file()
+        for consumer in data.get("consumers", []):
+            if consumer.get("name") == name:
+                return {
+                    "name": name,
+                    "client_secret": consumer.get("client_secret"),
+                    "cert": consumer.get("cert"),
+                    "key": consumer.get("key"),
+                    "ca_cert": data.get("gateway", {}).get("ca_cert"),
+                    "token_url": data.get("gateway", {}).get("token_url"),
+                }
+        return {"name": name, "client_secret": None, "cert": None, "key": None, "ca_cert": data.get("gateway", {}).get("ca_cert")}
+
+    return router

@@ -1,0 +1,217 @@
+"""Check 6: scenario injection, so that an integrator can test its retries and error handling.
+
+For consumers whose ``sandbox_options`` contain ``"scenarios"``, the ``X-Sandbox-Scenario`` header
+(or, without it, the consumer's standing scenario set through the admin) makes the call slow, fail,
+run out of quota or find FranceConnect unreachable. The grammar (docs/scenarios.md)::
+
+    scenario = item *( "," item )
+    item     = "latency=" milliseconds            slow: wait, then answer normally
+             | "error=" ( "500" | "503" | CATnnn | CAFnnn | codeapp )
+             | "quota"                            429 900804, as a spent quota
+             | "fc-unreachable"                   502 on calls that carry X-FranceConnect-OAuth
+             | "none"                             no scenario (overrides a standing one)
+
+At most one failure (error, quota, fc-unreachable) per scenario; latency combines with any. The
+step runs after the quota check, so an injected call still counts against the real quota. For a
+consumer without the option the header is ignored (and the audit record says so); a malformed
+header from a consumer with the option is a 400 in the APIM envelope, never a 500. The latency
+goes through ``GatewayState.sleep`` so that tests never sleep.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+
+from dgfip_sandbox.apis.ficoba import errors as ficoba_errors
+from dgfip_sandbox.apis.ficoba.errors import FicobaError
+from dgfip_sandbox.errors import ApiError, BadRequest, InternalError, QuotaExceeded
+from dgfip_sandbox.gateway.quota import WINDOW_SECONDS
+from dgfip_sandbox.store.audit import AuditEntry
+from dgfip_sandbox.store.consumers import ConsumerRecord
+
+HEADER = "x-sandbox-scenario"
+OPTION = "scenarios"
+MAX_HEADER_LENGTH = 200
+
+# FICOBA's technical and functional anomalies, from the FICOBA API's own catalogue (apis/ficoba/errors.py,
+# Protocole technique Ficoba3 v8, annexe 9). Only the codes answered with an HTTP error can be injected;
+# the "no result" CAF codes are 200 answers of the API itself (use the FICOBA personas for them).
+FICOBA_ERRORS: dict[str, type[FicobaError]] = {
+    name: cls
+    for name, cls in vars(ficoba_errors).items()
+    if re.fullmatch(r"CA[TF]\d{3}", name) and isinstance(cls, type) and issubclass(cls, FicobaError) and cls.status_code >= 400
+}
+
+# API Impôt particulier's codeapp values (swagger, LEP and IFI operations): code → (HTTP, message).
+IMPOT_PARTICULIER_CODES: dict[str, tuple[int, str]] = {
+    "4001": (400, "Le spi est dans un format incorrect"),
+    "4002": (400, "Mauvais format d'année (annrev ou bareme)"),
+    "4007": (400, "Mauvais format de département"),
+    "4031": (403, "L'utilisateur n'a pas accès à la ressource"),
+    "4101": (410, "La requête avec le spi et l'année ne renvoie aucun résultat"),
+    "4102": (410, "Le spi envoyé ne correspond à aucun usager"),
+}
+
+SERVICE_UNAVAILABLE_RETRY_AFTER = "5"
+
+_ITEM = re.compile(r"^(?P<name>[a-z][a-z-]*)(?:=(?P<value>[A-Za-z0-9]+))?$")
+
+
+class ScenarioSyntaxError(ValueError):
+    """The scenario text does not follow the grammar; ``str(exc)`` says why, in French."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    latency_ms: int = 0
+    error: str | None = None
+    quota: bool = False
+    fc_unreachable: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.latency_ms or self.error or self.quota or self.fc_unreachable)
+
+    def describe(self) -> str:
+        parts = []
+        if self.latency_ms:
+            parts.append(f"latency={self.latency_ms}")
+        if self.error:
+            parts.append(f"error={self.error}")
+        if self.quota:
+            parts.append("quota")
+        if self.fc_unreachable:
+            parts.append("fc-unreachable")
+        return ",".join(parts) or "none"
+
+
+def parse_scenario(text: str, *, max_latency_ms: int = 30000) -> Scenario:
+    """Parse the header (or a standing scenario); raise ScenarioSyntaxError with a French reason."""
+    if len(text) > MAX_HEADER_LENGTH:
+        raise ScenarioSyntaxError(f"valeur trop longue ({len(text)} caractères, {MAX_HEADER_LENGTH} au plus)")
+    items = [item.strip() for item in re.split(r"[,;]", text)]
+    if not any(items):
+        raise ScenarioSyntaxError("valeur vide (exemples : « latency=1500 », « error=503 », « quota »)")
+    latency: int | None = None
+    failures: list[str] = []
+    error: str | None = None
+    quota = fc = none = False
+    for item in items:
+        match = _ITEM.match(item)
+        if not item or match is None:
+            raise ScenarioSyntaxError(f"élément illisible « {item[:40]} »")
+        name, value = match.group("name"), match.group("value")
+        if name == "latency":
+            if value is None or not value.isdigit():
+                raise ScenarioSyntaxError("latency attend une durée en millisecondes (latency=1500)")
+            if latency is not None:
+                raise ScenarioSyntaxError("latency est donné deux fois")
+            latency = int(value)
+            if latency > max_latency_ms:
+                raise ScenarioSyntaxError(f"latency={latency} dépasse le maximum de {max_latency_ms} ms")
+        elif name == "error":
+            if value is None:
+                raise ScenarioSyntaxError("error attend un code (error=503, error=500, error=CAT001, error=CAF003, error=4101)")
+            code = value.upper()
+            if code not in ("500", "503") and code not in FICOBA_ERRORS and code not in IMPOT_PARTICULIER_CODES:
+                raise ScenarioSyntaxError(f"code d'erreur inconnu « {value} » (voir docs/scenarios.md)")
+            error = code
+            failures.append(item)
+        elif name in ("quota", "fc-unreachable", "none"):
+            if value is not None:
+                raise ScenarioSyntaxError(f"{name} ne prend pas de valeur")
+            if name == "quota":
+                quota = True
+                failures.append(item)
+            elif name == "fc-unreachable":
+                fc = True
+                failures.append(item)
+            else:
+                none = True
+        else:
+            raise ScenarioSyntaxError(f"scénario inconnu « {name} » (latency, error, quota, fc-unreachable, none)")
+    if len(failures) > 1:
+        raise ScenarioSyntaxError(f"une seule panne à la fois ({', '.join(failures)})")
+    if none and (latency or failures):
+        raise ScenarioSyntaxError("none ne se combine avec aucun autre scénario")
+    return Scenario(latency_ms=latency or 0, error=error, quota=quota, fc_unreachable=fc)
+
+
+class ServiceUnavailable(ApiError):
+    status_code = 503
+    code = 503
+    message = "Service indisponible"
+
+
+class FranceConnectUnreachable(ApiError):
+    status_code = 502
+    code = 502
+    message = "Le service FranceConnect est injoignable"
+
+
+class ImpotParticulierInjectedError(ApiError):
+    def __init__(self, code: str) -> None:
+        self.status_code, self.message = IMPOT_PARTICULIER_CODES[code]  # type: ignore[misc]
+        self.code = int(code)  # type: ignore[misc]
+        super().__init__(None)
+
+
+def injected_error(code: str) -> ApiError:
+    if code == "500":
+        return InternalError()
+    if code == "503":
+        return ServiceUnavailable(headers={"Retry-After": SERVICE_UNAVAILABLE_RETRY_AFTER})
+    if code in FICOBA_ERRORS:
+        return FICOBA_ERRORS[code]()
+    return ImpotParticulierInjectedError(code)
+
+
+def _source(request: Request, consumer: ConsumerRecord) -> tuple[str, str] | None:
+    header = request.headers.get(HEADER)
+    if header is not None:
+        return header, "en-tête"
+    if consumer.sandbox_scenario:
+        return consumer.sandbox_scenario, "réglage du partenaire"
+    return None
+
+
+async def check_scenario(request: Request, state: Any, consumer: ConsumerRecord, audit: AuditEntry) -> str:
+    """Apply the scenario, if any; return the trace line. Raises the injected ApiError."""
+    source = _source(request, consumer)
+    if source is None:
+        return "aucun scénario"
+    text, origin = source
+    if OPTION not in consumer.sandbox_options:
+        audit.extra["scenario_ignored"] = text[:MAX_HEADER_LENGTH]
+        return f"ignoré : le partenaire n'a pas l'option « {OPTION} »"
+    try:
+        scenario = parse_scenario(text, max_latency_ms=state.settings.scenario_max_latency_ms)
+    except ScenarioSyntaxError as exc:
+        audit.extra["scenario"] = text[:MAX_HEADER_LENGTH]
+        raise BadRequest(f"en-tête X-Sandbox-Scenario invalide : {exc}") from exc
+    audit.extra["scenario"] = scenario.describe()
+    if scenario.latency_ms:
+        await state.sleep(scenario.latency_ms / 1000)
+    if scenario.quota:
+        now = int(state.clock.now().timestamp())
+        reset = WINDOW_SECONDS - now % WINDOW_SECONDS
+        limit = consumer.quota_per_minute
+        # The simulated exhaustion replaces the real counter's RateLimit headers.
+        request.scope.get("state", {}).pop("response_headers", None)
+        raise QuotaExceeded(
+            f"quota de {limit} appels par minute atteint (scénario simulé) ; réessayez dans {reset} s",
+            headers={
+                "Retry-After": str(reset),
+                "RateLimit-Policy": f'"minute";q={limit};w={WINDOW_SECONDS}',
+                "RateLimit": f'"minute";r=0;t={reset}',
+            },
+        )
+    if scenario.error:
+        raise injected_error(scenario.error)
+    if scenario.fc_unreachable and request.headers.get("x-franceconnect-oauth"):
+        raise FranceConnectUnreachable("le contrôle du jeton FranceConnect (checktoken) a échoué (scénario simulé)")
+    return f"{scenario.describe()} ({origin})"

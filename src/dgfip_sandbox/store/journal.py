@@ -1,0 +1,84 @@
+"""The request journal: per consumer, its recent calls as the gateway saw them.
+
+One row per answered request of an identified consumer: the request line, its headers and body
+(secrets redacted, body truncated), the status, the response headers and body (truncated, tokens
+redacted) and the pipeline's decision trace. Written by the gateway's audit middleware in the same
+transaction as the audit record, so every replica serves the same journal.
+
+A consumer reads only its own rows: every query here takes a ``consumer_id``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Integer, String, Text, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dgfip_sandbox.store.base import Base
+
+
+class JournalEntry(Base):
+    __tablename__ = "journal_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    consumer_id: Mapped[int] = mapped_column(Integer, index=True)
+    consumer_name: Mapped[str] = mapped_column(String(100))
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(500))
+    query: Mapped[str] = mapped_column(String(1000), default="")
+    correlation_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    status: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(40))
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    request_headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    request_body: Mapped[str] = mapped_column(Text, default="")
+    response_headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    response_body: Mapped[str] = mapped_column(Text, default="")
+    trace: Mapped[list] = mapped_column(JSON, default=list)
+    extra: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+async def list_for_consumer(
+    session: AsyncSession, consumer_id: int, *, limit: int = 50, since_id: int | None = None
+) -> list[JournalEntry]:
+    """Newest first; with ``since_id``, only newer entries, oldest first (for tailing)."""
+    query = select(JournalEntry).where(JournalEntry.consumer_id == consumer_id)
+    if since_id is not None:
+        query = query.where(JournalEntry.id > since_id).order_by(JournalEntry.id.asc())
+    else:
+        query = query.order_by(JournalEntry.id.desc())
+    rows = await session.execute(query.limit(limit))
+    return list(rows.scalars().all())
+
+
+async def purge_before(session: AsyncSession, cutoff: datetime) -> int:
+    result = await session.execute(delete(JournalEntry).where(JournalEntry.at < cutoff))
+    return result.rowcount or 0
+
+
+async def purge_all(session: AsyncSession) -> int:
+    result = await session.execute(delete(JournalEntry))
+    return result.rowcount or 0
+
+
+def entry_as_dict(entry: JournalEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "horodatage": entry.at.isoformat(),
+        "consumer": entry.consumer_name,
+        "method": entry.method,
+        "path": entry.path,
+        "query": entry.query,
+        "correlation_id": entry.correlation_id,
+        "status": entry.status,
+        "outcome": entry.outcome,
+        "duration_ms": entry.duration_ms,
+        "request": {"headers": entry.request_headers, "body": entry.request_body},
+        "response": {"headers": entry.response_headers, "body": entry.response_body},
+        "trace": entry.trace,
+        "extra": entry.extra,
+    }

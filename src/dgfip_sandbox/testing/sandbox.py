@@ -1,0 +1,417 @@
+"""The running sandbox the pytest plugin hands to a test: URLs, credentials, clients and helpers.
+
+:func:`start_sandbox` prepares a sandbox under ``root`` and serves it from a background thread
+(one asyncio loop, :class:`dgfip_sandbox.server.ServerGroup`: every socket is bound on a free
+loopback port before the apps are built, so the URLs they print are the real ones).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import ssl
+import threading
+import uuid
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from dgfip_sandbox.clock import FrozenClock
+from dgfip_sandbox.settings import Settings
+
+T = TypeVar("T")
+START_TIMEOUT_SECONDS = 60.0
+FC_PASSWORD = "123"
+
+
+@dataclass(frozen=True)
+class ConsumerCredentials:
+    """A demo consumer (partner) of the gateway: what an integrator configures in its client."""
+
+    name: str
+    client_id: str
+    client_secret: str
+    cert: Path
+    key: Path
+    oauth_scopes: tuple[str, ...]
+    datapass_scopes: tuple[str, ...]
+    quota_per_minute: int
+    id_teleservice: str | None
+
+    @property
+    def cert_pair(self) -> tuple[str, str]:
+        return str(self.cert), str(self.key)
+
+
+@dataclass(frozen=True)
+class ServiceProviderCredentials:
+    """A FranceConnect service provider (FS) registered in the sandbox."""
+
+    name: str
+    client_id: str
+    client_secret: str
+    redirect_uris: tuple[str, ...]
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FranceConnectTokens:
+    access_token: str
+    id_token: str
+    scope: str
+    expires_in: int
+    token_type: str = "Bearer"
+
+
+class FranceConnectFlowError(AssertionError):
+    """A step of the FranceConnect flow did not answer as expected (the message says which)."""
+
+
+class _Sleeps(list):
+    """The gateway's sleeper: scenario latencies advance the frozen clock, and are recorded."""
+
+    def __init__(self, clock: FrozenClock) -> None:
+        super().__init__()
+        self._clock = clock
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+        self._clock.advance(seconds)
+
+
+@dataclass
+class DgfipSandbox:
+    settings: Settings
+    clock: FrozenClock
+    gateway_url: str
+    franceconnect_url: str
+    admin_url: str
+    admin_token: str
+    ca_cert: Path
+    consumers: dict[str, ConsumerCredentials]
+    service_providers: dict[str, ServiceProviderCredentials]
+    franceconnect_identities: list[dict[str, Any]]
+    credentials: dict[str, Any]
+    slept: list[float] = field(default_factory=list)
+    _loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
+    _thread: threading.Thread | None = field(default=None, repr=False)
+    _group: Any = field(default=None, repr=False)
+    _admin: Any = field(default=None, repr=False)
+    _clients: list[httpx.Client] = field(default_factory=list, repr=False)
+
+    # ---------------------------------------------------------------------------------------------
+    # Credentials and clients
+
+    def consumer(self, name: str) -> ConsumerCredentials:
+        try:
+            return self.consumers[name]
+        except KeyError:
+            raise KeyError(f"no demo consumer {name!r}; known: {', '.join(sorted(self.consumers))}") from None
+
+    def ssl_context(self, consumer: str | None = None) -> ssl.SSLContext:
+        """Trusts the sandbox CA; presents ``consumer``'s client certificate when given."""
+        context = ssl.create_default_context(cafile=str(self.ca_cert))
+        if consumer is not None:
+            context.load_cert_chain(*self.consumer(consumer).cert_pair)
+        return context
+
+    def client(self, consumer: str, *, scopes: list[str] | None = None, authenticated: bool = True) -> httpx.Client:
+        """An httpx client for the gateway: mutual TLS with the consumer's certificate, its bearer token,
+        ``ID_Teleservice``, and a fresh ``X-Correlation-ID`` on each request that has none."""
+        credentials = self.consumer(consumer)
+        headers = {}
+        if authenticated:
+            headers["Authorization"] = f"Bearer {self.token(consumer, scopes=scopes)}"
+        if credentials.id_teleservice:
+            headers["ID_Teleservice"] = credentials.id_teleservice
+        client = httpx.Client(
+            base_url=self.gateway_url,
+            verify=self.ssl_context(consumer),
+            headers=headers,
+            event_hooks={"request": [_correlation_id]},
+            timeout=30.0,
+        )
+        self._clients.append(client)
+        return client
+
+    def token(self, consumer: str, *, scopes: list[str] | None = None) -> str:
+        """A gateway access token (OAuth2 client credentials over mutual TLS)."""
+        credentials = self.consumer(consumer)
+        data = {"grant_type": "client_credentials"}
+        if scopes is not None:
+            data["scope"] = " ".join(scopes)
+        with httpx.Client(base_url=self.gateway_url, verify=self.ssl_context(consumer), timeout=30.0) as client:
+            response = client.post("/token", data=data, auth=(credentials.client_id, credentials.client_secret))
+        if response.status_code != 200:
+            raise AssertionError(f"POST /token for {consumer}: {response.status_code} {response.text}")
+        return response.json()["access_token"]
+
+    def franceconnect_token(
+        self, persona: str, scopes: list[str], *, service_provider: str = "demo-fs"
+    ) -> FranceConnectTokens:
+        """A FranceConnect access token for a test identity (its login: a déclarant's SPI,
+        ``sans_correspondance``, ``homonyme``…) and scopes, without a browser: drives authorize →
+        identity provider login → consent → token with httpx, as a browser and the FS would."""
+        sp = self.service_providers.get(service_provider)
+        if sp is None:
+            raise KeyError(f"no FranceConnect service provider {service_provider!r}; known: {sorted(self.service_providers)}")
+        redirect_uri = sp.redirect_uris[0]
+        wanted = ["openid", *[s for s in scopes if s != "openid"]]
+        state = secrets.token_urlsafe(16)
+        with httpx.Client(base_url=self.franceconnect_url, verify=self.ssl_context(), timeout=30.0) as browser:
+            authorize = browser.get(
+                "/api/v2/authorize",
+                params={
+                    "response_type": "code",
+                    "client_id": sp.client_id,
+                    "redirect_uri": redirect_uri,
+                    "scope": " ".join(wanted),
+                    "state": state,
+                    "nonce": secrets.token_urlsafe(32),
+                    "acr_values": "eidas1",
+                },
+            )
+            interaction = _location(authorize, "authorize")
+            page = browser.get(interaction)
+            login = browser.post(
+                f"{urlsplit(interaction).path}/login",
+                data={"login": persona, "password": FC_PASSWORD, "csrfToken": _csrf(page, "identity provider page")},
+            )
+            if login.status_code == 401:
+                raise FranceConnectFlowError(f"FranceConnect knows no identity {persona!r} (password {FC_PASSWORD})")
+            consent_page = browser.get(_location(login, "login"))
+            uid = urlsplit(interaction).path.rstrip("/").rsplit("/", 1)[-1]
+            consent = browser.post(
+                "/api/v2/login",
+                data={"interactionId": uid, "csrfToken": _csrf(consent_page, "consent page"), "accept": "1"},
+            )
+            callback = urlsplit(_location(consent, "consent"))
+            query = parse_qs(callback.query)
+            if "code" not in query:
+                raise FranceConnectFlowError(f"FranceConnect redirected without a code: {callback.query}")
+            if query.get("state") != [state]:
+                raise FranceConnectFlowError("FranceConnect returned another state")
+            token = browser.post(
+                "/api/v2/token",
+                data={
+                    "grant_type": "authorization_code",
+                    "code": query["code"][0],
+                    "redirect_uri": redirect_uri,
+                    "client_id": sp.client_id,
+                    "client_secret": sp.client_secret,
+                },
+            )
+        if token.status_code != 200:
+            raise FranceConnectFlowError(f"POST /api/v2/token: {token.status_code} {token.text}")
+        body = token.json()
+        return FranceConnectTokens(
+            access_token=body["access_token"],
+            id_token=body["id_token"],
+            scope=body.get("scope", ""),
+            expires_in=int(body.get("expires_in", 0)),
+            token_type=body.get("token_type", "Bearer"),
+        )
+
+    # ---------------------------------------------------------------------------------------------
+    # Time, quotas, scenarios, journal, reset
+
+    def advance_clock(self, seconds: float = 0, **kwargs: float) -> datetime:
+        """Move the apps' shared clock forward (``seconds``, or ``minutes=``, ``hours=``, ``days=``)."""
+        self.clock.advance(seconds, **kwargs)
+        return self.clock.now()
+
+    def set_clock(self, when: datetime) -> None:
+        self.clock.set(when)
+
+    def reset_quotas(self, consumer: str | None = None) -> None:
+        """Forget the per-minute counters (of one consumer, or all)."""
+        self._run(self._admin.reset_quota(consumer))
+
+    def set_scenario(self, consumer: str, scenario: str | None) -> None:
+        """A standing scenario for the consumer's next calls (docs/scenarios.md); None clears it."""
+        self._run(self._admin.set_scenario(consumer, scenario))
+
+    def journal(self, consumer: str, *, limit: int = 50) -> list[dict[str, Any]]:
+        """The consumer's request journal, newest first (headers, bodies, decision trace)."""
+        return self._run(self._admin.journal(consumer, limit=limit))
+
+    def reset(self) -> dict[str, Any]:
+        """Back to the seed: demo consumers as shipped, added ones removed, journal emptied, quotas reset."""
+        return self._run(self._admin.reset())
+
+    # ---------------------------------------------------------------------------------------------
+    # Lifecycle
+
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        assert self._loop is not None, "the sandbox is not running"
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=60)
+
+    def stop(self) -> None:
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
+        if self._loop is not None and self._group is not None:
+            self._loop.call_soon_threadsafe(self._group.request_exit)
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        self._loop = None
+
+
+def _correlation_id(request: httpx.Request) -> None:
+    if "x-correlation-id" not in request.headers:
+        request.headers["X-Correlation-ID"] = str(uuid.uuid4())
+
+
+def _location(response: httpx.Response, step: str) -> str:
+    if response.status_code not in (302, 303) or "location" not in response.headers:
+        raise FranceConnectFlowError(f"FranceConnect {step}: expected a redirect, got {response.status_code}: {response.text[:300]}")
+    return response.headers["location"]
+
+
+_CSRF = re.compile(r'name="csrfToken" value="([^"]+)"')
+
+
+def _csrf(page: httpx.Response, step: str) -> str:
+    match = _CSRF.search(page.text)
+    if page.status_code != 200 or match is None:
+        raise FranceConnectFlowError(f"FranceConnect {step}: {page.status_code}, no form: {page.text[:300]}")
+    return match.group(1)
+
+
+def start_sandbox(root: Path, *, seed_size: int = 200, clock_start: datetime) -> DgfipSandbox:
+    """Prepare a sandbox under ``root`` and serve it until :meth:`DgfipSandbox.stop`."""
+    from dgfip_sandbox import pki, server
+    from dgfip_sandbox.bootstrap import prepare_sandbox
+
+    clock = FrozenClock(clock_start)
+    specs = [
+        server.ServerSpec(name="gateway", app=None, access_log=False),
+        server.ServerSpec(name="franceconnect", app=None, access_log=False),
+        server.ServerSpec(name="admin", app=None, access_log=False),
+    ]
+    group = server.ServerGroup(specs)
+    group.bind()  # free ports, held from now on: the settings below name the real ones
+    ports = group.ports
+    settings = Settings(
+        var_dir=root / "var",
+        certs_dir=root / "certs",
+        seed_size=seed_size,
+        port=ports["gateway"],
+        fc_port=ports["franceconnect"],
+        admin_port=ports["admin"],
+        public_base_url=f"https://localhost:{ports['gateway']}",
+        log_level="WARNING",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    try:
+        credentials = prepare_sandbox(settings, now=clock_start)
+    except BaseException:
+        group.close_sockets()
+        raise
+    sandbox_pki = pki.ensure_pki(settings.certs_dir, [], now=clock_start)
+    specs[0].ssl_context = server.server_ssl_context(sandbox_pki)
+
+    ready = threading.Event()
+    failure: list[BaseException] = []
+    box = DgfipSandbox(
+        settings=settings,
+        clock=clock,
+        gateway_url=f"https://localhost:{ports['gateway']}",
+        franceconnect_url=settings.franceconnect_base_url,
+        admin_url=f"http://127.0.0.1:{ports['admin']}",
+        admin_token=credentials["admin"]["token"],
+        ca_cert=Path(credentials["gateway"]["ca_cert"]).resolve(),
+        consumers={c["name"]: _consumer(c) for c in credentials["consumers"]},
+        service_providers=_service_providers(credentials.get("franceconnect", {})),
+        franceconnect_identities=list(credentials.get("franceconnect", {}).get("identities", [])),
+        credentials=credentials,
+    )
+    sleeps = _Sleeps(clock)
+    box.slept = sleeps
+
+    async def main() -> None:
+        from dgfip_sandbox.admin.app import create_admin_app
+        from dgfip_sandbox.admin.service import ConsumerAdmin
+        from dgfip_sandbox.gateway.app import create_gateway_app
+        from dgfip_sandbox.gateway.quota import MemoryQuotaStore
+        from dgfip_sandbox.store.database import create_engine, create_sessionmaker
+
+        quota = MemoryQuotaStore()
+        gateway = create_gateway_app(settings, clock=clock, quota_store=quota, sleeper=sleeps)
+        specs[0].app = gateway
+        specs[1].app = _franceconnect_app(settings, clock)
+        specs[2].app = create_admin_app(settings, clock=clock, quota_store=quota, gateway_openapi=gateway.openapi())
+        engine = create_engine(settings.sqlalchemy_url, pool_size=2)
+        box._admin = ConsumerAdmin(settings, create_sessionmaker(engine), clock=clock, quota=quota, actor="pytest")
+        box._loop = asyncio.get_running_loop()
+        box._group = group
+
+        async def signal_ready() -> None:
+            await group.wait_started()
+            ready.set()
+
+        watcher = asyncio.create_task(signal_ready())
+        try:
+            await group.run(handle_signals=False)
+        finally:
+            watcher.cancel()
+            await engine.dispose()
+
+    def thread_main() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+            failure.append(exc)
+        finally:
+            ready.set()
+
+    thread = threading.Thread(target=thread_main, name="dgfip-sandbox", daemon=True)
+    box._thread = thread
+    thread.start()
+    if not ready.wait(START_TIMEOUT_SECONDS) or failure or not all(s.started for s in group.servers.values()):
+        box.stop()
+        raise RuntimeError(f"the sandbox did not start: {failure[0] if failure else 'timeout'}")
+    return box
+
+
+def _franceconnect_app(settings: Settings, clock: FrozenClock) -> Any:
+    try:
+        from dgfip_sandbox.franceconnect.app import create_franceconnect_app
+    except ModuleNotFoundError:  # pragma: no cover - FranceConnect ships with the package
+        from fastapi import FastAPI
+
+        return FastAPI()
+    return create_franceconnect_app(settings, clock=clock)
+
+
+def _consumer(data: dict[str, Any]) -> ConsumerCredentials:
+    return ConsumerCredentials(
+        name=data["name"],
+        client_id=data["client_id"],
+        client_secret=data["client_secret"],
+        cert=Path(data["cert"]).resolve(),
+        key=Path(data["key"]).resolve(),
+        oauth_scopes=tuple(data.get("oauth_scopes", ())),
+        datapass_scopes=tuple(data.get("datapass_scopes", ())),
+        quota_per_minute=int(data.get("quota_per_minute", 200)),
+        id_teleservice=data.get("id_teleservice"),
+    )
+
+
+def _service_providers(section: dict[str, Any]) -> dict[str, ServiceProviderCredentials]:
+    found = {}
+    for sp in section.get("service_providers", []):
+        found[sp["name"]] = ServiceProviderCredentials(
+            name=sp["name"],
+            client_id=sp["client_id"],
+            client_secret=sp.get("client_secret") or "",
+            redirect_uris=tuple(sp.get("redirect_uris", ())),
+            scopes=tuple(sp.get("scopes", ())),
+        )
+    return found

@@ -1,0 +1,149 @@
+"""The FranceConnect routes of API Impôt particulier through the gateway: checktoken v2, réconciliation,
+consent ∩ DataPass filtering, FS linkage, and every error."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from dgfip_sandbox.franceconnect.app import create_franceconnect_app
+from dgfip_sandbox.store.audit import AuditRecord
+from tests.franceconnect.fc_flow import FlowDriver
+
+pytestmark = pytest.mark.anyio
+
+COUPLE_DEC1 = "1000000001084"
+ROUTE = "/impotparticulier/1.0/situations/ir/assiettes/annrev/2025"
+
+
+@pytest.fixture
+async def fc(sandbox):  # type: ignore[no-untyped-def]
+    """FranceConnect in-process on the sandbox's database; the gateway's checktoken client reaches it."""
+    app = create_franceconnect_app(sandbox.settings, clock=sandbox.clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        sandbox.state.extras["fc_transport"] = transport
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8444") as browser:
+            yield FlowDriver(client=browser, settings=sandbox.settings, clock=sandbox.clock)
+
+
+async def fc_token(fc, *, login: str = COUPLE_DEC1, scope: str = "openid identite_pivot dgfip_rfr dgfip_sitfam") -> str:  # type: ignore[no-untyped-def]
+    tokens = await fc.tokens(login=login, scope=scope)
+    return tokens["access_token"]
+
+
+async def test_fc_route_returns_consented_fields_of_the_reconciled_foyer(sandbox, fc) -> None:
+    token = await fc_token(fc)
+    client = await sandbox.client("mairie-demo")
+    response = await client.get(ROUTE, headers={"X-FranceConnect-OAuth": token})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/prs.dgfip.part.situations.ir.assiettes.v1+json")
+    body = response.json()
+    assert "rfr" in body and "sitFam" in body
+    assert "nbPart" not in body and "aft" not in body  # not consented
+    spi_route = await client.get(f"/impotparticulier/1.0/spi/{COUPLE_DEC1}/situations/ir/assiettes/annrev/2025")
+    assert spi_route.json()["rfr"] == body["rfr"]
+
+
+async def test_fields_are_the_intersection_with_the_datapass(sandbox, fc) -> None:
+    # caf-demo has no dgfip_rfr in its DataPass: consent to rfr does not give it rfr.
+    async with sandbox.state.sessionmaker() as session, session.begin():
+        from dgfip_sandbox.store.consumers import Consumer
+
+        row = (await session.execute(select(Consumer).where(Consumer.name == "caf-demo"))).scalar_one()
+        row.fc_client_id = (await session.execute(
+            select(Consumer.fc_client_id).where(Consumer.name == "mairie-demo"))).scalar_one()
+    token = await fc_token(fc, scope="openid identite_pivot dgfip_rfr dgfip_sitfam dgfip_nbpart")
+    response = await (await sandbox.client("caf-demo")).get(ROUTE, headers={"X-FranceConnect-OAuth": token})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "rfr" not in body
+    assert {"sitFam", "nbPart"} <= set(body)
+
+
+async def test_audit_record_holds_jti_sub_and_consented_scopes(sandbox, fc) -> None:
+    token = await fc_token(fc)
+    corr = "33333333-3333-4333-8333-333333333333"
+    client = await sandbox.client("mairie-demo")
+    await client.get(ROUTE, headers={"X-FranceConnect-OAuth": token, "X-Correlation-ID": corr})
+    async with sandbox.state.sessionmaker() as session:
+        record = (await session.execute(select(AuditRecord).where(AuditRecord.correlation_id == corr))).scalar_one()
+    assert record.spi == COUPLE_DEC1
+    assert record.extra["fc"]["jti"] and record.extra["fc"]["sub"]
+    assert "dgfip_rfr" in record.extra["fc"]["scopes"]
+    assert token not in str(record.extra)
+
+
+async def test_every_fc_twin_route_answers(sandbox, fc) -> None:
+    token = await fc_token(fc, scope="openid identite_pivot dgfip_rfr dgfip_sitfam dgfip_aft dgfip_indiIFI")
+    client = await sandbox.client("mairie-demo")
+    paths = [
+        "situations/ir/assiettes/annrev/2025",
+        "situations/ir/factures/annrev/2025",
+        "dernieresituation/ir/assiettes/annrev/2025",
+        "dernieresituation/ir/assiettes/deuxans",
+        "situations/ir/assiettes/multiple/annrev/2025",
+        "situations/ifiisf/assiettes/annrev/2025",
+        "situations/th/assiettes/principale/annrev/2022",
+    ]
+    for path in paths:
+        response = await client.get(f"/impotparticulier/1.0/{path}", headers={"X-FranceConnect-OAuth": token})
+        assert response.status_code in (200, 410), (path, response.text)
+        if response.status_code == 410:
+            assert response.json()["erreur"]["code"] in (4101,)
+
+
+async def test_missing_header(sandbox, fc) -> None:
+    response = await (await sandbox.client("mairie-demo")).get(ROUTE)
+    assert response.status_code == 400
+    assert response.json()["erreur"]["code"] == 4008
+
+
+async def test_inactive_or_expired_token(sandbox, fc) -> None:
+    client = await sandbox.client("mairie-demo")
+    bogus = await client.get(ROUTE, headers={"X-FranceConnect-OAuth": "inconnu"})
+    assert bogus.status_code == 401 and bogus.json()["erreur"]["code"] == 4011
+    token = await fc_token(fc)
+    sandbox.clock.advance(61)  # FranceConnect access tokens live 60 s
+    expired = await client.get(ROUTE, headers={"X-FranceConnect-OAuth": token})
+    assert expired.status_code == 401 and expired.json()["erreur"]["code"] == 4011
+
+
+async def test_no_dgfip_scope_consented(sandbox, fc) -> None:
+    token = await fc_token(fc, scope="openid identite_pivot")
+    response = await (await sandbox.client("mairie-demo")).get(ROUTE, headers={"X-FranceConnect-OAuth": token})
+    assert response.status_code == 403 and response.json()["erreur"]["code"] == 4032
+
+
+async def test_token_of_another_service_provider(sandbox, fc) -> None:
+    token = await fc_token(fc)
+    response = await (await sandbox.client("editeur-demo")).get(ROUTE, headers={"X-FranceConnect-OAuth": token})
+    assert response.status_code == 403 and response.json()["erreur"]["code"] == 4033
+
+
+@pytest.mark.parametrize("login", ["sans_correspondance", "homonyme"])
+async def test_no_single_declarant(sandbox, fc, login: str) -> None:
+    token = await fc_token(fc, login=login)
+    response = await (await sandbox.client("mairie-demo")).get(ROUTE, headers={"X-FranceConnect-OAuth": token})
+    assert response.status_code == 404, response.text
+    assert response.json()["erreur"]["code"] == 4041
+
+
+async def test_franceconnect_unreachable(sandbox) -> None:
+    async def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    sandbox.state.extras["fc_transport"] = httpx.MockTransport(down)
+    response = await (await sandbox.client("mairie-demo")).get(ROUTE, headers={"X-FranceConnect-OAuth": "x" * 40})
+    assert response.status_code == 502
+    assert response.json()["erreur"]["code"] == 5021
+
+
+async def test_franceconnect_too_slow(sandbox) -> None:
+    async def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    sandbox.state.extras["fc_transport"] = httpx.MockTransport(slow)
+    response = await (await sandbox.client("mairie-demo")).get(ROUTE, headers={"X-FranceConnect-OAuth": "x" * 40})
+    assert response.status_code == 502

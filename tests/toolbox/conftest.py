@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from dgfip_sandbox.settings import Settings
+from dgfip_sandbox.store.consumers import Consumer
+from tests.gateway.conftest import probe_router
+
+
+@pytest.fixture
+def settings(prepared_sandbox, tmp_path: Path) -> Settings:  # type: ignore[no-untyped-def]
+    """Per test: a copy of var/ and of the PKI (admin tests issue and revoke certificates)."""
+    var_dir = tmp_path / "var"
+    certs_dir = tmp_path / "certs"
+    shutil.copytree(prepared_sandbox.settings.var_dir, var_dir)
+    shutil.copytree(prepared_sandbox.settings.certs_dir, certs_dir)
+    return prepared_sandbox.settings.model_copy(update={"var_dir": var_dir, "certs_dir": certs_dir})
+
+
+@pytest.fixture(autouse=True)
+def restore_shared_database(prepared_sandbox, settings: Settings):  # type: ignore[no-untyped-def]
+    """On a shared database (PostgreSQL runs), put the consumers back to the seed after each test.
+
+    SQLite runs get a copy of the database per test; a PostgreSQL run shares one database, and these
+    tests disable consumers, rotate secrets, revoke certificates… The reset uses the prepared PKI
+    (untouched: each test revokes in its own copy) so that the shared certificates are registered again.
+    """
+    yield
+    if not settings.database_url:
+        return
+    import asyncio
+
+    from dgfip_sandbox.admin.service import ConsumerAdmin
+    from dgfip_sandbox.clock import FrozenClock
+    from dgfip_sandbox.store.database import create_engine, create_sessionmaker
+    from tests.conftest import CLOCK_START
+
+    shared = prepared_sandbox.settings.model_copy(update={"var_dir": settings.var_dir})
+
+    async def reset() -> None:
+        engine = create_engine(shared.sqlalchemy_url)
+        try:
+            await ConsumerAdmin(shared, create_sessionmaker(engine), clock=FrozenClock(CLOCK_START), actor="tests").reset()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(reset())
+
+
+@pytest.fixture
+def credentials(prepared_sandbox, settings: Settings) -> dict:  # type: ignore[no-untyped-def]
+    """The prepared credentials, with paths pointing into this test's PKI copy."""
+    old = str(prepared_sandbox.settings.certs_dir)
+    new = str(settings.certs_dir)
+
+    def move(value):  # type: ignore[no-untyped-def]
+        if isinstance(value, str) and value.startswith(old):
+            return new + value[len(old):]
+        if isinstance(value, dict):
+            return {k: move(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [move(v) for v in value]
+        return value
+
+    return move(prepared_sandbox.credentials)
+
+
+@pytest.fixture
+async def probed(sandbox, credentials):  # type: ignore[no-untyped-def]
+    sandbox.credentials = credentials
+    sandbox.app.include_router(probe_router)
+    return sandbox
+
+
+class Sleeps(list):
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps(probed) -> Sleeps:  # type: ignore[no-untyped-def]
+    recorder = Sleeps()
+    probed.state.sleep = recorder
+    return recorder
+
+
+async def set_consumer(sandbox, name: str, **values) -> None:  # type: ignore[no-untyped-def]
+    async with sandbox.state.sessionmaker() as session, session.begin():
+        await session.execute(update(Consumer).where(Consumer.name == name).values(**values))
+
+
+@pytest.fixture
+async def admin(probed):  # type: ignore[no-untyped-def]
+    """The admin app beside the gateway, sharing its quota store; ``admin.client(ip)`` talks to it."""
+    import httpx
+
+    from dgfip_sandbox.admin.app import create_admin_app
+
+    app = create_admin_app(
+        probed.settings, clock=probed.clock, quota_store=probed.state.quota, gateway_openapi=probed.app.openapi()
+    )
+    clients: list[httpx.AsyncClient] = []
+
+    class Admin:
+        token = probed.credentials["admin"]["token"]
+        gateway = probed
+
+        def client(self, ip: str = "127.0.0.1", *, token: str | None = "default") -> httpx.AsyncClient:
+            headers = {}
+            if token is not None:
+                headers["Authorization"] = f"Bearer {self.token if token == 'default' else token}"
+            client = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app, client=(ip, 40000)), base_url="http://127.0.0.1:8445", headers=headers
+            )
+            clients.append(client)
+            return client
+
+    async with app.router.lifespan_context(app):
+        app.state.admin  # noqa: B018 - started
+        yield Admin()
+        for client in clients:
+            await client.aclose()
