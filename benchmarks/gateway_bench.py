@@ -77,10 +77,11 @@ def wait_for_port(port: int, timeout: float = 60) -> None:
 def token_for(port: int, consumer: dict, ca: str) -> str:
     import httpx
 
-    with httpx.Client(verify=ca, cert=(consumer["cert"], consumer["key"])) as client:
+    with httpx.Client(verify=loadgen.client_context(ca, consumer["cert"], consumer["key"])) as client:
         response = client.post(f"https://localhost:{port}/token", data={"grant_type": "client_credentials"},
                                auth=(consumer["client_id"], consumer["client_secret"]))
-        response.raise_for_status()
+        if response.status_code != 200:
+            raise SystemExit(f"token request refused: {response.status_code} {response.text}")
         return response.json()["access_token"]
 
 

@@ -20,30 +20,68 @@ from dgfip_sandbox.store import consumers
 from dgfip_sandbox.store.consumers import ConsumerRecord
 
 
-def presented_certificate(request: Request, state: GatewayState) -> x509.Certificate | None:
+class VerifiedCertificates:
+    """Certificates that passed the full verification, per trust material (CA + CRL).
+
+    Path validation costs about 0.4 ms; a client presents the same certificate on every call. A hit
+    is reused only while the trust material is the same object (a new CRL makes a new one, so a
+    revocation takes effect at once); the validity dates are checked again on every call.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._entries: dict[str, tuple[object, x509.Certificate, str]] = {}
+
+    def get(self, key: str, trust: object) -> tuple[x509.Certificate, str] | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] is not trust:
+            return None
+        return entry[1], entry[2]
+
+    def put(self, key: str, trust: object, cert: x509.Certificate, fingerprint: str) -> None:
+        if len(self._entries) >= self._size:
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[key] = (trust, cert, fingerprint)
+
+
+def presented_certificate(request: Request, state: GatewayState) -> tuple[str, x509.Certificate] | None:
+    """The presented certificate and a key identifying its encoding (for the verification cache)."""
     scope = request.scope
     if state.trusted_proxies.contains(peer_address(scope)):
         header = request.headers.get("client-cert")
         if header:
             try:
-                return pki.parse_client_cert_header(header)
+                return header, pki.parse_client_cert_header(header)
             except ValueError as exc:
                 raise CertificateRejected(f"en-tête Client-Cert illisible ({exc})") from exc
     chain = scope.get("extensions", {}).get("tls", {}).get("client_cert_chain") or []
     if not chain:
         return None
-    return pki.load_pem_cert(chain[0])
+    return chain[0], pki.load_pem_cert(chain[0])
 
 
-async def check_client_certificate(request: Request, state: GatewayState) -> tuple[ConsumerRecord, x509.Certificate, str]:
-    cert = presented_certificate(request, state)
-    if cert is None:
+def _verified(request: Request, state: GatewayState) -> tuple[x509.Certificate, str]:
+    presented = presented_certificate(request, state)
+    if presented is None:
         raise CertificateRejected("aucun certificat client n'a été présenté (authentification mTLS obligatoire)")
+    key, cert = presented
+    cache: VerifiedCertificates = state.extras.setdefault("verified_certificates", VerifiedCertificates())
+    trust = state.trust
+    now = state.clock.now()
+    hit = cache.get(key, trust)
+    if hit is not None and hit[0].not_valid_before_utc <= now <= hit[0].not_valid_after_utc:
+        return hit
     try:
-        pki.verify_client_certificate(state.trust, cert, now=state.clock.now())
+        pki.verify_client_certificate(trust, cert, now=now)
     except pki.CertificateError as exc:
         raise CertificateRejected(str(exc)) from exc
     fingerprint = pki.fingerprint_sha256(cert)
+    cache.put(key, trust, cert, fingerprint)
+    return cert, fingerprint
+
+
+async def check_client_certificate(request: Request, state: GatewayState) -> tuple[ConsumerRecord, x509.Certificate, str]:
+    cert, fingerprint = _verified(request, state)
     found = await state.consumer_by_fingerprint(fingerprint)
     if found is None:
         raise CertificateRejected(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,9 @@ from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store import consumers
 from dgfip_sandbox.store.audit import AuditWriter
 from dgfip_sandbox.store.consumers import ConsumerRecord
+
+
+CONSUMER_CACHE_SECONDS = 2.0
 
 
 class TrustMaterial:
@@ -61,9 +65,24 @@ class GatewayState:
         return self.trust_material.get()
 
     async def consumer_by_fingerprint(self, fingerprint: str) -> tuple[ConsumerRecord, bool] | None:
+        """The consumer a certificate is registered to, and whether that registration is revoked.
+
+        Cached for ``CONSUMER_CACHE_SECONDS``: a change made in this process (admin API, CLI in the
+        same process, tests) invalidates the cache at once through ``consumers.generation()``; a change
+        made by another process is seen within that delay.
+        """
+        cache: dict[str, tuple[float, int, tuple[ConsumerRecord, bool] | None]] = self.extras.setdefault(
+            "consumer_cache", {}
+        )
+        generation = consumers.generation()
+        entry = cache.get(fingerprint)
+        now = time.monotonic()
+        if entry is not None and entry[0] > now and entry[1] == generation:
+            return entry[2]
         async with self.sessionmaker() as session:
             found = await consumers.get_by_certificate(session, fingerprint)
-        if found is None:
-            return None
-        record, certificate = found
-        return record, certificate.revoked_at is not None
+        result = None if found is None else (found[0], found[1].revoked_at is not None)
+        if len(cache) > 4096:
+            cache.clear()
+        cache[fingerprint] = (now + CONSUMER_CACHE_SECONDS, generation, result)
+        return result
