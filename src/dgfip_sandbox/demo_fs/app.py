@@ -39,6 +39,7 @@ from joserfc.jwk import KeySet
 
 from dgfip_sandbox.apis.impot_particulier.calendar import latest_taxed_annrev
 from dgfip_sandbox.clock import Clock, SystemClock
+from dgfip_sandbox.demo_fs.credentials import DEMO_CONSUMER, franceconnect_issuer, load_gateway_access  # noqa: F401 - DEMO_CONSUMER re-exported
 from dgfip_sandbox.demo_fs.display import french_date, situation_rows
 from dgfip_sandbox.franceconnect import jose
 from dgfip_sandbox.franceconnect.registry import DEMO_FS, service_provider_secret
@@ -57,7 +58,6 @@ SCOPE = " ".join(
         "dgfip_rbg dgfip_mntRevbareme dgfip_inddeficit dgfip_annee_n_moins_1",
     )
 )
-DEMO_CONSUMER = "mairie-demo"  # the demo consumer whose fc_client_id is the demo FS
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -73,58 +73,6 @@ class DemoSession:
     year: int | None = None
     error: str | None = None
     history: list[str] = field(default_factory=list)
-
-
-@dataclass
-class GatewayAccess:
-    base_url: str
-    ca_cert: str | None
-    cert: str
-    key: str
-    client_id: str
-    client_secret: str
-    id_teleservice: str | None
-
-    def ssl_context(self) -> ssl.SSLContext:
-        """Trusts the sandbox CA and presents the consumer's client certificate (mutual TLS).
-
-        One context carrying both: httpx 0.28 ignores ``cert=`` when ``verify`` is a path."""
-        context = ssl.create_default_context(cafile=self.ca_cert) if self.ca_cert else ssl.create_default_context()
-        context.load_cert_chain(self.cert, self.key)
-        return context
-
-
-def read_credentials(settings: Settings) -> dict[str, Any]:
-    """var/credentials.json as ``dgfip-sandbox up`` wrote it ({} when absent or unreadable)."""
-    try:
-        data = json.loads(settings.credentials_path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def franceconnect_issuer(settings: Settings) -> str:
-    """FranceConnect's issuer as ``up`` served it (credentials.json), else from the settings."""
-    issuer = read_credentials(settings).get("franceconnect", {}).get("issuer")
-    return str(issuer).rstrip("/") if issuer else settings.franceconnect_base_url + "/api/v2"
-
-
-def load_gateway_access(settings: Settings, consumer: str = DEMO_CONSUMER) -> GatewayAccess | None:
-    """The demo consumer's gateway access from var/credentials.json (None when not bootstrapped)."""
-    credentials = read_credentials(settings)
-    for entry in credentials.get("consumers", []):
-        if entry.get("name") == consumer:
-            gateway = credentials.get("gateway", {})
-            return GatewayAccess(
-                base_url=gateway.get("base_url", settings.gateway_base_url),
-                ca_cert=gateway.get("ca_cert"),
-                cert=entry["cert"],
-                key=entry["key"],
-                client_id=entry["client_id"],
-                client_secret=entry["client_secret"],
-                id_teleservice=entry.get("id_teleservice"),
-            )
-    return None
 
 
 def create_demo_fs_app(
