@@ -138,3 +138,32 @@ def test_browser_signs_in_with_franceconnect_and_sees_the_dgfip_data(running: Dg
     page.click("#logout")
     page.wait_for_url(running.demo_fs_url + "/")
     expect(page.get_by_role("button", name="S'identifier avec FranceConnect")).to_be_visible()
+
+
+def test_the_same_journey_without_a_browser_from_127_0_0_1(running: DgfipSandbox) -> None:
+    """The same servers driven by httpx (runs where chromium is missing), entering the demo FS by
+    127.0.0.1 this time: FranceConnect sends the browser back to that origin, where its cookie is."""
+    import httpx
+
+    assert running.demo_fs_url is not None
+    demo = running.demo_fs_url.replace("localhost", "127.0.0.1")
+    year = latest_taxed_annrev(running.clock.now())
+    rfr = running.client("mairie-demo").get(SPI_ROUTE.format(spi=SPI, year=year)).json()["rfr"]
+    csrf = re.compile(r'name="csrfToken" value="([^"]+)"')
+    with httpx.Client(timeout=15, follow_redirects=True) as browser:
+        idp = browser.get(demo + "/login")
+        assert idp.status_code == 200 and "Fournisseur d'identité de démonstration" in idp.text
+        consent = browser.post(
+            str(idp.url) + "/login",
+            data={"login": SPI, "password": "123", "csrfToken": csrf.search(idp.text).group(1)},  # type: ignore[union-attr]
+        )
+        assert str(consent.url).endswith("/consent"), consent.text[:300]
+        uid = str(consent.url).rstrip("/").split("/")[-2]
+        home = browser.post(
+            running.franceconnect_url + "/api/v2/login",
+            data={"interactionId": uid, "csrfToken": csrf.search(consent.text).group(1)},  # type: ignore[union-attr]
+        )
+    assert str(home.url) == demo + "/"
+    assert [str(r.url).split("?")[0] for r in home.history][-1] == demo + "/callback"
+    assert 'id="data-status">200<' in home.text
+    assert f'<tr data-field="rfr"><th scope="row">Revenu fiscal de référence</th><td>{euros(rfr)}</td></tr>' in home.text
