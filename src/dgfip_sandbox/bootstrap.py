@@ -33,6 +33,12 @@ def prepare_sandbox(settings: Settings, *, now: datetime) -> dict[str, Any]:
     upgrade_to_head(settings.sqlalchemy_url)
     consumers = demo_consumers()
     sandbox_pki = pki.ensure_pki(settings.certs_dir, [c.name for c in consumers], now=now)
+    # The token signing key is created here, once, rather than by whichever replica starts first:
+    # replicas started together would otherwise each create their own and refuse each other's tokens.
+    from dgfip_sandbox.gateway.app import signing_key_path
+    from dgfip_sandbox.gateway.tokens import load_or_create_signing_key
+
+    load_or_create_signing_key(signing_key_path(settings))
     return asyncio.run(_seed_and_register(settings, sandbox_pki, consumers, now=now))
 
 
@@ -48,7 +54,9 @@ async def _seed_and_register(
                 await session.commit()
         previous = _read_previous_secrets(settings.credentials_path)
         async with sessionmaker() as session, session.begin():
-            secrets_by_name = await _register_consumers(session, consumers, sandbox_pki, previous, now=now)
+            secrets_by_name = await _register_consumers(
+                session, consumers, sandbox_pki, previous, now=now, extra_allowed_ips=tuple(settings.demo_extra_allowed_ips)
+            )
         credentials = build_credentials(settings, sandbox_pki, consumers, secrets_by_name)
         extra = await _extra_credentials(settings, sessionmaker)
         credentials.update(extra)
@@ -94,9 +102,11 @@ async def _register_consumers(
     previous: dict[str, str],
     *,
     now: datetime,
+    extra_allowed_ips: tuple[str, ...] = (),
 ) -> dict[str, str]:
     secrets_by_name: dict[str, str] = {}
     for spec in consumers:
+        allowed_ips = _allowed_ips(spec, extra_allowed_ips)
         row = (await session.execute(select(Consumer).where(Consumer.name == spec.name))).scalar_one_or_none()
         secret = previous.get(spec.name)
         if row is None:
@@ -111,7 +121,7 @@ async def _register_consumers(
                 active=True,
                 oauth_scopes=list(spec.oauth_scopes),
                 datapass_scopes=list(spec.datapass_scopes),
-                allowed_ips=list(spec.allowed_ips),
+                allowed_ips=allowed_ips,
                 quota_per_minute=spec.quota_per_minute,
                 id_teleservice=spec.id_teleservice,
                 ficoba_modalities=list(spec.ficoba_modalities),
@@ -122,10 +132,13 @@ async def _register_consumers(
             )
             session.add(row)
             await session.flush()
-        elif secret is None or not verify_secret(secret, row.client_secret_hash):
-            # credentials.json was lost: the stored hash cannot give the secret back, so rotate it.
-            secret = new_client_secret()
-            row.client_secret_hash = hash_secret(secret)
+        else:
+            if extra_allowed_ips:
+                row.allowed_ips = allowed_ips
+            if secret is None or not verify_secret(secret, row.client_secret_hash):
+                # credentials.json was lost: the stored hash cannot give the secret back, so rotate it.
+                secret = new_client_secret()
+                row.client_secret_hash = hash_secret(secret)
         secrets_by_name[spec.name] = secret
         cert_paths = [sandbox_pki.clients[spec.name][0]]
         if spec.name == consumers[0].name:
@@ -154,6 +167,16 @@ async def _register_certificate(session: AsyncSession, consumer_id: int, cert_pa
             not_after=cert.not_valid_after_utc,
         )
     )
+
+
+def _allowed_ips(spec: DemoConsumer, extra: tuple[str, ...]) -> list[str]:
+    """The spec's CIDRs, plus ``demo_extra_allowed_ips`` for the loopback-only consumers (a proxy in a
+    container sees host clients from its bridge network, not from 127.0.0.1)."""
+    from dgfip_sandbox.seed.consumers import LOOPBACK
+
+    if extra and tuple(spec.allowed_ips) == LOOPBACK:
+        return list(spec.allowed_ips) + [cidr for cidr in extra if cidr not in spec.allowed_ips]
+    return list(spec.allowed_ips)
 
 
 def _short_id(name: str) -> str:

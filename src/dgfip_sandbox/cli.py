@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any, Optional
 
 import typer
 
-from dgfip_sandbox.clock import SystemClock
+from dgfip_sandbox.clock import clock_from_offset
 from dgfip_sandbox.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Bac à sable local de l'API Management de la DGFiP.")
@@ -79,36 +80,113 @@ def banner(settings: Settings, credentials: dict[str, Any], *, now: datetime) ->
     return "\n".join(lines)
 
 
+WORKERS_HELP = "Processus de passerelle partageant les ports (exige Redis et PostgreSQL au-delà de 1)"
+
+
 @app.command()
 def up(
     port: Optional[int] = typer.Option(None, help="Port HTTPS de la passerelle (défaut 8443)"),
     host: Optional[str] = typer.Option(None, help="Adresse d'écoute (défaut 127.0.0.1)"),
     fc_port: Optional[int] = typer.Option(None, "--fc-port", help="Port du service FranceConnect (défaut 8444)"),
     seed_size: Optional[int] = typer.Option(None, help="Nombre de foyers fiscaux générés (défaut 2000)"),
+    workers: int = typer.Option(1, "--workers", min=1, help=WORKERS_HELP),
 ) -> None:
     """Prepare (migrate, PKI, seed, consumers) and serve the sandbox."""
     from dgfip_sandbox.bootstrap import prepare_sandbox
 
     settings = _settings(port=port, host=host, fc_port=fc_port, seed_size=seed_size)
-    now = SystemClock().now()
+    _refuse_workers(settings, workers)
+    now = clock_from_offset(settings.clock_offset_seconds).now()
     credentials = prepare_sandbox(settings, now=now)
     typer.echo(banner(settings, credentials, now=now))
-    asyncio.run(_serve(settings))
+    raise typer.Exit(_run_servers(settings, workers=workers))
 
 
-async def _serve(settings: Settings, *, with_gateway: bool = True, with_fc: bool = True, with_demo_fs: bool = False) -> None:
+@app.command()
+def prepare(
+    seed_size: Optional[int] = typer.Option(None, help="Nombre de foyers fiscaux générés (défaut 2000)"),
+) -> None:
+    """Only prepare (migrate, PKI, seed, consumers, var/credentials.json): the one-shot init of a deployment."""
+    from dgfip_sandbox.bootstrap import prepare_sandbox
+
+    settings = _settings(seed_size=seed_size)
+    prepare_sandbox(settings, now=clock_from_offset(settings.clock_offset_seconds).now())
+    typer.echo(f"bac à sable préparé : {settings.credentials_path}")
+
+
+@app.command()
+def serve(
+    port: Optional[int] = typer.Option(None, help="Port HTTPS de la passerelle (défaut 8443)"),
+    host: Optional[str] = typer.Option(None, help="Adresse d'écoute (défaut 127.0.0.1)"),
+    workers: int = typer.Option(1, "--workers", min=1, help=WORKERS_HELP),
+    gateway: bool = typer.Option(True, "--gateway/--no-gateway", help="Servir la passerelle APIM"),
+    franceconnect: bool = typer.Option(True, "--fc/--no-fc", help="Servir le service FranceConnect"),
+    demo_fs: bool = typer.Option(False, "--demo-fs/--no-demo-fs", help="Servir le fournisseur de service de démonstration"),
+    admin: bool = typer.Option(True, "--admin/--no-admin", help="Servir l'API d'administration (127.0.0.1 seulement ; une par hôte)"),
+) -> None:
+    """Serve an already prepared sandbox (a replica: no migration, no seeding)."""
+    settings = _settings(port=port, host=host)
+    _refuse_workers(settings, workers)
+    raise typer.Exit(
+        _run_servers(
+            settings, workers=workers, with_gateway=gateway, with_fc=franceconnect, with_demo_fs=demo_fs, with_admin=admin
+        )
+    )
+
+
+def _refuse_workers(settings: Settings, workers: int) -> None:
+    from dgfip_sandbox.workers import multiprocess_refusal
+
+    refusal = multiprocess_refusal(settings, workers)
+    if refusal:
+        typer.echo(refusal, err=True)
+        raise typer.Exit(2)
+
+
+def _run_servers(
+    settings: Settings,
+    *,
+    workers: int = 1,
+    with_gateway: bool = True,
+    with_fc: bool = True,
+    with_demo_fs: bool = False,
+    with_admin: bool = True,
+) -> int:
+    from dgfip_sandbox import server
+
+    if workers > 1:
+        from dgfip_sandbox.gateway.metrics import prepare_multiprocess_dir
+
+        prepare_multiprocess_dir(settings.var_dir / "metrics" / str(os.getpid()))
+    specs = build_server_specs(
+        settings, with_gateway=with_gateway, with_fc=with_fc, with_demo_fs=with_demo_fs, with_admin=with_admin
+    )
+    if not specs:
+        typer.echo("rien à servir", err=True)
+        return 2
+    return server.run(specs, workers=workers)
+
+
+def build_server_specs(
+    settings: Settings,
+    *,
+    with_gateway: bool = True,
+    with_fc: bool = True,
+    with_demo_fs: bool = False,
+    with_admin: bool = True,
+) -> list[Any]:
     from dgfip_sandbox import pki, server
-    from dgfip_sandbox.gateway.app import create_gateway_app
-
     from dgfip_sandbox.admin.app import create_admin_app
-    from dgfip_sandbox.gateway.app import build_quota_store
+    from dgfip_sandbox.gateway.app import build_quota_store, create_gateway_app
 
+    clock = clock_from_offset(settings.clock_offset_seconds)
+    grace = settings.graceful_shutdown_seconds
     specs = []
-    sandbox_pki = pki.ensure_pki(settings.certs_dir, [], now=SystemClock().now())
+    sandbox_pki = pki.ensure_pki(settings.certs_dir, [], now=clock.now())
     # One quota store for the gateway and the admin app: the portal shows the calls counted now.
     quota = build_quota_store(settings)
     if with_gateway:
-        gateway_app = create_gateway_app(settings, quota_store=quota)
+        gateway_app = create_gateway_app(settings, clock=clock, quota_store=quota)
         specs.append(
             server.ServerSpec(
                 name="gateway",
@@ -116,6 +194,7 @@ async def _serve(settings: Settings, *, with_gateway: bool = True, with_fc: bool
                 host=settings.host,
                 port=settings.port,
                 ssl_context=server.server_ssl_context(sandbox_pki),
+                timeout_graceful_shutdown=grace,
             )
         )
     if with_fc:
@@ -127,13 +206,14 @@ async def _serve(settings: Settings, *, with_gateway: bool = True, with_fc: bool
             specs.append(
                 server.ServerSpec(
                     name="franceconnect",
-                    app=create_franceconnect_app(settings),
+                    app=create_franceconnect_app(settings, clock=clock),
                     host=settings.fc_host,
                     port=settings.fc_port,
                     ssl_context=server.server_ssl_context(sandbox_pki, client_auth=False) if settings.fc_https else None,
+                    timeout_graceful_shutdown=grace,
                 )
             )
-    if with_gateway:
+    if with_gateway and with_admin:
         specs.append(
             server.ServerSpec(
                 name="admin",
@@ -148,10 +228,15 @@ async def _serve(settings: Settings, *, with_gateway: bool = True, with_fc: bool
 
         specs.append(
             server.ServerSpec(
-                name="demo-fs", app=create_demo_fs_app(settings), host="127.0.0.1", port=settings.demo_fs_port, ssl_context=None
+                name="demo-fs",
+                app=create_demo_fs_app(settings, clock=clock),
+                host=settings.demo_fs_host,
+                port=settings.demo_fs_port,
+                ssl_context=None,
+                timeout_graceful_shutdown=grace,
             )
         )
-    await server.serve(specs)
+    return specs
 
 
 @app.command()
@@ -162,7 +247,7 @@ def franceconnect(
     """Serve the FranceConnect-like service alone (after a first `up`)."""
     settings = _settings(fc_port=fc_port, fc_https=https or None)
     typer.echo(f"FranceConnect (bac à sable) : {settings.franceconnect_base_url}/api/v2/.well-known/openid-configuration")
-    asyncio.run(_serve(settings, with_gateway=False, with_fc=True))
+    raise typer.Exit(_run_servers(settings, with_gateway=False, with_fc=True))
 
 
 @app.command("demo-fs")
@@ -175,7 +260,7 @@ def demo_fs(
     and its own port (the one FranceConnect registered for it), so no port needs repeating."""
     settings = demo_fs_settings(_settings(demo_fs_port=port))
     typer.echo(f"Fournisseur de service de démonstration : http://localhost:{settings.demo_fs_port}/")
-    asyncio.run(_serve(settings, with_gateway=False, with_fc=False, with_demo_fs=True))
+    raise typer.Exit(_run_servers(settings, with_gateway=False, with_fc=False, with_demo_fs=True))
 
 
 def demo_fs_settings(settings: Settings) -> Settings:
@@ -246,13 +331,22 @@ def personas(as_json: bool = typer.Option(False, "--json", help="Sortie JSON")) 
         typer.echo(f"{persona.get('api', ''):18} {ident:28} {persona['case']:28} {persona['description']}")
 
 
-@app.command()
+audit_app = typer.Typer(add_completion=False, help="Traces d'audit : consultation et purge.")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.callback(invoke_without_command=True)
 def audit(
-    consumer: str = typer.Option(..., "--consumer", help="Nom du partenaire"),
+    ctx: typer.Context,
+    consumer: Optional[str] = typer.Option(None, "--consumer", help="Nom du partenaire"),
     limit: int = typer.Option(50, help="Nombre de traces"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Show one consumer's own audit records."""
+    """Show one consumer's own audit records (``audit --consumer NAME``), or purge old ones (``audit purge``)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not consumer:
+        raise typer.BadParameter("--consumer NOM est requis (ou la sous-commande purge)", param_hint="--consumer")
     from dgfip_sandbox.store import audit as audit_store
     from dgfip_sandbox.store import consumers
     from dgfip_sandbox.store.database import create_engine, create_sessionmaker
@@ -282,6 +376,24 @@ def audit(
         )
 
 
+@audit_app.command("purge")
+def audit_purge(
+    retention_days: Optional[int] = typer.Option(
+        None, "--retention-days", min=1, help="Durée de conservation en jours (défaut : DGFIP_SANDBOX_AUDIT_RETENTION_DAYS, 730)"
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Compter sans supprimer"),
+) -> None:
+    """Delete the audit records older than the retention period (two years by default, as the CGU say)."""
+    from dgfip_sandbox.store.audit_retention import purge_expired
+
+    settings = _settings()
+    days = retention_days or settings.audit_retention_days
+    now = clock_from_offset(settings.clock_offset_seconds).now()
+    result = asyncio.run(purge_expired(settings.sqlalchemy_url, retention_days=days, now=now, dry_run=dry_run))
+    verb = "à supprimer" if dry_run else "supprimées"
+    typer.echo(f"traces d'audit antérieures au {result.cutoff.isoformat(timespec='seconds')} ({days} jours) {verb} : {result.count}")
+
+
 # --------------------------------------------------------------------------------------------------
 # Consumer administration (the same service as the admin API)
 
@@ -305,7 +417,7 @@ def _run_admin(operation: Any, *, quota: bool = False) -> Any:
 
             store = build_quota_store(settings)
         try:
-            service = ConsumerAdmin(settings, create_sessionmaker(engine), clock=SystemClock(), quota=store, actor="cli")
+            service = ConsumerAdmin(settings, create_sessionmaker(engine), clock=clock_from_offset(settings.clock_offset_seconds), quota=store, actor="cli")
             return await operation(service)
         finally:
             if store is not None:

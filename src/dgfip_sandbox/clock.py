@@ -35,3 +35,24 @@ class FrozenClock:
 
     def advance(self, seconds: float = 0, **kwargs: float) -> None:
         self._now += timedelta(seconds=seconds, **kwargs)
+
+
+class OffsetClock:
+    """The system clock shifted by a fixed number of seconds (``DGFIP_SANDBOX_CLOCK_OFFSET_SECONDS``).
+
+    For tests and demos that need several processes to agree on a shifted time (e.g. to start just
+    after a quota window boundary) without sleeping. Every process started with the same offset reads
+    the same time, since they share the system clock.
+    """
+
+    def __init__(self, offset_seconds: float, base: Clock | None = None) -> None:
+        self.offset = timedelta(seconds=offset_seconds)
+        self._base = base or SystemClock()
+
+    def now(self) -> datetime:
+        return self._base.now() + self.offset
+
+
+def clock_from_offset(offset_seconds: float) -> Clock:
+    """``SystemClock`` when the offset is zero, else an ``OffsetClock``."""
+    return OffsetClock(offset_seconds) if offset_seconds else SystemClock()

@@ -46,6 +46,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
 import signal
 import socket
 import ssl
@@ -489,12 +490,116 @@ class ServerGroup:
 async def serve(servers: list[ServerSpec], *, workers: int = 1, handle_signals: bool = True) -> None:
     """Run every server in this process's event loop until SIGINT/SIGTERM; graceful shutdown.
 
-    ``workers`` is reserved for running the group in several processes sharing the sockets
-    :meth:`ServerGroup.bind` opens; only 1 is supported today.
+    Several worker processes cannot start from inside a running event loop (forking a running loop
+    is unsafe): use :func:`run` (synchronous), which forks them before any loop exists.
     """
     if workers != 1:
-        raise NotImplementedError("several worker processes are not supported yet; use workers=1")
+        raise ValueError("serve() runs one process; use server.run(servers, workers=N) for several")
     await ServerGroup(servers).run(handle_signals=handle_signals)
+
+
+def run(servers: list[ServerSpec], *, workers: int = 1) -> int:
+    """Serve until SIGINT/SIGTERM, in this process (``workers=1``) or in ``workers`` forked processes.
+
+    With several workers the parent binds every listening socket once, then forks the workers; each
+    inherits the sockets (the kernel spreads connections over the processes accepting on them, as
+    uvicorn's ``Multiprocess`` does) and runs the whole :class:`ServerGroup` — TLS handshake protocol,
+    ASGI TLS extension, lifespan — in its own event loop. The parent only supervises: it forwards
+    SIGINT/SIGTERM to the workers (each finishes its in-flight requests and runs its lifespan
+    shutdown, which drains the audit queue), and replaces a worker that dies on its own. Returns
+    the exit code (0 after a requested stop).
+    """
+    if workers < 1:
+        raise ValueError("workers must be >= 1")
+    if workers == 1:
+        asyncio.run(serve(servers))
+        return 0
+    return WorkerSupervisor(servers, workers).run()
+
+
+class WorkerSupervisor:
+    """The parent of ``workers`` forked server processes sharing pre-bound sockets."""
+
+    RESTART_LIMIT = 10
+
+    def __init__(self, servers: list[ServerSpec], workers: int) -> None:
+        import multiprocessing
+
+        self.group = ServerGroup(servers)
+        self.workers = workers
+        self._context = multiprocessing.get_context("fork")
+        self.processes: list[Any] = []
+        self._stopping = False
+        self._restarts = 0
+        self._failed = False
+
+    def _spawn(self) -> Any:
+        process = self._context.Process(target=_worker_main, args=(self.group.specs, self.group.sockets), daemon=False)
+        process.start()
+        logger.info("worker_started pid=%s", process.pid)
+        return process
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        # Always SIGTERM: a Ctrl-C also reaches the workers directly (same process group), and a
+        # second SIGINT would make them skip the graceful shutdown.
+        logger.info("shutdown_requested signal=%s workers=%s", signal.Signals(signum).name, self.workers)
+        self._stopping = True
+        for process in self.processes:
+            if process.is_alive() and process.pid:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, signal.SIGTERM)
+
+    def run(self) -> int:
+        from multiprocessing.connection import wait
+
+        self.group.bind()
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            self.processes = [self._spawn() for _ in range(self.workers)]
+            for name in self.group.sockets:
+                logger.info("server_listening name=%s url=%s workers=%s", name, self.group.url(name), self.workers)
+            while True:
+                if self._stopping:
+                    if not any(p.is_alive() for p in self.processes):
+                        break
+                else:
+                    for index, process in enumerate(self.processes):
+                        if process.is_alive():
+                            continue
+                        logger.warning("worker_died pid=%s exitcode=%s", process.pid, process.exitcode)
+                        self._restarts += 1
+                        if self._restarts > self.RESTART_LIMIT:
+                            logger.error("worker_restart_limit reached (%s): stopping", self.RESTART_LIMIT)
+                            self._on_signal(signal.SIGTERM, None)
+                            self._failed = True
+                            break
+                        self.processes[index] = self._spawn()
+                # Wake up when a worker exits, or every second.
+                wait([p.sentinel for p in self.processes if p.is_alive()], timeout=1.0)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            grace = max((spec.timeout_graceful_shutdown for spec in self.group.specs), default=10.0) + 5
+            for process in self.processes:
+                process.join(timeout=grace)
+                if process.is_alive():
+                    process.kill()
+                    process.join()
+            self.group.close_sockets()
+        return 1 if self._failed else 0
+
+
+def _worker_main(specs: list[ServerSpec], sockets: dict[str, socket.socket]) -> None:
+    """Body of a forked worker: the whole server group on the inherited sockets."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+    group = ServerGroup(specs)
+    group.sockets = dict(sockets)
+    try:
+        asyncio.run(group.run(handle_signals=True))
+    except ServerStartupError as exc:
+        logger.error("worker_failed %s", exc)
+        raise SystemExit(3) from None
 
 
 def _bind(host: str, port: int) -> socket.socket:

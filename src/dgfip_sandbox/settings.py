@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     fc_https: bool = False
     admin_port: int = 8445
     demo_fs_port: int = 8446
+    demo_fs_host: str = "127.0.0.1"
     public_base_url: str | None = Field(
         default=None, description="Base URL printed in credentials.json; defaults to https://localhost:<port>"
     )
@@ -40,6 +41,8 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(default=None, description="Quota store in Redis; default: in-process")
     redis_fail_open: bool = False
+    redis_prefix: str = Field(default="dgfip-sandbox:", description="Prefix of every Redis key (several sandboxes may share one Redis)")
+    database_pool_size: int = Field(default=10, description="Pooled connections per process (PostgreSQL); as many again on overflow")
 
     # Seed
     seed: int = 20261125
@@ -53,6 +56,15 @@ class Settings(BaseSettings):
     token_issuer: str = "https://localhost:8443/token"
     max_header_bytes: int = 8192
     ficoba_require_request_id: bool = True
+    demo_extra_allowed_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="CIDRs added to the loopback-only demo consumers (docker compose: the address the proxy sees for host clients)",
+    )
+
+    # Operations
+    audit_retention_days: int = Field(default=730, description="Audit records older than this are purged by `audit purge` (CGU: two years)")
+    clock_offset_seconds: float = Field(default=0.0, description="Tests and demos only: shift every clock of the process by this many seconds")
+    graceful_shutdown_seconds: float = Field(default=10.0, description="How long a stopping server waits for in-flight requests")
 
     # FranceConnect
     fc_base_url: str | None = Field(default=None, description="Where the gateway reaches FranceConnect; default http://127.0.0.1:<fc_port>")
@@ -69,7 +81,7 @@ class Settings(BaseSettings):
     journal_body_bytes: int = Field(default=4096, description="Request/response body bytes kept per journal entry")
     scenario_max_latency_ms: int = 30000
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "demo_extra_allowed_ips", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):

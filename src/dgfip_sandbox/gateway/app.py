@@ -7,13 +7,14 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from dgfip_sandbox.clock import Clock, SystemClock
 from dgfip_sandbox.gateway import journal_endpoint, token_endpoint
 from dgfip_sandbox.gateway.audit_middleware import AuditMiddleware
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.error_handlers import install_error_handlers
+from dgfip_sandbox.gateway.metrics import GatewayMetrics
 from dgfip_sandbox.gateway.pipeline import GatewayPolicy
 from dgfip_sandbox.gateway.quota import MemoryQuotaStore, QuotaStore
 from dgfip_sandbox.gateway.state import GatewayState, TrustMaterial
@@ -34,7 +35,7 @@ def build_quota_store(settings: Settings) -> QuotaStore:
     if settings.redis_url:
         from dgfip_sandbox.gateway.quota_redis import RedisQuotaStore
 
-        return RedisQuotaStore.from_url(settings.redis_url, fail_open=settings.redis_fail_open)
+        return RedisQuotaStore.from_url(settings.redis_url, fail_open=settings.redis_fail_open, prefix=settings.redis_prefix)
     return MemoryQuotaStore()
 
 
@@ -49,10 +50,11 @@ def create_gateway_app(
     """``fc_transport``: an httpx transport for the checktoken client (tests reach FranceConnect in-process)."""
     clock = clock or SystemClock()
     configure_logging(settings.log_level)
+    metrics = GatewayMetrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.sqlalchemy_url)
+        engine = create_engine(settings.sqlalchemy_url, pool_size=settings.database_pool_size)
         sessionmaker = create_sessionmaker(engine)
         writer = AuditWriter(sessionmaker)
         state = GatewayState(
@@ -69,6 +71,7 @@ def create_gateway_app(
             quota=quota_store or build_quota_store(settings),
             audit=writer,
             trusted_proxies=TrustedProxies(settings.trusted_proxies),
+            metrics=metrics,
         )
         if sleeper is not None:
             state.sleep = sleeper
@@ -99,6 +102,11 @@ def create_gateway_app(
     @app.get("/health", tags=["APIM"], summary="État de la passerelle (sans authentification)")
     async def health() -> dict[str, str]:
         return {"status": "UP"}
+
+    @app.get("/metrics", tags=["APIM"], summary="Métriques Prometheus (à ne pas exposer hors du réseau d'exploitation)")
+    async def prometheus_metrics() -> Response:
+        body, content_type = metrics.render()
+        return Response(body, media_type=content_type)
 
     @app.get("/.well-known/jwks.json", tags=["APIM"], summary="Clés publiques des jetons d'accès")
     async def jwks() -> JSONResponse:

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from dgfip_sandbox.errors import ApiError, HeadersTooLarge, InternalError
 from dgfip_sandbox.gateway.correlation import UUID_PATTERN
 from dgfip_sandbox.gateway.journal import JournalCapture
+from dgfip_sandbox.gateway.metrics import route_template
 from dgfip_sandbox.gateway.state import GatewayState
 from dgfip_sandbox.gateway.trusted_proxies import peer_address
 from dgfip_sandbox.store.audit import AuditEntry
@@ -134,6 +135,9 @@ class AuditMiddleware:
                 status, headers, body = render_error(InternalError(), state)
                 await send_wrapper({"type": "http.response.start", "status": status, "headers": headers})
                 await send_wrapper({"type": "http.response.body", "body": body})
+        finally:
+            if audited and state.metrics is not None:
+                state.metrics.observe(entry, route_template(scope), time.perf_counter() - started)
 
     async def _send_error(self, send: Send, error: ApiError, state: GatewayState, echo: str | None) -> None:
         status, headers, body = render_error(error, state)

@@ -32,12 +32,12 @@ class RedisQuotaStore:
         self._prefix = prefix
 
     @classmethod
-    def from_url(cls, url: str, *, fail_open: bool = False) -> RedisQuotaStore:
+    def from_url(cls, url: str, *, fail_open: bool = False, prefix: str = "dgfip-sandbox:") -> RedisQuotaStore:
         # A blocking pool: under a burst, calls wait (bounded) for a connection instead of failing.
         pool = aioredis.BlockingConnectionPool.from_url(
             url, max_connections=64, timeout=2.0, socket_connect_timeout=1.0, socket_timeout=2.0
         )
-        return cls(aioredis.Redis(connection_pool=pool), fail_open=fail_open)
+        return cls(aioredis.Redis(connection_pool=pool), fail_open=fail_open, prefix=prefix)
 
     async def hit(self, key: str, window_start: int, window_seconds: int) -> int:
         try:

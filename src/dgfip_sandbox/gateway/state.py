@@ -51,6 +51,7 @@ class GatewayState:
     quota: QuotaStore
     audit: AuditWriter
     trusted_proxies: TrustedProxies
+    metrics: Any = None  # metrics.GatewayMetrics (None: not measured)
     extras: dict[str, Any] = field(default_factory=dict)
     # Injected waits (scenario latency): tests pass a recorder instead of sleeping.
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep

@@ -1,0 +1,59 @@
+"""Operations: Prometheus metrics at /metrics and the audit retention purge."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from dgfip_sandbox.cli import app as cli
+from dgfip_sandbox.store.audit import AuditEntry
+from dgfip_sandbox.store.audit_retention import purge_expired, retention_cutoff
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_metrics_count_calls_by_route_template_consumer_and_outcome(sandbox) -> None:  # type: ignore[no-untyped-def]
+    client = await sandbox.client("mairie-demo")
+    assert (await client.get("/sandbox/audit?limit=1")).status_code == 200
+    assert (await client.get("/sandbox/nowhere/0123456789012")).status_code == 404
+    text = (await sandbox.raw_client(cert=None).get("/metrics")).text
+    assert 'dgfip_gateway_calls_total{consumer="mairie-demo",outcome="OK",route="/sandbox/audit",status="200"} 1.0' in text
+    assert 'route="<aucune>"' in text  # an unrouted path is not a label value
+    assert "0123456789012" not in text
+    assert 'dgfip_gateway_request_duration_seconds_bucket{le="0.5",route="/sandbox/audit"}' in text
+
+
+async def test_quota_refusals_are_counted(sandbox) -> None:  # type: ignore[no-untyped-def]
+    client = await sandbox.client("mairie-demo")  # 200 per minute
+    statuses = [(await client.get("/sandbox/audit?limit=1")).status_code for _ in range(202)]
+    assert statuses.count(429) == 2
+    text = (await sandbox.raw_client(cert=None).get("/metrics")).text
+    assert 'dgfip_gateway_quota_refusals_total{consumer="mairie-demo"} 2.0' in text
+
+
+async def test_audit_purge_deletes_only_records_older_than_the_retention(sandbox, settings, clock) -> None:  # type: ignore[no-untyped-def]
+    now = clock.now()
+    for days in (1, 729, 731, 2000):
+        await sandbox.state.audit.write(AuditEntry(at=now - timedelta(days=days), method="GET", route=f"/old/{days}", status=200))
+    dry = await purge_expired(settings.sqlalchemy_url, retention_days=730, now=now, dry_run=True)
+    assert dry.count == 2
+    assert dry.cutoff == retention_cutoff(now, 730) == now - timedelta(days=730)
+    done = await purge_expired(settings.sqlalchemy_url, retention_days=730, now=now)
+    assert done.count == 2
+    again = await purge_expired(settings.sqlalchemy_url, retention_days=730, now=now)
+    assert again.count == 0
+    with pytest.raises(ValueError):
+        retention_cutoff(now, 0)
+
+
+def test_audit_purge_command_defaults_to_two_years(settings) -> None:  # type: ignore[no-untyped-def]
+    env = {"DGFIP_SANDBOX_VAR_DIR": str(settings.var_dir), "DGFIP_SANDBOX_DATABASE_URL": settings.database_url or ""}
+    result = CliRunner().invoke(cli, ["audit", "purge", "--dry-run"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "(730 jours) à supprimer : 0" in result.output
+    result = CliRunner().invoke(cli, ["audit", "purge", "--retention-days", "30"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "(30 jours) supprimées" in result.output
+    assert CliRunner().invoke(cli, ["audit"], env=env).exit_code != 0  # neither --consumer nor a subcommand
