@@ -254,10 +254,44 @@ def franceconnect(
 def demo_fs(
     port: Optional[int] = typer.Option(None, "--port", help="Port du fournisseur de service de démonstration (défaut 8446)"),
 ) -> None:
-    """Serve the demo service provider: a "S'identifier avec FranceConnect" button and the DGFiP data it fetches."""
-    settings = _settings(demo_fs_port=port)
-    typer.echo(f"Fournisseur de service de démonstration : http://127.0.0.1:{settings.demo_fs_port}/")
+    """Serve the demo service provider: a "S'identifier avec FranceConnect" button and the DGFiP data it fetches.
+
+    Run it after `up`, in the same folder: it reads var/credentials.json for the gateway, FranceConnect
+    and its own port (the one FranceConnect registered for it), so no port needs repeating."""
+    settings = demo_fs_settings(_settings(demo_fs_port=port))
+    typer.echo(f"Fournisseur de service de démonstration : http://localhost:{settings.demo_fs_port}/")
     raise typer.Exit(_run_servers(settings, with_gateway=False, with_fc=False, with_demo_fs=True))
+
+
+def demo_fs_settings(settings: Settings) -> Settings:
+    """The demo FS's settings, checked against what `up` registered (var/credentials.json).
+
+    Its port: ``--port`` or ``DGFIP_SANDBOX_DEMO_FS_PORT`` when given, else the port of the redirect
+    URIs FranceConnect registered for the demo FS. A port FranceConnect does not know, or no
+    credentials.json at all, stops here with the fix, rather than failing later in the browser."""
+    from dgfip_sandbox.demo_fs.credentials import load_gateway_access, registered_ports
+
+    if load_gateway_access(settings) is None:
+        typer.echo(
+            f"erreur : {settings.credentials_path} introuvable ou sans le partenaire de démonstration : "
+            "lancez d'abord « dgfip-sandbox up » dans ce dossier.",
+            err=True,
+        )
+        raise typer.Exit(1)
+    ports = registered_ports(settings)
+    if not ports:
+        return settings
+    if "demo_fs_port" not in settings.model_fields_set:
+        return settings.model_copy(update={"demo_fs_port": ports[0]})
+    if settings.demo_fs_port not in ports:
+        typer.echo(
+            f"erreur : FranceConnect n'a pas enregistré le port {settings.demo_fs_port} pour le fournisseur de service "
+            f"de démonstration (ports enregistrés : {', '.join(map(str, ports))}). Omettez --port, ou relancez "
+            f"« DGFIP_SANDBOX_DEMO_FS_PORT={settings.demo_fs_port} dgfip-sandbox up » pour l'enregistrer.",
+            err=True,
+        )
+        raise typer.Exit(1)
+    return settings
 
 
 @app.command("fc-events")

@@ -4,12 +4,15 @@ to the gateway's FC route (a stand-in gateway checks what the demo FS sends)."""
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
+from datetime import datetime, timezone
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
+from dgfip_sandbox.clock import FrozenClock
 from dgfip_sandbox.demo_fs.app import DEMO_CONSUMER, create_demo_fs_app
+from dgfip_sandbox.franceconnect.registry import DEMO_FS
 from dgfip_sandbox.franceconnect.checktoken_client import ChecktokenClient
 from dgfip_sandbox.franceconnect.reconciliation import find_spi
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
@@ -86,3 +89,47 @@ async def test_demo_fs_rejects_a_wrong_state(fc_client, fc_settings):
         await demo.get("/login")
         await demo.get("/callback?code=x&state=forged")
         assert "state ne correspond pas" in (await demo.get("/")).text
+
+
+async def test_demo_fs_keeps_the_origin_the_browser_used(fc_client, fc_settings):
+    """Opened at 127.0.0.1, the demo FS asks FranceConnect to come back to 127.0.0.1 (also registered):
+    the session cookie, set for 127.0.0.1, then comes back with the callback."""
+    app = create_demo_fs_app(fc_settings, fc_transport=fc_client._transport)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8446") as demo:
+        start = await demo.get("/login")
+    query = parse_qs(urlsplit(start.headers["location"]).query)
+    assert query["redirect_uri"] == ["http://127.0.0.1:8446/callback"]
+    assert query["redirect_uri"][0] in DEMO_FS.redirect_uris(fc_settings)
+    # An origin FranceConnect does not know falls back to the first registered one.
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://demo.example:8446") as demo:
+        start = await demo.get("/login")
+    assert parse_qs(urlsplit(start.headers["location"]).query)["redirect_uri"] == ["http://localhost:8446/callback"]
+
+
+async def test_a_callback_without_session_shows_why(fc_client, fc_settings):
+    """A callback reaching a fresh session (cookie lost) says why instead of silently showing the button."""
+    app = create_demo_fs_app(fc_settings, fc_transport=fc_client._transport)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8446") as demo:
+        back = await demo.get("/callback?code=x&state=y")
+        assert back.status_code == 303 and "demo_fs_session" in back.headers.get("set-cookie", "")
+        assert "state ne correspond pas" in (await demo.get("/")).text
+        refused = await demo.get("/callback?error=access_denied&error_description=User+auth+aborted")
+        assert refused.status_code == 303
+        assert "FranceConnect a répondu access_denied : User auth aborted" in (await demo.get("/")).text
+
+
+async def test_demo_fs_reaches_franceconnect_where_credentials_json_says(fc_client, fc_settings):
+    """`dgfip-sandbox demo-fs` in a second terminal: FranceConnect's issuer comes from what `up` wrote."""
+    fc_settings.credentials_path.write_text(json.dumps({"franceconnect": {"issuer": "http://127.0.0.1:28444/api/v2"}}))
+    app = create_demo_fs_app(fc_settings, fc_transport=fc_client._transport)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8446") as demo:
+        start = await demo.get("/login")
+    assert start.headers["location"].startswith("http://127.0.0.1:28444/api/v2/authorize?")
+
+
+async def test_demo_fs_asks_for_the_latest_taxed_year(fc_client, fc_settings):
+    """Before the July campaign, the latest published income year is N-2, not N-1."""
+    spring = FrozenClock(datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc))
+    app = create_demo_fs_app(fc_settings, clock=spring, fc_transport=fc_client._transport)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8446") as demo:
+        assert "(revenus 2025)" in (await demo.get("/")).text

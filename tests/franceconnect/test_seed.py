@@ -81,3 +81,17 @@ async def test_credentials_section(db, fc_settings):
     assert "private_jwks" not in json.dumps(section)
     assert {i["case"] for i in section["identities"]} == {"fc_match", "fc_no_match", "fc_homonyms"}
     assert all(i["password"] == "123" for i in section["identities"])
+
+
+async def test_seed_follows_the_demo_fs_port_and_keeps_the_secret(db, fc_settings):
+    before = json.loads(secrets_path(fc_settings).read_text())
+    moved = fc_settings.model_copy(update={"demo_fs_port": 9446})
+    await fc_seed.seed(db, moved)
+    await db.commit()
+    row = (await db.execute(select(FcServiceProvider).where(FcServiceProvider.client_id == DEMO_FS_CLIENT_ID))).scalar_one()
+    await db.refresh(row)
+    assert row.redirect_uris == ["http://localhost:9446/callback", "http://127.0.0.1:9446/callback"]
+    assert row.post_logout_redirect_uris == ["http://localhost:9446/logout-callback", "http://127.0.0.1:9446/logout-callback"]
+    assert json.loads(secrets_path(fc_settings).read_text()) == before  # same client secret
+    section = await credentials_section(db, moved)
+    assert {sp["name"]: sp for sp in section["service_providers"]}["demo-fs"]["redirect_uris"][0] == "http://localhost:9446/callback"

@@ -4,9 +4,16 @@
 flow (Authlib's OAuth 2 client builds the request and exchanges the code); ``/callback`` checks the
 state, verifies the id_token (FranceConnect's JWKS, iss, aud, nonce) with joserfc, reads
 ``/userinfo``, then calls the gateway's FC route of API Impôt particulier
-``/impotparticulier/1.0/situations/ir/assiettes/annrev/{year}`` over mTLS with a demo consumer's
-certificate and APIM token (from var/credentials.json) and the FranceConnect access token in
-``X-FranceConnect-OAuth``; ``/logout`` ends the FranceConnect session.
+``/impotparticulier/1.0/situations/ir/assiettes/annrev/{year}`` (the latest income year the taxation
+calendar has published) over mTLS with a demo consumer's certificate and APIM token (from
+var/credentials.json) and the FranceConnect access token in ``X-FranceConnect-OAuth``, and shows the
+answer as a table (``display.py``); ``/logout`` ends the FranceConnect session.
+
+Where the demo FS finds the others: the gateway's URL and CA, the demo consumer's credentials and
+FranceConnect's issuer come from var/credentials.json (what ``dgfip-sandbox up`` served), so that
+``dgfip-sandbox demo-fs`` in a second terminal needs no port repeated; without that file, the
+settings. Its own origin is the one the browser used (``localhost`` or ``127.0.0.1``, both
+registered at FranceConnect), so that the session cookie comes back with the callback.
 
 The demo FS keeps its users' sessions in memory (one process, a demo); nothing here is a pattern for
 production session storage.
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import ssl
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,15 +37,27 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from dgfip_sandbox.apis.impot_particulier.calendar import latest_taxed_annrev
 from dgfip_sandbox.clock import Clock, SystemClock
+from dgfip_sandbox.demo_fs.credentials import DEMO_CONSUMER, franceconnect_issuer, load_gateway_access  # noqa: F401 - DEMO_CONSUMER re-exported
+from dgfip_sandbox.demo_fs.display import french_date, situation_rows
 from dgfip_sandbox.franceconnect import jose
 from dgfip_sandbox.franceconnect.registry import DEMO_FS, service_provider_secret
 from dgfip_sandbox.franceconnect.state import template_environment
 from dgfip_sandbox.settings import Settings
 
 COOKIE = "demo_fs_session"
-SCOPE = "openid identite_pivot dgfip_rfr dgfip_nbpart dgfip_sitfam dgfip_pac dgfip_aft dgfip_annee_n_moins_1"
-DEMO_CONSUMER = "mairie-demo"  # the demo consumer whose fc_client_id is the demo FS
+# Identity, then the DGFIP data the demo shows (DataPass scopes of API Impôt particulier; the gateway
+# answers with what the user consented to, within the demo consumer's DataPass).
+SCOPE = " ".join(
+    (
+        "openid identite_pivot",
+        "dgfip_rfr dgfip_nbpart dgfip_sitfam dgfip_pac dgfip_pariso dgfip_aft",
+        "dgfip_nmNaiDec1 dgfip_nmUsaDec1 dgfip_prnmDec1 dgfip_dateNaisDec1",
+        "dgfip_nmNaiDec2 dgfip_nmUsaDec2 dgfip_prnmDec2 dgfip_dateNaisDec2",
+        "dgfip_rbg dgfip_mntRevbareme dgfip_inddeficit dgfip_annee_n_moins_1",
+    )
+)
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -45,44 +65,14 @@ TEMPLATES = Path(__file__).parent / "templates"
 class DemoSession:
     state: str | None = None
     nonce: str | None = None
+    redirect_uri: str | None = None
     identity: dict[str, Any] | None = None
     id_token: str | None = None
     data: Any = None
     data_status: int | None = None
+    year: int | None = None
     error: str | None = None
     history: list[str] = field(default_factory=list)
-
-
-@dataclass
-class GatewayAccess:
-    base_url: str
-    ca_cert: str | None
-    cert: str
-    key: str
-    client_id: str
-    client_secret: str
-    id_teleservice: str | None
-
-
-def load_gateway_access(settings: Settings, consumer: str = DEMO_CONSUMER) -> GatewayAccess | None:
-    """The demo consumer's gateway access from var/credentials.json (None when not bootstrapped)."""
-    try:
-        credentials = json.loads(settings.credentials_path.read_text())
-    except (FileNotFoundError, ValueError):
-        return None
-    for entry in credentials.get("consumers", []):
-        if entry.get("name") == consumer:
-            gateway = credentials.get("gateway", {})
-            return GatewayAccess(
-                base_url=gateway.get("base_url", settings.gateway_base_url),
-                ca_cert=gateway.get("ca_cert"),
-                cert=entry["cert"],
-                key=entry["key"],
-                client_id=entry["client_id"],
-                client_secret=entry["client_secret"],
-                id_teleservice=entry.get("id_teleservice"),
-            )
-    return None
 
 
 def create_demo_fs_app(
@@ -94,10 +84,9 @@ def create_demo_fs_app(
 ) -> FastAPI:
     clock = clock or SystemClock()
     templates = template_environment(TEMPLATES)
+    templates.filters["date_fr"] = french_date
     sessions: dict[str, DemoSession] = {}
-    origin = f"http://localhost:{settings.demo_fs_port}"
-    redirect_uri = origin + "/callback"
-    issuer = settings.franceconnect_base_url + "/api/v2"
+    origins = DEMO_FS.origins(settings)  # the origins whose /callback FranceConnect knows for the demo FS
     app = FastAPI(title="Service de démonstration FranceConnect", docs_url=None, redoc_url=None, openapi_url=None)
 
     def session_of(request: Request) -> tuple[str, DemoSession]:
@@ -108,13 +97,27 @@ def create_demo_fs_app(
         sessions[sid] = DemoSession()
         return sid, sessions[sid]
 
-    def page(sid: str, session: DemoSession) -> HTMLResponse:
-        html = templates.get_template("index.html").render(s=session, year=clock.now().year - 1)
-        response = HTMLResponse(html, headers={"Cache-Control": "no-store"})
+    def origin_of(request: Request) -> str:
+        """The origin the browser used, when FranceConnect knows it; else the first registered one."""
+        used = f"{request.url.scheme}://{request.url.netloc}"
+        return used if used in origins else origins[0]
+
+    def with_cookie(response: Response, sid: str) -> Response:
         response.set_cookie(COOKIE, sid, httponly=True, samesite="lax")
         return response
 
-    def oauth_client() -> AsyncOAuth2Client:
+    def back_home(sid: str) -> Response:
+        return with_cookie(RedirectResponse("/", status_code=303), sid)
+
+    def page(sid: str, session: DemoSession) -> Response:
+        year = session.year or latest_taxed_annrev(clock.now())
+        rows = situation_rows(session.data) if session.data_status == 200 else []
+        # The raw answer in the gateway's field order (Jinja's tojson would sort the keys).
+        raw = session.data if isinstance(session.data, str) else json.dumps(session.data, indent=2, ensure_ascii=False)
+        html = templates.get_template("index.html").render(s=session, year=year, rows=rows, raw=raw)
+        return with_cookie(HTMLResponse(html, headers={"Cache-Control": "no-store"}), sid)
+
+    def oauth_client(redirect_uri: str) -> AsyncOAuth2Client:
         return AsyncOAuth2Client(
             client_id=DEMO_FS.client_id,
             client_secret=service_provider_secret(settings, DEMO_FS.client_id),
@@ -133,13 +136,12 @@ def create_demo_fs_app(
     async def login(request: Request) -> Response:
         sid, session = session_of(request)
         session.state, session.nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(32)
-        async with oauth_client() as client:
+        session.redirect_uri = origin_of(request) + "/callback"
+        async with oauth_client(session.redirect_uri) as client:
             url, _ = client.create_authorization_url(
-                issuer + "/authorize", state=session.state, nonce=session.nonce, acr_values="eidas1"
+                franceconnect_issuer(settings) + "/authorize", state=session.state, nonce=session.nonce, acr_values="eidas1"
             )
-        response = RedirectResponse(url, status_code=303)
-        response.set_cookie(COOKIE, sid, httponly=True, samesite="lax")
-        return response
+        return with_cookie(RedirectResponse(url, status_code=303), sid)
 
     @app.get("/callback")
     async def callback(request: Request) -> Response:
@@ -148,12 +150,13 @@ def create_demo_fs_app(
         expected_state, session.state = session.state, None
         if params.get("error"):
             session.error = f"FranceConnect a répondu {params['error']} : {params.get('error_description', '')}"
-            return RedirectResponse("/", status_code=303)
+            return back_home(sid)
         if not expected_state or params.get("state") != expected_state:
             session.error = "Le paramètre state ne correspond pas à la demande : connexion refusée."
-            return RedirectResponse("/", status_code=303)
+            return back_home(sid)
+        issuer = franceconnect_issuer(settings)
         try:
-            async with oauth_client() as client:
+            async with oauth_client(session.redirect_uri or origin_of(request) + "/callback") as client:
                 token = await client.fetch_token(issuer + "/token", code=params.get("code", ""), grant_type="authorization_code")
                 # FranceConnect's access tokens live 60 s, within Authlib's expiry leeway: send them by hand.
                 keys = KeySet.import_key_set((await client.request("GET", issuer + "/jwks", withhold_token=True)).json())
@@ -166,20 +169,26 @@ def create_demo_fs_app(
                 _h, userinfo = jose.verify(info.text, keys, algorithms=[DEMO_FS.signing_alg])
         except (httpx.HTTPError, JoseError, ValueError, KeyError) as exc:
             session.error = f"Échec de l'échange avec FranceConnect : {type(exc).__name__} {exc}"
-            return RedirectResponse("/", status_code=303)
+            return back_home(sid)
         session.error = None
         session.identity, session.id_token = userinfo, token["id_token"]
-        session.data_status, session.data = await fetch_impot_particulier(token["access_token"], clock.now().year - 1)
-        return RedirectResponse("/", status_code=303)
+        session.year = latest_taxed_annrev(clock.now())
+        session.data_status, session.data = await fetch_impot_particulier(token["access_token"], session.year)
+        return back_home(sid)
 
     async def fetch_impot_particulier(fc_token: str, year: int) -> tuple[int | None, Any]:
         access = load_gateway_access(settings)
         if access is None:
             return None, "Passerelle non configurée : lancez « dgfip-sandbox up » (var/credentials.json)."
-        verify: Any = access.ca_cert or True
+        context: ssl.SSLContext | bool = True
+        if gateway_transport is None:  # an injected transport (tests) carries no TLS
+            try:
+                context = access.ssl_context()
+            except (OSError, ssl.SSLError) as exc:
+                return None, f"Certificat client ou CA illisible ({access.cert}, {access.ca_cert}) : {exc}"
         try:
             async with httpx.AsyncClient(
-                base_url=access.base_url, cert=(access.cert, access.key), verify=verify, transport=gateway_transport, timeout=10
+                base_url=access.base_url, verify=context, transport=gateway_transport, timeout=10
             ) as client:
                 apim = await client.post(
                     "/token", data={"grant_type": "client_credentials"}, auth=(access.client_id, access.client_secret)
@@ -206,18 +215,22 @@ def create_demo_fs_app(
     async def logout(request: Request) -> Response:
         sid, session = session_of(request)
         if not session.id_token:
-            return RedirectResponse("/", status_code=303)
+            return back_home(sid)
         session.state = secrets.token_urlsafe(24)
         query = urlencode(
-            {"id_token_hint": session.id_token, "state": session.state, "post_logout_redirect_uri": origin + "/logout-callback"}
+            {
+                "id_token_hint": session.id_token,
+                "state": session.state,
+                "post_logout_redirect_uri": origin_of(request) + "/logout-callback",
+            }
         )
-        return RedirectResponse(f"{issuer}/session/end?{query}", status_code=303)
+        return with_cookie(RedirectResponse(f"{franceconnect_issuer(settings)}/session/end?{query}", status_code=303), sid)
 
     @app.get("/logout-callback")
     async def logout_callback(request: Request) -> Response:
         sid, session = session_of(request)
         if session.state and request.query_params.get("state") == session.state:
             sessions[sid] = DemoSession()
-        return RedirectResponse("/", status_code=303)
+        return back_home(sid)
 
     return app

@@ -123,6 +123,10 @@ async def _seed_service_providers(session: AsyncSession, settings: Settings, sto
         ).scalar_one_or_none()
         secret = store["service_providers"].get(spec.client_id)
         if row is not None and secret and verify_secret(secret, row.client_secret_hash):
+            # Keep the secret; follow the configured demo FS port (DGFIP_SANDBOX_DEMO_FS_PORT may change
+            # between two runs of `up`), or FranceConnect would refuse the demo FS's redirect_uri.
+            row.redirect_uris = spec.redirect_uris(settings)
+            row.post_logout_redirect_uris = spec.post_logout_redirect_uris(settings)
             continue
         secret = new_client_secret()
         store["service_providers"][spec.client_id] = secret

@@ -93,6 +93,7 @@ class DgfipSandbox:
     franceconnect_url: str
     admin_url: str
     admin_token: str
+    demo_fs_url: str | None
     ca_cert: Path
     consumers: dict[str, ConsumerCredentials]
     service_providers: dict[str, ServiceProviderCredentials]
@@ -284,8 +285,12 @@ def _csrf(page: httpx.Response, step: str) -> str:
     return match.group(1)
 
 
-def start_sandbox(root: Path, *, seed_size: int = 200, clock_start: datetime) -> DgfipSandbox:
-    """Prepare a sandbox under ``root`` and serve it until :meth:`DgfipSandbox.stop`."""
+def start_sandbox(root: Path, *, seed_size: int = 200, clock_start: datetime, with_demo_fs: bool = False) -> DgfipSandbox:
+    """Prepare a sandbox under ``root`` and serve it until :meth:`DgfipSandbox.stop`.
+
+    ``with_demo_fs`` also serves the demo service provider (``demo_fs_url``), on its own free port:
+    FranceConnect registers its redirect URIs for that port, and it reaches FranceConnect and the
+    gateway at theirs (through var/credentials.json, as ``dgfip-sandbox demo-fs`` does)."""
     from dgfip_sandbox import pki, server
     from dgfip_sandbox.bootstrap import prepare_sandbox
 
@@ -295,6 +300,8 @@ def start_sandbox(root: Path, *, seed_size: int = 200, clock_start: datetime) ->
         server.ServerSpec(name="franceconnect", app=None, access_log=False),
         server.ServerSpec(name="admin", app=None, access_log=False),
     ]
+    if with_demo_fs:
+        specs.append(server.ServerSpec(name="demo-fs", app=None, access_log=False))
     group = server.ServerGroup(specs)
     group.bind()  # free ports, held from now on: the settings below name the real ones
     ports = group.ports
@@ -305,6 +312,7 @@ def start_sandbox(root: Path, *, seed_size: int = 200, clock_start: datetime) ->
         port=ports["gateway"],
         fc_port=ports["franceconnect"],
         admin_port=ports["admin"],
+        **({"demo_fs_port": ports["demo-fs"]} if with_demo_fs else {}),
         public_base_url=f"https://localhost:{ports['gateway']}",
         log_level="WARNING",
         _env_file=None,  # type: ignore[call-arg]
@@ -326,6 +334,7 @@ def start_sandbox(root: Path, *, seed_size: int = 200, clock_start: datetime) ->
         franceconnect_url=settings.franceconnect_base_url,
         admin_url=f"http://127.0.0.1:{ports['admin']}",
         admin_token=credentials["admin"]["token"],
+        demo_fs_url=f"http://localhost:{ports['demo-fs']}" if with_demo_fs else None,
         ca_cert=Path(credentials["gateway"]["ca_cert"]).resolve(),
         consumers={c["name"]: _consumer(c) for c in credentials["consumers"]},
         service_providers=_service_providers(credentials.get("franceconnect", {})),
@@ -347,6 +356,10 @@ def start_sandbox(root: Path, *, seed_size: int = 200, clock_start: datetime) ->
         specs[0].app = gateway
         specs[1].app = _franceconnect_app(settings, clock)
         specs[2].app = create_admin_app(settings, clock=clock, quota_store=quota, gateway_openapi=gateway.openapi())
+        if with_demo_fs:
+            from dgfip_sandbox.demo_fs.app import create_demo_fs_app
+
+            specs[3].app = create_demo_fs_app(settings, clock=clock)
         engine = create_engine(settings.sqlalchemy_url, pool_size=2)
         box._admin = ConsumerAdmin(settings, create_sessionmaker(engine), clock=clock, quota=quota, actor="pytest")
         box._loop = asyncio.get_running_loop()
