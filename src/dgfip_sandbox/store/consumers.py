@@ -8,10 +8,11 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import JSON, event, Boolean, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
+from dgfip_sandbox.store import changes
 from dgfip_sandbox.store.base import Base
 
 QUOTA_TIERS = (200, 500, 750)
@@ -152,33 +153,6 @@ async def list_all(session: AsyncSession) -> list[ConsumerRecord]:
     return [ConsumerRecord.from_row(r) for r in rows]
 
 
-# A generation number that any change to consumers or their certificates made through SQLAlchemy in
-# this process increments, so that the gateway's short-lived consumer cache sees it at once. Changes
-# made by another process (another replica, the CLI) are seen when the cache entry expires.
-_generation = 0
-
-
 def generation() -> int:
-    return _generation
-
-
-def _bump() -> None:
-    global _generation
-    _generation += 1
-
-
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context: object) -> None:
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, (Consumer, ConsumerCertificate)):
-            _bump()
-            return
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _on_execute(state: ORMExecuteState) -> None:
-    if state.is_select:
-        return
-    table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) in ("consumers", "consumer_certificates"):
-        _bump()
+    """Changes to consumers or certificates made in this process (see store/changes.py)."""
+    return changes.generation("consumers", "consumer_certificates")

@@ -16,12 +16,15 @@ raises an ``ImpotParticulierError``. The checks run in this order, the first fai
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from dgfip_sandbox.store import changes
 
 from dgfip_sandbox.apis.impot_particulier import datapass, lep
 from dgfip_sandbox.apis.impot_particulier.calendar import (
@@ -129,8 +132,30 @@ async def _check_conditional_year(
 # 4./5. taxpayer and data --------------------------------------------------------------------------
 
 
+# The seeded taxpayers are read far more often than written: reads go through a per-process cache
+# that any write to their tables made in this process empties (store/changes.py); entries also expire
+# after READ_CACHE_SECONDS so that a reset made by another process is seen.
+READ_CACHE_SECONDS = 30.0
+_TAXPAYER_TABLES = ("declarants", "foyers", "tax_situations")
+_read_cache: dict[tuple[Any, ...], tuple[float, int, Any]] = {}
+
+
+async def _cached(session: AsyncSession, key: tuple[Any, ...], load: Callable[[], Awaitable[Any]]) -> Any:
+    key = (str(session.bind.url), *key)
+    generation = changes.generation(*_TAXPAYER_TABLES)
+    now = time.monotonic()
+    entry = _read_cache.get(key)
+    if entry is not None and entry[0] > now and entry[1] == generation:
+        return entry[2]
+    value = await load()
+    if len(_read_cache) > 20_000:
+        _read_cache.clear()
+    _read_cache[key] = (now + READ_CACHE_SECONDS, generation, value)
+    return value
+
+
 async def _require_declarant(session: AsyncSession, spi: str) -> Declarant:
-    declarant = await session.get(Declarant, spi)
+    declarant = await _cached(session, ("declarant", spi), lambda: session.get(Declarant, spi))
     if declarant is None:
         raise UnknownSpi()
     return declarant
@@ -138,19 +163,20 @@ async def _require_declarant(session: AsyncSession, spi: str) -> Declarant:
 
 async def _periods(session: AsyncSession, spi: str, annrev: int, now: datetime) -> list[TaxSituation]:
     """The avis of the foyer the SPI belonged to in ``annrev``, established on ``now``, in period order."""
-    foyers = select(TaxSituation.foyer_id).where(
-        TaxSituation.annrev == annrev, or_(TaxSituation.spi_dec1 == spi, TaxSituation.spi_dec2 == spi)
-    )
-    rows = await session.execute(
-        select(TaxSituation)
-        .where(
-            TaxSituation.annrev == annrev,
-            TaxSituation.foyer_id.in_(foyers),
-            TaxSituation.date_etablissement <= paris_today(now),
+
+    async def load() -> list[TaxSituation]:
+        foyers = select(TaxSituation.foyer_id).where(
+            TaxSituation.annrev == annrev, or_(TaxSituation.spi_dec1 == spi, TaxSituation.spi_dec2 == spi)
         )
-        .order_by(TaxSituation.foyer_id, TaxSituation.sequence)
-    )
-    return list(rows.scalars().all())
+        rows = await session.execute(
+            select(TaxSituation)
+            .where(TaxSituation.annrev == annrev, TaxSituation.foyer_id.in_(foyers))
+            .order_by(TaxSituation.foyer_id, TaxSituation.sequence)
+        )
+        return list(rows.scalars().all())
+
+    today = paris_today(now)
+    return [p for p in await _cached(session, ("periods", spi, annrev), load) if p.date_etablissement <= today]
 
 
 def _no_avis(annrev: int) -> NoResult:
@@ -166,8 +192,12 @@ def _several_avis(annrev: int) -> NoResult:
 
 async def _declarants(session: AsyncSession, periods: Sequence[TaxSituation]) -> dict[str, Declarant]:
     spis = {spi for p in periods for spi in (p.spi_dec1, p.spi_dec2) if spi}
-    rows = await session.execute(select(Declarant).where(Declarant.spi.in_(spis)))
-    return {d.spi: d for d in rows.scalars().all()}
+
+    async def load() -> dict[str, Declarant]:
+        rows = await session.execute(select(Declarant).where(Declarant.spi.in_(spis)))
+        return {d.spi: d for d in rows.scalars().all()}
+
+    return await _cached(session, ("declarants", *sorted(spis)), load)
 
 
 def _date_naissance(d: date) -> dict[str, str]:
