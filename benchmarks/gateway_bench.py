@@ -7,7 +7,8 @@ to core 0, drives it from this process pinned to core 1, and prints:
   (a) a bare JSON endpoint served by the same server process (GET /health: no check, no audit);
   (b) the full chain on situations/ir/assiettes (certificate, IP, token, scope, correlation id,
       quota, query, DataPass filtering, audit record committed before the response);
-and (b)/(a). The benchmark consumer's quota is raised in the throw-away database so that the quota
+(c) the same resource through its FranceConnect route (X-FranceConnect-OAuth: checktoken v2 over one
+    pooled client, réconciliation), and (b)/(a), (c)/(b). The benchmark consumer's quota is raised in the throw-away database so that the quota
 check runs but never refuses.
 """
 
@@ -126,11 +127,26 @@ def main() -> None:
             full = asyncio.run(loadgen.run(
                 "(b) full chain situations/ir/assiettes",
                 path=f"/impotparticulier/1.0/spi/{spi}/situations/ir/assiettes/annrev/{year}", headers=headers, **common))
+            from dgfip_sandbox.testing.sandbox import _service_providers, obtain_franceconnect_token
+
+            fs = _service_providers(credentials["franceconnect"])["demo-fs"]
+            fc_token = obtain_franceconnect_token(
+                f"http://127.0.0.1:{env['DGFIP_SANDBOX_FC_PORT']}", fs, spi,
+                ["identite_pivot", "dgfip_rfr", "dgfip_sitfam", "dgfip_nbpart"],
+            ).access_token
+            fc_seconds = min(args.seconds, 45.0)  # a FranceConnect access token lives 60 s
+            fc = asyncio.run(loadgen.run(
+                "(c) FranceConnect route, same resource",
+                path=f"/impotparticulier/1.0/situations/ir/assiettes/annrev/{year}",
+                headers={**headers, "X-FranceConnect-OAuth": fc_token},
+                **{**common, "seconds": fc_seconds}))
             print(f"gateway benchmark: 1 worker on core 0, load generator on core 1, {args.connections} keep-alive "
                   f"mTLS connections, {args.seconds:.0f} s per scenario")
             print(bare.line())
             print(full.line())
+            print(fc.line())
             print(f"ratio (b)/(a) throughput: {full.throughput / bare.throughput:.2f}")
+            print(f"ratio (c)/(b) throughput: {fc.throughput / full.throughput:.2f}")
         finally:
             server.send_signal(signal.SIGTERM)
             try:

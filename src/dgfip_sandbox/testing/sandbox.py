@@ -162,61 +162,8 @@ class DgfipSandbox:
         sp = self.service_providers.get(service_provider)
         if sp is None:
             raise KeyError(f"no FranceConnect service provider {service_provider!r}; known: {sorted(self.service_providers)}")
-        redirect_uri = sp.redirect_uris[0]
-        wanted = ["openid", *[s for s in scopes if s != "openid"]]
-        state = secrets.token_urlsafe(16)
-        with httpx.Client(base_url=self.franceconnect_url, verify=self.ssl_context(), timeout=30.0) as browser:
-            authorize = browser.get(
-                "/api/v2/authorize",
-                params={
-                    "response_type": "code",
-                    "client_id": sp.client_id,
-                    "redirect_uri": redirect_uri,
-                    "scope": " ".join(wanted),
-                    "state": state,
-                    "nonce": secrets.token_urlsafe(32),
-                    "acr_values": "eidas1",
-                },
-            )
-            interaction = _location(authorize, "authorize")
-            page = browser.get(interaction)
-            login = browser.post(
-                f"{urlsplit(interaction).path}/login",
-                data={"login": persona, "password": FC_PASSWORD, "csrfToken": _csrf(page, "identity provider page")},
-            )
-            if login.status_code == 401:
-                raise FranceConnectFlowError(f"FranceConnect knows no identity {persona!r} (password {FC_PASSWORD})")
-            consent_page = browser.get(_location(login, "login"))
-            uid = urlsplit(interaction).path.rstrip("/").rsplit("/", 1)[-1]
-            consent = browser.post(
-                "/api/v2/login",
-                data={"interactionId": uid, "csrfToken": _csrf(consent_page, "consent page"), "accept": "1"},
-            )
-            callback = urlsplit(_location(consent, "consent"))
-            query = parse_qs(callback.query)
-            if "code" not in query:
-                raise FranceConnectFlowError(f"FranceConnect redirected without a code: {callback.query}")
-            if query.get("state") != [state]:
-                raise FranceConnectFlowError("FranceConnect returned another state")
-            token = browser.post(
-                "/api/v2/token",
-                data={
-                    "grant_type": "authorization_code",
-                    "code": query["code"][0],
-                    "redirect_uri": redirect_uri,
-                    "client_id": sp.client_id,
-                    "client_secret": sp.client_secret,
-                },
-            )
-        if token.status_code != 200:
-            raise FranceConnectFlowError(f"POST /api/v2/token: {token.status_code} {token.text}")
-        body = token.json()
-        return FranceConnectTokens(
-            access_token=body["access_token"],
-            id_token=body["id_token"],
-            scope=body.get("scope", ""),
-            expires_in=int(body.get("expires_in", 0)),
-            token_type=body.get("token_type", "Bearer"),
+        return obtain_franceconnect_token(
+            self.franceconnect_url, sp, persona, scopes, verify=self.ssl_context()
         )
 
     # ---------------------------------------------------------------------------------------------
@@ -262,6 +209,69 @@ class DgfipSandbox:
         if self._thread is not None:
             self._thread.join(timeout=30)
         self._loop = None
+
+
+def obtain_franceconnect_token(
+    franceconnect_url: str, sp: ServiceProviderCredentials, persona: str, scopes: list[str], *, verify: Any = True
+) -> FranceConnectTokens:
+    """Drive FranceConnect's authorize → identity provider login → consent → token with httpx, as a
+    browser and the FS would, for a test identity and scopes (also used by the benchmarks)."""
+    redirect_uri = sp.redirect_uris[0]
+    wanted = ["openid", *[s for s in scopes if s != "openid"]]
+    state = secrets.token_urlsafe(16)
+    with httpx.Client(base_url=franceconnect_url, verify=verify, timeout=30.0) as browser:
+        authorize = browser.get(
+            "/api/v2/authorize",
+            params={
+                "response_type": "code",
+                "client_id": sp.client_id,
+                "redirect_uri": redirect_uri,
+                "scope": " ".join(wanted),
+                "state": state,
+                "nonce": secrets.token_urlsafe(32),
+                "acr_values": "eidas1",
+            },
+        )
+        interaction = _location(authorize, "authorize")
+        page = browser.get(interaction)
+        login = browser.post(
+            f"{urlsplit(interaction).path}/login",
+            data={"login": persona, "password": FC_PASSWORD, "csrfToken": _csrf(page, "identity provider page")},
+        )
+        if login.status_code == 401:
+            raise FranceConnectFlowError(f"FranceConnect knows no identity {persona!r} (password {FC_PASSWORD})")
+        consent_page = browser.get(_location(login, "login"))
+        uid = urlsplit(interaction).path.rstrip("/").rsplit("/", 1)[-1]
+        consent = browser.post(
+            "/api/v2/login",
+            data={"interactionId": uid, "csrfToken": _csrf(consent_page, "consent page"), "accept": "1"},
+        )
+        callback = urlsplit(_location(consent, "consent"))
+        query = parse_qs(callback.query)
+        if "code" not in query:
+            raise FranceConnectFlowError(f"FranceConnect redirected without a code: {callback.query}")
+        if query.get("state") != [state]:
+            raise FranceConnectFlowError("FranceConnect returned another state")
+        token = browser.post(
+            "/api/v2/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": query["code"][0],
+                "redirect_uri": redirect_uri,
+                "client_id": sp.client_id,
+                "client_secret": sp.client_secret,
+            },
+        )
+    if token.status_code != 200:
+        raise FranceConnectFlowError(f"POST /api/v2/token: {token.status_code} {token.text}")
+    body = token.json()
+    return FranceConnectTokens(
+        access_token=body["access_token"],
+        id_token=body["id_token"],
+        scope=body.get("scope", ""),
+        expires_in=int(body.get("expires_in", 0)),
+        token_type=body.get("token_type", "Bearer"),
+    )
 
 
 def _correlation_id(request: httpx.Request) -> None:
