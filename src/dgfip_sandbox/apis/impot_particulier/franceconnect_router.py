@@ -2,12 +2,15 @@
 
 Same pipeline, OAuth scope, media type and DataPass filtering as the SPI routes; the SPI comes from
 the FranceConnect token (``X-FranceConnect-OAuth``) through ``franceconnect.resolve``, and the fields
-from the intersection of the user's consent and the consumer's DataPass scopes.
+from the intersection of the user's consent and the consumer's DataPass scopes. The routes are
+declared from one table (path, operationId, OAuth scope, media type, service function).
 """
 
-from __future__ import annotations
 
-from typing import Annotated
+# No "from __future__ import annotations" here: the handlers built in _handler need their
+# annotations evaluated where they are defined (the route scope is a local variable).
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
@@ -34,8 +37,26 @@ FranceConnectHeader = Annotated[
     str | None, Header(alias=franceconnect.HEADER, description="Jeton de consentement France Connect")
 ]
 
+# (path, operationId, OAuth scope, media type, service function); every function but deuxans takes annrev.
+ROUTES: tuple[tuple[str, str, str, str, Callable[..., Awaitable[Any]]], ...] = (
+    ("/situations/ir/assiettes/annrev/{annrev}", "SituationsIrAssiettesFCV1", "RessourceIR", ASSIETTES,
+     service.get_situation_ir),
+    ("/situations/ir/factures/annrev/{annrev}", "SituationsIrFacturesFCV1", "RessourceIRFacture", FACTURES,
+     service.get_situation_ir_factures),
+    ("/dernieresituation/ir/assiettes/annrev/{annrev}", "derniereSituationsIrAssiettesFCV1", "RessourceIRDerniere",
+     DERNIERE, service.get_derniere_situation_ir),
+    ("/dernieresituation/ir/assiettes/deuxans", "situationsIrAssiettesDeuxDernierMillesimeFCV1", "RessourceIRDerniere2",
+     DERNIERE, service.get_derniere_situation_ir_deux_ans),
+    ("/situations/ir/assiettes/multiple/annrev/{annrev}", "SituationsIrAssiettesMultipleFCV1", "RessourceIRMultiple",
+     MULTIPLE, service.get_situations_ir_multiple),
+    ("/situations/ifiisf/assiettes/annrev/{annrev}", "SituationIfiIsfFCV1", "RessourceIFI", IFI,
+     service.get_situation_ifi),
+    ("/situations/th/assiettes/principale/annrev/{annrev}", "SituationsTHPFCV1", "RessourceTHPrincipale", TH,
+     service.get_situations_th),
+)
 
-def _fc_responses(media_type: str):  # type: ignore[no-untyped-def]
+
+def _fc_responses(media_type: str) -> dict[int | str, dict[str, Any]]:
     responses = _responses(media_type)
     responses[400]["description"] += " ; 4008 : jeton FranceConnect absent"
     responses[401] = {"description": "4011 : jeton FranceConnect invalide ou expiré"}
@@ -45,147 +66,45 @@ def _fc_responses(media_type: str):  # type: ignore[no-untyped-def]
     return responses
 
 
-@router.get(
-    "/situations/ir/assiettes/annrev/{annrev}",
-    operation_id="SituationsIrAssiettesFCV1",
-    summary="SituationsIrAssiettesFCV1",
-    response_class=Response,
-    responses=_fc_responses(ASSIETTES),
-)
-async def situations_ir_assiettes_fc(
-    request: Request,
-    annrev: AnnrevParam,
-    caller: Annotated[CallerContext, _policy("RessourceIR")],
-    x_franceconnect_oauth: FranceConnectHeader = None,
-    id_teleservice: TeleserviceHeader = None,
-) -> Response:
-    fc = await franceconnect.resolve(request, caller)
-    return await answer(
-        request, caller, id_teleservice=id_teleservice, media_type=ASSIETTES, spi=fc.spi, scopes=fc.scopes,
-        produce=lambda session, scopes, now: service.get_situation_ir(session, spi=fc.spi, annrev=annrev, scopes=scopes, now=now),
-    )
+def _handler(scope: str, media_type: str, produce: Callable[..., Awaitable[Any]], *, with_year: bool) -> Any:
+    async def serve(request: Request, caller: CallerContext, id_teleservice: str | None, annrev: str | None) -> Response:
+        fc = await franceconnect.resolve(request, caller)
+        year = {"annrev": annrev} if with_year else {}
+        return await answer(
+            request, caller, id_teleservice=id_teleservice, media_type=media_type, spi=fc.spi, scopes=fc.scopes,
+            produce=lambda session, scopes, now: produce(session, spi=fc.spi, scopes=scopes, now=now, **year),
+        )
+
+    if with_year:
+        async def with_annrev(
+            request: Request,
+            annrev: AnnrevParam,
+            caller: Annotated[CallerContext, _policy(scope)],
+            x_franceconnect_oauth: FranceConnectHeader = None,
+            id_teleservice: TeleserviceHeader = None,
+        ) -> Response:
+            return await serve(request, caller, id_teleservice, annrev)
+
+        return with_annrev
+
+    async def without_annrev(
+        request: Request,
+        caller: Annotated[CallerContext, _policy(scope)],
+        x_franceconnect_oauth: FranceConnectHeader = None,
+        id_teleservice: TeleserviceHeader = None,
+    ) -> Response:
+        return await serve(request, caller, id_teleservice, None)
+
+    return without_annrev
 
 
-@router.get(
-    "/situations/ir/factures/annrev/{annrev}",
-    operation_id="SituationsIrFacturesFCV1",
-    summary="SituationsIrFacturesFCV1",
-    response_class=Response,
-    responses=_fc_responses(FACTURES),
-)
-async def situations_ir_factures_fc(
-    request: Request,
-    annrev: AnnrevParam,
-    caller: Annotated[CallerContext, _policy("RessourceIRFacture")],
-    x_franceconnect_oauth: FranceConnectHeader = None,
-    id_teleservice: TeleserviceHeader = None,
-) -> Response:
-    fc = await franceconnect.resolve(request, caller)
-    return await answer(
-        request, caller, id_teleservice=id_teleservice, media_type=FACTURES, spi=fc.spi, scopes=fc.scopes,
-        produce=lambda session, scopes, now: service.get_situation_ir_factures(session, spi=fc.spi, annrev=annrev, scopes=scopes, now=now),
-    )
-
-
-@router.get(
-    "/dernieresituation/ir/assiettes/annrev/{annrev}",
-    operation_id="derniereSituationsIrAssiettesFCV1",
-    summary="derniereSituationsIrAssiettesFCV1",
-    response_class=Response,
-    responses=_fc_responses(DERNIERE),
-)
-async def derniere_situation_ir_fc(
-    request: Request,
-    annrev: AnnrevParam,
-    caller: Annotated[CallerContext, _policy("RessourceIRDerniere")],
-    x_franceconnect_oauth: FranceConnectHeader = None,
-    id_teleservice: TeleserviceHeader = None,
-) -> Response:
-    fc = await franceconnect.resolve(request, caller)
-    return await answer(
-        request, caller, id_teleservice=id_teleservice, media_type=DERNIERE, spi=fc.spi, scopes=fc.scopes,
-        produce=lambda session, scopes, now: service.get_derniere_situation_ir(session, spi=fc.spi, annrev=annrev, scopes=scopes, now=now),
-    )
-
-
-@router.get(
-    "/dernieresituation/ir/assiettes/deuxans",
-    operation_id="situationsIrAssiettesDeuxDernierMillesimeFCV1",
-    summary="situationsIrAssiettesDeuxDernierMillesimeFCV1",
-    response_class=Response,
-    responses=_fc_responses(DERNIERE),
-)
-async def derniere_situation_ir_deux_ans_fc(
-    request: Request,
-    caller: Annotated[CallerContext, _policy("RessourceIRDerniere2")],
-    x_franceconnect_oauth: FranceConnectHeader = None,
-    id_teleservice: TeleserviceHeader = None,
-) -> Response:
-    fc = await franceconnect.resolve(request, caller)
-    return await answer(
-        request, caller, id_teleservice=id_teleservice, media_type=DERNIERE, spi=fc.spi, scopes=fc.scopes,
-        produce=lambda session, scopes, now: service.get_derniere_situation_ir_deux_ans(session, spi=fc.spi, scopes=scopes, now=now),
-    )
-
-
-@router.get(
-    "/situations/ir/assiettes/multiple/annrev/{annrev}",
-    operation_id="SituationsIrAssiettesMultipleFCV1",
-    summary="SituationsIrAssiettesMultipleFCV1",
-    response_class=Response,
-    responses=_fc_responses(MULTIPLE),
-)
-async def situations_ir_multiple_fc(
-    request: Request,
-    annrev: AnnrevParam,
-    caller: Annotated[CallerContext, _policy("RessourceIRMultiple")],
-    x_franceconnect_oauth: FranceConnectHeader = None,
-    id_teleservice: TeleserviceHeader = None,
-) -> Response:
-    fc = await franceconnect.resolve(request, caller)
-    return await answer(
-        request, caller, id_teleservice=id_teleservice, media_type=MULTIPLE, spi=fc.spi, scopes=fc.scopes,
-        produce=lambda session, scopes, now: service.get_situations_ir_multiple(session, spi=fc.spi, annrev=annrev, scopes=scopes, now=now),
-    )
-
-
-@router.get(
-    "/situations/ifiisf/assiettes/annrev/{annrev}",
-    operation_id="SituationIfiIsfFCV1",
-    summary="SituationIfiIsfFCV1",
-    response_class=Response,
-    responses=_fc_responses(IFI),
-)
-async def situation_ifi_fc(
-    request: Request,
-    annrev: AnnrevParam,
-    caller: Annotated[CallerContext, _policy("RessourceIFI")],
-    x_franceconnect_oauth: FranceConnectHeader = None,
-    id_teleservice: TeleserviceHeader = None,
-) -> Response:
-    fc = await franceconnect.resolve(request, caller)
-    return await answer(
-        request, caller, id_teleservice=id_teleservice, media_type=IFI, spi=fc.spi, scopes=fc.scopes,
-        produce=lambda session, scopes, now: service.get_situation_ifi(session, spi=fc.spi, annrev=annrev, scopes=scopes, now=now),
-    )
-
-
-@router.get(
-    "/situations/th/assiettes/principale/annrev/{annrev}",
-    operation_id="SituationsTHPFCV1",
-    summary="SituationsTHPFCV1",
-    response_class=Response,
-    responses=_fc_responses(TH),
-)
-async def situations_th_fc(
-    request: Request,
-    annrev: AnnrevParam,
-    caller: Annotated[CallerContext, _policy("RessourceTHPrincipale")],
-    x_franceconnect_oauth: FranceConnectHeader = None,
-    id_teleservice: TeleserviceHeader = None,
-) -> Response:
-    fc = await franceconnect.resolve(request, caller)
-    return await answer(
-        request, caller, id_teleservice=id_teleservice, media_type=TH, spi=fc.spi, scopes=fc.scopes,
-        produce=lambda session, scopes, now: service.get_situations_th(session, spi=fc.spi, annrev=annrev, scopes=scopes, now=now),
+for _path, _operation_id, _scope, _media_type, _produce in ROUTES:
+    router.add_api_route(
+        _path,
+        _handler(_scope, _media_type, _produce, with_year="{annrev}" in _path),
+        methods=["GET"],
+        operation_id=_operation_id,
+        summary=_operation_id,
+        response_class=Response,
+        responses=_fc_responses(_media_type),
     )

@@ -263,26 +263,29 @@ async def _year_situations(
 # The resources ------------------------------------------------------------------------------------
 
 
-async def get_situation_ir(
-    session: AsyncSession, *, spi: str, annrev: str | int, scopes: frozenset[str], now: datetime
+async def _single_avis(
+    session: AsyncSession, order: Sequence[str], *, spi: str, annrev: str | int, scopes: frozenset[str], now: datetime
 ) -> dict[str, Any]:
-    """``situations/ir/assiettes/annrev/{annrev}`` (SituationsIrAssiettesV1)."""
+    """The standard resources: one avis for the year, else 410 4101 (a death makes two)."""
     year, periods = await _year_situations(session, spi=spi, annrev=annrev, scopes=scopes, now=now)
     if len(periods) > 1:
         raise _several_avis(year)
     declarants = await _declarants(session, periods)
-    return _shape(_situation_fields(periods[0], declarants), ASSIETTES_ORDER, scopes)
+    return _shape(_situation_fields(periods[0], declarants), order, scopes)
+
+
+async def get_situation_ir(
+    session: AsyncSession, *, spi: str, annrev: str | int, scopes: frozenset[str], now: datetime
+) -> dict[str, Any]:
+    """``situations/ir/assiettes/annrev/{annrev}`` (SituationsIrAssiettesV1)."""
+    return await _single_avis(session, ASSIETTES_ORDER, spi=spi, annrev=annrev, scopes=scopes, now=now)
 
 
 async def get_situation_ir_factures(
     session: AsyncSession, *, spi: str, annrev: str | int, scopes: frozenset[str], now: datetime
 ) -> dict[str, Any]:
     """``situations/ir/factures/annrev/{annrev}`` (SituationsIrFacturesV1)."""
-    year, periods = await _year_situations(session, spi=spi, annrev=annrev, scopes=scopes, now=now)
-    if len(periods) > 1:
-        raise _several_avis(year)
-    declarants = await _declarants(session, periods)
-    return _shape(_situation_fields(periods[0], declarants), FACTURES_ORDER, scopes)
+    return await _single_avis(session, FACTURES_ORDER, spi=spi, annrev=annrev, scopes=scopes, now=now)
 
 
 async def get_derniere_situation_ir(
