@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,16 +22,13 @@ import pytest
 from dgfip_sandbox.apis.impot_particulier.calendar import latest_taxed_annrev
 from dgfip_sandbox.demo_fs.display import euros
 from dgfip_sandbox.testing.sandbox import DgfipSandbox, start_sandbox
-from tests.services import unavailable
 
 pytestmark = pytest.mark.services
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SPI = "1000000001084"  # couple_marie, déclarant 1: JEAN PIERRE DUPONT
 FC_ROUTE = "/impotparticulier/1.0/situations/ir/assiettes/annrev/{year}"
 SPI_ROUTE = "/impotparticulier/1.0/spi/{spi}/situations/ir/assiettes/annrev/{year}"
-WAIT_MS = 15_000  # every Playwright wait is bounded
 
 
 @pytest.fixture(scope="module")
@@ -49,25 +45,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DgfipSandbox]:
         box.stop()
 
 
-@pytest.fixture
-def page():  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        unavailable(f"chromium is not installed ({CHROMIUM}; apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("the playwright Python package is not installed (pip install '.[test]')")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1100, "height": 1400})
-            page.set_default_timeout(WAIT_MS)
-            yield page
-        finally:
-            browser.close()
+VIEWPORT = {"width": 1100, "height": 1400}
 
 
 def _no_spaces(text: str) -> str:

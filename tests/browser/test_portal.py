@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -10,11 +9,9 @@ from pathlib import Path
 import pytest
 
 from dgfip_sandbox.testing.sandbox import DgfipSandbox, start_sandbox
-from tests.services import unavailable
 
 pytestmark = pytest.mark.services
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -29,24 +26,6 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DgfipSandbox]:
         box.stop()
 
 
-@pytest.fixture
-def page():  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        unavailable(f"chromium is not installed ({CHROMIUM}; apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("the playwright Python package is not installed (pip install '.[test]')")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1400})
-            yield page
-        finally:
-            browser.close()
 
 
 def test_portal_shows_routes_credentials_quota_personas_and_the_live_journal(running: DgfipSandbox, page) -> None:  # type: ignore[no-untyped-def]
