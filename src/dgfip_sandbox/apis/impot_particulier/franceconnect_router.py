@@ -3,7 +3,7 @@
 Same pipeline, OAuth scope, media type and DataPass filtering as the SPI routes; the SPI comes from
 the FranceConnect token (``X-FranceConnect-OAuth``) through ``franceconnect.resolve``, and the fields
 from the intersection of the user's consent and the consumer's DataPass scopes. The routes are
-declared from one table (path, operationId, OAuth scope, media type, service function).
+declared from the SPI routes' table (router.RESOURCES).
 """
 
 
@@ -15,14 +15,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 
-from dgfip_sandbox.apis.impot_particulier import franceconnect, service
+from dgfip_sandbox.apis.impot_particulier import franceconnect
 from dgfip_sandbox.apis.impot_particulier.router import (
-    ASSIETTES,
-    DERNIERE,
-    FACTURES,
-    IFI,
-    MULTIPLE,
-    TH,
+    RESOURCES,
     AnnrevParam,
     TeleserviceHeader,
     _policy,
@@ -36,25 +31,6 @@ router = APIRouter(prefix="/impotparticulier/1.0", tags=["Impôt Particulier (Fr
 FranceConnectHeader = Annotated[
     str | None, Header(alias=franceconnect.HEADER, description="Jeton de consentement France Connect")
 ]
-
-# (path, operationId, OAuth scope, media type, service function); every function but deuxans takes annrev.
-ROUTES: tuple[tuple[str, str, str, str, Callable[..., Awaitable[Any]]], ...] = (
-    ("/situations/ir/assiettes/annrev/{annrev}", "SituationsIrAssiettesFCV1", "RessourceIR", ASSIETTES,
-     service.get_situation_ir),
-    ("/situations/ir/factures/annrev/{annrev}", "SituationsIrFacturesFCV1", "RessourceIRFacture", FACTURES,
-     service.get_situation_ir_factures),
-    ("/dernieresituation/ir/assiettes/annrev/{annrev}", "derniereSituationsIrAssiettesFCV1", "RessourceIRDerniere",
-     DERNIERE, service.get_derniere_situation_ir),
-    ("/dernieresituation/ir/assiettes/deuxans", "situationsIrAssiettesDeuxDernierMillesimeFCV1", "RessourceIRDerniere2",
-     DERNIERE, service.get_derniere_situation_ir_deux_ans),
-    ("/situations/ir/assiettes/multiple/annrev/{annrev}", "SituationsIrAssiettesMultipleFCV1", "RessourceIRMultiple",
-     MULTIPLE, service.get_situations_ir_multiple),
-    ("/situations/ifiisf/assiettes/annrev/{annrev}", "SituationIfiIsfFCV1", "RessourceIFI", IFI,
-     service.get_situation_ifi),
-    ("/situations/th/assiettes/principale/annrev/{annrev}", "SituationsTHPFCV1", "RessourceTHPrincipale", TH,
-     service.get_situations_th),
-)
-
 
 def _fc_responses(media_type: str) -> dict[int | str, dict[str, Any]]:
     responses = _responses(media_type)
@@ -98,7 +74,9 @@ def _handler(scope: str, media_type: str, produce: Callable[..., Awaitable[Any]]
     return without_annrev
 
 
-for _path, _operation_id, _scope, _media_type, _produce in ROUTES:
+# The SPI routes' table: same path without /spi/{spi}, operationId …V1 → …FCV1.
+for _path, _spi_operation_id, _summary, _scope, _media_type, _produce in RESOURCES:
+    _operation_id = _spi_operation_id.removesuffix("V1") + "FCV1"
     router.add_api_route(
         _path,
         _handler(_scope, _media_type, _produce, with_year="{annrev}" in _path),

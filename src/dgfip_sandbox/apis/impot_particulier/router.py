@@ -7,7 +7,8 @@ taken as strings and validated by the service, so a malformed SPI or year gets D
 (4001/4002/4007), never FastAPI's 422. ``answer`` is shared with the FranceConnect variant of the routes.
 """
 
-from __future__ import annotations
+# No "from __future__ import annotations" here: the handlers built by _spi_handler need their
+# annotations evaluated where they are defined (the route scope is a local variable).
 
 import json
 from collections.abc import Awaitable, Callable
@@ -99,161 +100,71 @@ async def answer(
     return Response(content=content, media_type=content_type)
 
 
-@router.get(
-    "/spi/{spi}/situations/ir/assiettes/annrev/{annrev}",
-    operation_id="SituationsIrAssiettesV1",
-    summary="SituationsIrAssiettesV1",
-    response_class=Response,
-    responses=_responses(ASSIETTES),
+# The resources that take an SPI and (but deuxans) an income year, as the swagger publishes them:
+# (path after /spi/{spi}, operationId, summary, OAuth scope, media type, service function). The
+# FranceConnect twins (franceconnect_router.py) are declared from this same table.
+RESOURCES: tuple[tuple[str, str, str, str, str, Callable[..., Awaitable[Any]]], ...] = (
+    ("/situations/ir/assiettes/annrev/{annrev}", "SituationsIrAssiettesV1", "SituationsIrAssiettesV1",
+     "RessourceIR", ASSIETTES, service.get_situation_ir),
+    ("/situations/ir/factures/annrev/{annrev}", "SituationsIrFacturesV1", "Situations IR factures",
+     "RessourceIRFacture", FACTURES, service.get_situation_ir_factures),
+    ("/dernieresituation/ir/assiettes/annrev/{annrev}", "derniereSituationsIrAssiettesV1",
+     "Fournit la situation IR de la dernière période d'un millésime", "RessourceIRDerniere", DERNIERE,
+     service.get_derniere_situation_ir),
+    ("/dernieresituation/ir/assiettes/deuxans", "situationsIrAssiettesDeuxDernierMillesimeV1",
+     "Fournit la situation IR de la dernière période des 2 derniers millésimes", "RessourceIRDerniere2", DERNIERE,
+     service.get_derniere_situation_ir_deux_ans),
+    ("/situations/ir/assiettes/multiple/annrev/{annrev}", "SituationsIrAssiettesMultipleV1",
+     "SituationsIrAssiettesMultipleV1", "RessourceIRMultiple", MULTIPLE, service.get_situations_ir_multiple),
+    ("/situations/ifiisf/assiettes/annrev/{annrev}", "SituationIfiIsfV1", "Situation IFI ISF", "RessourceIFI", IFI,
+     service.get_situation_ifi),
+    ("/situations/th/assiettes/principale/annrev/{annrev}", "SituationsTHPV1", "Situations TH Principale",
+     "RessourceTHPrincipale", TH, service.get_situations_th),
 )
-async def situations_ir_assiettes(
-    request: Request,
-    spi: SpiParam,
-    annrev: AnnrevParam,
-    caller: Annotated[CallerContext, _policy("RessourceIR")],
-    id_teleservice: TeleserviceHeader = None,
-) -> Response:
-    return await answer(
-        request, caller, id_teleservice=id_teleservice, media_type=ASSIETTES, spi=spi,
-        scopes=caller.consumer.datapass_scopes,
-        produce=lambda session, scopes, now: service.get_situation_ir(session, spi=spi, annrev=annrev, scopes=scopes, now=now),
-    )
 
 
-@router.get(
-    "/spi/{spi}/situations/ir/factures/annrev/{annrev}",
-    operation_id="SituationsIrFacturesV1",
-    summary="Situations IR factures",
-    response_class=Response,
-    responses=_responses(FACTURES),
-)
-async def situations_ir_factures(
-    request: Request,
-    spi: SpiParam,
-    annrev: AnnrevParam,
-    caller: Annotated[CallerContext, _policy("RessourceIRFacture")],
-    id_teleservice: TeleserviceHeader = None,
-) -> Response:
-    return await answer(
-        request, caller, id_teleservice=id_teleservice, media_type=FACTURES, spi=spi,
-        scopes=caller.consumer.datapass_scopes,
-        produce=lambda session, scopes, now: service.get_situation_ir_factures(
-            session, spi=spi, annrev=annrev, scopes=scopes, now=now
-        ),
-    )
+def _spi_handler(scope: str, media_type: str, produce: Callable[..., Awaitable[Any]], *, with_year: bool) -> Any:
+    async def serve(request: Request, spi: str, caller: CallerContext, id_teleservice: str | None,
+                    annrev: str | None) -> Response:
+        year = {"annrev": annrev} if with_year else {}
+        return await answer(
+            request, caller, id_teleservice=id_teleservice, media_type=media_type, spi=spi,
+            scopes=caller.consumer.datapass_scopes,
+            produce=lambda session, scopes, now: produce(session, spi=spi, scopes=scopes, now=now, **year),
+        )
+
+    if with_year:
+        async def with_annrev(
+            request: Request,
+            spi: SpiParam,
+            annrev: AnnrevParam,
+            caller: Annotated[CallerContext, _policy(scope)],
+            id_teleservice: TeleserviceHeader = None,
+        ) -> Response:
+            return await serve(request, spi, caller, id_teleservice, annrev)
+
+        return with_annrev
+
+    async def without_annrev(
+        request: Request,
+        spi: SpiParam,
+        caller: Annotated[CallerContext, _policy(scope)],
+        id_teleservice: TeleserviceHeader = None,
+    ) -> Response:
+        return await serve(request, spi, caller, id_teleservice, None)
+
+    return without_annrev
 
 
-@router.get(
-    "/spi/{spi}/dernieresituation/ir/assiettes/annrev/{annrev}",
-    operation_id="derniereSituationsIrAssiettesV1",
-    summary="Fournit la situation IR de la dernière période d'un millésime",
-    response_class=Response,
-    responses=_responses(DERNIERE),
-)
-async def derniere_situation_ir(
-    request: Request,
-    spi: SpiParam,
-    annrev: AnnrevParam,
-    caller: Annotated[CallerContext, _policy("RessourceIRDerniere")],
-    id_teleservice: TeleserviceHeader = None,
-) -> Response:
-    return await answer(
-        request, caller, id_teleservice=id_teleservice, media_type=DERNIERE, spi=spi,
-        scopes=caller.consumer.datapass_scopes,
-        produce=lambda session, scopes, now: service.get_derniere_situation_ir(
-            session, spi=spi, annrev=annrev, scopes=scopes, now=now
-        ),
-    )
-
-
-@router.get(
-    "/spi/{spi}/dernieresituation/ir/assiettes/deuxans",
-    operation_id="situationsIrAssiettesDeuxDernierMillesimeV1",
-    summary="Fournit la situation IR de la dernière période des 2 derniers millésimes",
-    response_class=Response,
-    responses=_responses(DERNIERE),
-)
-async def derniere_situation_ir_deux_ans(
-    request: Request,
-    spi: SpiParam,
-    caller: Annotated[CallerContext, _policy("RessourceIRDerniere2")],
-    id_teleservice: TeleserviceHeader = None,
-) -> Response:
-    return await answer(
-        request, caller, id_teleservice=id_teleservice, media_type=DERNIERE, spi=spi,
-        scopes=caller.consumer.datapass_scopes,
-        produce=lambda session, scopes, now: service.get_derniere_situation_ir_deux_ans(
-            session, spi=spi, scopes=scopes, now=now
-        ),
-    )
-
-
-@router.get(
-    "/spi/{spi}/situations/ir/assiettes/multiple/annrev/{annrev}",
-    operation_id="SituationsIrAssiettesMultipleV1",
-    summary="SituationsIrAssiettesMultipleV1",
-    response_class=Response,
-    responses=_responses(MULTIPLE),
-)
-async def situations_ir_multiple(
-    request: Request,
-    spi: SpiParam,
-    annrev: AnnrevParam,
-    caller: Annotated[CallerContext, _policy("RessourceIRMultiple")],
-    id_teleservice: TeleserviceHeader = None,
-) -> Response:
-    return await answer(
-        request, caller, id_teleservice=id_teleservice, media_type=MULTIPLE, spi=spi,
-        scopes=caller.consumer.datapass_scopes,
-        produce=lambda session, scopes, now: service.get_situations_ir_multiple(
-            session, spi=spi, annrev=annrev, scopes=scopes, now=now
-        ),
-    )
-
-
-@router.get(
-    "/spi/{spi}/situations/ifiisf/assiettes/annrev/{annrev}",
-    operation_id="SituationIfiIsfV1",
-    summary="Situation IFI ISF",
-    response_class=Response,
-    responses=_responses(IFI),
-)
-async def situation_ifi(
-    request: Request,
-    spi: SpiParam,
-    annrev: AnnrevParam,
-    caller: Annotated[CallerContext, _policy("RessourceIFI")],
-    id_teleservice: TeleserviceHeader = None,
-) -> Response:
-    return await answer(
-        request, caller, id_teleservice=id_teleservice, media_type=IFI, spi=spi,
-        scopes=caller.consumer.datapass_scopes,
-        produce=lambda session, scopes, now: service.get_situation_ifi(
-            session, spi=spi, annrev=annrev, scopes=scopes, now=now
-        ),
-    )
-
-
-@router.get(
-    "/spi/{spi}/situations/th/assiettes/principale/annrev/{annrev}",
-    operation_id="SituationsTHPV1",
-    summary="Situations TH Principale",
-    response_class=Response,
-    responses=_responses(TH),
-)
-async def situations_th(
-    request: Request,
-    spi: SpiParam,
-    annrev: AnnrevParam,
-    caller: Annotated[CallerContext, _policy("RessourceTHPrincipale")],
-    id_teleservice: TeleserviceHeader = None,
-) -> Response:
-    return await answer(
-        request, caller, id_teleservice=id_teleservice, media_type=TH, spi=spi,
-        scopes=caller.consumer.datapass_scopes,
-        produce=lambda session, scopes, now: service.get_situations_th(
-            session, spi=spi, annrev=annrev, scopes=scopes, now=now
-        ),
+for _path, _operation_id, _summary, _scope, _media_type, _produce in RESOURCES:
+    router.add_api_route(
+        "/spi/{spi}" + _path,
+        _spi_handler(_scope, _media_type, _produce, with_year="{annrev}" in _path),
+        methods=["GET"],
+        operation_id=_operation_id,
+        summary=_summary,
+        response_class=Response,
+        responses=_responses(_media_type),
     )
 
 
