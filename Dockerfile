@@ -6,7 +6,6 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY src ./src
-COPY alembic ./alembic
 RUN pip install . \
  && useradd --create-home --uid 10001 --user-group sandbox \
  && mkdir -p /app/var /app/certs \

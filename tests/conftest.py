@@ -2,7 +2,9 @@
 and per test a fresh copy of its database, a frozen clock and the gateway app in-process.
 
 Set ``DGFIP_SANDBOX_TEST_DATABASE_URL`` (e.g. postgresql://postgres@127.0.0.1:5432/test) to run the
-whole suite on that server instead of SQLite; ``.ci/run`` does both.
+whole suite on that server instead of SQLite; ``.ci/run`` does both. On PostgreSQL the prepared
+sandbox is a template database of this run's own, and each test gets a fresh copy of it
+(``CREATE DATABASE … TEMPLATE``), dropped afterwards: PostgreSQL runs are as isolated as SQLite ones.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,7 +26,11 @@ from dgfip_sandbox.clock import FrozenClock
 from dgfip_sandbox.gateway.app import create_gateway_app
 from dgfip_sandbox.gateway.quota import MemoryQuotaStore
 from dgfip_sandbox.settings import Settings
-from tests.services import postgres_url_or_skip, reset_postgres_schema
+from tests.services import (
+    create_postgres_database,
+    drop_postgres_database,
+    unique_database_name,
+)
 
 CLOCK_START = datetime(2026, 11, 25, 10, 0, 0, tzinfo=timezone.utc)
 TEST_SEED_SIZE = 300
@@ -40,14 +46,25 @@ class PreparedSandbox:
     root: Path
     settings: Settings
     credentials: dict[str, Any]
+    template_database: str | None = None
 
 
 @pytest.fixture(scope="session")
-def prepared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> PreparedSandbox:
+def test_postgres_server() -> str | None:
+    """The PostgreSQL server the suite runs on (``DGFIP_SANDBOX_TEST_DATABASE_URL``), or None for SQLite."""
+    return os.environ.get("DGFIP_SANDBOX_TEST_DATABASE_URL") or None
+
+
+@pytest.fixture(scope="session")
+def prepared_sandbox(
+    tmp_path_factory: pytest.TempPathFactory, test_postgres_server: str | None
+) -> Iterator[PreparedSandbox]:
     root = tmp_path_factory.mktemp("sandbox-template")
-    database_url = os.environ.get("DGFIP_SANDBOX_TEST_DATABASE_URL")
-    if database_url:
-        reset_postgres_schema(database_url)
+    template = None
+    database_url = None
+    if test_postgres_server:
+        template = unique_database_name("dgfip_tpl")
+        database_url = create_postgres_database(test_postgres_server, template)
     settings = Settings(
         var_dir=root / "var",
         certs_dir=root / "certs",
@@ -55,8 +72,12 @@ def prepared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> PreparedSandbo
         database_url=database_url,
         _env_file=None,
     )
-    credentials = prepare_sandbox(settings, now=CLOCK_START)
-    return PreparedSandbox(root=root, settings=settings, credentials=credentials)
+    try:
+        credentials = prepare_sandbox(settings, now=CLOCK_START)
+        yield PreparedSandbox(root=root, settings=settings, credentials=credentials, template_database=template)
+    finally:
+        if test_postgres_server and template:
+            drop_postgres_database(test_postgres_server, template)
 
 
 @pytest.fixture
@@ -65,11 +86,29 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def settings(prepared_sandbox: PreparedSandbox, tmp_path: Path) -> Settings:
-    """Per test: a copy of the prepared var/ (SQLite database, keys, credentials); the PKI is shared."""
+def test_database_url(prepared_sandbox: PreparedSandbox, test_postgres_server: str | None) -> Iterator[str | None]:
+    """Per test on PostgreSQL: a fresh copy of the prepared template database, dropped afterwards."""
+    if not test_postgres_server or not prepared_sandbox.template_database:
+        yield None
+        return
+    name = unique_database_name("dgfip_t")
+    url = create_postgres_database(test_postgres_server, name, template=prepared_sandbox.template_database)
+    try:
+        yield url
+    finally:
+        drop_postgres_database(test_postgres_server, name)
+
+
+@pytest.fixture
+def settings(prepared_sandbox: PreparedSandbox, tmp_path: Path, test_database_url: str | None) -> Settings:
+    """Per test: a copy of the prepared var/ (SQLite database, keys, credentials) and, on PostgreSQL,
+    a fresh copy of the template database; the PKI is shared."""
     var_dir = tmp_path / "var"
     shutil.copytree(prepared_sandbox.settings.var_dir, var_dir)
-    return prepared_sandbox.settings.model_copy(update={"var_dir": var_dir})
+    update: dict[str, Any] = {"var_dir": var_dir}
+    if test_database_url:
+        update["database_url"] = test_database_url
+    return prepared_sandbox.settings.model_copy(update=update)
 
 
 class WithClientCertificate:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 
 import pytest
 
@@ -46,6 +47,45 @@ def postgres_url_or_skip() -> str:
     if problem:
         unavailable(f"PostgreSQL unreachable at {url} ({problem})")
     return url
+
+
+def postgres_database_url(server_url: str, database: str) -> str:
+    """``server_url`` with its database name replaced by ``database``."""
+    return server_url.rsplit("/", 1)[0] + f"/{database}"
+
+
+def unique_database_name(prefix: str) -> str:
+    """A database name no other run on the same server uses (parallel CI runs, helpers, xdist workers)."""
+    return f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:12]}"
+
+
+def create_postgres_database(server_url: str, database: str, *, template: str | None = None) -> str:
+    """Create ``database`` (optionally as a copy of ``template``) and return its URL."""
+    import asyncpg
+
+    async def create() -> None:
+        connection = await asyncpg.connect(_asyncpg_url(server_url), timeout=5)
+        try:
+            clause = f' TEMPLATE "{template}"' if template else ""
+            await connection.execute(f'CREATE DATABASE "{database}"{clause}')
+        finally:
+            await connection.close()
+
+    asyncio.run(create())
+    return postgres_database_url(server_url, database)
+
+
+def drop_postgres_database(server_url: str, database: str) -> None:
+    import asyncpg
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(_asyncpg_url(server_url), timeout=5)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+    asyncio.run(drop())
 
 
 def reset_postgres_schema(url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from alembic import command
@@ -9,9 +10,17 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from dgfip_sandbox.store.migrate import alembic_config
+from dgfip_sandbox.settings import normalize_database_url
 from dgfip_sandbox.store.models import metadata
+from tests.services import (
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_url_or_skip,
+    unique_database_name,
+)
 
 
 def test_one_linear_chain() -> None:
@@ -42,40 +51,23 @@ def test_downgrade_to_base_and_back(tmp_path: Path) -> None:
 def test_postgresql_upgrade_head_matches_models() -> None:
     """On a database of its own on the PostgreSQL server (skipped with the reason when none is
     reachable, a failure under DGFIP_SANDBOX_REQUIRE_SERVICES=1)."""
-    import asyncio
-
-    import asyncpg
-
-    from tests.services import _asyncpg_url, postgres_url_or_skip
-
     server = postgres_url_or_skip()
-    name = "dgfip_sandbox_migration_check"
-
-    async def recreate() -> None:
-        connection = await asyncpg.connect(_asyncpg_url(server), timeout=5)
-        try:
-            await connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            await connection.execute(f"CREATE DATABASE {name}")
-        finally:
-            await connection.close()
-
-    asyncio.run(recreate())
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    from dgfip_sandbox.settings import normalize_database_url
-
-    url = normalize_database_url(server.rsplit("/", 1)[0] + f"/{name}")
-    command.upgrade(alembic_config(url), "head")
-
-    async def compare() -> list:
-        engine = create_async_engine(url)
-        try:
-            async with engine.connect() as connection:
-                return await connection.run_sync(
-                    lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), metadata)
-                )
-        finally:
-            await engine.dispose()
-
-    diff = asyncio.run(compare())
+    name = unique_database_name("dgfip_migration_check")
+    url = normalize_database_url(create_postgres_database(server, name))
+    try:
+        command.upgrade(alembic_config(url), "head")
+        diff = asyncio.run(_compare_with_models(url))
+    finally:
+        drop_postgres_database(server, name)
     assert diff == [], f"models and migrations differ on PostgreSQL: {diff}"
+
+
+async def _compare_with_models(url: str) -> list[object]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), metadata)
+            )
+    finally:
+        await engine.dispose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from typer.testing import CliRunner
@@ -48,8 +48,14 @@ async def test_audit_purge_deletes_only_records_older_than_the_retention(sandbox
         retention_cutoff(now, 0)
 
 
-def test_audit_purge_command_defaults_to_two_years(settings) -> None:  # type: ignore[no-untyped-def]
-    env = {"DGFIP_SANDBOX_VAR_DIR": str(settings.var_dir), "DGFIP_SANDBOX_DATABASE_URL": settings.database_url or ""}
+def test_audit_purge_command_defaults_to_two_years(settings, clock) -> None:  # type: ignore[no-untyped-def]
+    # The CLI judges with the fixture's clock (not today's date): a clock offset brings it to CLOCK_START.
+    offset = (clock.now() - datetime.now(timezone.utc)).total_seconds()
+    env = {
+        "DGFIP_SANDBOX_VAR_DIR": str(settings.var_dir),
+        "DGFIP_SANDBOX_DATABASE_URL": settings.database_url or "",
+        "DGFIP_SANDBOX_CLOCK_OFFSET_SECONDS": str(offset),
+    }
     result = CliRunner().invoke(cli, ["audit", "purge", "--dry-run"], env=env)
     assert result.exit_code == 0, result.output
     assert "(730 jours) à supprimer : 0" in result.output

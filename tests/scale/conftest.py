@@ -1,22 +1,37 @@
 """The scale-out tests: real processes (nginx, gateway replicas, FranceConnect), this machine's
-PostgreSQL (a database of their own, ``dgfip_scale_test``) and Redis (a key prefix of their own).
+PostgreSQL (a database of this run's own, ``dgfip_scale_<pid>_<random>``) and Redis (a key prefix of their own).
 Absent services skip with the reason, and fail under DGFIP_SANDBOX_REQUIRE_SERVICES=1."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.scale.topology import Topology, create_fresh_database, nginx_missing, prepare
-from tests.services import postgres_url_or_skip, redis_url_or_skip, unavailable
+from tests.scale.topology import Topology, nginx_missing, prepare
+from tests.services import (
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_url_or_skip,
+    redis_url_or_skip,
+    unavailable,
+    unique_database_name,
+)
 
 
 @pytest.fixture(scope="session")
-def scale_database_url() -> str:
-    return create_fresh_database(postgres_url_or_skip())
+def scale_database_url() -> Iterator[str]:
+    """A database of this run's own on the PostgreSQL server, dropped at the end of the session."""
+    server = postgres_url_or_skip()
+    name = unique_database_name("dgfip_scale")
+    url = create_postgres_database(server, name)
+    try:
+        yield url
+    finally:
+        drop_postgres_database(server, name)
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,6 @@ NGINX_CONF = ROOT / "deploy" / "nginx" / "nginx.conf"
 NJS_DIR = ROOT / "deploy" / "nginx"
 NJS_MODULE = Path("/usr/lib/nginx/modules/ngx_http_js_module.so")
 PROXY_ADDRESS = "127.0.0.2"
-SCALE_DATABASE = "dgfip_scale_test"
 PLACEHOLDER = re.compile(r"\$\{(SANDBOX_NGINX_[A-Z_]+)\}")
 
 
@@ -78,38 +77,6 @@ def render_nginx_conf(values: dict[str, str], template: Path = NGINX_CONF) -> st
     if missing:
         raise KeyError(f"nginx.conf placeholders without a value: {missing}")
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
-
-
-def postgres_admin_url(base_url: str, database: str) -> str:
-    head, _, _ = base_url.rpartition("/")
-    return f"{head}/{database}"
-
-
-def create_fresh_database(base_url: str, database: str = SCALE_DATABASE) -> str:
-    """Create ``database`` on the server of ``base_url`` if needed and empty its public schema."""
-    import asyncio
-
-    import asyncpg
-
-    def plain(url: str) -> str:
-        return "postgresql://" + url.split("://", 1)[1]
-
-    async def run() -> None:
-        admin = await asyncpg.connect(plain(base_url), timeout=5)
-        try:
-            exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
-            if not exists:
-                await admin.execute(f'CREATE DATABASE "{database}"')
-        finally:
-            await admin.close()
-        target = await asyncpg.connect(plain(postgres_admin_url(base_url, database)), timeout=5)
-        try:
-            await target.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
-        finally:
-            await target.close()
-
-    asyncio.run(run())
-    return postgres_admin_url(base_url, database)
 
 
 class RedisServer:

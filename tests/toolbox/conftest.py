@@ -12,43 +12,17 @@ from tests.gateway.conftest import probe_router
 
 
 @pytest.fixture
-def settings(prepared_sandbox, tmp_path: Path) -> Settings:  # type: ignore[no-untyped-def]
-    """Per test: a copy of var/ and of the PKI (admin tests issue and revoke certificates)."""
+def settings(prepared_sandbox, tmp_path: Path, test_database_url: str | None) -> Settings:  # type: ignore[no-untyped-def]
+    """Per test: a copy of var/, of the PKI (admin tests issue and revoke certificates) and, on
+    PostgreSQL, of the template database."""
     var_dir = tmp_path / "var"
     certs_dir = tmp_path / "certs"
     shutil.copytree(prepared_sandbox.settings.var_dir, var_dir)
     shutil.copytree(prepared_sandbox.settings.certs_dir, certs_dir)
-    return prepared_sandbox.settings.model_copy(update={"var_dir": var_dir, "certs_dir": certs_dir})
-
-
-@pytest.fixture(autouse=True)
-def restore_shared_database(prepared_sandbox, settings: Settings):  # type: ignore[no-untyped-def]
-    """On a shared database (PostgreSQL runs), put the consumers back to the seed after each test.
-
-    SQLite runs get a copy of the database per test; a PostgreSQL run shares one database, and these
-    tests disable consumers, rotate secrets, revoke certificates… The reset uses the prepared PKI
-    (untouched: each test revokes in its own copy) so that the shared certificates are registered again.
-    """
-    yield
-    if not settings.database_url:
-        return
-    import asyncio
-
-    from dgfip_sandbox.admin.service import ConsumerAdmin
-    from dgfip_sandbox.clock import FrozenClock
-    from dgfip_sandbox.store.database import create_engine, create_sessionmaker
-    from tests.conftest import CLOCK_START
-
-    shared = prepared_sandbox.settings.model_copy(update={"var_dir": settings.var_dir})
-
-    async def reset() -> None:
-        engine = create_engine(shared.sqlalchemy_url)
-        try:
-            await ConsumerAdmin(shared, create_sessionmaker(engine), clock=FrozenClock(CLOCK_START), actor="tests").reset()
-        finally:
-            await engine.dispose()
-
-    asyncio.run(reset())
+    update = {"var_dir": var_dir, "certs_dir": certs_dir}
+    if test_database_url:
+        update["database_url"] = test_database_url
+    return prepared_sandbox.settings.model_copy(update=update)
 
 
 @pytest.fixture

@@ -1,18 +1,22 @@
-"""Run Alembic programmatically, from any working directory."""
+"""Run Alembic programmatically, from any working directory.
+
+The migrations ship inside the package (``dgfip_sandbox/migrations``, with their ``script.py.mako``):
+they are found with ``importlib.resources``, so a wheel installed anywhere migrates its database.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
 
-ALEMBIC_DIR = Path(__file__).resolve().parents[3] / "alembic"
+MIGRATIONS = files("dgfip_sandbox") / "migrations"
 
 
 def alembic_config(url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(ALEMBIC_DIR))
+    config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 

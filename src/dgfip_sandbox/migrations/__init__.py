@@ -1,0 +1,1 @@
+"""Alembic migrations of the sandbox database, shipped inside the package."""
