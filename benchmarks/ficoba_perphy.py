@@ -18,7 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -34,19 +34,34 @@ from dgfip_sandbox.store.consumers import ConsumerRecord
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 from dgfip_sandbox.store.migrate import upgrade_to_head
 
-NOW = datetime(2026, 11, 25, 10, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 10, 0, 0, tzinfo=UTC)
 CONSUMER = ConsumerRecord(
-    id=1, name="bench", organisation="bench", application="bench", client_id="bench", client_secret_hash="x",
-    active=True, oauth_scopes=frozenset(), datapass_scopes=frozenset(datapass.ACCOUNT_SCOPES), allowed_ips=(),
-    quota_per_minute=200, id_teleservice=None, siret="13002526500013",
-    ficoba_modalities=frozenset({datapass.PERSONNE_PHYSIQUE}), ficoba_motifs=frozenset({"0003"}),
+    id=1,
+    name="bench",
+    organisation="bench",
+    application="bench",
+    client_id="bench",
+    client_secret_hash="x",
+    active=True,
+    oauth_scopes=frozenset(),
+    datapass_scopes=frozenset(datapass.ACCOUNT_SCOPES),
+    allowed_ips=(),
+    quota_per_minute=200,
+    id_teleservice=None,
+    siret="13002526500013",
+    ficoba_modalities=frozenset({datapass.PERSONNE_PHYSIQUE}),
+    ficoba_motifs=frozenset({"0003"}),
 )
 
 
 def _demande(nom: str, prenoms: str, annee: str) -> schemas.DemandePerPhy:
-    body = {"dateDemande": "2026-11-25", "motif": "0003", "siretDemandeur": CONSUMER.siret,
-            "justification": "benchmark", "criteresRecherche": {"etatCivil": {"nom": nom, "prenoms": prenoms,
-                                                                               "anneeNaissance": annee}}}
+    body = {
+        "dateDemande": "2026-11-25",
+        "motif": "0003",
+        "siretDemandeur": CONSUMER.siret,
+        "justification": "benchmark",
+        "criteresRecherche": {"etatCivil": {"nom": nom, "prenoms": prenoms, "anneeNaissance": annee}},
+    }
     return schemas.parse(schemas.DemandePerPhy, json.dumps(body).encode())
 
 
@@ -92,10 +107,13 @@ async def run(settings: Settings, extra: int, queries: int) -> dict[str, float]:
             await seeder(session, settings)
     async with sessionmaker() as session:
         base = await session.scalar(select(func.count()).select_from(accounts.Personne))
-        rows = (await session.execute(
-            select(accounts.Personne.nom_naissance, accounts.Personne.prenoms, accounts.Personne.annee_naissance)
-            .where(accounts.Personne.kind == "PP").order_by(accounts.Personne.id)
-        )).all()
+        rows = (
+            await session.execute(
+                select(accounts.Personne.nom_naissance, accounts.Personne.prenoms, accounts.Personne.annee_naissance)
+                .where(accounts.Personne.kind == "PP")
+                .order_by(accounts.Personne.id)
+            )
+        ).all()
     rng = random.Random(settings.seed)
     demandes = [_demande(*row) for row in rng.choices(rows, k=queries)]
     await _p50(sessionmaker, demandes[:20])  # warm-up
@@ -109,9 +127,15 @@ async def run(settings: Settings, extra: int, queries: int) -> dict[str, float]:
     after, found_after = await _p50(sessionmaker, demandes)
     await engine.dispose()
     return {
-        "persons_default": base, "persons_grown": total, "queries": queries, "found_default": found_before,
-        "found_grown": found_after, "p50_ms_default": round(before, 3), "p50_ms_grown": round(after, 3),
-        "ratio": round(after / before, 3), "grow_seconds": round(grow_seconds, 1),
+        "persons_default": base,
+        "persons_grown": total,
+        "queries": queries,
+        "found_default": found_before,
+        "found_grown": found_after,
+        "p50_ms_default": round(before, 3),
+        "p50_ms_grown": round(after, 3),
+        "ratio": round(after / before, 3),
+        "grow_seconds": round(grow_seconds, 1),
     }
 
 

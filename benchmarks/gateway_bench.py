@@ -46,9 +46,15 @@ def pin(core: int) -> None:
 
 def prepare(workdir: Path, env: dict[str, str]) -> dict:
     subprocess.run(
-        [sys.executable, "-c", "from dgfip_sandbox.bootstrap import prepare_sandbox; from dgfip_sandbox.settings import Settings;"
-         "from dgfip_sandbox.clock import SystemClock; prepare_sandbox(Settings(), now=SystemClock().now())"],
-        cwd=workdir, env=env, check=True,
+        [
+            sys.executable,
+            "-c",
+            "from dgfip_sandbox.bootstrap import prepare_sandbox; from dgfip_sandbox.settings import Settings;"
+            "from dgfip_sandbox.clock import SystemClock; prepare_sandbox(Settings(), now=SystemClock().now())",
+        ],
+        cwd=workdir,
+        env=env,
+        check=True,
     )
     import sqlite3
 
@@ -59,8 +65,12 @@ def prepare(workdir: Path, env: dict[str, str]) -> dict:
 
 def start_server(workdir: Path, env: dict[str, str], core: int) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "dgfip_sandbox.cli", "up"], cwd=workdir, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=lambda: pin(core),
+        [sys.executable, "-m", "dgfip_sandbox.cli", "up"],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=lambda: pin(core),
     )
 
 
@@ -79,16 +89,25 @@ def token_for(port: int, consumer: dict, ca: str) -> str:
     import httpx
 
     with httpx.Client(verify=loadgen.client_context(ca, consumer["cert"], consumer["key"])) as client:
-        response = client.post(f"https://localhost:{port}/token", data={"grant_type": "client_credentials"},
-                               auth=(consumer["client_id"], consumer["client_secret"]))
+        response = client.post(
+            f"https://localhost:{port}/token",
+            data={"grant_type": "client_credentials"},
+            auth=(consumer["client_id"], consumer["client_secret"]),
+        )
         if response.status_code != 200:
             raise SystemExit(f"token request refused: {response.status_code} {response.text}")
         return response.json()["access_token"]
 
 
 def first_persona_spi(workdir: Path, env: dict[str, str]) -> str:
-    out = subprocess.run([sys.executable, "-m", "dgfip_sandbox.cli", "personas", "--json"], cwd=workdir, env=env,
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "dgfip_sandbox.cli", "personas", "--json"],
+        cwd=workdir,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     personas = [p for p in json.loads(out) if p.get("api", "impot_particulier") == "impot_particulier"]
     return next((p["spi"] for p in personas if p.get("banner")), personas[0]["spi"])
 
@@ -103,8 +122,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="dgfip-bench-") as tmp:
         workdir = Path(tmp)
         port = free_port()
-        env = {**os.environ, "DGFIP_SANDBOX_PORT": str(port), "DGFIP_SANDBOX_FC_PORT": str(free_port()),
-               "DGFIP_SANDBOX_LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "DGFIP_SANDBOX_PORT": str(port),
+            "DGFIP_SANDBOX_FC_PORT": str(free_port()),
+            "DGFIP_SANDBOX_LOG_LEVEL": "WARNING",
+        }
         credentials = prepare(workdir, env)
         server = start_server(workdir, env, core=0)
         try:
@@ -120,28 +143,46 @@ def main() -> None:
             from dgfip_sandbox.clock import SystemClock
 
             year = args.year or banner_year(SystemClock().now())
-            headers = {"Authorization": f"Bearer {token}", "X-Correlation-ID": str(uuid.uuid4()),
-                       "ID_Teleservice": consumer["id_teleservice"], "Accept": "application/json"}
-            common = dict(host="127.0.0.1", port=port, context=context, connections=args.connections, seconds=args.seconds)
+            headers = {
+                "Authorization": f"Bearer {token}",
+                "X-Correlation-ID": str(uuid.uuid4()),
+                "ID_Teleservice": consumer["id_teleservice"],
+                "Accept": "application/json",
+            }
+            common = dict(
+                host="127.0.0.1", port=port, context=context, connections=args.connections, seconds=args.seconds
+            )
             bare = asyncio.run(loadgen.run("(a) bare JSON endpoint /health", path="/health", headers={}, **common))
-            full = asyncio.run(loadgen.run(
-                "(b) full chain situations/ir/assiettes",
-                path=f"/impotparticulier/1.0/spi/{spi}/situations/ir/assiettes/annrev/{year}", headers=headers, **common))
+            full = asyncio.run(
+                loadgen.run(
+                    "(b) full chain situations/ir/assiettes",
+                    path=f"/impotparticulier/1.0/spi/{spi}/situations/ir/assiettes/annrev/{year}",
+                    headers=headers,
+                    **common,
+                )
+            )
             from dgfip_sandbox.testing.sandbox import _service_providers, obtain_franceconnect_token
 
             fs = _service_providers(credentials["franceconnect"])["demo-fs"]
             fc_token = obtain_franceconnect_token(
-                f"http://127.0.0.1:{env['DGFIP_SANDBOX_FC_PORT']}", fs, spi,
+                f"http://127.0.0.1:{env['DGFIP_SANDBOX_FC_PORT']}",
+                fs,
+                spi,
                 ["identite_pivot", "dgfip_rfr", "dgfip_sitfam", "dgfip_nbpart"],
             ).access_token
             fc_seconds = min(args.seconds, 45.0)  # a FranceConnect access token lives 60 s
-            fc = asyncio.run(loadgen.run(
-                "(c) FranceConnect route, same resource",
-                path=f"/impotparticulier/1.0/situations/ir/assiettes/annrev/{year}",
-                headers={**headers, "X-FranceConnect-OAuth": fc_token},
-                **{**common, "seconds": fc_seconds}))
-            print(f"gateway benchmark: 1 worker on core 0, load generator on core 1, {args.connections} keep-alive "
-                  f"mTLS connections, {args.seconds:.0f} s per scenario")
+            fc = asyncio.run(
+                loadgen.run(
+                    "(c) FranceConnect route, same resource",
+                    path=f"/impotparticulier/1.0/situations/ir/assiettes/annrev/{year}",
+                    headers={**headers, "X-FranceConnect-OAuth": fc_token},
+                    **{**common, "seconds": fc_seconds},
+                )
+            )
+            print(
+                f"gateway benchmark: 1 worker on core 0, load generator on core 1, {args.connections} keep-alive "
+                f"mTLS connections, {args.seconds:.0f} s per scenario"
+            )
             print(bare.line())
             print(full.line())
             print(fc.line())

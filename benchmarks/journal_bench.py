@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import timeit
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from dgfip_sandbox.gateway.journal import JournalCapture
 from dgfip_sandbox.store.audit import AuditEntry
@@ -29,8 +29,18 @@ SCOPE = {
 
 
 def main() -> None:
-    entry = AuditEntry(at=datetime.now(timezone.utc), method="GET", route=SCOPE["path"], consumer_id=1, consumer_name="mairie-demo")
-    for check in ("client_certificate", "caller_ip", "bearer_token", "route_scope", "correlation_id", "quota", "scenario"):
+    entry = AuditEntry(
+        at=datetime.now(UTC), method="GET", route=SCOPE["path"], consumer_id=1, consumer_name="mairie-demo"
+    )
+    for check in (
+        "client_certificate",
+        "caller_ip",
+        "bearer_token",
+        "route_scope",
+        "correlation_id",
+        "quota",
+        "scenario",
+    ):
         entry.check(check, True, "x")
     body = json.dumps({"rfr": 12345, "nbPart": 2.5, "aft": "10 RUE DU CENTRE 93160 NOISY LE GRAND" * 15}).encode()
     token_body = b'{"access_token":"' + b"a" * 5000 + b'"}'
@@ -38,7 +48,11 @@ def main() -> None:
     n = 20000
     for label, request_body, response_body in (
         (f"API answer ({len(body)} B)", b"", body),
-        (f"/token-like answer ({len(token_body)} B, truncated to 4096 and redacted)", b"grant_type=client_credentials&client_secret=" + b"s" * 43, token_body),
+        (
+            f"/token-like answer ({len(token_body)} B, truncated to 4096 and redacted)",
+            b"grant_type=client_credentials&client_secret=" + b"s" * 43,
+            token_body,
+        ),
     ):
 
         def build() -> None:

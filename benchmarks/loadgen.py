@@ -48,9 +48,18 @@ def build_request(path: str, headers: dict[str, str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
-async def _worker(host: str, port: int, context: ssl.SSLContext | None, request: bytes, stop_at: float,
-                  latencies: list[float], statuses: dict[int, int]) -> None:
-    reader, writer = await asyncio.open_connection(host, port, ssl=context, server_hostname="localhost" if context else None)
+async def _worker(
+    host: str,
+    port: int,
+    context: ssl.SSLContext | None,
+    request: bytes,
+    stop_at: float,
+    latencies: list[float],
+    statuses: dict[int, int],
+) -> None:
+    reader, writer = await asyncio.open_connection(
+        host, port, ssl=context, server_hostname="localhost" if context else None
+    )
     try:
         while time.perf_counter() < stop_at:
             started = time.perf_counter()
@@ -66,16 +75,28 @@ async def _worker(host: str, port: int, context: ssl.SSLContext | None, request:
         writer.close()
 
 
-async def run(name: str, *, host: str, port: int, context: ssl.SSLContext | None, path: str,
-              headers: dict[str, str], connections: int, seconds: float, warmup: float = 1.0) -> Result:
+async def run(
+    name: str,
+    *,
+    host: str,
+    port: int,
+    context: ssl.SSLContext | None,
+    path: str,
+    headers: dict[str, str],
+    connections: int,
+    seconds: float,
+    warmup: float = 1.0,
+) -> Result:
     request = build_request(path, headers)
-    await asyncio.gather(*(_worker(host, port, context, request, time.perf_counter() + warmup, [], {})
-                           for _ in range(connections)))
+    await asyncio.gather(
+        *(_worker(host, port, context, request, time.perf_counter() + warmup, [], {}) for _ in range(connections))
+    )
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     started = time.perf_counter()
-    await asyncio.gather(*(_worker(host, port, context, request, started + seconds, latencies, statuses)
-                           for _ in range(connections)))
+    await asyncio.gather(
+        *(_worker(host, port, context, request, started + seconds, latencies, statuses) for _ in range(connections))
+    )
     elapsed = time.perf_counter() - started
     return Result(name=name, requests=len(latencies), seconds=elapsed, statuses=statuses, latencies=latencies)
 

@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "src"))
 
-import loadgen  # noqa: E402
-
 from tests.scale.topology import Topology, create_fresh_database, nginx_missing, prepare  # noqa: E402
+
+import loadgen  # noqa: E402
 
 POSTGRES = os.environ.get("DGFIP_SANDBOX_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("DGFIP_SANDBOX_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -54,8 +54,11 @@ def token(topo: Topology, port: int, consumer: str) -> str:
 
     entry = topo.consumer(consumer)
     with httpx.Client(verify=topo.ssl_context(consumer)) as client:
-        response = client.post(f"https://localhost:{port}/token", data={"grant_type": "client_credentials"},
-                               auth=(entry["client_id"], entry["client_secret"]))
+        response = client.post(
+            f"https://localhost:{port}/token",
+            data={"grant_type": "client_credentials"},
+            auth=(entry["client_id"], entry["client_secret"]),
+        )
         response.raise_for_status()
         return response.json()["access_token"]
 
@@ -79,8 +82,12 @@ def full_chain_path() -> str:
 
 def headers(topo: Topology, consumer: str, bearer: str) -> dict[str, str]:
     entry = topo.consumer(consumer)
-    return {"Authorization": f"Bearer {bearer}", "X-Correlation-ID": str(uuid.uuid4()),
-            "ID_Teleservice": entry["id_teleservice"], "Accept": "application/json"}
+    return {
+        "Authorization": f"Bearer {bearer}",
+        "X-Correlation-ID": str(uuid.uuid4()),
+        "ID_Teleservice": entry["id_teleservice"],
+        "Accept": "application/json",
+    }
 
 
 async def quota_run(topo: Topology, port: int, bearer: str, *, total: int, concurrency: int) -> Counter[int]:
@@ -88,8 +95,13 @@ async def quota_run(topo: Topology, port: int, bearer: str, *, total: int, concu
 
     statuses: Counter[int] = Counter()
     remaining = total
-    async with httpx.AsyncClient(verify=topo.ssl_context(QUOTA_CONSUMER), base_url=f"https://localhost:{port}",
-                                 limits=httpx.Limits(max_connections=concurrency), timeout=30) as client:
+    async with httpx.AsyncClient(
+        verify=topo.ssl_context(QUOTA_CONSUMER),
+        base_url=f"https://localhost:{port}",
+        limits=httpx.Limits(max_connections=concurrency),
+        timeout=30,
+    ) as client:
+
         async def worker() -> None:
             nonlocal remaining
             while remaining > 0:
@@ -126,22 +138,66 @@ def main() -> None:
             bearer = token(topo, one.port, BENCH_CONSUMER)
             h = headers(topo, BENCH_CONSUMER, bearer)
 
-            bare = asyncio.run(loadgen.run("(a) bare /health, 1 replica direct", port=one.port, context=ctx, path="/health", headers={}, **common))
-            full = asyncio.run(loadgen.run("(b) full chain, 1 replica direct", port=one.port, context=ctx, path=path, headers=h, **common))
+            bare = asyncio.run(
+                loadgen.run(
+                    "(a) bare /health, 1 replica direct",
+                    port=one.port,
+                    context=ctx,
+                    path="/health",
+                    headers={},
+                    **common,
+                )
+            )
+            full = asyncio.run(
+                loadgen.run(
+                    "(b) full chain, 1 replica direct", port=one.port, context=ctx, path=path, headers=h, **common
+                )
+            )
 
             nginx_one = topo.start_nginx([one])
-            via_one = asyncio.run(loadgen.run("(c) full chain, nginx + 1 replica", port=nginx_one.port, context=ctx, path=path, headers=h, **common))
+            via_one = asyncio.run(
+                loadgen.run(
+                    "(c) full chain, nginx + 1 replica",
+                    port=nginx_one.port,
+                    context=ctx,
+                    path=path,
+                    headers=h,
+                    **common,
+                )
+            )
             nginx_one.stop()
             nginx_two = topo.start_nginx([one, two])
-            via_two = asyncio.run(loadgen.run("(d) full chain, nginx + 2 replicas", port=nginx_two.port, context=ctx, path=path, headers=h, **common))
-            bare_two = asyncio.run(loadgen.run("(e) bare /health, nginx + 2 replicas", port=nginx_two.port, context=ctx, path="/health", headers={}, **common))
+            via_two = asyncio.run(
+                loadgen.run(
+                    "(d) full chain, nginx + 2 replicas",
+                    port=nginx_two.port,
+                    context=ctx,
+                    path=path,
+                    headers=h,
+                    **common,
+                )
+            )
+            bare_two = asyncio.run(
+                loadgen.run(
+                    "(e) bare /health, nginx + 2 replicas",
+                    port=nginx_two.port,
+                    context=ctx,
+                    path="/health",
+                    headers={},
+                    **common,
+                )
+            )
 
-            print(f"scale benchmark: {os.cpu_count()} cores shared by everything (nothing pinned), {args.connections} keep-alive "
-                  f"mTLS connections, {args.seconds:.0f} s per scenario; PostgreSQL + Redis; full chain = GET {path.split('?')[0]}")
+            print(
+                f"scale benchmark: {os.cpu_count()} cores shared by everything (nothing pinned), {args.connections} keep-alive "
+                f"mTLS connections, {args.seconds:.0f} s per scenario; PostgreSQL + Redis; full chain = GET {path.split('?')[0]}"
+            )
             for result in (bare, full, via_one, via_two, bare_two):
                 print(result.line())
             print(f"full chain / bare endpoint, 1 replica direct: {full.throughput / bare.throughput:.2f}")
-            print(f"full chain, 2 replicas / 1 replica (both behind nginx): {via_two.throughput / via_one.throughput:.2f}")
+            print(
+                f"full chain, 2 replicas / 1 replica (both behind nginx): {via_two.throughput / via_one.throughput:.2f}"
+            )
             print(f"full chain / bare endpoint, nginx + 2 replicas: {via_two.throughput / bare_two.throughput:.2f}")
 
             # Quota exactness: 3 replicas behind nginx, 64 concurrent clients, 750/min consumer; each run
@@ -165,7 +221,9 @@ def main() -> None:
                     continue
                 results.append((statuses, time.perf_counter() - started))
             for index, (statuses, seconds) in enumerate(results, 1):
-                print(f"quota run {index}: 900 calls, 64 clients, 3 replicas: {dict(sorted(statuses.items()))} in {seconds:.1f} s")
+                print(
+                    f"quota run {index}: 900 calls, 64 clients, 3 replicas: {dict(sorted(statuses.items()))} in {seconds:.1f} s"
+                )
             exact = sum(1 for statuses, _ in results if statuses.get(200) == 750 and statuses.get(429) == 150)
             print(f"quota exact (750 accepted, 150 refused 900804) in {exact}/{len(results)} runs")
         finally:

@@ -14,7 +14,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from tests.services import (
     unique_database_name,
 )
 
-CLOCK_START = datetime(2026, 11, 25, 10, 0, 0, tzinfo=timezone.utc)
+CLOCK_START = datetime(2026, 11, 25, 10, 0, 0, tzinfo=UTC)
 TEST_SEED_SIZE = 300
 
 
@@ -175,7 +175,12 @@ class Sandbox:
         return response.json()["access_token"]
 
     async def client(
-        self, name: str, *, scopes: list[str] | None = None, cert: str | Path | None = None, client_ip: str | None = None
+        self,
+        name: str,
+        *,
+        scopes: list[str] | None = None,
+        cert: str | Path | None = None,
+        client_ip: str | None = None,
     ) -> httpx.AsyncClient:
         """An authenticated client for a demo consumer: its certificate, a token, its ID_Teleservice."""
         consumer = self.consumer(name)

@@ -12,8 +12,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from dgfip_sandbox.store.migrate import alembic_config
 from dgfip_sandbox.settings import normalize_database_url
+from dgfip_sandbox.store.migrate import alembic_config
 from dgfip_sandbox.store.models import metadata
 from tests.services import (
     create_postgres_database,

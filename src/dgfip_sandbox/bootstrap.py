@@ -55,7 +55,12 @@ async def _seed_and_register(
         previous = _read_previous_secrets(settings.credentials_path)
         async with sessionmaker() as session, session.begin():
             secrets_by_name = await _register_consumers(
-                session, consumers, sandbox_pki, previous, now=now, extra_allowed_ips=tuple(settings.demo_extra_allowed_ips)
+                session,
+                consumers,
+                sandbox_pki,
+                previous,
+                now=now,
+                extra_allowed_ips=tuple(settings.demo_extra_allowed_ips),
             )
         credentials = build_credentials(settings, sandbox_pki, consumers, secrets_by_name)
         extra = await _extra_credentials(settings, sessionmaker)
@@ -82,7 +87,11 @@ async def _extra_credentials(settings: Settings, sessionmaker: Any) -> dict[str,
 def admin_credentials(settings: Settings) -> dict[str, Any]:
     from dgfip_sandbox.admin.credential import ensure_admin_token
 
-    return {"base_url": settings.admin_base_url, "token": ensure_admin_token(settings), "portal": f"{settings.admin_base_url}/portal"}
+    return {
+        "base_url": settings.admin_base_url,
+        "token": ensure_admin_token(settings),
+        "portal": f"{settings.admin_base_url}/portal",
+    }
 
 
 def _read_previous_secrets(path: Path) -> dict[str, str]:
@@ -154,7 +163,9 @@ async def _register_certificate(session: AsyncSession, consumer_id: int, cert_pa
     cert = pki.load_pem_cert(cert_path.read_bytes())
     fingerprint = pki.fingerprint_sha256(cert)
     exists = (
-        await session.execute(select(ConsumerCertificate.id).where(ConsumerCertificate.fingerprint_sha256 == fingerprint))
+        await session.execute(
+            select(ConsumerCertificate.id).where(ConsumerCertificate.fingerprint_sha256 == fingerprint)
+        )
     ).first()
     if exists:
         return
@@ -193,7 +204,10 @@ def _rel(path: Path) -> str:
 
 
 def build_credentials(
-    settings: Settings, sandbox_pki: pki.SandboxPki, consumers: tuple[DemoConsumer, ...], secrets_by_name: dict[str, str]
+    settings: Settings,
+    sandbox_pki: pki.SandboxPki,
+    consumers: tuple[DemoConsumer, ...],
+    secrets_by_name: dict[str, str],
 ) -> dict[str, Any]:
     return {
         "gateway": {

@@ -8,7 +8,7 @@ import os
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -85,10 +85,10 @@ WORKERS_HELP = "Processus de passerelle partageant les ports (exige Redis et Pos
 
 @app.command()
 def up(
-    port: Optional[int] = typer.Option(None, help="Port HTTPS de la passerelle (défaut 8443)"),
-    host: Optional[str] = typer.Option(None, help="Adresse d'écoute (défaut 127.0.0.1)"),
-    fc_port: Optional[int] = typer.Option(None, "--fc-port", help="Port du service FranceConnect (défaut 8444)"),
-    seed_size: Optional[int] = typer.Option(None, help="Nombre de foyers fiscaux générés (défaut 2000)"),
+    port: int | None = typer.Option(None, help="Port HTTPS de la passerelle (défaut 8443)"),
+    host: str | None = typer.Option(None, help="Adresse d'écoute (défaut 127.0.0.1)"),
+    fc_port: int | None = typer.Option(None, "--fc-port", help="Port du service FranceConnect (défaut 8444)"),
+    seed_size: int | None = typer.Option(None, help="Nombre de foyers fiscaux générés (défaut 2000)"),
     workers: int = typer.Option(1, "--workers", min=1, help=WORKERS_HELP),
 ) -> None:
     """Prepare (migrate, PKI, seed, consumers) and serve the sandbox."""
@@ -104,7 +104,7 @@ def up(
 
 @app.command()
 def prepare(
-    seed_size: Optional[int] = typer.Option(None, help="Nombre de foyers fiscaux générés (défaut 2000)"),
+    seed_size: int | None = typer.Option(None, help="Nombre de foyers fiscaux générés (défaut 2000)"),
 ) -> None:
     """Only prepare (migrate, PKI, seed, consumers, var/credentials.json): the one-shot init of a deployment."""
     from dgfip_sandbox.bootstrap import prepare_sandbox
@@ -116,20 +116,29 @@ def prepare(
 
 @app.command()
 def serve(
-    port: Optional[int] = typer.Option(None, help="Port HTTPS de la passerelle (défaut 8443)"),
-    host: Optional[str] = typer.Option(None, help="Adresse d'écoute (défaut 127.0.0.1)"),
+    port: int | None = typer.Option(None, help="Port HTTPS de la passerelle (défaut 8443)"),
+    host: str | None = typer.Option(None, help="Adresse d'écoute (défaut 127.0.0.1)"),
     workers: int = typer.Option(1, "--workers", min=1, help=WORKERS_HELP),
     gateway: bool = typer.Option(True, "--gateway/--no-gateway", help="Servir la passerelle APIM"),
     franceconnect: bool = typer.Option(True, "--fc/--no-fc", help="Servir le service FranceConnect"),
-    demo_fs: bool = typer.Option(False, "--demo-fs/--no-demo-fs", help="Servir le fournisseur de service de démonstration"),
-    admin: bool = typer.Option(True, "--admin/--no-admin", help="Servir l'API d'administration (127.0.0.1 seulement ; une par hôte)"),
+    demo_fs: bool = typer.Option(
+        False, "--demo-fs/--no-demo-fs", help="Servir le fournisseur de service de démonstration"
+    ),
+    admin: bool = typer.Option(
+        True, "--admin/--no-admin", help="Servir l'API d'administration (127.0.0.1 seulement ; une par hôte)"
+    ),
 ) -> None:
     """Serve an already prepared sandbox (a replica: no migration, no seeding)."""
     settings = _settings(port=port, host=host)
     _refuse_workers(settings, workers)
     raise typer.Exit(
         _run_servers(
-            settings, workers=workers, with_gateway=gateway, with_fc=franceconnect, with_demo_fs=demo_fs, with_admin=admin
+            settings,
+            workers=workers,
+            with_gateway=gateway,
+            with_fc=franceconnect,
+            with_demo_fs=demo_fs,
+            with_admin=admin,
         )
     )
 
@@ -209,7 +218,9 @@ def build_server_specs(
                     app=create_franceconnect_app(settings, clock=clock),
                     host=settings.fc_host,
                     port=settings.fc_port,
-                    ssl_context=server.server_ssl_context(sandbox_pki, client_auth=False) if settings.fc_https else None,
+                    ssl_context=server.server_ssl_context(sandbox_pki, client_auth=False)
+                    if settings.fc_https
+                    else None,
                     timeout_graceful_shutdown=grace,
                 )
             )
@@ -241,18 +252,22 @@ def build_server_specs(
 
 @app.command()
 def franceconnect(
-    fc_port: Optional[int] = typer.Option(None, "--fc-port", help="Port du service FranceConnect (défaut 8444)"),
+    fc_port: int | None = typer.Option(None, "--fc-port", help="Port du service FranceConnect (défaut 8444)"),
     https: bool = typer.Option(False, "--https", help="Servir en HTTPS avec le certificat serveur du bac à sable"),
 ) -> None:
     """Serve the FranceConnect-like service alone (after a first `up`)."""
     settings = _settings(fc_port=fc_port, fc_https=https or None)
-    typer.echo(f"FranceConnect (bac à sable) : {settings.franceconnect_base_url}/api/v2/.well-known/openid-configuration")
+    typer.echo(
+        f"FranceConnect (bac à sable) : {settings.franceconnect_base_url}/api/v2/.well-known/openid-configuration"
+    )
     raise typer.Exit(_run_servers(settings, with_gateway=False, with_fc=True))
 
 
 @app.command("demo-fs")
 def demo_fs(
-    port: Optional[int] = typer.Option(None, "--port", help="Port du fournisseur de service de démonstration (défaut 8446)"),
+    port: int | None = typer.Option(
+        None, "--port", help="Port du fournisseur de service de démonstration (défaut 8446)"
+    ),
 ) -> None:
     """Serve the demo service provider: a "S'identifier avec FranceConnect" button and the DGFiP data it fetches.
 
@@ -297,7 +312,7 @@ def demo_fs_settings(settings: Settings) -> Settings:
 @app.command("fc-events")
 def fc_events(
     limit: int = typer.Option(50, help="Nombre d'événements"),
-    event_type: Optional[str] = typer.Option(None, "--type", help="Filtrer par type d'événement"),
+    event_type: str | None = typer.Option(None, "--type", help="Filtrer par type d'événement"),
 ) -> None:
     """List FranceConnect's recorded events (consent shown, consent given, checktoken verified…)."""
     from dgfip_sandbox.store.database import create_engine, create_sessionmaker
@@ -338,7 +353,7 @@ app.add_typer(audit_app, name="audit")
 @audit_app.callback(invoke_without_command=True)
 def audit(
     ctx: typer.Context,
-    consumer: Optional[str] = typer.Option(None, "--consumer", help="Nom du partenaire"),
+    consumer: str | None = typer.Option(None, "--consumer", help="Nom du partenaire"),
     limit: int = typer.Option(50, help="Nombre de traces"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -378,8 +393,11 @@ def audit(
 
 @audit_app.command("purge")
 def audit_purge(
-    retention_days: Optional[int] = typer.Option(
-        None, "--retention-days", min=1, help="Durée de conservation en jours (défaut : DGFIP_SANDBOX_AUDIT_RETENTION_DAYS, 730)"
+    retention_days: int | None = typer.Option(
+        None,
+        "--retention-days",
+        min=1,
+        help="Durée de conservation en jours (défaut : DGFIP_SANDBOX_AUDIT_RETENTION_DAYS, 730)",
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Compter sans supprimer"),
 ) -> None:
@@ -391,7 +409,9 @@ def audit_purge(
     now = clock_from_offset(settings.clock_offset_seconds).now()
     result = asyncio.run(purge_expired(settings.sqlalchemy_url, retention_days=days, now=now, dry_run=dry_run))
     verb = "à supprimer" if dry_run else "supprimées"
-    typer.echo(f"traces d'audit antérieures au {result.cutoff.isoformat(timespec='seconds')} ({days} jours) {verb} : {result.count}")
+    typer.echo(
+        f"traces d'audit antérieures au {result.cutoff.isoformat(timespec='seconds')} ({days} jours) {verb} : {result.count}"
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -417,7 +437,13 @@ def _run_admin(operation: Any, *, quota: bool = False) -> Any:
 
             store = build_quota_store(settings)
         try:
-            service = ConsumerAdmin(settings, create_sessionmaker(engine), clock=clock_from_offset(settings.clock_offset_seconds), quota=store, actor="cli")
+            service = ConsumerAdmin(
+                settings,
+                create_sessionmaker(engine),
+                clock=clock_from_offset(settings.clock_offset_seconds),
+                quota=store,
+                actor="cli",
+            )
             return await operation(service)
         finally:
             if store is not None:
@@ -468,8 +494,8 @@ def consumers_add(
     datapass_scope: list[str] = typer.Option([], "--datapass-scope", help="Scope DataPass (répétable)"),
     allowed_ip: list[str] = typer.Option([], "--allowed-ip", help="CIDR autorisé (répétable ; défaut : boucle locale)"),
     quota: int = typer.Option(200, help="Palier de quota : 200, 500 ou 750 appels/minute"),
-    id_teleservice: Optional[str] = typer.Option(None, "--id-teleservice"),
-    siret: Optional[str] = typer.Option(None),
+    id_teleservice: str | None = typer.Option(None, "--id-teleservice"),
+    siret: str | None = typer.Option(None),
     modality: list[str] = typer.Option([], "--modality", help="Modalité FICOBA (répétable)"),
     motif: list[str] = typer.Option([], "--motif", help="Motif FICOBA (répétable)"),
     no_scenarios: bool = typer.Option(False, "--no-scenarios", help="Sans l'option d'injection de scénarios"),
@@ -523,7 +549,14 @@ def consumers_grant(
 ) -> None:
     """Grant (or --remove) DataPass scopes, OAuth scopes, FICOBA modalities and motifs."""
     row = _run_admin(
-        lambda s: s.grant(name, datapass_scopes=datapass_scope, oauth_scopes=oauth_scope, modalities=modality, motifs=motif, remove=remove)
+        lambda s: s.grant(
+            name,
+            datapass_scopes=datapass_scope,
+            oauth_scopes=oauth_scope,
+            modalities=modality,
+            motifs=motif,
+            remove=remove,
+        )
     )
     typer.echo(
         f"{name} : OAuth {' '.join(row['oauth_scopes']) or '-'} | DataPass {' '.join(row['datapass_scopes']) or '-'} | "
@@ -540,7 +573,7 @@ def consumers_quota(name: str, tier: int = typer.Argument(..., help="200, 500 ou
 
 @consumers_app.command("scenario")
 def consumers_scenario(
-    name: str, scenario: Optional[str] = typer.Argument(None, help="ex. « error=503 » ; absent : effacer")
+    name: str, scenario: str | None = typer.Argument(None, help="ex. « error=503 » ; absent : effacer")
 ) -> None:
     """Set (or clear) the consumer's standing scenario (docs/scenarios.md)."""
     row = _run_admin(lambda s: s.set_scenario(name, scenario))
@@ -564,7 +597,7 @@ def consumers_issue_cert(
 
 @consumers_app.command("revoke-cert")
 def consumers_revoke_cert(
-    name: str, fingerprint: Optional[str] = typer.Option(None, help="Empreinte SHA-256 ; absent : tous ceux en vigueur")
+    name: str, fingerprint: str | None = typer.Option(None, help="Empreinte SHA-256 ; absent : tous ceux en vigueur")
 ) -> None:
     """Revoke a client certificate; the CRL is rewritten and the gateway follows at once."""
     result = _run_admin(lambda s: s.revoke_certificate(name, fingerprint))

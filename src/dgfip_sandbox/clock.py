@@ -5,7 +5,7 @@ Tests use ``FrozenClock`` and move it instead of sleeping.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -16,14 +16,14 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class FrozenClock:
     """A clock that only moves when told to."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 11, 25, 10, 0, 0, tzinfo=timezone.utc)
+        self._now = start or datetime(2026, 11, 25, 10, 0, 0, tzinfo=UTC)
         if self._now.tzinfo is None:
             raise ValueError("FrozenClock needs an aware datetime")
 

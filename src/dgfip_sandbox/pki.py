@@ -35,7 +35,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -219,7 +219,9 @@ def verify_client_certificate(trust: Trust, cert: x509.Certificate, *, now: date
             "le certificat client n'est pas émis par l'autorité de certification du bac à sable"
         ) from None
     if now < cert.not_valid_before_utc:
-        raise CertificateError(f"le certificat client n'est valide qu'à partir du {_french_time(cert.not_valid_before_utc)}")
+        raise CertificateError(
+            f"le certificat client n'est valide qu'à partir du {_french_time(cert.not_valid_before_utc)}"
+        )
     if now > cert.not_valid_after_utc:
         raise CertificateError(f"le certificat client a expiré le {_french_time(cert.not_valid_after_utc)}")
     verifier = PolicyBuilder().store(trust.store).time(now).build_client_verifier()
@@ -312,7 +314,7 @@ class _Issuer:
 def _aware(now: datetime) -> datetime:
     if now.tzinfo is None:
         raise ValueError("an aware datetime is required")
-    return now.astimezone(timezone.utc)
+    return now.astimezone(UTC)
 
 
 def _check_name(name: str) -> None:
@@ -362,7 +364,9 @@ def _name(common_name: str) -> x509.Name:
     )
 
 
-def _leaf_base(key: ec.EllipticCurvePrivateKey, common_name: str, not_before: datetime, days: int) -> x509.CertificateBuilder:
+def _leaf_base(
+    key: ec.EllipticCurvePrivateKey, common_name: str, not_before: datetime, days: int
+) -> x509.CertificateBuilder:
     public = key.public_key()
     return (
         x509.CertificateBuilder()
@@ -456,7 +460,9 @@ def _ensure_ca(pki: SandboxPki, now: datetime) -> tuple[x509.Certificate, ec.Ell
         return issuer.cert, issuer.key
     if cert_exists != key_exists:
         present, missing = (pki.ca_cert, pki.ca_key) if cert_exists else (pki.ca_key, pki.ca_cert)
-        raise PkiError(f"{present} exists but {missing} is missing: restore it, or delete {pki.certs_dir} to start over")
+        raise PkiError(
+            f"{present} exists but {missing} is missing: restore it, or delete {pki.certs_dir} to start over"
+        )
     key = ec.generate_private_key(ec.SECP256R1())
     cert = _ca_certificate(key, CA_COMMON_NAME, now)
     _write_private_key(pki.ca_key, key)
@@ -472,17 +478,23 @@ def _load_issuer(pki: SandboxPki) -> _Issuer:
     return _Issuer(cert, key)
 
 
-def _ensure_leaf(issuer: _Issuer, cert_path: Path, key_path: Path, builder_for, *, check_issuer: bool = True) -> x509.Certificate:
+def _ensure_leaf(
+    issuer: _Issuer, cert_path: Path, key_path: Path, builder_for, *, check_issuer: bool = True
+) -> x509.Certificate:
     """Return the certificate at ``cert_path``, issuing it (and its key if absent) when missing."""
     if cert_path.exists():
         if not key_path.exists():
-            raise PkiError(f"{cert_path} exists but its key {key_path} is missing: delete the certificate to reissue it")
+            raise PkiError(
+                f"{cert_path} exists but its key {key_path} is missing: delete the certificate to reissue it"
+            )
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
         if check_issuer:
             try:
                 cert.verify_directly_issued_by(issuer.cert)
             except (ValueError, TypeError, InvalidSignature):
-                raise PkiError(f"{cert_path} was not issued by {issuer.cert.subject.rfc4514_string()} (stale file from another CA?)") from None
+                raise PkiError(
+                    f"{cert_path} was not issued by {issuer.cert.subject.rfc4514_string()} (stale file from another CA?)"
+                ) from None
         return cert
     if key_path.exists():
         # Keep the existing key: only the certificate was missing.
@@ -550,9 +562,7 @@ def _ensure_crl(pki: SandboxPki, issuer: _Issuer, revoked_cert: x509.Certificate
 
 
 def _write_private_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     _write_file(path, pem, mode=0o600)
 
 
@@ -571,11 +581,21 @@ def _write_file(path: Path, data: bytes, *, mode: int = 0o644) -> None:
 
 
 _MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 )
 
 
 def _french_time(when: datetime) -> str:
-    when = when.astimezone(timezone.utc)
+    when = when.astimezone(UTC)
     return f"{when.day} {_MONTHS[when.month - 1]} {when.year} à {when:%H:%M:%S} UTC"

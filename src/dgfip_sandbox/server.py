@@ -213,7 +213,13 @@ class TlsHandshakeProtocol(asyncio.Protocol):
     ssl_context: ClassVar[ssl.SSLContext]
     http_protocol: ClassVar[type[asyncio.Protocol]]
 
-    def __init__(self, config: uvicorn.Config, server_state: Any, app_state: dict[str, Any], _loop: asyncio.AbstractEventLoop | None = None) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        server_state: Any,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
         self.loop = _loop or asyncio.get_event_loop()
         self.connections = server_state.connections
         self.http = self.http_protocol(config=config, server_state=server_state, app_state=app_state, _loop=_loop)  # type: ignore[call-arg]
@@ -254,7 +260,11 @@ class TlsHandshakeProtocol(asyncio.Protocol):
             # A peer that connects and leaves (a TCP health check, a port probe) is not worth a warning.
             level = logging.INFO if isinstance(exc, ConnectionError) else logging.WARNING
             tls_logger.log(
-                level, 'tls_handshake_failed peer=%s reason="%s"', self.peer, reason, extra={"peer": self.peer, "reason": reason}
+                level,
+                'tls_handshake_failed peer=%s reason="%s"',
+                self.peer,
+                reason,
+                extra={"peer": self.peer, "reason": reason},
             )
             self.transport.abort()
             return

@@ -8,11 +8,10 @@ app factories; tests build their own with explicit values.
 from __future__ import annotations
 
 from pathlib import Path
-
-from pydantic import Field
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from pydantic import field_validator
 from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -41,8 +40,12 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(default=None, description="Quota store in Redis; default: in-process")
     redis_fail_open: bool = False
-    redis_prefix: str = Field(default="dgfip-sandbox:", description="Prefix of every Redis key (several sandboxes may share one Redis)")
-    database_pool_size: int = Field(default=10, description="Pooled connections per process (PostgreSQL); as many again on overflow")
+    redis_prefix: str = Field(
+        default="dgfip-sandbox:", description="Prefix of every Redis key (several sandboxes may share one Redis)"
+    )
+    database_pool_size: int = Field(
+        default=10, description="Pooled connections per process (PostgreSQL); as many again on overflow"
+    )
 
     # Seed
     seed: int = 20261125
@@ -50,7 +53,8 @@ class Settings(BaseSettings):
 
     # Gateway
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="CIDRs of TLS-terminating proxies whose Client-Cert / X-Forwarded-For headers are honoured"
+        default_factory=list,
+        description="CIDRs of TLS-terminating proxies whose Client-Cert / X-Forwarded-For headers are honoured",
     )
     token_ttl_seconds: int = 3600
     token_issuer: str = "https://localhost:8443/token"
@@ -62,12 +66,20 @@ class Settings(BaseSettings):
     )
 
     # Operations
-    audit_retention_days: int = Field(default=730, description="Audit records older than this are purged by `audit purge` (CGU: two years)")
-    clock_offset_seconds: float = Field(default=0.0, description="Tests and demos only: shift every clock of the process by this many seconds")
-    graceful_shutdown_seconds: float = Field(default=10.0, description="How long a stopping server waits for in-flight requests")
+    audit_retention_days: int = Field(
+        default=730, description="Audit records older than this are purged by `audit purge` (CGU: two years)"
+    )
+    clock_offset_seconds: float = Field(
+        default=0.0, description="Tests and demos only: shift every clock of the process by this many seconds"
+    )
+    graceful_shutdown_seconds: float = Field(
+        default=10.0, description="How long a stopping server waits for in-flight requests"
+    )
 
     # FranceConnect
-    fc_base_url: str | None = Field(default=None, description="Where the gateway reaches FranceConnect; default http://127.0.0.1:<fc_port>")
+    fc_base_url: str | None = Field(
+        default=None, description="Where the gateway reaches FranceConnect; default http://127.0.0.1:<fc_port>"
+    )
     fc_access_token_ttl_seconds: int = 60
     fc_checktoken_timeout_seconds: float = 3.0
 
@@ -126,5 +138,5 @@ def normalize_database_url(url: str) -> str:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+asyncpg://" + url.split("://", 1)[1]
     if url.startswith("sqlite:///"):
-        return "sqlite+aiosqlite:///" + url[len("sqlite:///"):]
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
     return url

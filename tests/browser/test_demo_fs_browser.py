@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -36,7 +36,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DgfipSandbox]:
     box = start_sandbox(
         tmp_path_factory.mktemp("demo-fs"),
         seed_size=40,
-        clock_start=datetime.now(timezone.utc).replace(microsecond=0),
+        clock_start=datetime.now(UTC).replace(microsecond=0),
         with_demo_fs=True,
     )
     try:
@@ -95,14 +95,27 @@ def test_browser_signs_in_with_franceconnect_and_sees_the_dgfip_data(running: Dg
     assert _no_spaces(rfr_cell.inner_text()) == _no_spaces(euros(spi_answer["rfr"]))
     expect(page.locator('#situation tr[data-field="rfr"] th')).to_have_text("Revenu fiscal de référence")
     expect(page.locator('#situation tr[data-field="sitFam"] td')).to_have_text("Marié(e)s (M)")
-    expect(page.locator('#situation tr[data-field="nbPart"] td')).to_have_text(str(spi_answer["nbPart"]).replace(".0", ""))
+    expect(page.locator('#situation tr[data-field="nbPart"] td')).to_have_text(
+        str(spi_answer["nbPart"]).replace(".0", "")
+    )
     page.screenshot(path=str(ARTIFACTS / "demo-fs-dgfip-data.png"), full_page=True)
 
     # The raw answer: the SPI route's values, restricted to the consent (∩ the consumer's DataPass).
     shown = json.loads(page.locator("#data").text_content() or "null")
     assert shown["rfr"] == spi_answer["rfr"]
     assert shown == {name: spi_answer[name] for name in shown}
-    assert {"rfr", "sitFam", "nbPart", "pac", "aft", "aftDetail", "nmNaiDec1", "prnmDec1", "nmNaiDec2", "revenuBrutGlobal"} <= set(shown)
+    assert {
+        "rfr",
+        "sitFam",
+        "nbPart",
+        "pac",
+        "aft",
+        "aftDetail",
+        "nmNaiDec1",
+        "prnmDec1",
+        "nmNaiDec2",
+        "revenuBrutGlobal",
+    } <= set(shown)
     assert "rev" not in shown  # revenus catégoriels were not consented
     rows = page.locator("#situation tbody tr")
     assert [rows.nth(i).get_attribute("data-field") for i in range(rows.count())] == list(shown)
@@ -144,4 +157,6 @@ def test_the_same_journey_without_a_browser_from_127_0_0_1(running: DgfipSandbox
     assert str(home.url) == demo + "/"
     assert [str(r.url).split("?")[0] for r in home.history][-1] == demo + "/callback"
     assert 'id="data-status">200<' in home.text
-    assert f'<tr data-field="rfr"><th scope="row">Revenu fiscal de référence</th><td>{euros(rfr)}</td></tr>' in home.text
+    assert (
+        f'<tr data-field="rfr"><th scope="row">Revenu fiscal de référence</th><td>{euros(rfr)}</td></tr>' in home.text
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,14 +18,12 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DgfipSandbox]:
     box = start_sandbox(
-        tmp_path_factory.mktemp("portal"), seed_size=40, clock_start=datetime.now(timezone.utc).replace(microsecond=0)
+        tmp_path_factory.mktemp("portal"), seed_size=40, clock_start=datetime.now(UTC).replace(microsecond=0)
     )
     try:
         yield box
     finally:
         box.stop()
-
-
 
 
 def test_portal_shows_routes_credentials_quota_personas_and_the_live_journal(running: DgfipSandbox, page) -> None:  # type: ignore[no-untyped-def]

@@ -71,7 +71,7 @@ def operations(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str]
 
 
 def _under(operations: dict[tuple[str, str], str | None], prefix: str) -> dict[tuple[str, str], str | None]:
-    return {(m, p[len(prefix):]): op for (m, p), op in operations.items() if p.startswith(prefix + "/")}
+    return {(m, p[len(prefix) :]): op for (m, p), op in operations.items() if p.startswith(prefix + "/")}
 
 
 @pytest.mark.parametrize(

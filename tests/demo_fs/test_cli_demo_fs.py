@@ -59,7 +59,9 @@ def test_a_port_given_in_the_environment_must_be_registered(tmp_path: Path, monk
 
 def test_cli_refuses_an_unregistered_port_with_the_fix(tmp_path: Path) -> None:
     _credentials(tmp_path / "var")
-    result = CliRunner().invoke(app, ["demo-fs", "--port", "9999"], env={"DGFIP_SANDBOX_VAR_DIR": str(tmp_path / "var")})
+    result = CliRunner().invoke(
+        app, ["demo-fs", "--port", "9999"], env={"DGFIP_SANDBOX_VAR_DIR": str(tmp_path / "var")}
+    )
     assert result.exit_code == 1
     assert "FranceConnect n'a pas enregistré le port 9999" in result.output
     assert "ports enregistrés : 28446" in result.output

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dgfip_sandbox.demo_fs.display import LABELS, euros, format_value, french_date, french_number, situation_rows
 from dgfip_sandbox.apis.impot_particulier.service import ASSIETTES_ORDER
+from dgfip_sandbox.demo_fs.display import LABELS, euros, format_value, french_date, french_number, situation_rows
 
 NNBSP, NBSP = "\u202f", "\u00a0"
 
@@ -11,12 +11,26 @@ ANSWER = {
     "rfr": 70344,
     "sitFam": "M",
     "nbPart": 2.5,
-    "pac": {"nbPac": 2, "nbPacF": 1, "nbPacG": 0, "nbPacH": 1, "nbPacI": 0, "nbPacR": 0, "nbPacJ": 0, "nbPacN": 0, "nbPacP": 0},
+    "pac": {
+        "nbPac": 2,
+        "nbPacF": 1,
+        "nbPacG": 0,
+        "nbPacH": 1,
+        "nbPacI": 0,
+        "nbPacR": 0,
+        "nbPacJ": 0,
+        "nbPacN": 0,
+        "nbPacP": 0,
+    },
     "nmNaiDec1": "DUPONT",
     "dateNaisDec1": {"jour": "12", "mois": "04", "annee": "1978"},
     "aft": "BAT 3 APT 93 10 RUE DU CENTRE 93160 NOISY LE GRAND",
-    "aftDetail": {"complementAdresse": "BAT 3 APT 93", "voie": "10 RUE DU CENTRE", "getcommune": "NOISY LE GRAND",
-                  "getcodePostal": "93160 NOISY LE GRAND"},
+    "aftDetail": {
+        "complementAdresse": "BAT 3 APT 93",
+        "voie": "10 RUE DU CENTRE",
+        "getcommune": "NOISY LE GRAND",
+        "getcodePostal": "93160 NOISY LE GRAND",
+    },
     "sitParIso": "T",
     "indDeficit": "O",
     "datRec": "2026-07-31",

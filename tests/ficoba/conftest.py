@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 from dgfip_sandbox.store.migrate import upgrade_to_head
 from dgfip_sandbox.store.taxpayers import Declarant, Foyer
 
-NOW = datetime(2026, 11, 25, 10, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 10, 0, 0, tzinfo=UTC)
 
 # (foyer, rank, spi, nom, usage, prénoms, sexe, naissance, pays, département, commune, lieu)
 DECLARANTS = [
@@ -47,12 +47,27 @@ def ficoba_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settin
         sessionmaker = create_sessionmaker(engine)
         async with sessionmaker() as session, session.begin():
             await session.execute(insert(Foyer), [{"id": i, "persona": None} for i in (1, 2, 3)])
-            await session.execute(insert(Declarant), [
-                {"foyer_id": f, "rank": r, "spi": spi, "nom_naissance": n, "nom_usage": u, "prenoms": p, "sexe": s,
-                 "date_naissance": born, "code_pays_naissance": pays, "departement_naissance": dept,
-                 "commune_naissance": commune, "lieu_naissance": lieu, "date_deces": None}
-                for f, r, spi, n, u, p, s, born, pays, dept, commune, lieu in DECLARANTS
-            ])
+            await session.execute(
+                insert(Declarant),
+                [
+                    {
+                        "foyer_id": f,
+                        "rank": r,
+                        "spi": spi,
+                        "nom_naissance": n,
+                        "nom_usage": u,
+                        "prenoms": p,
+                        "sexe": s,
+                        "date_naissance": born,
+                        "code_pays_naissance": pays,
+                        "departement_naissance": dept,
+                        "commune_naissance": commune,
+                        "lieu_naissance": lieu,
+                        "date_deces": None,
+                    }
+                    for f, r, spi, n, u, p, s, born, pays, dept, commune, lieu in DECLARANTS
+                ],
+            )
         async with sessionmaker() as session, session.begin():
             await ficoba_seed.seed(session, settings)
         await engine.dispose()
@@ -71,12 +86,29 @@ async def ficoba_session(ficoba_settings: Settings) -> AsyncIterator[AsyncSessio
         await engine.dispose()
 
 
-def consumer(name: str = "test", *, siret: str | None = "13002526500013", scopes=datapass.ACCOUNT_SCOPES,
-             modalities=datapass.ALL_MODALITIES, motifs=("0003", "0021", "0100")) -> ConsumerRecord:
+def consumer(
+    name: str = "test",
+    *,
+    siret: str | None = "13002526500013",
+    scopes=datapass.ACCOUNT_SCOPES,
+    modalities=datapass.ALL_MODALITIES,
+    motifs=("0003", "0021", "0100"),
+) -> ConsumerRecord:
     return ConsumerRecord(
-        id=1, name=name, organisation="Test", application="Test", client_id=name, client_secret_hash="x",
-        active=True, oauth_scopes=frozenset(), datapass_scopes=frozenset(scopes), allowed_ips=(),
-        quota_per_minute=200, id_teleservice=None, siret=siret, ficoba_modalities=frozenset(modalities),
+        id=1,
+        name=name,
+        organisation="Test",
+        application="Test",
+        client_id=name,
+        client_secret_hash="x",
+        active=True,
+        oauth_scopes=frozenset(),
+        datapass_scopes=frozenset(scopes),
+        allowed_ips=(),
+        quota_per_minute=200,
+        id_teleservice=None,
+        siret=siret,
+        ficoba_modalities=frozenset(modalities),
         ficoba_motifs=frozenset(motifs),
     )
 

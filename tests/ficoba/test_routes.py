@@ -24,14 +24,16 @@ def headers(**extra: str) -> dict[str, str]:
     return {"X-Request-ID": str(uuid.uuid4()), "Accept": "application/json", **extra}
 
 
-async def post(sandbox, consumer: str, route: str, criteres: dict[str, Any], *, hdrs: dict | None = None,
-               **envelope: Any):
+async def post(
+    sandbox, consumer: str, route: str, criteres: dict[str, Any], *, hdrs: dict | None = None, **envelope: Any
+):
     client = await sandbox.client(consumer)
     siret = ADMIN_SIRET if consumer == ADMIN else BANQUE_SIRET
     envelope.setdefault("siretDemandeur", siret)
     envelope.setdefault("motif", "0003" if consumer == ADMIN else "0100")
-    return await client.post(f"{BASE}/comptes/{route}", json=body(criteres, **envelope),
-                             headers=hdrs if hdrs is not None else headers())
+    return await client.post(
+        f"{BASE}/comptes/{route}", json=body(criteres, **envelope), headers=hdrs if hdrs is not None else headers()
+    )
 
 
 async def test_etat_sante(sandbox):
@@ -55,8 +57,9 @@ async def test_num_cpte_documented_example(sandbox):
 
 
 async def test_spi_round_trip_with_audit(sandbox):
-    response = await post(sandbox, ADMIN, "spi", {"numeroSPI": seed.SPI_DUBOIS},
-                          justification="Contrôle DUBOIS Daniel REF 42")
+    response = await post(
+        sandbox, ADMIN, "spi", {"numeroSPI": seed.SPI_DUBOIS}, justification="Contrôle DUBOIS Daniel REF 42"
+    )
     assert response.status_code == 200, response.text
     assert response.json()["reponses"][0]["nombreComptes"] == "003"
     async with sandbox.state.sessionmaker() as session:
@@ -80,8 +83,13 @@ async def test_no_result_is_200_with_message(sandbox):
 async def test_caf_error_envelope(sandbox):
     response = await post(sandbox, ADMIN, "spi", {"numeroSPI": "123"})
     assert response.status_code == 400
-    assert response.json() == {"erreur": {"code": "CAF004", "message": "Format SPI incorrect : 3 caractères au lieu de 13",
-                                          "horodatage": "2026-11-25T10:00:00.000Z"}}
+    assert response.json() == {
+        "erreur": {
+            "code": "CAF004",
+            "message": "Format SPI incorrect : 3 caractères au lieu de 13",
+            "horodatage": "2026-11-25T10:00:00.000Z",
+        }
+    }
 
 
 async def test_missing_request_id_is_cat012(sandbox):
@@ -100,7 +108,8 @@ async def test_vendor_media_type_accepted(sandbox):
     vendor = "application/vnd.dgfip.ficoba3.v1.1+json"
     client = await sandbox.client(ADMIN)
     response = await client.post(
-        f"{BASE}/comptes/spi", content=json.dumps(body({"numeroSPI": seed.SPI_DUBOIS})),
+        f"{BASE}/comptes/spi",
+        content=json.dumps(body({"numeroSPI": seed.SPI_DUBOIS})),
         headers=headers(Accept=vendor, **{"Content-Type": vendor}),
     )
     assert response.status_code == 200, response.text
@@ -109,8 +118,9 @@ async def test_vendor_media_type_accepted(sandbox):
 
 async def test_malformed_json_is_cat002(sandbox):
     client = await sandbox.client(ADMIN)
-    response = await client.post(f"{BASE}/comptes/spi", content=b'{"dateDemande": ',
-                                 headers=headers(**{"Content-Type": "application/json"}))
+    response = await client.post(
+        f"{BASE}/comptes/spi", content=b'{"dateDemande": ', headers=headers(**{"Content-Type": "application/json"})
+    )
     assert response.status_code == 400
     assert response.json()["erreur"]["code"] == "CAT002"
 
@@ -144,21 +154,50 @@ async def test_unknown_demandeur(sandbox):
 
 
 async def test_bank_verif_iban_and_multi_det(sandbox):
-    response = await post(sandbox, BANQUE, "verifIban", {
-        "iban": "FR7611689007003478364737625", "recherchePP": "1", "recherchePM": "0", "rechercheSirenSiret": "0",
-        "etatCivil": {"nom": "CORBUSIER", "prenoms": "CHARLES-EDOUARD", "sexe": "", "anneeNaissance": "1911",
-                      "moisNaissance": "11", "jourNaissance": "11"},
-        "lieuNaissance": {"codePaysNaissance": "99100", "codeDepartementNaissance": "78", "codeCommuneNaissance": "498"},
-        "designation": {"raisonSociale": "", "sigle": "", "enseigne": "", "codeCategorieJuridique": ""},
-        "siret": "", "siren": "",
-    })
+    response = await post(
+        sandbox,
+        BANQUE,
+        "verifIban",
+        {
+            "iban": "FR7611689007003478364737625",
+            "recherchePP": "1",
+            "recherchePM": "0",
+            "rechercheSirenSiret": "0",
+            "etatCivil": {
+                "nom": "CORBUSIER",
+                "prenoms": "CHARLES-EDOUARD",
+                "sexe": "",
+                "anneeNaissance": "1911",
+                "moisNaissance": "11",
+                "jourNaissance": "11",
+            },
+            "lieuNaissance": {
+                "codePaysNaissance": "99100",
+                "codeDepartementNaissance": "78",
+                "codeCommuneNaissance": "498",
+            },
+            "designation": {"raisonSociale": "", "sigle": "", "enseigne": "", "codeCategorieJuridique": ""},
+            "siret": "",
+            "siren": "",
+        },
+    )
     assert response.status_code == 200, response.text
     assert response.json()["reponses"] == {"verificationCompte": {"ibanExistant": "1"}}
 
-    response = await post(sandbox, BANQUE, "multiDet", {
-        "accordClient": "1", "codeNatureCompte": "201", "recherchePP": "0", "recherchePM": "0",
-        "rechercheSIRENSIRET": "1", "criteresSiretSiren": {"siret": "", "siren": "518767462"},
-    }, motif="0021")
+    response = await post(
+        sandbox,
+        BANQUE,
+        "multiDet",
+        {
+            "accordClient": "1",
+            "codeNatureCompte": "201",
+            "recherchePP": "0",
+            "recherchePM": "0",
+            "rechercheSIRENSIRET": "1",
+            "criteresSiretSiren": {"siret": "", "siren": "518767462"},
+        },
+        motif="0021",
+    )
     assert response.status_code == 200, response.text
     data = response.json()
     assert data["nRep"] == "1" and data["nombreReponses"] == "001"
@@ -166,8 +205,17 @@ async def test_bank_verif_iban_and_multi_det(sandbox):
 
 
 async def test_administration_may_not_check_multi_detention(sandbox):
-    response = await post(sandbox, ADMIN, "multiDet", {
-        "accordClient": "0", "codeNatureCompte": "201", "recherchePP": "0", "recherchePM": "0",
-        "rechercheSIRENSIRET": "1", "criteresSiretSiren": {"siren": "518767462"},
-    })
+    response = await post(
+        sandbox,
+        ADMIN,
+        "multiDet",
+        {
+            "accordClient": "0",
+            "codeNatureCompte": "201",
+            "recherchePP": "0",
+            "recherchePM": "0",
+            "rechercheSIRENSIRET": "1",
+            "criteresSiretSiren": {"siren": "518767462"},
+        },
+    )
     assert response.json()["erreur"]["code"] == "CAF031"

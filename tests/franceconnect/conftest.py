@@ -4,7 +4,7 @@ déclarants, the FranceConnect seeder, the app on a frozen clock, and an httpx c
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
@@ -57,10 +57,19 @@ async def _populate(settings: Settings, population: list[tuple]) -> None:
                     await session.flush()
                 session.add(
                     Declarant(
-                        spi=spi, foyer_id=foyers[key].id, rank=rank, nom_naissance=nom, nom_usage=None,
-                        prenoms=prenoms, sexe=sexe, date_naissance=born, code_pays_naissance=pays,
-                        departement_naissance=commune[:2] if commune else None, commune_naissance=commune,
-                        lieu_naissance=None, date_deces=deces,
+                        spi=spi,
+                        foyer_id=foyers[key].id,
+                        rank=rank,
+                        nom_naissance=nom,
+                        nom_usage=None,
+                        prenoms=prenoms,
+                        sexe=sexe,
+                        date_naissance=born,
+                        code_pays_naissance=pays,
+                        departement_naissance=commune[:2] if commune else None,
+                        commune_naissance=commune,
+                        lieu_naissance=None,
+                        date_deces=deces,
                     )
                 )
         async with create_sessionmaker(engine)() as session, session.begin():
@@ -83,7 +92,7 @@ def fc_settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def fc_clock() -> FrozenClock:
-    return FrozenClock(datetime(2026, 11, 25, 10, 0, 0, tzinfo=timezone.utc))
+    return FrozenClock(datetime(2026, 11, 25, 10, 0, 0, tzinfo=UTC))
 
 
 @pytest.fixture

@@ -65,8 +65,9 @@ class FlowDriver:
             data={"login": login, "password": password, "csrfToken": hidden(page.text, "csrfToken")},
         )
 
-    async def consent_page(self, authorize_overrides: dict[str, Any] | None = None, *, login: str = "0123456789012",
-                           private: bool = False) -> httpx.Response:
+    async def consent_page(
+        self, authorize_overrides: dict[str, Any] | None = None, *, login: str = "0123456789012", private: bool = False
+    ) -> httpx.Response:
         response = await self.authorize(private, **(authorize_overrides or {}))
         assert response.status_code == 303, response.text
         logged = await self.login(response.headers["location"], login)
@@ -88,7 +89,9 @@ class FlowDriver:
         assert query["state"] == [self.state]
         return query["code"][0]
 
-    async def exchange(self, code: str, *, private: bool = False, basic: bool = False, **overrides: str) -> httpx.Response:
+    async def exchange(
+        self, code: str, *, private: bool = False, basic: bool = False, **overrides: str
+    ) -> httpx.Response:
         spec = self.sp(private)
         data = {"grant_type": "authorization_code", "code": code, "redirect_uri": spec.redirect_uris(self.settings)[0]}
         auth = None

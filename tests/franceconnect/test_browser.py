@@ -74,16 +74,20 @@ def test_browser_clicks_through_identity_and_consent(served_franceconnect):
     settings = served_franceconnect
     state, nonce = "etat-navigateur-0001", "nonce-navigateur-0123456789"
     redirect_uri = DEMO_FS.redirect_uris(settings)[0]
-    authorize = settings.franceconnect_base_url + "/api/v2/authorize?" + urlencode(
-        {
-            "client_id": DEMO_FS.client_id,
-            "redirect_uri": redirect_uri,
-            "response_type": "code",
-            "scope": "openid identite_pivot dgfip_rfr dgfip_nbpart dgfip_aft",
-            "state": state,
-            "nonce": nonce,
-            "acr_values": "eidas1",
-        }
+    authorize = (
+        settings.franceconnect_base_url
+        + "/api/v2/authorize?"
+        + urlencode(
+            {
+                "client_id": DEMO_FS.client_id,
+                "redirect_uri": redirect_uri,
+                "response_type": "code",
+                "scope": "openid identite_pivot dgfip_rfr dgfip_nbpart dgfip_aft",
+                "state": state,
+                "nonce": nonce,
+                "acr_values": "eidas1",
+            }
+        )
     )
     ARTIFACTS.mkdir(exist_ok=True)
     callbacks: list[str] = []
@@ -119,7 +123,11 @@ def test_browser_clicks_through_identity_and_consent(served_franceconnect):
                 "Informations récupérées depuis Direction générale des Finances publiques",
             ]
             labels = page.locator("ul.claims li").all_inner_texts()
-            assert {"Revenu fiscal de référence", "Nombre de parts du foyer fiscal", "Adresse déclarée au 1er Janvier"} <= set(labels)
+            assert {
+                "Revenu fiscal de référence",
+                "Nombre de parts du foyer fiscal",
+                "Adresse déclarée au 1er Janvier",
+            } <= set(labels)
             page.screenshot(path=str(ARTIFACTS / "franceconnect-consent.png"), full_page=True)
 
             page.click("#consent-submit")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from dgfip_sandbox.franceconnect import create_franceconnect_app
 from dgfip_sandbox.franceconnect.checktoken_client import (
     ChecktokenClient,
     ChecktokenRejected,
@@ -106,8 +105,13 @@ async def test_reconciliation_cases(db):
     with pytest.raises(NoMatch):
         await find_spi(db, NO_MATCH_IDENTITY)
     # accents and case do not matter; only the first given name counts
-    identity = {"given_name": "Élodie Marie-Thérèse", "family_name": "Lefèbvre", "birthdate": "1975-11-02",
-                "gender": "female", "birthcountry": "99100"}
+    identity = {
+        "given_name": "Élodie Marie-Thérèse",
+        "family_name": "Lefèbvre",
+        "birthdate": "1975-11-02",
+        "gender": "female",
+        "birthcountry": "99100",
+    }
     assert await find_spi(db, identity) == "1234567890123"
     with pytest.raises(NoMatch):
         await find_spi(db, {**identity, "gender": "male"})

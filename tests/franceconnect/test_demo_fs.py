@@ -4,7 +4,7 @@ to the gateway's FC route (a stand-in gateway checks what the demo FS sends)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -12,9 +12,9 @@ import pytest
 
 from dgfip_sandbox.clock import FrozenClock
 from dgfip_sandbox.demo_fs.app import DEMO_CONSUMER, create_demo_fs_app
-from dgfip_sandbox.franceconnect.registry import DEMO_FS
 from dgfip_sandbox.franceconnect.checktoken_client import ChecktokenClient
 from dgfip_sandbox.franceconnect.reconciliation import find_spi
+from dgfip_sandbox.franceconnect.registry import DEMO_FS
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 
 from .fc_flow import hidden
@@ -23,11 +23,23 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_demo_fs_runs_the_whole_flow(fc_client, fc_settings):
-    fc_settings.credentials_path.write_text(json.dumps({
-        "gateway": {"base_url": "https://localhost:8443", "ca_cert": None},
-        "consumers": [{"name": DEMO_CONSUMER, "cert": "c.pem", "key": "k.pem", "client_id": "mairie",
-                       "client_secret": "s", "id_teleservice": "TELESERVICE-DEMO"}],
-    }))
+    fc_settings.credentials_path.write_text(
+        json.dumps(
+            {
+                "gateway": {"base_url": "https://localhost:8443", "ca_cert": None},
+                "consumers": [
+                    {
+                        "name": DEMO_CONSUMER,
+                        "cert": "c.pem",
+                        "key": "k.pem",
+                        "client_id": "mairie",
+                        "client_secret": "s",
+                        "id_teleservice": "TELESERVICE-DEMO",
+                    }
+                ],
+            }
+        )
+    )
     checktoken = ChecktokenClient(fc_settings, transport=fc_client._transport)
     engine = create_engine(fc_settings.sqlalchemy_url)
     seen: list[httpx.Request] = []
@@ -42,7 +54,9 @@ async def test_demo_fs_runs_the_whole_flow(fc_client, fc_settings):
             spi = await find_spi(session, introspection.identity)
         return httpx.Response(200, json={"rfr": 36705, "spi_reconcilie": spi, "scopes": sorted(introspection.scopes)})
 
-    app = create_demo_fs_app(fc_settings, fc_transport=fc_client._transport, gateway_transport=httpx.MockTransport(gateway))
+    app = create_demo_fs_app(
+        fc_settings, fc_transport=fc_client._transport, gateway_transport=httpx.MockTransport(gateway)
+    )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8446") as demo:
         home = await demo.get("/")
         assert "S'identifier avec FranceConnect" in home.text
@@ -54,10 +68,14 @@ async def test_demo_fs_runs_the_whole_flow(fc_client, fc_settings):
         assert to_idp.status_code == 303, to_idp.text
         idp = await fc_client.get(to_idp.headers["location"])
         uid = to_idp.headers["location"].split("/")[-1]
-        logged = await fc_client.post(f"/api/v2/interaction/{uid}/login",
-                                      data={"login": "1234567890123", "password": "123", "csrfToken": hidden(idp.text, "csrfToken")})
+        logged = await fc_client.post(
+            f"/api/v2/interaction/{uid}/login",
+            data={"login": "1234567890123", "password": "123", "csrfToken": hidden(idp.text, "csrfToken")},
+        )
         consent = await fc_client.get(logged.headers["location"])
-        back = await fc_client.post("/api/v2/login", data={"csrfToken": hidden(consent.text, "csrfToken"), "interactionId": uid})
+        back = await fc_client.post(
+            "/api/v2/login", data={"csrfToken": hidden(consent.text, "csrfToken"), "interactionId": uid}
+        )
         callback = urlsplit(back.headers["location"])
         assert callback.netloc == "localhost:8446" and callback.path == "/callback"
         done = await demo.get(f"/callback?{callback.query}")
@@ -129,7 +147,7 @@ async def test_demo_fs_reaches_franceconnect_where_credentials_json_says(fc_clie
 
 async def test_demo_fs_asks_for_the_latest_taxed_year(fc_client, fc_settings):
     """Before the July campaign, the latest published income year is N-2, not N-1."""
-    spring = FrozenClock(datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc))
+    spring = FrozenClock(datetime(2027, 3, 1, 9, 0, tzinfo=UTC))
     app = create_demo_fs_app(fc_settings, clock=spring, fc_transport=fc_client._transport)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8446") as demo:
         assert "(revenus 2025)" in (await demo.get("/")).text

@@ -84,7 +84,11 @@ async def test_user_abort_returns_access_denied(flow):
     uid = response.headers["location"].split("/")[-1]
     assert page.status_code == 200
     aborted = await flow.client.get(f"/api/v2/interaction/{uid}/abort")
-    assert _redirect_query(aborted) == {"error": "access_denied", "error_description": "User auth aborted", "state": flow.state}
+    assert _redirect_query(aborted) == {
+        "error": "access_denied",
+        "error_description": "User auth aborted",
+        "state": flow.state,
+    }
 
 
 # --- identity provider and consent ---------------------------------------------------------------
@@ -105,12 +109,18 @@ async def test_consent_needs_the_csrf_token_and_the_session_cookie(flow):
     assert forged.status_code == 400 and "jeton de sécurité" in forged.text
     cookies = dict(flow.client.cookies)
     flow.client.cookies.clear()
-    stolen = await flow.client.post("/api/v2/login", data={"csrfToken": hidden(consent.text, "csrfToken"), "interactionId": uid})
+    stolen = await flow.client.post(
+        "/api/v2/login", data={"csrfToken": hidden(consent.text, "csrfToken"), "interactionId": uid}
+    )
     assert stolen.status_code == 400 and "introuvable" in stolen.text
     flow.client.cookies.update(cookies)
-    ok = await flow.client.post("/api/v2/login", data={"csrfToken": hidden(consent.text, "csrfToken"), "interactionId": uid})
+    ok = await flow.client.post(
+        "/api/v2/login", data={"csrfToken": hidden(consent.text, "csrfToken"), "interactionId": uid}
+    )
     assert ok.status_code == 303
-    replay = await flow.client.post("/api/v2/login", data={"csrfToken": hidden(consent.text, "csrfToken"), "interactionId": uid})
+    replay = await flow.client.post(
+        "/api/v2/login", data={"csrfToken": hidden(consent.text, "csrfToken"), "interactionId": uid}
+    )
     assert replay.status_code == 400  # the step is over
 
 
@@ -139,7 +149,10 @@ async def test_reused_code_is_invalid_grant_and_revokes_tokens(flow):
     assert (await flow.client.post("/api/v1/checktoken", json={"token": access_token})).status_code == 200
     second = await flow.exchange(code)
     assert second.status_code == 400
-    assert second.json() == {"error": "invalid_grant", "error_description": "grant request is invalid (authorization code already consumed)"}
+    assert second.json() == {
+        "error": "invalid_grant",
+        "error_description": "grant request is invalid (authorization code already consumed)",
+    }
     revoked = await flow.client.post("/api/v1/checktoken", json={"token": access_token})
     assert revoked.status_code == 401
     userinfo = await flow.client.get("/api/v2/userinfo", headers={"Authorization": f"Bearer {access_token}"})
@@ -151,18 +164,30 @@ async def test_expired_code(flow, fc_clock):
     fc_clock.advance(31)
     response = await flow.exchange(code)
     assert response.status_code == 400
-    assert response.json() == {"error": "invalid_grant", "error_description": "grant request is invalid (authorization code is expired)"}
+    assert response.json() == {
+        "error": "invalid_grant",
+        "error_description": "grant request is invalid (authorization code is expired)",
+    }
 
 
 async def test_token_errors(flow):
     code = await flow.code()
     wrong_secret = await flow.exchange(code, client_secret="faux")
     assert wrong_secret.status_code == 401
-    assert wrong_secret.json() == {"error": "invalid_client", "error_description": "client authentication failed (invalid secret provided)"}
+    assert wrong_secret.json() == {
+        "error": "invalid_client",
+        "error_description": "client authentication failed (invalid secret provided)",
+    }
     unknown = await flow.exchange("inconnu")
-    assert unknown.status_code == 400 and unknown.json()["error_description"] == "grant request is invalid (authorization code not found)"
+    assert (
+        unknown.status_code == 400
+        and unknown.json()["error_description"] == "grant request is invalid (authorization code not found)"
+    )
     empty = await flow.exchange("")
-    assert empty.status_code == 400 and empty.json() == {"error": "invalid_request", "error_description": "missing required parameter 'code'"}
+    assert empty.status_code == 400 and empty.json() == {
+        "error": "invalid_request",
+        "error_description": "missing required parameter 'code'",
+    }
     grant = await flow.exchange(code, grant_type="client_credentials")
     assert grant.status_code == 400 and grant.json()["error"] == "unsupported_grant_type"
     redirect = await flow.exchange(code, redirect_uri="http://127.0.0.1:8446/callback")
@@ -188,7 +213,10 @@ async def test_userinfo_errors(flow, fc_clock):
     fc_clock.advance(61)
     expired = await flow.client.get("/api/v2/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert expired.status_code == 401
-    assert expired.json() == {"error": "invalid_token", "error_description": "invalid token provided (access token not found)"}
+    assert expired.json() == {
+        "error": "invalid_token",
+        "error_description": "invalid token provided (access token not found)",
+    }
 
 
 # --- checktoken --------------------------------------------------------------------------------
@@ -199,7 +227,11 @@ async def test_checktoken_v2_errors(flow, fc_settings, fc_clock):
     tokens = await flow.tokens()
     base = {"token": tokens["access_token"], "client_id": creds.client_id, "client_secret": creds.client_secret}
     invalid = {"error": "invalid_request", "error_description": "Required parameter missing or invalid."}
-    for broken in ({**base, "token": ""}, {k: v for k, v in base.items() if k != "client_secret"}, {**base, "extra": "x"}):
+    for broken in (
+        {**base, "token": ""},
+        {k: v for k, v in base.items() if k != "client_secret"},
+        {**base, "extra": "x"},
+    ):
         response = await flow.client.post("/api/v2/checktoken", data=broken)
         assert response.status_code == 400 and response.json() == invalid
     as_json = await flow.client.post("/api/v2/checktoken", json=base)
@@ -225,7 +257,9 @@ async def test_checktoken_v2_errors(flow, fc_settings, fc_clock):
 async def test_checktoken_v1_errors(flow):
     malformed = await flow.client.post("/api/v1/checktoken", json={})
     assert malformed.status_code == 401 and malformed.json() == {"status": "fail", "message": "Malformed access token."}
-    garbage = await flow.client.post("/api/v1/checktoken", content=b"pas du json", headers={"content-type": "application/json"})
+    garbage = await flow.client.post(
+        "/api/v1/checktoken", content=b"pas du json", headers={"content-type": "application/json"}
+    )
     assert garbage.status_code == 401
     unknown = await flow.client.post("/api/v1/checktoken", json={"token": "inconnu"})
     assert unknown.status_code == 401 and unknown.json() == {"status": "fail", "message": "token_not_found_or_expired"}
@@ -237,7 +271,9 @@ async def test_checktoken_v1_errors(flow):
 async def test_logout_errors(flow, fc_settings):
     tokens = await flow.tokens()
     target = flow.sp().post_logout_redirect_uris(fc_settings)[0]
-    missing = await flow.client.get("/api/v2/session/end", params={"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": target})
+    missing = await flow.client.get(
+        "/api/v2/session/end", params={"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": target}
+    )
     assert missing.status_code == 400 and "« state »" in missing.text
     foreign = await flow.client.get(
         "/api/v2/session/end",

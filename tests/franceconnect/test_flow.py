@@ -43,8 +43,13 @@ async def test_consent_page_groups_claims_by_provider(flow):
     html = page.text
     assert "Informations récupérées depuis FranceConnect" in html
     assert "Informations récupérées depuis Direction générale des Finances publiques" in html
-    for label in ("Revenu fiscal de référence", "Nombre de parts du foyer fiscal", "Adresse déclarée au 1er Janvier",
-                  "Nom de naissance", "Date de naissance"):
+    for label in (
+        "Revenu fiscal de référence",
+        "Nombre de parts du foyer fiscal",
+        "Adresse déclarée au 1er Janvier",
+        "Nom de naissance",
+        "Date de naissance",
+    ):
         assert label in html
     assert len(hidden(html, "csrfToken")) == 64
     assert "Bonjour Jean Pierre DUPONT" in html
@@ -91,8 +96,12 @@ async def test_full_flow_es256(flow, fc_settings):
     assert ti["scope"] == "dgfip_rfr dgfip_nbpart dgfip_sitfam"  # only the data provider's scopes
     assert ti["sub"] != verified["sub"]  # pairwise: the data provider sees its own pseudonym
     assert {k: ti[k] for k in ("given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry")} == {
-        "given_name": "Jean Pierre", "family_name": "DUPONT", "birthdate": "1980-05-12", "gender": "male",
-        "birthplace": "75056", "birthcountry": "99100",
+        "given_name": "Jean Pierre",
+        "family_name": "DUPONT",
+        "birthdate": "1980-05-12",
+        "gender": "male",
+        "birthplace": "75056",
+        "birthcountry": "99100",
     }
     assert ti["exp"] - ti["iat"] == 60 and ti["jti"]
 
@@ -107,8 +116,11 @@ async def test_full_flow_es256(flow, fc_settings):
     # logout: back to the FS with its state; the tokens of the session die with it
     logout = await flow.client.get(
         "/api/v2/session/end",
-        params={"id_token_hint": tokens["id_token"], "state": "etat-deconnexion",
-                "post_logout_redirect_uri": flow.sp().post_logout_redirect_uris(fc_settings)[0]},
+        params={
+            "id_token_hint": tokens["id_token"],
+            "state": "etat-deconnexion",
+            "post_logout_redirect_uri": flow.sp().post_logout_redirect_uris(fc_settings)[0],
+        },
     )
     assert logout.status_code == 303
     assert logout.headers["location"] == "http://localhost:8446/logout-callback?state=etat-deconnexion"
@@ -119,9 +131,17 @@ async def test_full_flow_es256(flow, fc_settings):
     async with create_sessionmaker(engine)() as session:
         types = [e["type"] for e in reversed(await list_events(session, limit=50))]
     await engine.dispose()
-    for expected in ("FC_AUTHORIZE_INITIATED", "IDP_AUTHENTICATED", "FC_SHOWED_CONSENT",
-                     "FC_DATATRANSFER_INFORMATION_IDENTITY", "FC_REDIRECTED_TO_SP", "SP_REQUESTED_FC_TOKEN",
-                     "SP_REQUESTED_FC_USERINFO", "DP_VERIFIED_FC_CHECKTOKEN", "FC_SESSION_TERMINATED"):
+    for expected in (
+        "FC_AUTHORIZE_INITIATED",
+        "IDP_AUTHENTICATED",
+        "FC_SHOWED_CONSENT",
+        "FC_DATATRANSFER_INFORMATION_IDENTITY",
+        "FC_REDIRECTED_TO_SP",
+        "SP_REQUESTED_FC_TOKEN",
+        "SP_REQUESTED_FC_USERINFO",
+        "DP_VERIFIED_FC_CHECKTOKEN",
+        "FC_SESSION_TERMINATED",
+    ):
         assert expected in types
     assert types.index("FC_SHOWED_CONSENT") < types.index("FC_DATATRANSFER_INFORMATION_IDENTITY")
 
@@ -136,8 +156,11 @@ async def test_private_sp_rs256_basic_auth_and_explicit_consent(flow):
     assert refused.status_code == 400 and "Vous devez accepter" in refused.text
     accepted = await flow.client.post(
         "/api/v2/login",
-        data={"csrfToken": hidden(consent.text, "csrfToken"), "interactionId": hidden(consent.text, "interactionId"),
-              "accept": "1"},
+        data={
+            "csrfToken": hidden(consent.text, "csrfToken"),
+            "interactionId": hidden(consent.text, "interactionId"),
+            "accept": "1",
+        },
     )
     assert accepted.status_code == 303
     code = parse_qs(urlsplit(accepted.headers["location"]).query)["code"][0]
@@ -145,7 +168,9 @@ async def test_private_sp_rs256_basic_auth_and_explicit_consent(flow):
     assert response.status_code == 200, response.text
     header, claims = _segments(response.json()["id_token"])
     assert header["alg"] == "RS256" and "amr" not in claims
-    userinfo = await flow.client.get("/api/v2/userinfo", headers={"Authorization": "Bearer " + response.json()["access_token"]})
+    userinfo = await flow.client.get(
+        "/api/v2/userinfo", headers={"Authorization": "Bearer " + response.json()["access_token"]}
+    )
     assert _segments(userinfo.text)[0]["alg"] == "RS256"
 
 

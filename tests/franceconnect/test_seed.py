@@ -8,12 +8,12 @@ import os
 import pytest
 from sqlalchemy import func, select
 
+from dgfip_sandbox.franceconnect import seed as fc_seed
 from dgfip_sandbox.franceconnect.credentials import credentials_section
 from dgfip_sandbox.franceconnect.keys import provider_keys_path, secrets_path
 from dgfip_sandbox.franceconnect.reconciliation import NoMatch, SeveralMatches, find_spi
 from dgfip_sandbox.franceconnect.registry import DEMO_FS_CLIENT_ID, read_secrets
 from dgfip_sandbox.seed import seeders
-from dgfip_sandbox.franceconnect import seed as fc_seed
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 from dgfip_sandbox.store.franceconnect import FcCitizen, FcDataProvider, FcServiceProvider, list_citizens
 
@@ -40,21 +40,41 @@ async def test_citizens_match_as_described(db):
     assert {c.login for c in by_case["fc_match"]} >= {"0123456789012", "1234567890123", "2345678901234"}
     assert "0987654321098" not in {c.login for c in citizens}  # deceased: not a FranceConnect user
     for citizen in by_case["fc_match"]:
-        identity = {k: getattr(citizen, k) for k in ("given_name", "family_name", "birthdate", "gender", "birthcountry")}
+        identity = {
+            k: getattr(citizen, k) for k in ("given_name", "family_name", "birthdate", "gender", "birthcountry")
+        }
         assert await find_spi(db, identity) == citizen.expected_spi == citizen.login
     (no_match,) = by_case["fc_no_match"]
     with pytest.raises(NoMatch):
-        await find_spi(db, {"given_name": no_match.given_name, "family_name": no_match.family_name,
-                            "birthdate": no_match.birthdate, "gender": no_match.gender, "birthcountry": no_match.birthcountry})
+        await find_spi(
+            db,
+            {
+                "given_name": no_match.given_name,
+                "family_name": no_match.family_name,
+                "birthdate": no_match.birthdate,
+                "gender": no_match.gender,
+                "birthcountry": no_match.birthcountry,
+            },
+        )
     (homonym,) = by_case["fc_homonyms"]
     with pytest.raises(SeveralMatches):
-        await find_spi(db, {"given_name": homonym.given_name, "family_name": homonym.family_name,
-                            "birthdate": homonym.birthdate, "gender": homonym.gender, "birthcountry": homonym.birthcountry})
+        await find_spi(
+            db,
+            {
+                "given_name": homonym.given_name,
+                "family_name": homonym.family_name,
+                "birthdate": homonym.birthdate,
+                "gender": homonym.gender,
+                "birthcountry": homonym.birthcountry,
+            },
+        )
 
 
 async def test_secrets_hashed_in_db_and_private_files(db, fc_settings):
     store = read_secrets(fc_settings)
-    demo = (await db.execute(select(FcServiceProvider).where(FcServiceProvider.client_id == DEMO_FS_CLIENT_ID))).scalar_one()
+    demo = (
+        await db.execute(select(FcServiceProvider).where(FcServiceProvider.client_id == DEMO_FS_CLIENT_ID))
+    ).scalar_one()
     assert store["service_providers"][DEMO_FS_CLIENT_ID] not in demo.client_secret_hash
     dp = (await db.execute(select(FcDataProvider))).scalar_one()
     assert all("d" not in key for key in dp.jwks["keys"])
@@ -88,10 +108,17 @@ async def test_seed_follows_the_demo_fs_port_and_keeps_the_secret(db, fc_setting
     moved = fc_settings.model_copy(update={"demo_fs_port": 9446})
     await fc_seed.seed(db, moved)
     await db.commit()
-    row = (await db.execute(select(FcServiceProvider).where(FcServiceProvider.client_id == DEMO_FS_CLIENT_ID))).scalar_one()
+    row = (
+        await db.execute(select(FcServiceProvider).where(FcServiceProvider.client_id == DEMO_FS_CLIENT_ID))
+    ).scalar_one()
     await db.refresh(row)
     assert row.redirect_uris == ["http://localhost:9446/callback", "http://127.0.0.1:9446/callback"]
-    assert row.post_logout_redirect_uris == ["http://localhost:9446/logout-callback", "http://127.0.0.1:9446/logout-callback"]
+    assert row.post_logout_redirect_uris == [
+        "http://localhost:9446/logout-callback",
+        "http://127.0.0.1:9446/logout-callback",
+    ]
     assert json.loads(secrets_path(fc_settings).read_text()) == before  # same client secret
     section = await credentials_section(db, moved)
-    assert {sp["name"]: sp for sp in section["service_providers"]}["demo-fs"]["redirect_uris"][0] == "http://localhost:9446/callback"
+    assert {sp["name"]: sp for sp in section["service_providers"]}["demo-fs"]["redirect_uris"][
+        0
+    ] == "http://localhost:9446/callback"

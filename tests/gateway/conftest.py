@@ -12,7 +12,9 @@ probe_router = APIRouter(prefix="/probe")
 
 
 @probe_router.get("/ifi")
-async def probe_ifi(caller: Annotated[CallerContext, Depends(GatewayPolicy(api="probe", scope="RessourceIFI"))]) -> dict[str, Any]:
+async def probe_ifi(
+    caller: Annotated[CallerContext, Depends(GatewayPolicy(api="probe", scope="RessourceIFI"))],
+) -> dict[str, Any]:
     return {"consumer": caller.consumer.name, "ip": caller.client_ip}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from typer.testing import CliRunner
@@ -19,7 +19,9 @@ async def test_metrics_count_calls_by_route_template_consumer_and_outcome(sandbo
     assert (await client.get("/sandbox/audit?limit=1")).status_code == 200
     assert (await client.get("/sandbox/nowhere/0123456789012")).status_code == 404
     text = (await sandbox.raw_client(cert=None).get("/metrics")).text
-    assert 'dgfip_gateway_calls_total{consumer="mairie-demo",outcome="OK",route="/sandbox/audit",status="200"} 1.0' in text
+    assert (
+        'dgfip_gateway_calls_total{consumer="mairie-demo",outcome="OK",route="/sandbox/audit",status="200"} 1.0' in text
+    )
     assert 'route="<aucune>"' in text  # an unrouted path is not a label value
     assert "0123456789012" not in text
     assert 'dgfip_gateway_request_duration_seconds_bucket{le="0.5",route="/sandbox/audit"}' in text
@@ -36,7 +38,9 @@ async def test_quota_refusals_are_counted(sandbox) -> None:  # type: ignore[no-u
 async def test_audit_purge_deletes_only_records_older_than_the_retention(sandbox, settings, clock) -> None:  # type: ignore[no-untyped-def]
     now = clock.now()
     for days in (1, 729, 731, 2000):
-        await sandbox.state.audit.write(AuditEntry(at=now - timedelta(days=days), method="GET", route=f"/old/{days}", status=200))
+        await sandbox.state.audit.write(
+            AuditEntry(at=now - timedelta(days=days), method="GET", route=f"/old/{days}", status=200)
+        )
     dry = await purge_expired(settings.sqlalchemy_url, retention_days=730, now=now, dry_run=True)
     assert dry.count == 2
     assert dry.cutoff == retention_cutoff(now, 730) == now - timedelta(days=730)
@@ -50,7 +54,7 @@ async def test_audit_purge_deletes_only_records_older_than_the_retention(sandbox
 
 def test_audit_purge_command_defaults_to_two_years(settings, clock) -> None:  # type: ignore[no-untyped-def]
     # The CLI judges with the fixture's clock (not today's date): a clock offset brings it to CLOCK_START.
-    offset = (clock.now() - datetime.now(timezone.utc)).total_seconds()
+    offset = (clock.now() - datetime.now(UTC)).total_seconds()
     env = {
         "DGFIP_SANDBOX_VAR_DIR": str(settings.var_dir),
         "DGFIP_SANDBOX_DATABASE_URL": settings.database_url or "",

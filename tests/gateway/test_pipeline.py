@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import pytest
 from joserfc import jwt
@@ -31,6 +31,7 @@ def assert_envelope(response, status: int, code: int, *fragments: str) -> dict: 
 
 
 # 1. client certificate ------------------------------------------------------------------------------
+
 
 async def test_no_certificate_is_refused_with_a_reason(probed) -> None:
     client = probed.raw_client(cert=None)
@@ -82,6 +83,7 @@ async def test_client_cert_header_from_trusted_proxy_is_honoured(probed) -> None
 
 # 2. caller IP ---------------------------------------------------------------------------------------
 
+
 async def test_ip_outside_allowlist_is_refused(probed) -> None:
     consumer = probed.consumer("hors-reseau-demo")
     client = probed.raw_client(cert=consumer["cert"])
@@ -103,6 +105,7 @@ async def test_ipv6_allowlist(probed) -> None:
 
 
 # 3. bearer token and route scope --------------------------------------------------------------------
+
 
 async def test_missing_token(probed) -> None:
     client = probed.raw_client(cert=probed.consumer("mairie-demo")["cert"])
@@ -170,6 +173,7 @@ async def test_token_without_route_scope(probed) -> None:
 
 # 4. correlation id ----------------------------------------------------------------------------------
 
+
 async def test_missing_correlation_id(probed) -> None:
     client = await probed.client("mairie-demo")
     client.event_hooks["request"] = []
@@ -196,11 +200,12 @@ async def test_correlation_id_echoed_on_success_and_error(probed) -> None:
 
 # 5. quota -------------------------------------------------------------------------------------------
 
+
 async def test_quota_exact_under_concurrency_and_next_window(probed) -> None:
     import asyncio
 
     client = await probed.client("mairie-demo")  # 200 calls per minute
-    probed.clock.set(datetime(2026, 11, 25, 10, 0, 5, tzinfo=timezone.utc))
+    probed.clock.set(datetime(2026, 11, 25, 10, 0, 5, tzinfo=UTC))
     responses = await asyncio.gather(*(client.get("/probe/open") for _ in range(230)))
     statuses = [r.status_code for r in responses]
     assert statuses.count(200) == 200
@@ -228,6 +233,7 @@ async def test_refused_calls_do_not_spend_quota(probed) -> None:
 
 # order ----------------------------------------------------------------------------------------------
 
+
 async def test_first_failing_check_decides(probed) -> None:
     # Every check fails: no certificate wins.
     bare = probed.raw_client(cert=None)
@@ -253,6 +259,7 @@ async def test_first_failing_check_decides(probed) -> None:
 
 # audit ----------------------------------------------------------------------------------------------
 
+
 async def test_every_answer_leaves_one_audit_record(probed) -> None:
     corr_ok = "11111111-1111-4111-8111-111111111111"
     corr_refused = "22222222-2222-4222-8222-222222222222"
@@ -261,8 +268,10 @@ async def test_every_answer_leaves_one_audit_record(probed) -> None:
     await client.get("/probe/ifi", headers={"X-Correlation-ID": corr_refused})
     async with probed.state.sessionmaker() as session:
         rows = (
-            await session.execute(select(AuditRecord).where(AuditRecord.correlation_id.in_([corr_ok, corr_refused])))
-        ).scalars().all()
+            (await session.execute(select(AuditRecord).where(AuditRecord.correlation_id.in_([corr_ok, corr_refused]))))
+            .scalars()
+            .all()
+        )
     by_corr = {row.correlation_id: row for row in rows}
     assert len(rows) == 2
     assert by_corr[corr_ok].status == 200 and by_corr[corr_ok].outcome == "OK"
@@ -288,6 +297,7 @@ async def test_consumer_reads_only_its_own_audit_records(probed) -> None:
 
 
 # bad input ------------------------------------------------------------------------------------------
+
 
 async def test_unknown_route_is_404_in_envelope(probed) -> None:
     response = await (await probed.client("mairie-demo")).get("/nulle/part")

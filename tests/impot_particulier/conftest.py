@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 from dgfip_sandbox.store.migrate import upgrade_to_head
 
-NOW = datetime(2026, 11, 25, 10, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 10, 0, 0, tzinfo=UTC)
 IP_SEED_SIZE = 200
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from dgfip_sandbox.apis.impot_particulier import datapass
 from dgfip_sandbox.apis.impot_particulier.datapass import filter_ir, filter_th, year_rights
@@ -69,19 +69,26 @@ def test_rev_categories_and_codes() -> None:
 def test_facture_lines_by_scope() -> None:
     lines = filter_ir(SITUATION, frozenset({"dgfip_RevNets_Cat1_Tspr"}))["facture"]
     assert [line["codeLigne"] for line in lines] == ["0240"]
-    lines = filter_ir(SITUATION, frozenset({"dgfip_RevDecl_Cat1_Tspr", "dgfip_PaDeduc_EnfMaj", "dgfip_mntRevbareme"}))["facture"]
+    lines = filter_ir(SITUATION, frozenset({"dgfip_RevDecl_Cat1_Tspr", "dgfip_PaDeduc_EnfMaj", "dgfip_mntRevbareme"}))[
+        "facture"
+    ]
     assert [line["codeLigne"] for line in lines] == ["0020", "1320", "1830"]
     assert "facture" not in filter_ir(SITUATION, frozenset({"dgfip_rfr"}))
 
 
 def test_th_fields() -> None:
-    th = {"codeDsf": "750", "libelleVoie": "RUE X", "regimeTax": "P", "locaux": [{"natureLocal": "AP", "affectation": "H", "invariant": "1"}]}
+    th = {
+        "codeDsf": "750",
+        "libelleVoie": "RUE X",
+        "regimeTax": "P",
+        "locaux": [{"natureLocal": "AP", "affectation": "H", "invariant": "1"}],
+    }
     assert filter_th(th, frozenset({"dgfip_aft"})) == {"codeDsf": "750", "libelleVoie": "RUE X"}
     assert filter_th(th, frozenset({"dgfip_locaux_th_Nat"})) == {"locaux": [{"natureLocal": "AP"}]}
     assert not datapass.grants_any_th_field(frozenset({"dgfip_rfr"}))
 
 
-NOV_2026 = datetime(2026, 11, 25, 10, tzinfo=timezone.utc)
+NOV_2026 = datetime(2026, 11, 25, 10, tzinfo=UTC)
 
 
 def test_year_scopes_are_literal_years() -> None:
@@ -99,5 +106,5 @@ def test_n_moins_2_only_while_n_moins_1_is_unavailable() -> None:
     assert rights.allows(2024, n_1_available=False)
     assert not rights.allows(2023, n_1_available=False)
     # The year changes at midnight, Paris time.
-    new_year = year_rights(frozenset({"dgfip_annee_n_moins_1"}), datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc))
+    new_year = year_rights(frozenset({"dgfip_annee_n_moins_1"}), datetime(2026, 12, 31, 23, 30, tzinfo=UTC))
     assert new_year.allows(2026, n_1_available=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -70,7 +70,7 @@ def test_departements_refused_with_4007(value: str) -> None:
 
 
 def _at(y: int, m: int, d: int, hh: int = 12, mm: int = 0) -> datetime:
-    return datetime(y, m, d, hh, mm, tzinfo=timezone.utc)
+    return datetime(y, m, d, hh, mm, tzinfo=UTC)
 
 
 def test_taxation_calendar_published_and_default_dates() -> None:
@@ -114,8 +114,17 @@ def test_unacceptable_is_406(accept: str) -> None:
 
 def _consumer(id_teleservice: str | None) -> ConsumerRecord:
     return ConsumerRecord(
-        id=1, name="c", organisation="o", application="a", client_id="x", client_secret_hash="h", active=True,
-        oauth_scopes=frozenset(), datapass_scopes=frozenset(), allowed_ips=(), quota_per_minute=200,
+        id=1,
+        name="c",
+        organisation="o",
+        application="a",
+        client_id="x",
+        client_secret_hash="h",
+        active=True,
+        oauth_scopes=frozenset(),
+        datapass_scopes=frozenset(),
+        allowed_ips=(),
+        quota_per_minute=200,
         id_teleservice=id_teleservice,
     )
 

@@ -52,8 +52,9 @@ async def test_fields_are_the_intersection_with_the_datapass(sandbox, fc) -> Non
         from dgfip_sandbox.store.consumers import Consumer
 
         row = (await session.execute(select(Consumer).where(Consumer.name == "caf-demo"))).scalar_one()
-        row.fc_client_id = (await session.execute(
-            select(Consumer.fc_client_id).where(Consumer.name == "mairie-demo"))).scalar_one()
+        row.fc_client_id = (
+            await session.execute(select(Consumer.fc_client_id).where(Consumer.name == "mairie-demo"))
+        ).scalar_one()
     token = await fc_token(fc, scope="openid identite_pivot dgfip_rfr dgfip_sitfam dgfip_nbpart")
     response = await (await sandbox.client("caf-demo")).get(ROUTE, headers={"X-FranceConnect-OAuth": token})
     assert response.status_code == 200, response.text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,22 +19,54 @@ COUPLE = P.SPI_COUPLE_DEC1
 
 ROUTES: list[tuple[str, str, str, str]] = [
     # (operationId, path, OAuth scope, vendor media type)
-    ("SituationsIrAssiettesV1", f"/spi/{COUPLE}/situations/ir/assiettes/annrev/2025", "RessourceIR",
-     "application/prs.dgfip.part.situations.ir.assiettes.v1+json"),
-    ("SituationsIrFacturesV1", f"/spi/{COUPLE}/situations/ir/factures/annrev/2025", "RessourceIRFacture",
-     "application/prs.dgfip.part.situations.ir.factures.v1+json"),
-    ("derniereSituationsIrAssiettesV1", f"/spi/{COUPLE}/dernieresituation/ir/assiettes/annrev/2025", "RessourceIRDerniere",
-     "application/prs.dgfip.part.derniere.situations.ir.assiettes.v1+json"),
-    ("situationsIrAssiettesDeuxDernierMillesimeV1", f"/spi/{COUPLE}/dernieresituation/ir/assiettes/deuxans", "RessourceIRDerniere2",
-     "application/prs.dgfip.part.derniere.situations.ir.assiettes.v1+json"),
-    ("SituationsIrAssiettesMultipleV1", f"/spi/{COUPLE}/situations/ir/assiettes/multiple/annrev/2025", "RessourceIRMultiple",
-     "application/prs.dgfip.part.situations.ir.assiettes.multiple.v1+json"),
-    ("SituationIfiIsfV1", f"/spi/{P.SPI_IFI}/situations/ifiisf/assiettes/annrev/2025", "RessourceIFI",
-     "application/prs.dgfip.situations.ifiisf.assiettes.v1+json"),
-    ("SituationsTHPV1", f"/spi/{COUPLE}/situations/th/assiettes/principale/annrev/2022", "RessourceTHPrincipale",
-     "application/prs.dgfip.part.situations.th.assiettes.v1+json"),
-    ("Ouverturelep", f"/spi/{P.SPI_LEP_ELIGIBLE}/lep/departement/59/annrev/2024/bareme/2025", "RessourceLEP",
-     "application/prs.dgfip.part.ouverturelep.v1+json"),
+    (
+        "SituationsIrAssiettesV1",
+        f"/spi/{COUPLE}/situations/ir/assiettes/annrev/2025",
+        "RessourceIR",
+        "application/prs.dgfip.part.situations.ir.assiettes.v1+json",
+    ),
+    (
+        "SituationsIrFacturesV1",
+        f"/spi/{COUPLE}/situations/ir/factures/annrev/2025",
+        "RessourceIRFacture",
+        "application/prs.dgfip.part.situations.ir.factures.v1+json",
+    ),
+    (
+        "derniereSituationsIrAssiettesV1",
+        f"/spi/{COUPLE}/dernieresituation/ir/assiettes/annrev/2025",
+        "RessourceIRDerniere",
+        "application/prs.dgfip.part.derniere.situations.ir.assiettes.v1+json",
+    ),
+    (
+        "situationsIrAssiettesDeuxDernierMillesimeV1",
+        f"/spi/{COUPLE}/dernieresituation/ir/assiettes/deuxans",
+        "RessourceIRDerniere2",
+        "application/prs.dgfip.part.derniere.situations.ir.assiettes.v1+json",
+    ),
+    (
+        "SituationsIrAssiettesMultipleV1",
+        f"/spi/{COUPLE}/situations/ir/assiettes/multiple/annrev/2025",
+        "RessourceIRMultiple",
+        "application/prs.dgfip.part.situations.ir.assiettes.multiple.v1+json",
+    ),
+    (
+        "SituationIfiIsfV1",
+        f"/spi/{P.SPI_IFI}/situations/ifiisf/assiettes/annrev/2025",
+        "RessourceIFI",
+        "application/prs.dgfip.situations.ifiisf.assiettes.v1+json",
+    ),
+    (
+        "SituationsTHPV1",
+        f"/spi/{COUPLE}/situations/th/assiettes/principale/annrev/2022",
+        "RessourceTHPrincipale",
+        "application/prs.dgfip.part.situations.th.assiettes.v1+json",
+    ),
+    (
+        "Ouverturelep",
+        f"/spi/{P.SPI_LEP_ELIGIBLE}/lep/departement/59/annrev/2024/bareme/2025",
+        "RessourceLEP",
+        "application/prs.dgfip.part.ouverturelep.v1+json",
+    ),
 ]
 
 
@@ -62,7 +94,9 @@ async def test_openapi_operation_ids(sandbox) -> None:
 
 
 @pytest.mark.parametrize(("operation_id", "path", "scope", "media_type"), ROUTES, ids=[r[0] for r in ROUTES])
-async def test_each_route_answers_with_its_media_type(sandbox, operation_id: str, path: str, scope: str, media_type: str) -> None:
+async def test_each_route_answers_with_its_media_type(
+    sandbox, operation_id: str, path: str, scope: str, media_type: str
+) -> None:
     await _set_datapass(sandbox, "mairie-demo", frozenset(datapass.PUBLISHED_SCOPES) | set(datapass.TH_LOCAL_SCOPES))
     client = await sandbox.client("mairie-demo")
     response = await client.get(BASE + path, headers={"Accept": "*/*"})
@@ -82,7 +116,9 @@ async def test_bodies(sandbox) -> None:
     client = await sandbox.client("mairie-demo")
     body = (await client.get(f"{BASE}/spi/{COUPLE}/situations/ir/assiettes/annrev/2025")).json()
     assert body["sitFam"] == "M" and body["nmNaiDec2"] == "MARTIN" and body["datEtab"] == "2026-07-24"
-    assert (await client.get(f"{BASE}/spi/{P.SPI_IFI}/situations/ifiisf/assiettes/annrev/2024")).json() == {"indicateurIfiIsf": "O"}
+    assert (await client.get(f"{BASE}/spi/{P.SPI_IFI}/situations/ifiisf/assiettes/annrev/2024")).json() == {
+        "indicateurIfiIsf": "O"
+    }
     lep = await client.get(f"{BASE}/spi/{P.SPI_LEP_REUNION}/lep/departement/974/annrev/2024/bareme/2025")
     assert lep.json() == {"statut": "O"}
     multiple = (await client.get(f"{BASE}/spi/{P.SPI_VEUVE}/situations/ir/assiettes/multiple/annrev/2024")).json()
@@ -143,9 +179,13 @@ async def test_lep_no_answer_is_204(sandbox) -> None:
 
 
 async def test_resource_scope_missing_is_4031(sandbox) -> None:
-    await _set_datapass(sandbox, "mairie-demo", frozenset(datapass.PUBLISHED_SCOPES) - {"dgfip_indiIFI", "dgfip_IndLep"})
+    await _set_datapass(
+        sandbox, "mairie-demo", frozenset(datapass.PUBLISHED_SCOPES) - {"dgfip_indiIFI", "dgfip_IndLep"}
+    )
     client = await sandbox.client("mairie-demo")
-    assert_envelope(await client.get(f"{BASE}/spi/{P.SPI_IFI}/situations/ifiisf/assiettes/annrev/2025"), 403, 4031, "dgfip_indiIFI")
+    assert_envelope(
+        await client.get(f"{BASE}/spi/{P.SPI_IFI}/situations/ifiisf/assiettes/annrev/2025"), 403, 4031, "dgfip_indiIFI"
+    )
     lep = f"{BASE}/spi/{P.SPI_LEP_ELIGIBLE}/lep/departement/59/annrev/2024/bareme/2025"
     assert_envelope(await client.get(lep), 403, 4031, "dgfip_IndLep")
 
@@ -161,7 +201,9 @@ async def test_restricted_datapass_consumer(sandbox) -> None:
 
 
 async def test_without_dgfip_rfr_no_route_returns_rfr(sandbox) -> None:
-    await _set_datapass(sandbox, "mairie-demo", (frozenset(datapass.PUBLISHED_SCOPES) | {datapass.BESOINS_SPECIFIQUES}) - {"dgfip_rfr"})
+    await _set_datapass(
+        sandbox, "mairie-demo", (frozenset(datapass.PUBLISHED_SCOPES) | {datapass.BESOINS_SPECIFIQUES}) - {"dgfip_rfr"}
+    )
     client = await sandbox.client("mairie-demo")
     seen = 0
     for spi in (COUPLE, P.SPI_VEUVE, P.SPI_IFI):
@@ -186,12 +228,12 @@ async def test_year_scopes_follow_the_clock(sandbox) -> None:
     deux_ans = f"{BASE}/spi/{P.SPI_TARDIF}/dernieresituation/ir/assiettes/deuxans"
     assert (await mairie.get(deux_ans)).json()["annRevenu"] == 2024
 
-    sandbox.clock.set(datetime(2026, 12, 15, 0, 0, tzinfo=timezone.utc))  # 01:00 in Paris: the late avis exists
+    sandbox.clock.set(datetime(2026, 12, 15, 0, 0, tzinfo=UTC))  # 01:00 in Paris: the late avis exists
     mairie = await sandbox.client("mairie-demo")
     assert (await mairie.get(late)).json()["sitFam"] == "C"
     assert (await mairie.get(deux_ans)).json()["annRevenu"] == 2025
 
-    sandbox.clock.set(datetime(2026, 12, 31, 23, 0, tzinfo=timezone.utc))  # 1 January 2027 in Paris
+    sandbox.clock.set(datetime(2026, 12, 31, 23, 0, tzinfo=UTC))  # 1 January 2027 in Paris
     caf = await sandbox.client("caf-demo")
     assert_envelope(await caf.get(f"{path}/2025"), 403, 4031, "2026")  # N-1 is now 2026
     assert_envelope(await caf.get(f"{path}/2026"), 410, 4101, "pas encore taxés", "24/07/2027")

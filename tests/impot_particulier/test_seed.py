@@ -96,14 +96,18 @@ def test_nb_parts(sitfam: str, pac: dict[str, int], isole: bool, parts: float) -
 
 
 def test_avis_amounts() -> None:
-    avis = expand_payload(build_avis(annrev=2024, sitfam="C", pac={}, incomes=Incomes(salaires=(30000, 0)), couple=False))
+    avis = expand_payload(
+        build_avis(annrev=2024, sitfam="C", pac={}, incomes=Incomes(salaires=(30000, 0)), couple=False)
+    )
     assert avis["revenuBrutGlobal"] == 27000 and avis["rfr"] == 27000
     # (27000 - 11497) * 11 % = 1705.33
     assert avis["mntRevbareme"] == 1705
     # Décote: 889 - 45.25 % × 1705 = 117
     assert avis["impAvImput"] == 1588
     assert [line["colonne4"] for line in avis["facture"] if line["codeLigne"] == "1830"] == ["117"]
-    low = expand_payload(build_avis(annrev=2024, sitfam="C", pac={}, incomes=Incomes(salaires=(14000, 0)), couple=False))
+    low = expand_payload(
+        build_avis(annrev=2024, sitfam="C", pac={}, incomes=Incomes(salaires=(14000, 0)), couple=False)
+    )
     assert low["impAvImput"] == 0 and any(line["codeLigne"] == "1830" for line in low["facture"])
     none = build_avis(annrev=2024, sitfam="C", pac={}, incomes=Incomes(), couple=False)
     assert "mntRevbareme" not in none and none["rfr"] == 0
@@ -116,7 +120,9 @@ async def test_seeded_database(db: AsyncSession, ip_settings: Settings) -> None:
     personas = dict((await db.execute(select(Foyer.persona, Foyer.id).where(Foyer.persona.is_not(None)))).all())
     assert set(personas) == {spec.persona for spec in PERSONA_FOYERS}
     sitfams = Counter(
-        (await db.execute(select(TaxSituation.payload["sitFam"].as_string()).where(TaxSituation.annrev == 2025))).scalars()
+        (
+            await db.execute(select(TaxSituation.payload["sitFam"].as_string()).where(TaxSituation.annrev == 2025))
+        ).scalars()
     )
     assert set(sitfams) == set("MOCDV")
     assert (await db.execute(select(func.max(ThSituation.annee)))).scalar_one() == 2022
@@ -135,10 +141,25 @@ def test_stored_payload_is_compact_and_expands_to_the_published_shapes() -> None
     assert stored["facture"][0] == ["0020", "30000", "20000", "", "50000"]
     assert set(stored["rev"]) == {"tspr", "rcm"} and "sitParDeclaree" in stored
     published = expand_payload(stored)
-    assert list(published["pac"]) == ["nbPac", "nbPacF", "nbPacG", "nbPacH", "nbPacI", "nbPacR", "nbPacJ", "nbPacN", "nbPacP"]
+    assert list(published["pac"]) == [
+        "nbPac",
+        "nbPacF",
+        "nbPacG",
+        "nbPacH",
+        "nbPacI",
+        "nbPacR",
+        "nbPacJ",
+        "nbPacN",
+        "nbPacP",
+    ]
     assert published["facture"][0] == {
-        "numLigne": 1, "codeLigne": "0020", "libelleLigne": "Salaires",
-        "colonne1": "30000", "colonne2": "20000", "colonne3": "", "colonne4": "50000",
+        "numLigne": 1,
+        "codeLigne": "0020",
+        "libelleLigne": "Salaires",
+        "colonne1": "30000",
+        "colonne2": "20000",
+        "colonne3": "",
+        "colonne4": "50000",
     }
     assert published["rev"]["pv"] == [] and len(published["rev"]) == 9
     assert published["sitParDeclaree"]["sitPartP"] == "" and len(published["sitParDeclaree"]) == 7

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -27,8 +27,8 @@ pytestmark = pytest.mark.anyio
 
 ALL = frozenset(datapass.PUBLISHED_SCOPES) | {datapass.BESOINS_SPECIFIQUES}
 ALL_BUT_RFR = ALL - {"dgfip_rfr"}
-MARCH_2026 = datetime(2026, 3, 1, 10, tzinfo=timezone.utc)
-DEC_2026 = datetime(2026, 12, 20, 10, tzinfo=timezone.utc)
+MARCH_2026 = datetime(2026, 3, 1, 10, tzinfo=UTC)
+DEC_2026 = datetime(2026, 12, 20, 10, tzinfo=UTC)
 
 
 async def _error(call: Any) -> ImpotParticulierError:
@@ -133,7 +133,9 @@ async def test_unknown_spi_is_4102(db: AsyncSession) -> None:
         service.get_derniere_situation_ir_deux_ans(db, spi=P.SPI_INCONNU, scopes=ALL, now=NOW),
         service.get_situation_ifi(db, spi=P.SPI_INCONNU, annrev=2025, scopes=ALL, now=NOW),
         service.get_situations_th(db, spi=P.SPI_INCONNU, annrev=2022, scopes=ALL | {"dgfip_aft"}, now=NOW),
-        service.get_ouverture_lep(db, spi=P.SPI_INCONNU, departement="75", annrev=2024, bareme=2025, scopes=ALL, now=NOW),
+        service.get_ouverture_lep(
+            db, spi=P.SPI_INCONNU, departement="75", annrev=2024, bareme=2025, scopes=ALL, now=NOW
+        ),
     ):
         error = await _error(call)
         assert isinstance(error, UnknownSpi) and (error.status_code, error.code) == (410, 4102)
@@ -142,14 +144,20 @@ async def test_unknown_spi_is_4102(db: AsyncSession) -> None:
 async def test_formats_before_anything(db: AsyncSession) -> None:
     error = await _error(service.get_situation_ir(db, spi="123", annrev="20x5", scopes=frozenset(), now=NOW))
     assert isinstance(error, SpiFormatError)
-    error = await _error(service.get_situation_ir(db, spi=P.SPI_COUPLE_DEC1, annrev="20x5", scopes=frozenset(), now=NOW))
+    error = await _error(
+        service.get_situation_ir(db, spi=P.SPI_COUPLE_DEC1, annrev="20x5", scopes=frozenset(), now=NOW)
+    )
     assert isinstance(error, YearFormatError)
     error = await _error(
-        service.get_ouverture_lep(db, spi=P.SPI_COUPLE_DEC1, departement="99", annrev=2024, bareme=2025, scopes=ALL, now=NOW)
+        service.get_ouverture_lep(
+            db, spi=P.SPI_COUPLE_DEC1, departement="99", annrev=2024, bareme=2025, scopes=ALL, now=NOW
+        )
     )
     assert error.code == 4007
     error = await _error(
-        service.get_ouverture_lep(db, spi=P.SPI_COUPLE_DEC1, departement="75", annrev=2024, bareme="x", scopes=ALL, now=NOW)
+        service.get_ouverture_lep(
+            db, spi=P.SPI_COUPLE_DEC1, departement="75", annrev=2024, bareme="x", scopes=ALL, now=NOW
+        )
     )
     assert error.code == 4002 and "bareme" in error.full_message
 
@@ -159,7 +167,9 @@ async def test_year_scopes(db: AsyncSession) -> None:
     assert "rfr" in await service.get_situation_ir(db, spi=P.SPI_COUPLE_DEC1, annrev=2025, scopes=n_1, now=NOW)
     error = await _error(service.get_situation_ir(db, spi=P.SPI_COUPLE_DEC1, annrev=2024, scopes=n_1, now=NOW))
     assert isinstance(error, AccessDenied) and "2024" in error.full_message and "2025" in error.full_message
-    error = await _error(service.get_situation_ir(db, spi=P.SPI_COUPLE_DEC1, annrev=2025, scopes=frozenset({"dgfip_rfr"}), now=NOW))
+    error = await _error(
+        service.get_situation_ir(db, spi=P.SPI_COUPLE_DEC1, annrev=2025, scopes=frozenset({"dgfip_rfr"}), now=NOW)
+    )
     assert error.code == 4031 and "aucun scope d'année" in error.full_message
     # In March 2026 revenus 2025 are not taxed: N-1 (2025) answers 4101, N-2 is 2024.
     error = await _error(service.get_situation_ir(db, spi=P.SPI_COUPLE_DEC1, annrev=2025, scopes=n_1, now=MARCH_2026))
@@ -180,7 +190,9 @@ async def test_n_moins_2_if_n_moins_1_unavailable(db: AsyncSession) -> None:
     error = await _error(service.get_situation_ir(db, spi=P.SPI_TARDIF, annrev=2024, scopes=scopes, now=DEC_2026))
     assert error.code == 4031
     # Before the July campaign, N-1 is unavailable for everybody.
-    assert "rfr" in await service.get_situation_ir(db, spi=P.SPI_COUPLE_DEC1, annrev=2024, scopes=scopes, now=MARCH_2026)
+    assert "rfr" in await service.get_situation_ir(
+        db, spi=P.SPI_COUPLE_DEC1, annrev=2024, scopes=scopes, now=MARCH_2026
+    )
 
 
 async def test_late_avis_and_first_declaration(db: AsyncSession) -> None:
@@ -197,14 +209,24 @@ async def test_late_avis_and_first_declaration(db: AsyncSession) -> None:
 async def test_deux_ans(db: AsyncSession) -> None:
     body = await service.get_derniere_situation_ir_deux_ans(db, spi=P.SPI_COUPLE_DEC1, scopes=ALL, now=NOW)
     assert body["annRevenu"] == 2025
-    assert (await service.get_derniere_situation_ir_deux_ans(db, spi=P.SPI_TARDIF, scopes=ALL, now=NOW))["annRevenu"] == 2024
-    assert (await service.get_derniere_situation_ir_deux_ans(db, spi=P.SPI_TARDIF, scopes=ALL, now=DEC_2026))["annRevenu"] == 2025
-    assert (await service.get_derniere_situation_ir_deux_ans(db, spi=P.SPI_COUPLE_DEC1, scopes=ALL, now=MARCH_2026))["annRevenu"] == 2024
+    assert (await service.get_derniere_situation_ir_deux_ans(db, spi=P.SPI_TARDIF, scopes=ALL, now=NOW))[
+        "annRevenu"
+    ] == 2024
+    assert (await service.get_derniere_situation_ir_deux_ans(db, spi=P.SPI_TARDIF, scopes=ALL, now=DEC_2026))[
+        "annRevenu"
+    ] == 2025
+    assert (await service.get_derniere_situation_ir_deux_ans(db, spi=P.SPI_COUPLE_DEC1, scopes=ALL, now=MARCH_2026))[
+        "annRevenu"
+    ] == 2024
     # Only N-2 granted: the latest is not allowed, the previous one is.
     only_n_2 = frozenset({"dgfip_annee_n_moins_2", "dgfip_rfr"})
-    assert (await service.get_derniere_situation_ir_deux_ans(db, spi=P.SPI_COUPLE_DEC1, scopes=only_n_2, now=NOW))["annRevenu"] == 2024
+    assert (await service.get_derniere_situation_ir_deux_ans(db, spi=P.SPI_COUPLE_DEC1, scopes=only_n_2, now=NOW))[
+        "annRevenu"
+    ] == 2024
     error = await _error(
-        service.get_derniere_situation_ir_deux_ans(db, spi=P.SPI_COUPLE_DEC1, scopes=frozenset({"dgfip_annee_n_moins_3"}), now=NOW)
+        service.get_derniere_situation_ir_deux_ans(
+            db, spi=P.SPI_COUPLE_DEC1, scopes=frozenset({"dgfip_annee_n_moins_3"}), now=NOW
+        )
     )
     assert error.code == 4031
     error = await _error(service.get_derniere_situation_ir_deux_ans(db, spi=P.SPI_PRIMO, scopes=only_n_2, now=NOW))
@@ -212,11 +234,17 @@ async def test_deux_ans(db: AsyncSession) -> None:
 
 
 async def test_ifi(db: AsyncSession) -> None:
-    assert await service.get_situation_ifi(db, spi=P.SPI_IFI, annrev=2025, scopes=ALL, now=NOW) == {"indicateurIfiIsf": "O"}
-    assert await service.get_situation_ifi(db, spi=P.SPI_IFI_DEC2, annrev="2023", scopes=ALL, now=NOW) == {"indicateurIfiIsf": "O"}
+    assert await service.get_situation_ifi(db, spi=P.SPI_IFI, annrev=2025, scopes=ALL, now=NOW) == {
+        "indicateurIfiIsf": "O"
+    }
+    assert await service.get_situation_ifi(db, spi=P.SPI_IFI_DEC2, annrev="2023", scopes=ALL, now=NOW) == {
+        "indicateurIfiIsf": "O"
+    }
     error = await _error(service.get_situation_ifi(db, spi=P.SPI_COUPLE_DEC1, annrev=2025, scopes=ALL, now=NOW))
     assert error.code == 4101 and "IFI" in error.full_message
-    error = await _error(service.get_situation_ifi(db, spi=P.SPI_IFI, annrev=2025, scopes=ALL - {"dgfip_indiIFI"}, now=NOW))
+    error = await _error(
+        service.get_situation_ifi(db, spi=P.SPI_IFI, annrev=2025, scopes=ALL - {"dgfip_indiIFI"}, now=NOW)
+    )
     assert error.code == 4031
 
 
@@ -226,13 +254,17 @@ async def test_th(db: AsyncSession) -> None:
     (situation,) = body["situationsTH"]
     assert situation["libelleCommune"] == "NOISY LE GRAND" and situation["regimeTax"] == "P"
     assert situation["locaux"][0]["natureLocal"] == "AP" and situation["locaux"][0]["affectation"] == "H"
-    only_address = await service.get_situations_th(db, spi=P.SPI_COUPLE_DEC1, annrev=2021, scopes=frozenset({"dgfip_aft"}), now=NOW)
+    only_address = await service.get_situations_th(
+        db, spi=P.SPI_COUPLE_DEC1, annrev=2021, scopes=frozenset({"dgfip_aft"}), now=NOW
+    )
     assert "locaux" not in only_address["situationsTH"][0] and "regimeTax" not in only_address["situationsTH"][0]
     error = await _error(service.get_situations_th(db, spi=P.SPI_COUPLE_DEC1, annrev=2023, scopes=scopes, now=NOW))
     assert error.code == 4101 and "plus alimentée" in error.full_message
     error = await _error(service.get_situations_th(db, spi=P.SPI_PRIMO, annrev=2022, scopes=scopes, now=NOW))
     assert error.code == 4101
-    error = await _error(service.get_situations_th(db, spi=P.SPI_COUPLE_DEC1, annrev=2022, scopes=frozenset({"dgfip_rfr"}), now=NOW))
+    error = await _error(
+        service.get_situations_th(db, spi=P.SPI_COUPLE_DEC1, annrev=2022, scopes=frozenset({"dgfip_rfr"}), now=NOW)
+    )
     assert error.code == 4031
 
 
@@ -240,7 +272,9 @@ async def test_lep(db: AsyncSession) -> None:
     lep = frozenset({"dgfip_IndLep"})
 
     async def statut(spi: str, dept: str = "59", annrev: int = 2024, bareme: int = 2025) -> Any:
-        return await service.get_ouverture_lep(db, spi=spi, departement=dept, annrev=annrev, bareme=bareme, scopes=lep, now=NOW)
+        return await service.get_ouverture_lep(
+            db, spi=spi, departement=dept, annrev=annrev, bareme=bareme, scopes=lep, now=NOW
+        )
 
     assert await statut(P.SPI_LEP_ELIGIBLE) == {"statut": "O"}
     assert await statut(P.SPI_NON_IMPOSABLE) == {"statut": "O"}
@@ -251,7 +285,17 @@ async def test_lep(db: AsyncSession) -> None:
     assert await statut(P.SPI_LEP_ELIGIBLE, bareme=2019) is None
     error = await _error(statut(P.SPI_PRIMO))
     assert error.code == 4101
-    error = await _error(service.get_ouverture_lep(db, spi=P.SPI_LEP_ELIGIBLE, departement="59", annrev=2024, bareme=2025, scopes=ALL - {"dgfip_IndLep"}, now=NOW))
+    error = await _error(
+        service.get_ouverture_lep(
+            db,
+            spi=P.SPI_LEP_ELIGIBLE,
+            departement="59",
+            annrev=2024,
+            bareme=2025,
+            scopes=ALL - {"dgfip_IndLep"},
+            now=NOW,
+        )
+    )
     assert error.code == 4031
 
 
@@ -263,9 +307,15 @@ async def test_personas_reference_seeded_declarants(db: AsyncSession) -> None:
     born_abroad = (await db.execute(select(Declarant).where(Declarant.spi == P.SPI_NE_A_L_ETRANGER))).scalar_one()
     body = await service.get_situation_ir(db, spi=born_abroad.spi, annrev=2025, scopes=ALL, now=NOW)
     assert (body["dptNaissDec1"], body["lieuNaissDec1"]) == ("99", "MAROC")
-    assert (await service.get_situation_ir(db, spi=P.SPI_PARENT_ISOLE, annrev=2025, scopes=ALL, now=NOW))["sitParIso"] == "T"
-    assert (await service.get_situation_ir(db, spi=P.SPI_DEFICIT, annrev=2025, scopes=ALL, now=NOW))["indDeficit"] == "O"
-    assert "mntRevbareme" not in await service.get_situation_ir(db, spi=P.SPI_SANS_REVENUS, annrev=2025, scopes=ALL, now=NOW)
+    assert (await service.get_situation_ir(db, spi=P.SPI_PARENT_ISOLE, annrev=2025, scopes=ALL, now=NOW))[
+        "sitParIso"
+    ] == "T"
+    assert (await service.get_situation_ir(db, spi=P.SPI_DEFICIT, annrev=2025, scopes=ALL, now=NOW))[
+        "indDeficit"
+    ] == "O"
+    assert "mntRevbareme" not in await service.get_situation_ir(
+        db, spi=P.SPI_SANS_REVENUS, annrev=2025, scopes=ALL, now=NOW
+    )
     assert (await service.get_situation_ir(db, spi=P.SPI_PACSE_DEC2, annrev=2025, scopes=ALL, now=NOW))["sitFam"] == "O"
 
 

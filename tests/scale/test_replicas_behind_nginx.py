@@ -12,8 +12,8 @@ import signal
 import time
 import uuid
 from collections import Counter
-from datetime import datetime, timezone
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -66,7 +66,9 @@ def wait_for_next_window(topo: Topology, *, margin: float = 0.3) -> None:
     time.sleep(60 - shifted_now(topo) % 60 + margin)
 
 
-async def burst(client: httpx.AsyncClient, topo: Topology, token: str, *, total: int, concurrency: int) -> list[httpx.Response]:
+async def burst(
+    client: httpx.AsyncClient, topo: Topology, token: str, *, total: int, concurrency: int
+) -> list[httpx.Response]:
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(total):
         queue.put_nowait(i)
@@ -92,8 +94,10 @@ async def test_quota_is_exact_across_three_replicas(topology: Topology) -> None:
     # quick, and at most a minute.
     wait_for_next_window(topology)
     async with httpx.AsyncClient(
-        verify=topology.ssl_context(QUOTA_CONSUMER), base_url=nginx_url(topology),
-        limits=httpx.Limits(max_connections=64, max_keepalive_connections=64), timeout=30,
+        verify=topology.ssl_context(QUOTA_CONSUMER),
+        base_url=nginx_url(topology),
+        limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
+        timeout=30,
     ) as client:
         token = await token_via(topology, nginx_url(topology), QUOTA_CONSUMER)
         started = shifted_now(topology)
@@ -138,7 +142,9 @@ async def test_forged_proxy_headers_sent_straight_to_a_replica_are_ignored(topol
     editeur_token = await token_via(topology, nginx_url(topology), "editeur-demo")
     mairie_cert = pki.load_pem_cert(Path(topology.consumer("mairie-demo")["cert"]).read_bytes())
     forged_cert = pki.format_client_cert_header(mairie_cert)
-    editeur_cert_header = pki.format_client_cert_header(pki.load_pem_cert(Path(topology.consumer("editeur-demo")["cert"]).read_bytes()))
+    editeur_cert_header = pki.format_client_cert_header(
+        pki.load_pem_cert(Path(topology.consumer("editeur-demo")["cert"]).read_bytes())
+    )
 
     # No TLS certificate, a forged Client-Cert of a real consumer: refused (the header is not trusted from 127.0.0.1).
     async with httpx.AsyncClient(verify=topology.ssl_context(None), base_url=replica_url(topology, 0)) as client:
@@ -149,9 +155,14 @@ async def test_forged_proxy_headers_sent_straight_to_a_replica_are_ignored(topol
     assert "aucun certificat client" in response.json()["erreur"]["message"]
 
     # The TLS certificate wins over a forged Client-Cert and X-Forwarded-For.
-    async with httpx.AsyncClient(verify=topology.ssl_context("editeur-demo"), base_url=replica_url(topology, 1)) as client:
-        headers = {**api_headers(topology, "editeur-demo", editeur_token), "Client-Cert": forged_cert,
-                   "X-Forwarded-For": "203.0.113.9"}
+    async with httpx.AsyncClient(
+        verify=topology.ssl_context("editeur-demo"), base_url=replica_url(topology, 1)
+    ) as client:
+        headers = {
+            **api_headers(topology, "editeur-demo", editeur_token),
+            "Client-Cert": forged_cert,
+            "X-Forwarded-For": "203.0.113.9",
+        }
         response = await client.get(ROUTE, headers=headers)
         assert response.status_code == 200, response.text
         assert response.json()["consumer"] == "editeur-demo"
@@ -220,8 +231,10 @@ async def test_impot_particulier_through_nginx_keeps_the_id_teleservice_header(t
     from dgfip_sandbox.cli import banner_year
     from dgfip_sandbox.seed import all_personas
 
-    spi = next(p["spi"] for p in all_personas() if p.get("api", "impot_particulier") == "impot_particulier" and p.get("banner"))
-    path = f"/impotparticulier/1.0/spi/{spi}/situations/ir/assiettes/annrev/{banner_year(datetime.now(timezone.utc))}"
+    spi = next(
+        p["spi"] for p in all_personas() if p.get("api", "impot_particulier") == "impot_particulier" and p.get("banner")
+    )
+    path = f"/impotparticulier/1.0/spi/{spi}/situations/ir/assiettes/annrev/{banner_year(datetime.now(UTC))}"
     consumer = "mairie-demo"
     token = await token_via(topology, nginx_url(topology), consumer)
     async with httpx.AsyncClient(verify=topology.ssl_context(consumer), base_url=nginx_url(topology)) as client:
@@ -250,7 +263,9 @@ async def test_replicas_stopped_and_killed_mid_run_lose_no_acknowledged_call(top
     remaining = 300
 
     async with httpx.AsyncClient(
-        verify=topology.ssl_context(consumer), base_url=nginx_url(topology), timeout=30,
+        verify=topology.ssl_context(consumer),
+        base_url=nginx_url(topology),
+        timeout=30,
         limits=httpx.Limits(max_connections=16, max_keepalive_connections=16),
     ) as client:
 

@@ -34,7 +34,9 @@ def test_several_workers_are_refused_with_the_in_process_store_and_sqlite(tmp_pa
 
 def test_cli_refuses_several_workers_before_binding_anything(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        app, ["serve", "--workers", "2"], env={"DGFIP_SANDBOX_VAR_DIR": str(tmp_path / "var"), "DGFIP_SANDBOX_REDIS_URL": ""}
+        app,
+        ["serve", "--workers", "2"],
+        env={"DGFIP_SANDBOX_VAR_DIR": str(tmp_path / "var"), "DGFIP_SANDBOX_REDIS_URL": ""},
     )
     assert result.exit_code == 2
     assert "--workers 2 refusé" in result.output
@@ -63,7 +65,9 @@ def children(pid: int) -> list[int]:
 @pytest.mark.services
 @pytest.mark.postgres
 @pytest.mark.anyio
-async def test_two_workers_share_the_port_aggregate_metrics_and_stop_gracefully(workers: tuple[Topology, Process]) -> None:
+async def test_two_workers_share_the_port_aggregate_metrics_and_stop_gracefully(
+    workers: tuple[Topology, Process],
+) -> None:
     topo, process = workers
     # The parent binds the port, then forks: the workers exist once it listens (polled, bounded).
     wait_until(lambda: len(children(process.popen.pid)) == 2, timeout=10, what="two worker processes")
@@ -83,7 +87,9 @@ async def test_two_workers_share_the_port_aggregate_metrics_and_stop_gracefully(
         total = sum(
             float(line.rsplit(" ", 1)[1])
             for line in text.splitlines()
-            if line.startswith("dgfip_gateway_calls_total{") and 'consumer="mairie-demo"' in line and 'route="/sandbox/audit"' in line
+            if line.startswith("dgfip_gateway_calls_total{")
+            and 'consumer="mairie-demo"' in line
+            and 'route="/sandbox/audit"' in line
         )
         totals.add(total)
     assert totals == {20.0}

@@ -96,9 +96,21 @@ class RedisServer:
         if binary is None:
             raise FileNotFoundError("redis-server")
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_until(lambda: port_open(self.port), timeout=10, what="redis-server listening")
 
@@ -175,8 +187,9 @@ class Topology:
         handle.close()
         return Process(name=name, port=port, popen=popen, log=log)
 
-    def start_replica(self, *, port: int | None = None, env: dict[str, str] | None = None, workers: int = 1,
-                      name: str | None = None) -> Process:
+    def start_replica(
+        self, *, port: int | None = None, env: dict[str, str] | None = None, workers: int = 1, name: str | None = None
+    ) -> Process:
         port = port or free_port()
         process = self._spawn(
             name or f"gateway-{len(self.replicas) + 1}",
@@ -196,9 +209,12 @@ class Topology:
 
     def wait_ready(self, processes: list[Process], timeout: float = 60) -> None:
         for process in processes:
+
             def ready(process: Process = process) -> bool:
                 if not process.alive():
-                    raise RuntimeError(f"{process.name} exited ({process.popen.returncode}): {process.log.read_text()[-2000:]}")
+                    raise RuntimeError(
+                        f"{process.name} exited ({process.popen.returncode}): {process.log.read_text()[-2000:]}"
+                    )
                 return port_open(process.port)
 
             wait_until(ready, timeout=timeout, what=f"{process.name} listening on {process.port}")
@@ -209,22 +225,27 @@ class Topology:
         port = free_port()
         upstreams = " ".join(f"server 127.0.0.1:{r.port} max_fails=1 fail_timeout=10s;" for r in replicas)
         conf = runtime / "nginx.conf"
-        conf.write_text(render_nginx_conf({
-            "SANDBOX_NGINX_USER": getpass.getuser(),
-            "SANDBOX_NGINX_WORKERS": str(workers),
-            "SANDBOX_NGINX_RUNTIME": str(runtime),
-            "SANDBOX_NGINX_LISTEN": f"127.0.0.1:{port}",
-            "SANDBOX_NGINX_CERTS": str(self.root / "certs"),
-            "SANDBOX_NGINX_NJS": str(NJS_DIR),
-            "SANDBOX_NGINX_UPSTREAMS": upstreams,
-            "SANDBOX_NGINX_PROXY_BIND": PROXY_ADDRESS,
-            "SANDBOX_NGINX_ACCESS_LOG": "off",
-        }))
+        conf.write_text(
+            render_nginx_conf(
+                {
+                    "SANDBOX_NGINX_USER": getpass.getuser(),
+                    "SANDBOX_NGINX_WORKERS": str(workers),
+                    "SANDBOX_NGINX_RUNTIME": str(runtime),
+                    "SANDBOX_NGINX_LISTEN": f"127.0.0.1:{port}",
+                    "SANDBOX_NGINX_CERTS": str(self.root / "certs"),
+                    "SANDBOX_NGINX_NJS": str(NJS_DIR),
+                    "SANDBOX_NGINX_UPSTREAMS": upstreams,
+                    "SANDBOX_NGINX_PROXY_BIND": PROXY_ADDRESS,
+                    "SANDBOX_NGINX_ACCESS_LOG": "off",
+                }
+            )
+        )
         log = self.root / "nginx.log"
         handle = open(log, "ab")  # noqa: SIM115
         popen = subprocess.Popen(
             [nginx_binary(), "-p", str(runtime), "-c", str(conf), "-e", "stderr", "-g", "daemon off;"],
-            stdout=handle, stderr=handle,
+            stdout=handle,
+            stderr=handle,
         )
         handle.close()
         self.nginx = Process(name="nginx", port=port, popen=popen, log=log)
@@ -237,7 +258,9 @@ class Topology:
                 process.stop(signal.SIGTERM, timeout=15)
 
 
-def prepare(root: Path, database_url: str, *, seed_size: int = 300, extra_env: dict[str, str] | None = None) -> Topology:
+def prepare(
+    root: Path, database_url: str, *, seed_size: int = 300, extra_env: dict[str, str] | None = None
+) -> Topology:
     """Migrate and seed the database, create the PKI and credentials (``dgfip-sandbox prepare``, in-process)."""
     from dgfip_sandbox.bootstrap import prepare_sandbox
     from dgfip_sandbox.clock import SystemClock
@@ -249,20 +272,24 @@ def prepare(root: Path, database_url: str, *, seed_size: int = 300, extra_env: d
     )
     credentials = prepare_sandbox(settings, now=SystemClock().now())
     env = {
-        key: value for key, value in os.environ.items() if not key.startswith("DGFIP_SANDBOX_") and key != "PROMETHEUS_MULTIPROC_DIR"
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("DGFIP_SANDBOX_") and key != "PROMETHEUS_MULTIPROC_DIR"
     }
-    env.update({
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-        "DGFIP_SANDBOX_VAR_DIR": str(root / "var"),
-        "DGFIP_SANDBOX_CERTS_DIR": str(root / "certs"),
-        "DGFIP_SANDBOX_DATABASE_URL": database_url,
-        "DGFIP_SANDBOX_TRUSTED_PROXIES": f"{PROXY_ADDRESS}/32",
-        "DGFIP_SANDBOX_HOST": "127.0.0.1",
-        "DGFIP_SANDBOX_LOG_LEVEL": "WARNING",
-        "DGFIP_SANDBOX_REDIS_PREFIX": f"dgfip-scale-{uuid.uuid4().hex[:12]}:",
-        "DGFIP_SANDBOX_DATABASE_POOL_SIZE": "5",
-        **(extra_env or {}),
-    })
+    env.update(
+        {
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+            "DGFIP_SANDBOX_VAR_DIR": str(root / "var"),
+            "DGFIP_SANDBOX_CERTS_DIR": str(root / "certs"),
+            "DGFIP_SANDBOX_DATABASE_URL": database_url,
+            "DGFIP_SANDBOX_TRUSTED_PROXIES": f"{PROXY_ADDRESS}/32",
+            "DGFIP_SANDBOX_HOST": "127.0.0.1",
+            "DGFIP_SANDBOX_LOG_LEVEL": "WARNING",
+            "DGFIP_SANDBOX_REDIS_PREFIX": f"dgfip-scale-{uuid.uuid4().hex[:12]}:",
+            "DGFIP_SANDBOX_DATABASE_POOL_SIZE": "5",
+            **(extra_env or {}),
+        }
+    )
     # Credentials hold paths relative to the working directory of prepare (this process): make them root-relative.
     credentials = _relative_to(credentials, root)
     return Topology(root=root, env=env, credentials=credentials)
@@ -278,7 +305,10 @@ def _relative_to(credentials: dict[str, Any], root: Path) -> dict[str, Any]:
         except ValueError:
             return str(path)
 
-    credentials = {**credentials, "gateway": {**credentials["gateway"], "ca_cert": fix(credentials["gateway"]["ca_cert"])}}
+    credentials = {
+        **credentials,
+        "gateway": {**credentials["gateway"], "ca_cert": fix(credentials["gateway"]["ca_cert"])},
+    }
     credentials["consumers"] = [{**c, "cert": fix(c["cert"]), "key": fix(c["key"])} for c in credentials["consumers"]]
     return credentials
 

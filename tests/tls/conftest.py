@@ -8,7 +8,7 @@ import contextlib
 import logging
 import ssl
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ CONSUMERS = ["demo-impot-particulier", "demo-ficoba"]
 
 @pytest.fixture(scope="session")
 def pki_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +47,7 @@ def echo_app(trust: pki.Trust) -> Starlette:
         if tls and tls["client_cert_chain"]:
             cert = pki.load_pem_cert(tls["client_cert_chain"][0])
             try:
-                pki.verify_client_certificate(trust, cert, now=datetime.now(timezone.utc))
+                pki.verify_client_certificate(trust, cert, now=datetime.now(UTC))
                 verdict = "ok"
             except pki.CertificateError as exc:
                 verdict = str(exc)
@@ -56,7 +56,9 @@ def echo_app(trust: pki.Trust) -> Starlette:
     return Starlette(routes=[Route("/echo", echo)])
 
 
-def client_context(sandbox_pki: pki.SandboxPki, pair: tuple[Path, Path] | None, *, max_version: ssl.TLSVersion | None = None) -> ssl.SSLContext:
+def client_context(
+    sandbox_pki: pki.SandboxPki, pair: tuple[Path, Path] | None, *, max_version: ssl.TLSVersion | None = None
+) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=str(sandbox_pki.ca_cert))
     if pair is not None:
         context.load_cert_chain(certfile=pair[0], keyfile=pair[1])

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.anyio
 async def test_new_connections_from_another_thread_all_carry_the_certificate(
     sandbox_pki: pki.SandboxPki, trust: pki.Trust, http: str
 ) -> None:
-    spec = ServerSpec(name="gateway", app=echo_app(trust), ssl_context=server_ssl_context(sandbox_pki), access_log=False, http=http)
+    spec = ServerSpec(
+        name="gateway", app=echo_app(trust), ssl_context=server_ssl_context(sandbox_pki), access_log=False, http=http
+    )
     context = client_context(sandbox_pki, sandbox_pki.clients["demo-ficoba"])
 
     def thirty_fresh_connections(url: str) -> list[tuple[int, str | None]]:
@@ -27,7 +29,9 @@ async def test_new_connections_from_another_thread_all_carry_the_certificate(
         for _ in range(30):
             with httpx.Client(verify=context, timeout=10) as client:  # one connection each
                 response = client.get(url)
-                answers.append((response.status_code, response.json()["verdict"] if response.status_code == 200 else None))
+                answers.append(
+                    (response.status_code, response.json()["verdict"] if response.status_code == 200 else None)
+                )
         return answers
 
     async with running([spec]) as group:

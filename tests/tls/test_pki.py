@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import stat
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from dgfip_sandbox import pki
 from dgfip_sandbox.clock import FrozenClock
 
-FROZEN = FrozenClock(datetime(2026, 11, 25, 10, 0, 0, tzinfo=timezone.utc))
+FROZEN = FrozenClock(datetime(2026, 11, 25, 10, 0, 0, tzinfo=UTC))
 
 
 def cert_of(path: Path) -> x509.Certificate:
@@ -24,7 +24,9 @@ def cert_of(path: Path) -> x509.Certificate:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".lock"}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".lock"
+    }
 
 
 @pytest.fixture
@@ -64,7 +66,9 @@ def test_server_certificate(sandbox_pki: pki.SandboxPki, pki_now: datetime) -> N
     san = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert san.get_values_for_type(x509.DNSName) == ["localhost"]
     assert [str(ip) for ip in san.get_values_for_type(x509.IPAddress)] == ["127.0.0.1", "::1"]
-    assert list(server.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [ExtendedKeyUsageOID.SERVER_AUTH]
+    assert list(server.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [
+        ExtendedKeyUsageOID.SERVER_AUTH
+    ]
     assert server.not_valid_before_utc == pki_now.replace(microsecond=0) - timedelta(days=1)
     assert server.not_valid_after_utc - server.not_valid_before_utc == timedelta(days=730)
     server.verify_directly_issued_by(cert_of(sandbox_pki.ca_cert))
@@ -74,7 +78,9 @@ def test_client_certificate_subject_and_usage(sandbox_pki: pki.SandboxPki) -> No
     cert = cert_of(sandbox_pki.clients["demo-ficoba"][0])
     assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "demo-ficoba"
     assert cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == "Bac à sable DGFiP"
-    assert list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [ExtendedKeyUsageOID.CLIENT_AUTH]
+    assert list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [
+        ExtendedKeyUsageOID.CLIENT_AUTH
+    ]
     # cryptography's client verifier requires a SubjectAlternativeName: each consumer has a URI one.
     san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert san.get_values_for_type(x509.UniformResourceIdentifier) == ["urn:dgfip-sandbox:partenaire:demo-ficoba"]

@@ -67,16 +67,17 @@ async def test_protocol_class_choice() -> None:
 
 async def test_tls12_client_gets_the_extension_too(sandbox_pki: pki.SandboxPki, trust: pki.Trust) -> None:
     context = client_context(sandbox_pki, sandbox_pki.clients["demo-ficoba"], max_version=ssl.TLSVersion.TLSv1_2)
-    async with running([gateway_spec(sandbox_pki, trust)]) as group:
-        async with httpx.AsyncClient(verify=context) as client:
-            response = await client.get(group.url("gateway") + "/echo")
+    async with running([gateway_spec(sandbox_pki, trust)]) as group, httpx.AsyncClient(verify=context) as client:
+        response = await client.get(group.url("gateway") + "/echo")
     tls = response.json()["tls"]
     assert tls["tls_version"] == 0x0303
     assert isinstance(tls["cipher_suite"], int) and tls["cipher_suite"] > 0
     assert "CN=demo-ficoba" in tls["client_cert_name"]
 
 
-async def test_no_certificate_reaches_the_app_with_an_empty_chain(sandbox_pki: pki.SandboxPki, trust: pki.Trust) -> None:
+async def test_no_certificate_reaches_the_app_with_an_empty_chain(
+    sandbox_pki: pki.SandboxPki, trust: pki.Trust
+) -> None:
     async with running([gateway_spec(sandbox_pki, trust)]) as group:
         async with httpx.AsyncClient(verify=client_context(sandbox_pki, None)) as client:
             response = await client.get(group.url("gateway") + "/echo")
@@ -86,7 +87,9 @@ async def test_no_certificate_reaches_the_app_with_an_empty_chain(sandbox_pki: p
     assert tls["client_cert_name"] is None
 
 
-async def test_revoked_certificate_reaches_the_app_which_refuses_it(sandbox_pki: pki.SandboxPki, trust: pki.Trust) -> None:
+async def test_revoked_certificate_reaches_the_app_which_refuses_it(
+    sandbox_pki: pki.SandboxPki, trust: pki.Trust
+) -> None:
     async with running([gateway_spec(sandbox_pki, trust)]) as group:
         async with httpx.AsyncClient(verify=client_context(sandbox_pki, sandbox_pki.bad["revoked"])) as client:
             response = await client.get(group.url("gateway") + "/echo")
@@ -124,7 +127,9 @@ async def test_bad_certificates_fail_the_handshake_and_are_logged(
     assert len(tls_log.records) == 1
 
 
-async def test_plain_http_on_the_tls_port_is_logged(sandbox_pki: pki.SandboxPki, trust: pki.Trust, tls_log: LogWaiter) -> None:
+async def test_plain_http_on_the_tls_port_is_logged(
+    sandbox_pki: pki.SandboxPki, trust: pki.Trust, tls_log: LogWaiter
+) -> None:
     async with running([gateway_spec(sandbox_pki, trust)]) as group:
         async with httpx.AsyncClient() as client:
             with pytest.raises(httpx.TransportError):
@@ -133,7 +138,9 @@ async def test_plain_http_on_the_tls_port_is_logged(sandbox_pki: pki.SandboxPki,
     assert 'reason="HTTP_REQUEST"' in record.getMessage()
 
 
-async def test_client_leaving_before_the_handshake_is_logged(sandbox_pki: pki.SandboxPki, trust: pki.Trust, tls_log: LogWaiter) -> None:
+async def test_client_leaving_before_the_handshake_is_logged(
+    sandbox_pki: pki.SandboxPki, trust: pki.Trust, tls_log: LogWaiter
+) -> None:
     async with running([gateway_spec(sandbox_pki, trust)]) as group:
         reader, writer = await asyncio.open_connection("127.0.0.1", group.ports["gateway"])
         writer.close()
@@ -146,7 +153,10 @@ async def test_client_leaving_before_the_handshake_is_logged(sandbox_pki: pki.Sa
 async def test_several_servers_in_one_loop(sandbox_pki: pki.SandboxPki, trust: pki.Trust) -> None:
     plain = ServerSpec(name="franceconnect", app=echo_app(trust), access_log=False)
     tls_only = ServerSpec(
-        name="fc-https", app=echo_app(trust), ssl_context=server_ssl_context(sandbox_pki, client_auth=False), access_log=False
+        name="fc-https",
+        app=echo_app(trust),
+        ssl_context=server_ssl_context(sandbox_pki, client_auth=False),
+        access_log=False,
     )
     async with running([gateway_spec(sandbox_pki, trust), plain, tls_only]) as group:
         assert len(set(group.ports.values())) == 3
@@ -287,7 +297,9 @@ async def raw_tls_request(port: int, context: ssl.SSLContext, request: bytes) ->
 
 
 @pytest.mark.parametrize("http", ["h11", "httptools"])
-async def test_request_sent_with_the_last_handshake_flight(sandbox_pki: pki.SandboxPki, trust: pki.Trust, http: str) -> None:
+async def test_request_sent_with_the_last_handshake_flight(
+    sandbox_pki: pki.SandboxPki, trust: pki.Trust, http: str
+) -> None:
     context = client_context(sandbox_pki, sandbox_pki.clients["demo-ficoba"])
     async with running([gateway_spec(sandbox_pki, trust, http=http)]) as group:
         response = await raw_tls_request(

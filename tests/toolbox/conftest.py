@@ -33,7 +33,7 @@ def credentials(prepared_sandbox, settings: Settings) -> dict:  # type: ignore[n
 
     def move(value):  # type: ignore[no-untyped-def]
         if isinstance(value, str) and value.startswith(old):
-            return new + value[len(old):]
+            return new + value[len(old) :]
         if isinstance(value, dict):
             return {k: move(v) for k, v in value.items()}
         if isinstance(value, list):
@@ -88,7 +88,9 @@ async def admin(probed):  # type: ignore[no-untyped-def]
             if token is not None:
                 headers["Authorization"] = f"Bearer {self.token if token == 'default' else token}"
             client = httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app, client=(ip, 40000)), base_url="http://127.0.0.1:8445", headers=headers
+                transport=httpx.ASGITransport(app=app, client=(ip, 40000)),
+                base_url="http://127.0.0.1:8445",
+                headers=headers,
             )
             clients.append(client)
             return client

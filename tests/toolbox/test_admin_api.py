@@ -9,7 +9,9 @@ from tests.gateway.test_pipeline import assert_envelope
 pytestmark = pytest.mark.anyio
 
 
-async def token_status(sandbox, consumer: dict, *, cert: str | None = None, secret: str | None = None, scope: str | None = None):  # type: ignore[no-untyped-def]
+async def token_status(
+    sandbox, consumer: dict, *, cert: str | None = None, secret: str | None = None, scope: str | None = None
+):  # type: ignore[no-untyped-def]
     client = sandbox.raw_client(cert=cert or consumer["cert"])
     data = {"grant_type": "client_credentials"}
     if scope:
@@ -89,12 +91,18 @@ async def test_add_a_consumer_then_call_the_gateway_with_what_was_returned_once(
     assert created["client_secret"] and created["certificate"]["cert"].endswith("integrateur-test.pem")
     token = await token_status(
         admin.gateway,
-        {"cert": created["certificate"]["cert"], "client_id": created["client_id"], "client_secret": created["client_secret"]},
+        {
+            "cert": created["certificate"]["cert"],
+            "client_id": created["client_id"],
+            "client_secret": created["client_secret"],
+        },
     )
     assert token.status_code == 200, token.text
     shown = (await client.get("/api/consumers/integrateur-test")).json()
     assert "client_secret" not in shown
-    assert_envelope(await client.post("/api/consumers", json={"name": "integrateur-test", "organisation": "x"}), 409, 409)
+    assert_envelope(
+        await client.post("/api/consumers", json={"name": "integrateur-test", "organisation": "x"}), 409, 409
+    )
 
 
 @pytest.mark.parametrize(
@@ -130,12 +138,23 @@ async def test_grant_and_withdraw_scopes_modalities_and_motifs(admin) -> None:
     assert (await token_status(admin.gateway, consumer, scope="RessourceIFI")).status_code == 400
     granted = await client.post(
         "/api/consumers/caf-demo/grants",
-        json={"datapass_scopes": ["dgfip_rfr"], "oauth_scopes": ["RessourceIFI"], "modalities": ["spi"], "motifs": ["M01"]},
+        json={
+            "datapass_scopes": ["dgfip_rfr"],
+            "oauth_scopes": ["RessourceIFI"],
+            "modalities": ["spi"],
+            "motifs": ["M01"],
+        },
     )
     body = granted.json()
-    assert "dgfip_rfr" in body["datapass_scopes"] and body["ficoba_modalities"] == ["spi"] and body["ficoba_motifs"] == ["M01"]
+    assert (
+        "dgfip_rfr" in body["datapass_scopes"]
+        and body["ficoba_modalities"] == ["spi"]
+        and body["ficoba_motifs"] == ["M01"]
+    )
     assert (await token_status(admin.gateway, consumer, scope="RessourceIFI")).status_code == 200
-    withdrawn = (await client.post("/api/consumers/caf-demo/grants", json={"oauth_scopes": ["RessourceIFI"], "remove": True})).json()
+    withdrawn = (
+        await client.post("/api/consumers/caf-demo/grants", json={"oauth_scopes": ["RessourceIFI"], "remove": True})
+    ).json()
     assert "RessourceIFI" not in withdrawn["oauth_scopes"]
     assert_envelope(await client.post("/api/consumers/caf-demo/grants", json={}), 400, 400, "rien à accorder")
 
@@ -143,19 +162,32 @@ async def test_grant_and_withdraw_scopes_modalities_and_motifs(admin) -> None:
 async def test_quota_tier_only_200_500_750_and_the_gateway_follows(admin) -> None:
     client = admin.client()
     for tier in (100, 700, 1000):
-        assert_envelope(await client.put("/api/consumers/caf-demo/quota", json={"quota_per_minute": tier}), 400, 400, "200, 500, 750")
-    assert (await client.put("/api/consumers/caf-demo/quota", json={"quota_per_minute": 750})).json()["quota_per_minute"] == 750
+        assert_envelope(
+            await client.put("/api/consumers/caf-demo/quota", json={"quota_per_minute": tier}),
+            400,
+            400,
+            "200, 500, 750",
+        )
+    assert (await client.put("/api/consumers/caf-demo/quota", json={"quota_per_minute": 750})).json()[
+        "quota_per_minute"
+    ] == 750
     gateway = await admin.gateway.client("caf-demo")
     assert (await gateway.get("/probe/open")).headers["ratelimit-policy"] == '"minute";q=750;w=60'
 
 
 async def test_standing_scenario_set_validated_and_cleared(admin) -> None:
     client = admin.client()
-    assert (await client.put("/api/consumers/caf-demo/scenario", json={"scenario": "error=503"})).json()["sandbox_scenario"] == "error=503"
+    assert (await client.put("/api/consumers/caf-demo/scenario", json={"scenario": "error=503"})).json()[
+        "sandbox_scenario"
+    ] == "error=503"
     gateway = await admin.gateway.client("caf-demo")
     assert (await gateway.get("/probe/open")).status_code == 503
-    assert_envelope(await client.put("/api/consumers/caf-demo/scenario", json={"scenario": "boum"}), 400, 400, "scénario invalide")
-    assert (await client.put("/api/consumers/caf-demo/scenario", json={"scenario": None})).json()["sandbox_scenario"] is None
+    assert_envelope(
+        await client.put("/api/consumers/caf-demo/scenario", json={"scenario": "boum"}), 400, 400, "scénario invalide"
+    )
+    assert (await client.put("/api/consumers/caf-demo/scenario", json={"scenario": None})).json()[
+        "sandbox_scenario"
+    ] is None
     assert (await gateway.get("/probe/open")).status_code == 200
 
 
@@ -186,7 +218,11 @@ async def test_issue_rotate_and_revoke_certificates_with_the_crl_following_at_on
     assert_envelope(await token_status(admin.gateway, consumer, cert=str(old_cert)), 401, 900901, "révoqué")
     assert (await token_status(admin.gateway, consumer, cert=rotated["cert"])).status_code == 200
 
-    revoked = (await client.post("/api/consumers/caf-demo/certificates/revoke", json={"fingerprint_sha256": rotated["fingerprint_sha256"]})).json()
+    revoked = (
+        await client.post(
+            "/api/consumers/caf-demo/certificates/revoke", json={"fingerprint_sha256": rotated["fingerprint_sha256"]}
+        )
+    ).json()
     assert revoked["revoked"] == [rotated["fingerprint_sha256"]]
     assert_envelope(await token_status(admin.gateway, consumer, cert=rotated["cert"]), 401, 900901, "révoqué")
     # The CRL itself lists it (a TLS proxy checking the CRL refuses it too).
@@ -195,9 +231,13 @@ async def test_issue_rotate_and_revoke_certificates_with_the_crl_following_at_on
     serial = pki.load_pem_cert(open(rotated["cert"], "rb").read()).serial_number
     assert serial in pki.load_trust(admin.gateway.settings.certs_dir).revoked_serials
 
-    assert_envelope(await client.post("/api/consumers/caf-demo/certificates/revoke"), 400, 400, "aucun certificat en vigueur")
     assert_envelope(
-        await client.post("/api/consumers/caf-demo/certificates/revoke", json={"fingerprint_sha256": "00" * 32}), 404, 404
+        await client.post("/api/consumers/caf-demo/certificates/revoke"), 400, 400, "aucun certificat en vigueur"
+    )
+    assert_envelope(
+        await client.post("/api/consumers/caf-demo/certificates/revoke", json={"fingerprint_sha256": "00" * 32}),
+        404,
+        404,
     )
 
 

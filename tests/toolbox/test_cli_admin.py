@@ -36,7 +36,9 @@ def cli(settings: Settings):  # type: ignore[no-untyped-def]
 def test_list_show_add_and_the_secret_shown_once(cli) -> None:
     listed = cli("consumers", "list")
     assert "mairie-demo" in listed.stdout and "500/min" in listed.stdout
-    added = cli("consumers", "add", "cli-test", "--organisation", "Test CLI", "--oauth-scope", "RessourceIR", "--quota", "750")
+    added = cli(
+        "consumers", "add", "cli-test", "--organisation", "Test CLI", "--oauth-scope", "RessourceIR", "--quota", "750"
+    )
     created = json.loads(added.stdout)
     assert created["client_secret"] and created["quota_per_minute"] == 750 and created["certificate"]["cert"]
     shown = json.loads(cli("consumers", "show", "cli-test").stdout)
@@ -55,7 +57,9 @@ def test_disable_enable_grant_quota_scenario(cli) -> None:
     assert "désactivé" in cli("consumers", "disable", "caf-demo").stdout
     assert json.loads(cli("consumers", "show", "caf-demo").stdout)["active"] is False
     assert "actif" in cli("consumers", "enable", "caf-demo").stdout
-    granted = cli("consumers", "grant", "caf-demo", "--datapass-scope", "dgfip_rfr", "--modality", "spi", "--motif", "M01").stdout
+    granted = cli(
+        "consumers", "grant", "caf-demo", "--datapass-scope", "dgfip_rfr", "--modality", "spi", "--motif", "M01"
+    ).stdout
     assert "dgfip_rfr" in granted and "spi" in granted and "M01" in granted
     removed = cli("consumers", "grant", "caf-demo", "--motif", "M01", "--remove").stdout
     assert "motifs -" in removed
@@ -96,10 +100,22 @@ def test_journal_prints_calls_and_follow_tails_new_ones(settings: Settings) -> N
             async with service.sessionmaker() as session, session.begin():
                 session.add(
                     JournalEntry(
-                        at=CLOCK_START, consumer_id=consumer.id, consumer_name=consumer.name, method="GET", path=path,
-                        query="", correlation_id=None, status=status, outcome=str(status) if status >= 400 else "OK",
-                        duration_ms=3, request_headers={}, request_body="", response_headers={}, response_body="",
-                        trace=trace, extra={},
+                        at=CLOCK_START,
+                        consumer_id=consumer.id,
+                        consumer_name=consumer.name,
+                        method="GET",
+                        path=path,
+                        query="",
+                        correlation_id=None,
+                        status=status,
+                        outcome=str(status) if status >= 400 else "OK",
+                        duration_ms=3,
+                        request_headers={},
+                        request_body="",
+                        response_headers={},
+                        response_body="",
+                        trace=trace,
+                        extra={},
                     )
                 )
 
@@ -114,7 +130,14 @@ def test_journal_prints_calls_and_follow_tails_new_ones(settings: Settings) -> N
                 await add(mairie, "/pas-pour-caf", 200, [])
                 await add(caf, "/second", 429, [{"check": "quota", "passed": False, "reason": "quota atteint"}])
 
-        await tail(service, "caf-demo", emit=lambda e: printed.append(format_entry(e)), follow=True, sleep=fake_sleep, max_polls=2)
+        await tail(
+            service,
+            "caf-demo",
+            emit=lambda e: printed.append(format_entry(e)),
+            follow=True,
+            sleep=fake_sleep,
+            max_polls=2,
+        )
         await engine.dispose()
         return printed
 

@@ -15,7 +15,11 @@ async def test_journal_keeps_headers_bodies_status_and_trace_with_secrets_redact
     token_client = probed.raw_client(cert=consumer["cert"])
     token_response = await token_client.post(
         "/token",
-        data={"grant_type": "client_credentials", "client_id": consumer["client_id"], "client_secret": consumer["client_secret"]},
+        data={
+            "grant_type": "client_credentials",
+            "client_id": consumer["client_id"],
+            "client_secret": consumer["client_secret"],
+        },
     )
     assert token_response.status_code == 200
     access_token = token_response.json()["access_token"]
@@ -43,7 +47,13 @@ async def test_journal_keeps_headers_bodies_status_and_trace_with_secrets_redact
     assert ok["request"]["headers"]["authorization"] == "Bearer ***"
     assert ok["request"]["headers"]["x-franceconnect-oauth"] == "***"
     assert [step["check"] for step in ok["trace"]] == [
-        "client_certificate", "caller_ip", "bearer_token", "route_scope", "correlation_id", "quota", "scenario",
+        "client_certificate",
+        "caller_ip",
+        "bearer_token",
+        "route_scope",
+        "correlation_id",
+        "quota",
+        "scenario",
     ]
     assert ok["response"]["headers"]["ratelimit-policy"] == '"minute";q=200;w=60'
 

@@ -72,13 +72,18 @@ class LoopbackOnly:
         if scope["type"] == "http":
             peer = (scope.get("client") or (None,))[0]
             if not is_loopback(peer):
-                error = AdminForbidden(f"l'administration n'est ouverte qu'à la machine locale (adresse {peer or 'inconnue'})")
+                error = AdminForbidden(
+                    f"l'administration n'est ouverte qu'à la machine locale (adresse {peer or 'inconnue'})"
+                )
                 body = json.dumps(error.envelope(self.clock.now()), ensure_ascii=False).encode()
                 await send(
                     {
                         "type": "http.response.start",
                         "status": 403,
-                        "headers": [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode())],
+                        "headers": [
+                            (b"content-type", b"application/json; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
                     }
                 )
                 await send({"type": "http.response.body", "body": body})
@@ -98,7 +103,9 @@ def require_admin(request: Request) -> ConsumerAdmin:
     if not presented and request.method in ("GET", "HEAD"):
         presented = request.cookies.get(COOKIE, "")
     if not presented:
-        raise AdminUnauthorized("jeton d'administration absent (en-tête Authorization: Bearer <jeton>, voir var/credentials.json)")
+        raise AdminUnauthorized(
+            "jeton d'administration absent (en-tête Authorization: Bearer <jeton>, voir var/credentials.json)"
+        )
     if not token_matches(presented, state.token):
         raise AdminUnauthorized("jeton d'administration incorrect")
     return state.service()
@@ -159,7 +166,9 @@ async def list_consumers(admin: Admin) -> dict[str, Any]:
     return {"consumers": await admin.list_consumers()}
 
 
-@api.post("/consumers", status_code=201, summary="Enregistrer un partenaire (secret et certificat renvoyés une seule fois)")
+@api.post(
+    "/consumers", status_code=201, summary="Enregistrer un partenaire (secret et certificat renvoyés une seule fois)"
+)
 async def add_consumer(admin: Admin, body: AddConsumerBody) -> dict[str, Any]:
     return await admin.add(NewConsumer(**body.model_dump()))
 
@@ -179,7 +188,9 @@ async def enable_consumer(admin: Admin, name: str) -> dict[str, Any]:
     return await admin.set_active(name, True)
 
 
-@api.post("/consumers/{name}/grants", summary="Accorder (ou retirer) scopes DataPass, scopes OAuth, modalités et motifs")
+@api.post(
+    "/consumers/{name}/grants", summary="Accorder (ou retirer) scopes DataPass, scopes OAuth, modalités et motifs"
+)
 async def grant(admin: Admin, name: str, body: GrantBody) -> dict[str, Any]:
     return await admin.grant(
         name,
@@ -219,7 +230,9 @@ async def issue_certificate(
     return await admin.issue_certificate(name, revoke_previous=bool(body and body.revoke_previous))
 
 
-@api.post("/consumers/{name}/certificates/revoke", summary="Révoquer un certificat (ou tous ceux en vigueur) ; la CRL suit")
+@api.post(
+    "/consumers/{name}/certificates/revoke", summary="Révoquer un certificat (ou tous ceux en vigueur) ; la CRL suit"
+)
 async def revoke_certificate(
     admin: Admin, name: str, body: Annotated[RevokeBody | None, Body()] = None
 ) -> dict[str, Any]:
@@ -250,7 +263,9 @@ async def reset(admin: Admin) -> dict[str, Any]:
 
 def _install_error_handlers(app: FastAPI) -> None:
     def respond(request: Request, error: ApiError) -> JSONResponse:
-        return JSONResponse(error.envelope(admin_state(request).clock.now()), status_code=error.status_code, headers=error.headers)
+        return JSONResponse(
+            error.envelope(admin_state(request).clock.now()), status_code=error.status_code, headers=error.headers
+        )
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:

@@ -109,7 +109,9 @@ def build_router(settings: Settings, gateway_openapi: dict[str, Any] | None) -> 
         files = {"portal.js": "text/javascript", "portal.css": "text/css"}
         if name not in files:
             raise RouteNotFound(f"/portal/static/{name[:60]}")
-        return Response((HERE / "static" / name).read_bytes(), media_type=files[name], headers={"Cache-Control": "no-cache"})
+        return Response(
+            (HERE / "static" / name).read_bytes(), media_type=files[name], headers={"Cache-Control": "no-cache"}
+        )
 
     @router.get("/api/portal/credentials/{name}")
     async def portal_credentials(name: str, _admin: Any = Depends(require_admin)) -> dict[str, Any]:
@@ -125,6 +127,12 @@ def build_router(settings: Settings, gateway_openapi: dict[str, Any] | None) -> 
                     "ca_cert": data.get("gateway", {}).get("ca_cert"),
                     "token_url": data.get("gateway", {}).get("token_url"),
                 }
-        return {"name": name, "client_secret": None, "cert": None, "key": None, "ca_cert": data.get("gateway", {}).get("ca_cert")}
+        return {
+            "name": name,
+            "client_secret": None,
+            "cert": None,
+            "key": None,
+            "ca_cert": data.get("gateway", {}).get("ca_cert"),
+        }
 
     return router

@@ -13,7 +13,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +94,10 @@ def _clean_cidrs(values: Iterable[str]) -> list[str]:
 
 
 def check_quota_tier(tier: int) -> int:
-    _check(tier in QUOTA_TIERS, f"palier de quota {tier} inconnu (paliers des CGU : {', '.join(map(str, QUOTA_TIERS))} appels/minute)")
+    _check(
+        tier in QUOTA_TIERS,
+        f"palier de quota {tier} inconnu (paliers des CGU : {', '.join(map(str, QUOTA_TIERS))} appels/minute)",
+    )
     return tier
 
 
@@ -160,10 +163,16 @@ class ConsumerAdmin:
         async with self.sessionmaker() as session:
             row = await self._get(session, name)
             certs = (
-                await session.execute(
-                    select(ConsumerCertificate).where(ConsumerCertificate.consumer_id == row.id).order_by(ConsumerCertificate.id)
+                (
+                    await session.execute(
+                        select(ConsumerCertificate)
+                        .where(ConsumerCertificate.consumer_id == row.id)
+                        .order_by(ConsumerCertificate.id)
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             result = consumer_as_dict(row)
             result["certificates"] = [certificate_as_dict(c) for c in certs]
             result["quota_usage"] = await self.quota_usage(row.id, row.quota_per_minute)
@@ -186,14 +195,20 @@ class ConsumerAdmin:
 
     async def events(self, *, consumer: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         async with self.sessionmaker() as session:
-            return [admin_events.event_as_dict(e) for e in await admin_events.list_events(session, consumer_name=consumer, limit=limit)]
+            return [
+                admin_events.event_as_dict(e)
+                for e in await admin_events.list_events(session, consumer_name=consumer, limit=limit)
+            ]
 
     # ---------------------------------------------------------------------------------------------
     # Changes
 
     async def add(self, spec: NewConsumer) -> dict[str, Any]:
         name = spec.name.strip()
-        _check(bool(NAME_PATTERN.match(name)), "nom de partenaire invalide (2 à 64 caractères : minuscules, chiffres, . _ -)")
+        _check(
+            bool(NAME_PATTERN.match(name)),
+            "nom de partenaire invalide (2 à 64 caractères : minuscules, chiffres, . _ -)",
+        )
         _check(bool(spec.organisation.strip()), "l'organisation est obligatoire")
         _check(not spec.siret or bool(re.fullmatch(r"\d{14}", spec.siret)), "le SIRET doit compter 14 chiffres")
         options = _clean_list(spec.sandbox_options, CODE_PATTERN, "option")
@@ -390,12 +405,22 @@ class ConsumerAdmin:
             await session.flush()
             secrets_by_name = await bootstrap._register_consumers(session, specs, sandbox_pki, previous, now=now)
             purged = await journal.purge_all(session)
-            self._event(session, "reset", None, {"removed": removed, "reissued_certificates": reissued, "journal_entries": purged})
+            self._event(
+                session,
+                "reset",
+                None,
+                {"removed": removed, "reissued_certificates": reissued, "journal_entries": purged},
+            )
         changed = {n: s for n, s in secrets_by_name.items() if previous.get(n) != s}
         if changed:
             _update_credentials_secrets(self.settings.credentials_path, changed)
         await self.reset_quota(audited=False)
-        return {"removed": removed, "reissued_certificates": reissued, "journal_entries_removed": purged, "secrets_renewed": sorted(changed)}
+        return {
+            "removed": removed,
+            "reissued_certificates": reissued,
+            "journal_entries_removed": purged,
+            "secrets_renewed": sorted(changed),
+        }
 
     # ---------------------------------------------------------------------------------------------
     # Internals
@@ -407,19 +432,25 @@ class ConsumerAdmin:
         return row
 
     def _event(self, session: AsyncSession, action: str, consumer: str | None, details: dict[str, Any]) -> None:
-        session.add(AdminEvent(at=self.clock.now(), actor=self.actor, action=action, consumer_name=consumer, details=details))
+        session.add(
+            AdminEvent(at=self.clock.now(), actor=self.actor, action=action, consumer_name=consumer, details=details)
+        )
 
     async def _issue(self, session: AsyncSession, row: Consumer, *, revoke_previous: bool) -> dict[str, Any]:
         now = self.clock.now()
         revoked: list[str] = []
         if revoke_previous:
             in_force = (
-                await session.execute(
-                    select(ConsumerCertificate).where(
-                        ConsumerCertificate.consumer_id == row.id, ConsumerCertificate.revoked_at.is_(None)
+                (
+                    await session.execute(
+                        select(ConsumerCertificate).where(
+                            ConsumerCertificate.consumer_id == row.id, ConsumerCertificate.revoked_at.is_(None)
+                        )
                     )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             # Revoked before the new files replace the old ones (their PEM may only be on disk).
             revoked = [await self._revoke(c) for c in in_force if _aware(c.not_after) > now]
         sandbox_pki = pki.ensure_pki(self.settings.certs_dir, [], now=now)
@@ -479,7 +510,7 @@ class ConsumerAdmin:
 
 def _aware(when: datetime) -> datetime:
     """SQLite gives naive datetimes back; they were stored in UTC."""
-    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _update_credentials_secrets(path: Path, secrets_by_name: dict[str, str]) -> None:

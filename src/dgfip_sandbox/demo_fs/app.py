@@ -139,7 +139,10 @@ def create_demo_fs_app(
         session.redirect_uri = origin_of(request) + "/callback"
         async with oauth_client(session.redirect_uri) as client:
             url, _ = client.create_authorization_url(
-                franceconnect_issuer(settings) + "/authorize", state=session.state, nonce=session.nonce, acr_values="eidas1"
+                franceconnect_issuer(settings) + "/authorize",
+                state=session.state,
+                nonce=session.nonce,
+                acr_values="eidas1",
             )
         return with_cookie(RedirectResponse(url, status_code=303), sid)
 
@@ -157,14 +160,25 @@ def create_demo_fs_app(
         issuer = franceconnect_issuer(settings)
         try:
             async with oauth_client(session.redirect_uri or origin_of(request) + "/callback") as client:
-                token = await client.fetch_token(issuer + "/token", code=params.get("code", ""), grant_type="authorization_code")
+                token = await client.fetch_token(
+                    issuer + "/token", code=params.get("code", ""), grant_type="authorization_code"
+                )
                 # FranceConnect's access tokens live 60 s, within Authlib's expiry leeway: send them by hand.
-                keys = KeySet.import_key_set((await client.request("GET", issuer + "/jwks", withhold_token=True)).json())
+                keys = KeySet.import_key_set(
+                    (await client.request("GET", issuer + "/jwks", withhold_token=True)).json()
+                )
                 _h, claims = jose.verify(token["id_token"], keys, algorithms=[DEMO_FS.signing_alg])
-                if claims.get("iss") != issuer or claims.get("aud") != DEMO_FS.client_id or claims.get("nonce") != session.nonce:
+                if (
+                    claims.get("iss") != issuer
+                    or claims.get("aud") != DEMO_FS.client_id
+                    or claims.get("nonce") != session.nonce
+                ):
                     raise ValueError("id_token: iss, aud ou nonce inattendu")
                 info = await client.request(
-                    "GET", issuer + "/userinfo", headers={"Authorization": f"Bearer {token['access_token']}"}, withhold_token=True
+                    "GET",
+                    issuer + "/userinfo",
+                    headers={"Authorization": f"Bearer {token['access_token']}"},
+                    withhold_token=True,
                 )
                 _h, userinfo = jose.verify(info.text, keys, algorithms=[DEMO_FS.signing_alg])
         except (httpx.HTTPError, JoseError, ValueError, KeyError) as exc:
@@ -203,7 +217,9 @@ def create_demo_fs_app(
                 }
                 if access.id_teleservice:
                     headers["ID_Teleservice"] = access.id_teleservice
-                answer = await client.get(f"/impotparticulier/1.0/situations/ir/assiettes/annrev/{year}", headers=headers)
+                answer = await client.get(
+                    f"/impotparticulier/1.0/situations/ir/assiettes/annrev/{year}", headers=headers
+                )
         except httpx.HTTPError as exc:
             return None, f"Passerelle injoignable : {type(exc).__name__}"
         try:
@@ -224,7 +240,9 @@ def create_demo_fs_app(
                 "post_logout_redirect_uri": origin_of(request) + "/logout-callback",
             }
         )
-        return with_cookie(RedirectResponse(f"{franceconnect_issuer(settings)}/session/end?{query}", status_code=303), sid)
+        return with_cookie(
+            RedirectResponse(f"{franceconnect_issuer(settings)}/session/end?{query}", status_code=303), sid
+        )
 
     @app.get("/logout-callback")
     async def logout_callback(request: Request) -> Response:

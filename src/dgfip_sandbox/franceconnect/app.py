@@ -8,8 +8,8 @@ sandbox server certificate when ``settings.fc_https``. Links, cookies (Secure) a
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 import structlog
 from fastapi import FastAPI, Request
@@ -66,12 +66,15 @@ def create_franceconnect_app(settings: Settings, *, clock: Clock | None = None) 
         log.error("franceconnect.unexpected_error", path=request.url.path, error=type(exc).__name__)
         if request.url.path.endswith(("/token", "/userinfo", "/checktoken")):
             return JSONResponse(
-                {"error": "server_error", "error_description": "The authorization server encountered an unexpected condition that prevented it from fulfilling the request."},
+                {
+                    "error": "server_error",
+                    "error_description": "The authorization server encountered an unexpected condition that prevented it from fulfilling the request.",
+                },
                 status_code=500,
             )
         return render_error(
-            state, PageError("Une erreur technique est survenue.", code="Y000000", error="server_error", status_code=500)
+            state,
+            PageError("Une erreur technique est survenue.", code="Y000000", error="server_error", status_code=500),
         )
 
     return app
-

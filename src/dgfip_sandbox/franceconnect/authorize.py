@@ -175,8 +175,14 @@ async def authorize(request: Request, state: StateDep) -> Response:
                 expires_at=now + timedelta(seconds=SESSION_TTL_SECONDS),
             )
         )
-        await record_event(db, "FC_AUTHORIZE_INITIATED", now, session_id=uid, sp_client_id=client.client_id,
-                           data={"scope": " ".join(scopes), "acr_values": params["acr_values"]})
+        await record_event(
+            db,
+            "FC_AUTHORIZE_INITIATED",
+            now,
+            session_id=uid,
+            sp_client_id=client.client_id,
+            data={"scope": " ".join(scopes), "acr_values": params["acr_values"]},
+        )
     response = redirect(f"{PREFIX}/interaction/{uid}")
     response.set_cookie(
         BROWSER_COOKIE,
@@ -264,7 +270,9 @@ async def identity_provider_login(uid: str, request: Request, state: StateDep) -
         try:
             session, client = await _load_session(db, request, state, uid, statuses=("pending", "authenticated"))
             if not hmac.compare_digest(session.csrf_token, csrf):
-                raise PageError("Le jeton de sécurité du formulaire est invalide.", code="Y190004", error="invalid_csrf")
+                raise PageError(
+                    "Le jeton de sécurité du formulaire est invalide.", code="Y190004", error="invalid_csrf"
+                )
         except PageError as error:
             return render_error(state, error)
         citizen = await get_citizen_by_login(db, login) if login else None
@@ -284,8 +292,9 @@ async def identity_provider_login(uid: str, request: Request, state: StateDep) -
         session.citizen_id = citizen.id
         session.status = "authenticated"
         session.authenticated_at = now
-        await record_event(db, "IDP_AUTHENTICATED", now, session_id=uid, sp_client_id=client.client_id,
-                           citizen_login=citizen.login)
+        await record_event(
+            db, "IDP_AUTHENTICATED", now, session_id=uid, sp_client_id=client.client_id, citizen_login=citizen.login
+        )
     return redirect(f"{PREFIX}/interaction/{uid}/consent")
 
 
@@ -300,8 +309,15 @@ async def consent_page(uid: str, request: Request, state: StateDep) -> Response:
         citizen = await db.get(FcCitizen, session.citizen_id)
         assert citizen is not None
         scopes = split_scope(session.scope)
-        await record_event(db, "FC_SHOWED_CONSENT", now, session_id=uid, sp_client_id=client.client_id,
-                           citizen_login=citizen.login, data={"claims": claims_for_scopes(scopes), "scope": session.scope})
+        await record_event(
+            db,
+            "FC_SHOWED_CONSENT",
+            now,
+            session_id=uid,
+            sp_client_id=client.client_id,
+            citizen_login=citizen.login,
+            data={"claims": claims_for_scopes(scopes), "scope": session.scope},
+        )
     anonymous = scopes == ["openid"]
     return render(
         state,
@@ -327,7 +343,9 @@ async def consent_given(request: Request, state: StateDep) -> Response:
         try:
             session, client = await _load_session(db, request, state, uid, statuses=("authenticated",))
             if not hmac.compare_digest(session.csrf_token, csrf):
-                raise PageError("Le jeton de sécurité du formulaire est invalide.", code="Y190004", error="invalid_csrf")
+                raise PageError(
+                    "Le jeton de sécurité du formulaire est invalide.", code="Y190004", error="invalid_csrf"
+                )
         except PageError as error:
             return render_error(state, error)
         citizen = await db.get(FcCitizen, session.citizen_id)
@@ -384,8 +402,9 @@ async def consent_given(request: Request, state: StateDep) -> Response:
                 "data_scopes": [s for s in scopes if s in DGFIP_SCOPES],
             },
         )
-        await record_event(db, "FC_REDIRECTED_TO_SP", now, session_id=uid, sp_client_id=client.client_id,
-                           citizen_login=citizen.login)
+        await record_event(
+            db, "FC_REDIRECTED_TO_SP", now, session_id=uid, sp_client_id=client.client_id, citizen_login=citizen.login
+        )
     return redirect(with_query(session.redirect_uri, {"code": code, "state": session.state}))
 
 
@@ -396,6 +415,7 @@ async def abort(uid: str, request: Request, state: StateDep) -> Response:
             session, _client = await _load_session(db, request, state, uid, statuses=("pending", "authenticated"))
         except PageError as error:
             return render_error(state, error)
-        await db.execute(update(FcSession).where(FcSession.id == uid).values(status="ended", ended_at=state.clock.now()))
+        await db.execute(
+            update(FcSession).where(FcSession.id == uid).values(status="ended", ended_at=state.clock.now())
+        )
     return redirect_error(RedirectError(session.redirect_uri, session.state, "access_denied", "User auth aborted"))
-

@@ -43,7 +43,9 @@ def _invalid_checktoken_request() -> OidcError:
 
 
 async def _form(request: Request) -> dict[str, str]:
-    if not request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+    if not request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
         raise _invalid_checktoken_request()
     form = await request.form()
     fields: dict[str, str] = {}
@@ -63,7 +65,11 @@ async def checktoken_v2(request: Request, state: StateDep) -> Response:
         fields = await _form(request)
         async with state.sessionmaker() as db, db.begin():
             provider = await get_data_provider(db, fields["client_id"])
-            if provider is None or not provider.active or not verify_secret(fields["client_secret"], provider.client_secret_hash):
+            if (
+                provider is None
+                or not provider.active
+                or not verify_secret(fields["client_secret"], provider.client_secret_hash)
+            ):
                 await record_event(db, "DP_USED_INVALID_CREDENTIAL", now, dp_client_id=fields["client_id"][:100])
                 raise_after = invalid_client("Client authentication failed.")
             else:
@@ -103,14 +109,23 @@ async def checktoken_v2(request: Request, state: StateDep) -> Response:
     except OidcError as error:
         return oidc_error_response(error)
     signed = jose.sign(
-        {"token_introspection": introspection, "aud": provider.client_id, "iat": int(now.timestamp()), "iss": state.issuer},
+        {
+            "token_introspection": introspection,
+            "aud": provider.client_id,
+            "iat": int(now.timestamp()),
+            "iss": state.issuer,
+        },
         state.keys.signing_key(provider.checktoken_signed_response_alg),
     )
     try:
         key = jose.encryption_key_for(provider.jwks, provider.checktoken_encrypted_response_alg)
     except LookupError:
         return oidc_error_response(
-            OidcError(500, "server_error", "The authorization server encountered an unexpected condition that prevented it from fulfilling the request.")
+            OidcError(
+                500,
+                "server_error",
+                "The authorization server encountered an unexpected condition that prevented it from fulfilling the request.",
+            )
         )
     encrypted = jose.encrypt(
         signed,
@@ -144,8 +159,15 @@ async def checktoken_v1(request: Request, state: StateDep) -> JSONResponse:
         client = await get_service_provider(db, row.client_id)
         assert citizen is not None and client is not None
         scopes = split_scope(row.scope)
-        await record_event(db, "DP_VERIFIED_FC_CHECKTOKEN", now, session_id=row.session_id, sp_client_id=row.client_id,
-                           citizen_login=citizen.login, data={"api": "v1", "scope": row.scope})
+        await record_event(
+            db,
+            "DP_VERIFIED_FC_CHECKTOKEN",
+            now,
+            session_id=row.session_id,
+            sp_client_id=row.client_id,
+            citizen_login=citizen.login,
+            data={"api": "v1", "scope": row.scope},
+        )
     return JSONResponse(
         {
             "scope": scopes,

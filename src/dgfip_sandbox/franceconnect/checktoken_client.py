@@ -213,4 +213,3 @@ class ChecktokenClient:
         if claims.get("iss") != self._issuer or claims.get("aud") != creds.client_id:
             raise InvalidChecktokenResponse("unexpected iss or aud")
         return claims
-

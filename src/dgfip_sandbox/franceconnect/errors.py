@@ -43,7 +43,9 @@ def invalid_token(description: str) -> OidcError:
         401,
         "invalid_token",
         description,
-        headers={"WWW-Authenticate": f'Bearer realm="FranceConnect", error="invalid_token", error_description="{description}"'},
+        headers={
+            "WWW-Authenticate": f'Bearer realm="FranceConnect", error="invalid_token", error_description="{description}"'
+        },
     )
 
 

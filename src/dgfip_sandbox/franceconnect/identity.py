@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from dgfip_sandbox.franceconnect.scopes import claims_for_scopes
 from dgfip_sandbox.store.franceconnect import FcCitizen

@@ -32,7 +32,9 @@ def sign(payload: dict[str, Any], key: ECKey | RSAKey) -> str:
     return jws.serialize_compact({"alg": alg, "kid": key.kid}, _json(payload), key, registry=JWS_REGISTRY)
 
 
-def verify(value: str | bytes, keys: KeySet, *, algorithms: list[str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+def verify(
+    value: str | bytes, keys: KeySet, *, algorithms: list[str] | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Verify a compact JWS against a key set; return (header, payload). Raises joserfc errors."""
     registry = JWSRegistry(algorithms=algorithms or list(SIGNING_ALGS))
     obj = jws.deserialize_compact(value, keys, registry=registry)

@@ -18,7 +18,14 @@ from joserfc.errors import JoseError
 from sqlalchemy import select, update
 
 from dgfip_sandbox.franceconnect import jose
-from dgfip_sandbox.franceconnect.errors import OidcError, PageError, invalid_client, invalid_grant, invalid_request, invalid_token
+from dgfip_sandbox.franceconnect.errors import (
+    OidcError,
+    PageError,
+    invalid_client,
+    invalid_grant,
+    invalid_request,
+    invalid_token,
+)
 from dgfip_sandbox.franceconnect.identity import AMR, claims_for, pairwise_sub
 from dgfip_sandbox.franceconnect.pages import redirect, render_error, with_query
 from dgfip_sandbox.franceconnect.scopes import CLAIMS_SUPPORTED, SCOPES, split_scope
@@ -170,8 +177,14 @@ async def token(request: Request, state: StateDep) -> JSONResponse:
             )
             if consumed.rowcount != 1:
                 revoked = await revoke_tokens_of_code(db, code.id, now)
-                await record_event(db, "FC_AUTHORIZATION_CODE_REUSED", now, session_id=code.session_id,
-                                   sp_client_id=client.client_id, data={"revoked_access_tokens": revoked})
+                await record_event(
+                    db,
+                    "FC_AUTHORIZATION_CODE_REUSED",
+                    now,
+                    session_id=code.session_id,
+                    sp_client_id=client.client_id,
+                    data={"revoked_access_tokens": revoked},
+                )
                 await db.commit()  # the revocation stands although the exchange fails
                 raise invalid_grant("authorization code already consumed")
             if aware(code.expires_at) <= now:
@@ -197,12 +210,24 @@ async def token(request: Request, state: StateDep) -> JSONResponse:
                 )
             )
             id_token = _id_token(state, client, citizen, code)
-            await record_event(db, "SP_REQUESTED_FC_TOKEN", now, session_id=code.session_id,
-                               sp_client_id=client.client_id, citizen_login=citizen.login)
+            await record_event(
+                db,
+                "SP_REQUESTED_FC_TOKEN",
+                now,
+                session_id=code.session_id,
+                sp_client_id=client.client_id,
+                citizen_login=citizen.login,
+            )
     except OidcError as error:
         return oidc_error_response(error)
     return JSONResponse(
-        {"access_token": access_token, "token_type": "Bearer", "expires_in": ttl, "id_token": id_token, "scope": code.scope},
+        {
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": ttl,
+            "id_token": id_token,
+            "scope": code.scope,
+        },
         headers=NO_STORE,
     )
 
@@ -234,8 +259,14 @@ async def userinfo(request: Request, state: StateDep) -> Response:
             client = await get_service_provider(db, row.client_id)
             citizen = await db.get(FcCitizen, row.citizen_id)
             assert client is not None and citizen is not None
-            await record_event(db, "SP_REQUESTED_FC_USERINFO", now, session_id=row.session_id,
-                               sp_client_id=client.client_id, citizen_login=citizen.login)
+            await record_event(
+                db,
+                "SP_REQUESTED_FC_USERINFO",
+                now,
+                session_id=row.session_id,
+                sp_client_id=client.client_id,
+                citizen_login=citizen.login,
+            )
     except OidcError as error:
         return oidc_error_response(error)
     payload = {
@@ -260,7 +291,9 @@ async def end_session(request: Request, state: StateDep) -> Response:
         try:
             _header, claims = jose.verify(params["id_token_hint"], state.keys.keys)
         except (JoseError, ValueError):
-            raise PageError("Le paramètre « id_token_hint » n'est pas un jeton d'identité émis par FranceConnect.") from None
+            raise PageError(
+                "Le paramètre « id_token_hint » n'est pas un jeton d'identité émis par FranceConnect."
+            ) from None
         if claims.get("iss") != state.issuer or not isinstance(claims.get("aud"), str):
             raise PageError("Le paramètre « id_token_hint » n'est pas un jeton d'identité émis par FranceConnect.")
         now = state.clock.now()
@@ -296,8 +329,9 @@ async def end_session(request: Request, state: StateDep) -> Response:
                     .where(FcAccessToken.session_id.in_(ended), FcAccessToken.revoked_at.is_(None))
                     .values(revoked_at=now)
                 )
-            await record_event(db, "FC_SESSION_TERMINATED", now, sp_client_id=client.client_id,
-                               data={"sessions_ended": len(ended)})
+            await record_event(
+                db, "FC_SESSION_TERMINATED", now, sp_client_id=client.client_id, data={"sessions_ended": len(ended)}
+            )
     except PageError as error:
         return render_error(state, error)
     response = redirect(with_query(target, {"state": params["state"]}))

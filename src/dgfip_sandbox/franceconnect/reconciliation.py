@@ -9,9 +9,10 @@ match, else no data is returned (``NoMatch``, ``SeveralMatches``).
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -90,7 +91,9 @@ async def find_spi(session: AsyncSession, identity: Mapping[str, Any]) -> str:
     """The SPI of the one déclarant matching ``identity`` (a pivot identity dict or an object with
     the same attributes). Raises NoMatch, SeveralMatches, IncompleteIdentity."""
     if not isinstance(identity, Mapping):
-        identity = {k: getattr(identity, k) for k in ("given_name", "family_name", "birthdate", "gender", "birthcountry")}
+        identity = {
+            k: getattr(identity, k) for k in ("given_name", "family_name", "birthdate", "gender", "birthcountry")
+        }
     key = key_from_identity(identity)
     # Narrow in SQL on the exact fields, compare names in Python (accents, case, first name only).
     candidates = (

@@ -15,7 +15,6 @@ from dgfip_sandbox.franceconnect.keys import read_json, secrets_path, write_priv
 from dgfip_sandbox.franceconnect.scopes import DGFIP_SCOPES, IDENTITY_SCOPES, SCOPES
 from dgfip_sandbox.settings import Settings
 
-
 PASSWORD = "123"  # every demo citizen's password (FranceConnect's mock identity provider convention)
 
 
@@ -89,7 +88,9 @@ class DataProviderSpec:
         return stable_client_id("fd", self.slug)
 
 
-DGFIP_DATA_PROVIDER = DataProviderSpec(slug="dgfip", title="Les services de la DGFIP", scopes=tuple(sorted(DGFIP_SCOPES)))
+DGFIP_DATA_PROVIDER = DataProviderSpec(
+    slug="dgfip", title="Les services de la DGFIP", scopes=tuple(sorted(DGFIP_SCOPES))
+)
 
 assert not set(DGFIP_DATA_PROVIDER.scopes) & IDENTITY_SCOPES
 

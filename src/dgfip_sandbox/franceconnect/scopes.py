@@ -13,8 +13,8 @@ The consent page lists the labels grouped by provider ("Informations récupéré
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 
 @dataclass(frozen=True)

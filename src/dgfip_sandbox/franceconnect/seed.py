@@ -193,8 +193,10 @@ async def _seed_data_provider(session: AsyncSession, store: dict, now) -> bool: 
 
 
 def _title(value: str) -> str:
-    return " ".join(part.capitalize() if "-" not in part else "-".join(p.capitalize() for p in part.split("-"))
-                    for part in value.split())
+    return " ".join(
+        part.capitalize() if "-" not in part else "-".join(p.capitalize() for p in part.split("-"))
+        for part in value.split()
+    )
 
 
 def _citizen_from_declarant(declarant: Declarant, persona: str | None, position: int) -> FcCitizen:
@@ -235,9 +237,7 @@ def _citizen(login: str, identity: dict, case: str, description: str, position: 
 async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
     rows = (
         await session.execute(
-            select(Declarant, Foyer.persona)
-            .join(Foyer, Foyer.id == Declarant.foyer_id)
-            .order_by(Declarant.spi)
+            select(Declarant, Foyer.persona).join(Foyer, Foyer.id == Declarant.foyer_id).order_by(Declarant.spi)
         )
     ).all()
     counts: Counter[MatchKey] = Counter(key_from_declarant(d) for d, _ in rows)
@@ -312,7 +312,6 @@ async def _insert_homonyms(session: AsyncSession, already: int) -> None:
                 lieu_naissance="LYON",
             )
         )
-
 
 
 from dgfip_sandbox.franceconnect.credentials import credentials_section  # noqa: E402  (bootstrap's entry point)

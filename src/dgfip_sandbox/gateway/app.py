@@ -35,7 +35,9 @@ def build_quota_store(settings: Settings) -> QuotaStore:
     if settings.redis_url:
         from dgfip_sandbox.gateway.quota_redis import RedisQuotaStore
 
-        return RedisQuotaStore.from_url(settings.redis_url, fail_open=settings.redis_fail_open, prefix=settings.redis_prefix)
+        return RedisQuotaStore.from_url(
+            settings.redis_url, fail_open=settings.redis_fail_open, prefix=settings.redis_prefix
+        )
     return MemoryQuotaStore()
 
 
@@ -137,7 +139,8 @@ def _api_routers() -> list[Any]:
     for module in (
         "dgfip_sandbox.apis.impot_particulier.router",
         "dgfip_sandbox.apis.impot_particulier.franceconnect_router",
-        "dgfip_sandbox.apis.ficoba.router"):
+        "dgfip_sandbox.apis.ficoba.router",
+    ):
         try:
             routers.append(importlib.import_module(module).router)
         except ModuleNotFoundError as exc:

@@ -57,7 +57,11 @@ class AuditMiddleware:
             entry.correlation_id = correlation[:100]
         echo = correlation if correlation and UUID_PATTERN.match(correlation) else None
         audited = scope["path"] not in UNAUDITED_PATHS
-        capture = JournalCapture(state.settings.journal_body_bytes) if audited and scope["path"] not in UNJOURNALED_PATHS else None
+        capture = (
+            JournalCapture(state.settings.journal_body_bytes)
+            if audited and scope["path"] not in UNJOURNALED_PATHS
+            else None
+        )
         held_start: Message | None = None
         start_sent = False
         replaced = False
@@ -86,7 +90,9 @@ class AuditMiddleware:
                 except Exception:  # noqa: BLE001 - no data leaves without its audit record
                     log.exception("audit_write_failed", route=entry.route)
                     replaced = True
-                    await self._send_error(send, InternalError("la trace d'audit n'a pas pu être enregistrée"), state, echo)
+                    await self._send_error(
+                        send, InternalError("la trace d'audit n'a pas pu être enregistrée"), state, echo
+                    )
                     return
             start_sent = True
             await send(start)

@@ -16,7 +16,6 @@ from dgfip_sandbox import pki
 from dgfip_sandbox.errors import CertificateRejected
 from dgfip_sandbox.gateway.state import GatewayState
 from dgfip_sandbox.gateway.trusted_proxies import peer_address
-from dgfip_sandbox.store import consumers
 from dgfip_sandbox.store.consumers import ConsumerRecord
 
 
@@ -80,7 +79,9 @@ def _verified(request: Request, state: GatewayState) -> tuple[x509.Certificate, 
     return cert, fingerprint
 
 
-async def check_client_certificate(request: Request, state: GatewayState) -> tuple[ConsumerRecord, x509.Certificate, str]:
+async def check_client_certificate(
+    request: Request, state: GatewayState
+) -> tuple[ConsumerRecord, x509.Certificate, str]:
     cert, fingerprint = _verified(request, state)
     found = await state.consumer_by_fingerprint(fingerprint)
     if found is None:

@@ -27,7 +27,9 @@ async def my_journal(
     request: Request,
     caller: Annotated[CallerContext, Depends(GatewayPolicy(api="sandbox"))],
     limit: Annotated[int, Query(ge=1, le=200, description="Nombre d'appels")] = 50,
-    since_id: Annotated[int | None, Query(ge=0, description="Seulement les appels plus récents que cet identifiant")] = None,
+    since_id: Annotated[
+        int | None, Query(ge=0, description="Seulement les appels plus récents que cet identifiant")
+    ] = None,
 ) -> dict[str, Any]:
     state = gateway_state(request)
     async with state.sessionmaker() as session:

@@ -43,7 +43,10 @@ MAX_HEADER_LENGTH = 200
 FICOBA_ERRORS: dict[str, type[FicobaError]] = {
     name: cls
     for name, cls in vars(ficoba_errors).items()
-    if re.fullmatch(r"CA[TF]\d{3}", name) and isinstance(cls, type) and issubclass(cls, FicobaError) and cls.status_code >= 400
+    if re.fullmatch(r"CA[TF]\d{3}", name)
+    and isinstance(cls, type)
+    and issubclass(cls, FicobaError)
+    and cls.status_code >= 400
 }
 
 # API Impôt particulier's codeapp values (swagger, LEP and IFI operations): code → (HTTP, message).
@@ -115,7 +118,9 @@ def parse_scenario(text: str, *, max_latency_ms: int = 30000) -> Scenario:
                 raise ScenarioSyntaxError(f"latency={latency} dépasse le maximum de {max_latency_ms} ms")
         elif name == "error":
             if value is None:
-                raise ScenarioSyntaxError("error attend un code (error=503, error=500, error=CAT001, error=CAF003, error=4101)")
+                raise ScenarioSyntaxError(
+                    "error attend un code (error=503, error=500, error=CAT001, error=CAF003, error=4101)"
+                )
             code = value.upper()
             if code not in ("500", "503") and code not in FICOBA_ERRORS and code not in IMPOT_PARTICULIER_CODES:
                 raise ScenarioSyntaxError(f"code d'erreur inconnu « {value} » (voir docs/scenarios.md)")

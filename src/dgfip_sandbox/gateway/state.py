@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,6 @@ from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store import consumers
 from dgfip_sandbox.store.audit import AuditWriter
 from dgfip_sandbox.store.consumers import ConsumerRecord
-
 
 CONSUMER_CACHE_SECONDS = 2.0
 

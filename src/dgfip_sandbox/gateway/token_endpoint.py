@@ -77,9 +77,7 @@ async def issue_token(request: Request) -> JSONResponse:
 
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("application/x-www-form-urlencoded"):
-        return _oauth_error(
-            InvalidRequestError("Content-Type must be application/x-www-form-urlencoded"), request
-        )
+        return _oauth_error(InvalidRequestError("Content-Type must be application/x-www-form-urlencoded"), request)
     form = await request.form()
     basic = _basic_credentials(request)
     form_id, form_secret = form.get("client_id"), form.get("client_secret")

@@ -30,7 +30,9 @@ def load_or_create_signing_key(path: Path) -> ECKey:
     """The private key lives under var/ (never in git); replicas share it through the same file."""
     if path.exists():
         return ECKey.import_key(json.loads(path.read_text()))
-    key = ECKey.generate_key("P-256", parameters={"kid": secrets.token_hex(8), "use": "sig", "alg": "ES256"}, private=True)
+    key = ECKey.generate_key(
+        "P-256", parameters={"kid": secrets.token_hex(8), "use": "sig", "alg": "ES256"}, private=True
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

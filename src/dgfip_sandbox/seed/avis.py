@@ -200,7 +200,11 @@ def build_avis(
     if the_decote:
         line("1830", "Décote", total=the_decote)
 
-    sit_par = {key: value for key, value in (("sitPartP", "P" if case_p else ""), ("indEnfSeul5ansMin", "L" if case_l else "")) if value}
+    sit_par = {
+        key: value
+        for key, value in (("sitPartP", "P" if case_p else ""), ("indEnfSeul5ansMin", "L" if case_l else ""))
+        if value
+    }
     avis: dict[str, Any] = {
         "rfr": rfr,
         "sitFam": sitfam,
@@ -219,7 +223,17 @@ def build_avis(
         "rev": {  # only the non-empty categories are stored
             key: items
             for key, items in (
-                ("tspr", _items(("1AJ", s1), ("1BJ", s2), ("1CJ", incomes.pac_salaires), ("1AS", p1), ("1BS", p2), ("1AW", incomes.rentes))),
+                (
+                    "tspr",
+                    _items(
+                        ("1AJ", s1),
+                        ("1BJ", s2),
+                        ("1CJ", incomes.pac_salaires),
+                        ("1AS", p1),
+                        ("1BS", p2),
+                        ("1AW", incomes.rentes),
+                    ),
+                ),
                 ("rcm", _items(("2TR", incomes.interets), ("2DC", incomes.dividendes))),
                 ("pv", _items(("3VG", incomes.plus_values))),
                 ("fonc", _items(("4BE", incomes.foncier_micro), ("4BC", incomes.deficit_foncier))),

@@ -23,7 +23,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum.fr import nif
 
-from dgfip_sandbox.apis.ficoba import datapass, nomenclatures as nom
+from dgfip_sandbox.apis.ficoba import datapass
+from dgfip_sandbox.apis.ficoba import nomenclatures as nom
 from dgfip_sandbox.apis.ficoba.identifiers import make_iban, make_siren, make_siret
 from dgfip_sandbox.apis.ficoba.matching import normalise
 from dgfip_sandbox.seed.consumers import DemoConsumer
@@ -67,34 +68,163 @@ GUICHETS: list[tuple[str, str, str, str | None, str | None, str]] = [
 
 # (département, commune, libellé, code postal)
 COMMUNES: list[tuple[str, str, str, str]] = [
-    ("75", "111", "PARIS", "75011"), ("75", "115", "PARIS", "75015"), ("75", "118", "PARIS", "75018"),
-    ("69", "123", "LYON", "69003"), ("13", "055", "MARSEILLE", "13005"), ("31", "555", "TOULOUSE", "31000"),
-    ("44", "109", "NANTES", "44000"), ("59", "350", "LILLE", "59000"), ("33", "063", "BORDEAUX", "33000"),
-    ("67", "482", "STRASBOURG", "67000"), ("35", "238", "RENNES", "35000"), ("92", "051", "NEUILLY-SUR-SEINE", "92200"),
-    ("93", "066", "SAINT-DENIS", "93200"), ("06", "088", "NICE", "06000"), ("34", "172", "MONTPELLIER", "34000"),
+    ("75", "111", "PARIS", "75011"),
+    ("75", "115", "PARIS", "75015"),
+    ("75", "118", "PARIS", "75018"),
+    ("69", "123", "LYON", "69003"),
+    ("13", "055", "MARSEILLE", "13005"),
+    ("31", "555", "TOULOUSE", "31000"),
+    ("44", "109", "NANTES", "44000"),
+    ("59", "350", "LILLE", "59000"),
+    ("33", "063", "BORDEAUX", "33000"),
+    ("67", "482", "STRASBOURG", "67000"),
+    ("35", "238", "RENNES", "35000"),
+    ("92", "051", "NEUILLY-SUR-SEINE", "92200"),
+    ("93", "066", "SAINT-DENIS", "93200"),
+    ("06", "088", "NICE", "06000"),
+    ("34", "172", "MONTPELLIER", "34000"),
     ("974", "15", "SAINT-PAUL", "97460"),
 ]
 VOIES: list[tuple[str, str]] = [
-    ("RUE", "DE LA REPUBLIQUE"), ("RUE", "VICTOR HUGO"), ("AV", "JEAN JAURES"), ("BD", "GAMBETTA"),
-    ("RUE", "DES LILAS"), ("PL", "DE LA MAIRIE"), ("CHE", "DES VIGNES"), ("ALL", "DES TILLEULS"),
-    ("IMP", "DU MOULIN"), ("RUE", "PASTEUR"), ("AV", "DU GENERAL LECLERC"), ("QUAI", "DES CHARTRONS"),
+    ("RUE", "DE LA REPUBLIQUE"),
+    ("RUE", "VICTOR HUGO"),
+    ("AV", "JEAN JAURES"),
+    ("BD", "GAMBETTA"),
+    ("RUE", "DES LILAS"),
+    ("PL", "DE LA MAIRIE"),
+    ("CHE", "DES VIGNES"),
+    ("ALL", "DES TILLEULS"),
+    ("IMP", "DU MOULIN"),
+    ("RUE", "PASTEUR"),
+    ("AV", "DU GENERAL LECLERC"),
+    ("QUAI", "DES CHARTRONS"),
 ]
 
-NOMS = ["MARTIN", "BERNARD", "THOMAS", "PETIT", "ROBERT", "RICHARD", "DURAND", "DUBOIS", "MOREAU", "LAURENT",
-        "SIMON", "MICHEL", "LEFEBVRE", "LEROY", "ROUX", "DAVID", "BERTRAND", "MOREL", "FOURNIER", "GIRARD",
-        "BONNET", "DUPONT", "LAMBERT", "FONTAINE", "ROUSSEAU", "VINCENT", "MULLER", "LEFEVRE", "FAURE", "ANDRE",
-        "MERCIER", "BLANC", "GUERIN", "BOYER", "GARNIER", "CHEVALIER", "FRANCOIS", "LEGRAND", "GAUTHIER", "GARCIA",
-        "N'DIAYE", "NGUYEN", "DA SILVA", "BENALI", "KOWALSKI", "O'CONNOR", "LE GOFF", "SAINT-JUST"]
-PRENOMS_M = ["JEAN", "PIERRE", "MICHEL", "ANDRE", "PHILIPPE", "NICOLAS", "ALAIN", "JULIEN", "THOMAS", "LUCAS",
-             "HUGO", "LOUIS", "KARIM", "YANNICK", "FRANCOIS", "ETIENNE", "MATHIEU", "OMAR", "PAUL", "GABRIEL"]
-PRENOMS_F = ["MARIE", "NATHALIE", "ISABELLE", "SYLVIE", "CATHERINE", "JULIE", "CAMILLE", "EMMA", "LEA", "CHLOE",
-             "INES", "MANON", "SARAH", "AMELIE", "HELENE", "AICHA", "ZOE", "LOUISE", "JEANNE", "CLAIRE"]
+NOMS = [
+    "MARTIN",
+    "BERNARD",
+    "THOMAS",
+    "PETIT",
+    "ROBERT",
+    "RICHARD",
+    "DURAND",
+    "DUBOIS",
+    "MOREAU",
+    "LAURENT",
+    "SIMON",
+    "MICHEL",
+    "LEFEBVRE",
+    "LEROY",
+    "ROUX",
+    "DAVID",
+    "BERTRAND",
+    "MOREL",
+    "FOURNIER",
+    "GIRARD",
+    "BONNET",
+    "DUPONT",
+    "LAMBERT",
+    "FONTAINE",
+    "ROUSSEAU",
+    "VINCENT",
+    "MULLER",
+    "LEFEVRE",
+    "FAURE",
+    "ANDRE",
+    "MERCIER",
+    "BLANC",
+    "GUERIN",
+    "BOYER",
+    "GARNIER",
+    "CHEVALIER",
+    "FRANCOIS",
+    "LEGRAND",
+    "GAUTHIER",
+    "GARCIA",
+    "N'DIAYE",
+    "NGUYEN",
+    "DA SILVA",
+    "BENALI",
+    "KOWALSKI",
+    "O'CONNOR",
+    "LE GOFF",
+    "SAINT-JUST",
+]
+PRENOMS_M = [
+    "JEAN",
+    "PIERRE",
+    "MICHEL",
+    "ANDRE",
+    "PHILIPPE",
+    "NICOLAS",
+    "ALAIN",
+    "JULIEN",
+    "THOMAS",
+    "LUCAS",
+    "HUGO",
+    "LOUIS",
+    "KARIM",
+    "YANNICK",
+    "FRANCOIS",
+    "ETIENNE",
+    "MATHIEU",
+    "OMAR",
+    "PAUL",
+    "GABRIEL",
+]
+PRENOMS_F = [
+    "MARIE",
+    "NATHALIE",
+    "ISABELLE",
+    "SYLVIE",
+    "CATHERINE",
+    "JULIE",
+    "CAMILLE",
+    "EMMA",
+    "LEA",
+    "CHLOE",
+    "INES",
+    "MANON",
+    "SARAH",
+    "AMELIE",
+    "HELENE",
+    "AICHA",
+    "ZOE",
+    "LOUISE",
+    "JEANNE",
+    "CLAIRE",
+]
 PAYS_ETRANGERS = ["99352", "99350", "99351", "99139", "99134", "99127", "99109", "99341", "99243", "99122"]
 
-PM_MOTS = ["BOULANGERIE", "GARAGE", "ATELIERS", "TRANSPORTS", "CABINET", "SOCIETE", "ASSOCIATION", "FROMAGERIE",
-           "IMMOBILIERE", "CONSEIL", "BATIMENT", "LIBRAIRIE", "PHARMACIE", "RESTAURANT", "AGENCE"]
-PM_SUFFIXES = ["DU CENTRE", "DE LA GARE", "DES QUAIS", "DU LITTORAL", "DES ALPES", "DU PORT", "DE L'OUEST",
-               "DU MARAIS", "DES COLLINES", "DU VAL"]
+PM_MOTS = [
+    "BOULANGERIE",
+    "GARAGE",
+    "ATELIERS",
+    "TRANSPORTS",
+    "CABINET",
+    "SOCIETE",
+    "ASSOCIATION",
+    "FROMAGERIE",
+    "IMMOBILIERE",
+    "CONSEIL",
+    "BATIMENT",
+    "LIBRAIRIE",
+    "PHARMACIE",
+    "RESTAURANT",
+    "AGENCE",
+]
+PM_SUFFIXES = [
+    "DU CENTRE",
+    "DE LA GARE",
+    "DES QUAIS",
+    "DU LITTORAL",
+    "DES ALPES",
+    "DU PORT",
+    "DE L'OUEST",
+    "DU MARAIS",
+    "DES COLLINES",
+    "DU VAL",
+]
 CATEGORIES_PM = ["5499", "5710", "5720", "6540", "9220", "5599"]
 
 DEMO_CONSUMERS: tuple[DemoConsumer, ...] = (
@@ -105,13 +235,18 @@ DEMO_CONSUMERS: tuple[DemoConsumer, ...] = (
         siret="13002526500013",
         oauth_scopes=(),
         datapass_scopes=(datapass.ETAT_CIVIL, datapass.ADRESSE, datapass.COMPTE, datapass.ETABLISSEMENT, datapass.DATE),
-        ficoba_modalities=(datapass.IBAN, datapass.SPI, datapass.SIREN, datapass.PERSONNE_PHYSIQUE,
-                           datapass.PERSONNE_MORALE),
+        ficoba_modalities=(
+            datapass.IBAN,
+            datapass.SPI,
+            datapass.SIREN,
+            datapass.PERSONNE_PHYSIQUE,
+            datapass.PERSONNE_MORALE,
+        ),
         ficoba_motifs=("0003", "0020"),
         quota_per_minute=200,
         id_teleservice="TS-FICOBA-ADMIN",
         description="FICOBA : recherches par IBAN, SPI, SIREN/SIRET, personne physique et morale ; motifs 0003 et "
-                    "0020 ; toutes les informations du compte",
+        "0020 ; toutes les informations du compte",
     ),
     DemoConsumer(
         name="ficoba-banque",
@@ -125,9 +260,10 @@ DEMO_CONSUMERS: tuple[DemoConsumer, ...] = (
         quota_per_minute=200,
         id_teleservice="TS-FICOBA-BANQUE",
         description="FICOBA : vérification de titulaire d'IBAN (PP, PM, SIREN/SIRET) et multi-détention ; motifs "
-                    "0021 et 0100",
+        "0021 et 0100",
     ),
 )
+
 
 def _nif(stem: str) -> str:
     return stem + nif.calc_check_digits(stem)
@@ -170,42 +306,109 @@ def _persona(case: str, description: str, *, spi: str | None = None, **ids: str)
 
 
 PERSONAS: list[dict[str, Any]] = [
-    _persona("compte-avec-procuration", "Compte courant de ROLLIN AMELIE avec une procuration à DIEZ CORINNE, née en "
-             "Algérie (exemple §2.5.2 du protocole).", spi=SPI_ROLLIN, iban="FR7630004009550000135601429"),
-    _persona("iban-inconnu", "IBAN valide absent du fichier : CAF011 (exemple de requête §2.3 du protocole).",
-             iban="FR7610008000015215522274511"),
-    _persona("spi-trois-comptes", "DUBOIS DANIEL : livret A clos, compte joint avec DUBOIS MARIE PIERRE, compte de son "
-             "entreprise individuelle (exemple §3.5.2 ; SPI du protocole complété à 13 chiffres).", spi=SPI_DUBOIS,
-             siret="94682768462289"),
+    _persona(
+        "compte-avec-procuration",
+        "Compte courant de ROLLIN AMELIE avec une procuration à DIEZ CORINNE, née en "
+        "Algérie (exemple §2.5.2 du protocole).",
+        spi=SPI_ROLLIN,
+        iban="FR7630004009550000135601429",
+    ),
+    _persona(
+        "iban-inconnu",
+        "IBAN valide absent du fichier : CAF011 (exemple de requête §2.3 du protocole).",
+        iban="FR7610008000015215522274511",
+    ),
+    _persona(
+        "spi-trois-comptes",
+        "DUBOIS DANIEL : livret A clos, compte joint avec DUBOIS MARIE PIERRE, compte de son "
+        "entreprise individuelle (exemple §3.5.2 ; SPI du protocole complété à 13 chiffres).",
+        spi=SPI_DUBOIS,
+        siret="94682768462289",
+    ),
     _persona("spi-inconnu", "SPI bien formé absent du fichier : CAF007.", spi=_nif("3900000199")),
-    _persona("personne-morale", "MARSHALL LINE, catégorie 1000, Paris 1er (exemple §5.5.2).", siren="126557685",
-             siret="12655768512289", iban="FR7612619000247463376343426"),
-    _persona("personne-physique", "JABALI HAKIM né le 7 août 1995 à Nantes, procuration à NANTERRE RUGBY CLUB "
-             "(exemple §6.5.2).", spi=SPI_JABALI, iban="FR7610107006163355668777396"),
-    _persona("multi-detention-livret-a", "MAHAMADOU GARBA MALKA, née au Niger (jour et mois facultatifs) : un livret A "
-             "ouvert (exemple §8.5.2).", spi=SPI_MALKA, iban="FR7630004008110003124794680"),
-    _persona("multi-detention-aucun", "MAHAMADOU GARBA MANON, même nom, sans livret A : CAF020.", spi=SPI_MANON,
-             iban=IBAN_MANON),
-    _persona("multi-detention-personne-morale", "AEROLINK TECH, catégorie 5520, Paris 8e, SIREN 518767462 : un livret A "
-             "(exemples §8.3.1 et §8.5.2).", siren="518767462", siret="51876746200014", iban=IBAN_AEROLINK),
-    _persona("verification-titulaire", "CORBUSIER CHARLES-EDOUARD, titulaire de l'IBAN de l'exemple §7.3.1.",
-             spi=SPI_CORBUSIER, iban="FR7611689007003478364737625"),
-    _persona("verification-mineur", "BLANGY NOAH, né en 2012 : livret A de l'exemple §7.3.2.", spi=SPI_BLANGY,
-             iban="FR7630004016920000166957361"),
-    _persona("coffre-fort", "WORLD MEDIA loue deux coffres-forts (nature 500, numéros FC… des exemples §7.3.2).",
-             siren="785620725", siret="78562072500032", iban="FC1430004021971896960539599"),
-    _persona("mineur-intervalle-dates", "LEGRAND LUCIE, née en avril 2019 : recherche par intervalle de dates de "
-             "naissance (≤ 1 an, ≤ 10 ans) ; livret jeune avec procuration de son père.", spi=SPI_LUCIE,
-             iban=IBAN_LUCIE),
-    _persona("homonymes", "Deux MARTIN JEAN nés en 1975 (Lyon, Lille) : perPhy renvoie deux réponses, chacune avec son "
-             "scoreAppariement.", spi=SPI_MARTIN_LYON, iban=IBAN_MARTIN_LYON),
-    _persona("ne-a-l-etranger-date-incomplete", "O'CONNOR SEAN, né en Irlande en 1980, jour et mois inconnus (\"00\").",
-             spi=SPI_OCONNOR, iban=IBAN_OCONNOR),
-    _persona("mandataire-beneficiaires-effectifs", "BOULANGERIE DES QUAIS (enseigne AU BON PAIN) : mandataire et "
-             "bénéficiaires effectifs FONTAINE.", siren=SIREN_BOULANGERIE, siret=SIRET_BOULANGERIE,
-             iban=IBAN_BOULANGERIE),
-    _persona("compte-clos", "Compte de BOULANGERIE DES QUAIS clos en 2010 : dateCloture restituée.",
-             siren=SIREN_BOULANGERIE, iban=IBAN_BOULANGERIE_CLOS),
+    _persona(
+        "personne-morale",
+        "MARSHALL LINE, catégorie 1000, Paris 1er (exemple §5.5.2).",
+        siren="126557685",
+        siret="12655768512289",
+        iban="FR7612619000247463376343426",
+    ),
+    _persona(
+        "personne-physique",
+        "JABALI HAKIM né le 7 août 1995 à Nantes, procuration à NANTERRE RUGBY CLUB (exemple §6.5.2).",
+        spi=SPI_JABALI,
+        iban="FR7610107006163355668777396",
+    ),
+    _persona(
+        "multi-detention-livret-a",
+        "MAHAMADOU GARBA MALKA, née au Niger (jour et mois facultatifs) : un livret A ouvert (exemple §8.5.2).",
+        spi=SPI_MALKA,
+        iban="FR7630004008110003124794680",
+    ),
+    _persona(
+        "multi-detention-aucun",
+        "MAHAMADOU GARBA MANON, même nom, sans livret A : CAF020.",
+        spi=SPI_MANON,
+        iban=IBAN_MANON,
+    ),
+    _persona(
+        "multi-detention-personne-morale",
+        "AEROLINK TECH, catégorie 5520, Paris 8e, SIREN 518767462 : un livret A (exemples §8.3.1 et §8.5.2).",
+        siren="518767462",
+        siret="51876746200014",
+        iban=IBAN_AEROLINK,
+    ),
+    _persona(
+        "verification-titulaire",
+        "CORBUSIER CHARLES-EDOUARD, titulaire de l'IBAN de l'exemple §7.3.1.",
+        spi=SPI_CORBUSIER,
+        iban="FR7611689007003478364737625",
+    ),
+    _persona(
+        "verification-mineur",
+        "BLANGY NOAH, né en 2012 : livret A de l'exemple §7.3.2.",
+        spi=SPI_BLANGY,
+        iban="FR7630004016920000166957361",
+    ),
+    _persona(
+        "coffre-fort",
+        "WORLD MEDIA loue deux coffres-forts (nature 500, numéros FC… des exemples §7.3.2).",
+        siren="785620725",
+        siret="78562072500032",
+        iban="FC1430004021971896960539599",
+    ),
+    _persona(
+        "mineur-intervalle-dates",
+        "LEGRAND LUCIE, née en avril 2019 : recherche par intervalle de dates de "
+        "naissance (≤ 1 an, ≤ 10 ans) ; livret jeune avec procuration de son père.",
+        spi=SPI_LUCIE,
+        iban=IBAN_LUCIE,
+    ),
+    _persona(
+        "homonymes",
+        "Deux MARTIN JEAN nés en 1975 (Lyon, Lille) : perPhy renvoie deux réponses, chacune avec son scoreAppariement.",
+        spi=SPI_MARTIN_LYON,
+        iban=IBAN_MARTIN_LYON,
+    ),
+    _persona(
+        "ne-a-l-etranger-date-incomplete",
+        'O\'CONNOR SEAN, né en Irlande en 1980, jour et mois inconnus ("00").',
+        spi=SPI_OCONNOR,
+        iban=IBAN_OCONNOR,
+    ),
+    _persona(
+        "mandataire-beneficiaires-effectifs",
+        "BOULANGERIE DES QUAIS (enseigne AU BON PAIN) : mandataire et bénéficiaires effectifs FONTAINE.",
+        siren=SIREN_BOULANGERIE,
+        siret=SIRET_BOULANGERIE,
+        iban=IBAN_BOULANGERIE,
+    ),
+    _persona(
+        "compte-clos",
+        "Compte de BOULANGERIE DES QUAIS clos en 2010 : dateCloture restituée.",
+        siren=SIREN_BOULANGERIE,
+        iban=IBAN_BOULANGERIE_CLOS,
+    ),
 ]
 
 
@@ -239,27 +442,65 @@ class Batch:
         self.next_personne += 1
         return row["id"]
 
-    def compte(self, *, iban: str, guichet_id: int, ouverture: date, nature: int, type_: int = 1,
-               cloture: date | None = None, motif: str = "0", fiscale: date | None = None,
-               caracteristique: int = 1, succession: bool = False, non_resident: bool = False,
-               devise: str = "EUR") -> int:
+    def compte(
+        self,
+        *,
+        iban: str,
+        guichet_id: int,
+        ouverture: date,
+        nature: int,
+        type_: int = 1,
+        cloture: date | None = None,
+        motif: str = "0",
+        fiscale: date | None = None,
+        caracteristique: int = 1,
+        succession: bool = False,
+        non_resident: bool = False,
+        devise: str = "EUR",
+    ) -> int:
         if iban in self.ibans:
             raise ValueError(f"duplicate IBAN {iban}")
         self.ibans.add(iban)
         row = {
-            "id": self.next_compte, "iban": iban, "guichet_id": guichet_id, "date_ouverture": ouverture,
-            "date_fiscale": fiscale, "code_motif_ouverture": motif, "date_cloture": cloture, "code_nature": nature,
-            "code_type": type_, "code_caracteristique": caracteristique, "succession": succession,
-            "non_resident": non_resident, "devise": devise,
+            "id": self.next_compte,
+            "iban": iban,
+            "guichet_id": guichet_id,
+            "date_ouverture": ouverture,
+            "date_fiscale": fiscale,
+            "code_motif_ouverture": motif,
+            "date_cloture": cloture,
+            "code_nature": nature,
+            "code_type": type_,
+            "code_caracteristique": caracteristique,
+            "succession": succession,
+            "non_resident": non_resident,
+            "devise": devise,
         }
         self.comptes.append(row)
         self.next_compte += 1
         return row["id"]
 
-    def droit(self, compte_id: int, personne_id: int, droit: int, debut: date, *, fin: date | None = None,
-              maj: date | None = None) -> None:
-        self.droits.append({"id": self.next_droit, "compte_id": compte_id, "personne_id": personne_id,
-                            "droit": droit, "date_debut": debut, "date_fin": fin, "date_maj": maj or debut})
+    def droit(
+        self,
+        compte_id: int,
+        personne_id: int,
+        droit: int,
+        debut: date,
+        *,
+        fin: date | None = None,
+        maj: date | None = None,
+    ) -> None:
+        self.droits.append(
+            {
+                "id": self.next_droit,
+                "compte_id": compte_id,
+                "personne_id": personne_id,
+                "droit": droit,
+                "date_debut": debut,
+                "date_fin": fin,
+                "date_maj": maj or debut,
+            }
+        )
         self.next_droit += 1
 
 
@@ -269,15 +510,22 @@ _PERSONNE_COLUMNS = [c.name for c in Personne.__table__.columns]
 class Builder:
     """Deterministic generation of accounts around people; shared by the seeder and the benchmark."""
 
-    def __init__(self, rng: random.Random, guichets: dict[tuple[str, str], int], batch: Batch | None = None,
-                 today: date = date(2026, 11, 25)) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        guichets: dict[tuple[str, str], int],
+        batch: Batch | None = None,
+        today: date = date(2026, 11, 25),
+    ) -> None:
         self.rng = rng
         self.guichets = guichets
         self.guichet_keys = sorted(guichets)
         self.batch = batch or Batch()
         self.today = today
 
-    def new_iban(self, *, bank: str | None = None, branch: str | None = None, coffre_fort: bool = False) -> tuple[str, int]:
+    def new_iban(
+        self, *, bank: str | None = None, branch: str | None = None, coffre_fort: bool = False
+    ) -> tuple[str, int]:
         while True:
             if bank is None or branch is None:
                 bank, branch = self.rng.choice(self.guichet_keys)
@@ -295,9 +543,13 @@ class Builder:
         dept, commune, libelle, cp = self.rng.choice(COMMUNES)
         code_voie, voie = self.rng.choice(VOIES)
         return {
-            "code_departement_residence": dept, "code_commune_residence": commune,
-            "libelle_commune_residence": libelle, "code_postal": cp, "numero_voie": str(self.rng.randint(1, 180)),
-            "indice_repetition": self.rng.choice([None] * 9 + ["B"]), "code_nature_voie": code_voie,
+            "code_departement_residence": dept,
+            "code_commune_residence": commune,
+            "libelle_commune_residence": libelle,
+            "code_postal": cp,
+            "numero_voie": str(self.rng.randint(1, 180)),
+            "indice_repetition": self.rng.choice([None] * 9 + ["B"]),
+            "code_nature_voie": code_voie,
             "libelle_voie": voie,
         }
 
@@ -318,23 +570,38 @@ class Builder:
         for holder in holders:
             opened = self.date_between(start, self.today - timedelta(days=30))
             iban, guichet = self.new_iban(bank=bank, branch=branch)
-            compte = b.compte(iban=iban, guichet_id=guichet, ouverture=opened, nature=101,
-                              caracteristique=2 if couple else 1)
+            compte = b.compte(
+                iban=iban, guichet_id=guichet, ouverture=opened, nature=101, caracteristique=2 if couple else 1
+            )
             b.droit(compte, holder, nom.TITULAIRE, opened)
-            for nature, share in ((201, 0.6), (205, 0.3), (206, 0.1), (213, 0.1), (401, 0.12), (212, 0.06),
-                                  (209, 0.08), (500, 0.04)):
+            for nature, share in (
+                (201, 0.6),
+                (205, 0.3),
+                (206, 0.1),
+                (213, 0.1),
+                (401, 0.12),
+                (212, 0.06),
+                (209, 0.08),
+                (500, 0.04),
+            ):
                 if rng.random() < share:
                     opened = self.date_between(start, self.today - timedelta(days=30))
                     iban, guichet = self.new_iban(bank=bank, branch=branch, coffre_fort=nature == nom.COFFRE_FORT)
-                    compte = b.compte(iban=iban, guichet_id=guichet, ouverture=opened, nature=nature,
-                                      fiscale=opened if nature in (209, 212, 213) else None)
+                    compte = b.compte(
+                        iban=iban,
+                        guichet_id=guichet,
+                        ouverture=opened,
+                        nature=nature,
+                        fiscale=opened if nature in (209, 212, 213) else None,
+                    )
                     b.droit(compte, holder, nom.TITULAIRE, opened)
             if rng.random() < 0.1:  # an account closed after a transfer to another bank
                 opened = self.date_between(start, self.today - timedelta(days=400))
                 closed = self.date_between(opened + timedelta(days=30), self.today - timedelta(days=5))
                 iban, guichet = self.new_iban()
-                compte = b.compte(iban=iban, guichet_id=guichet, ouverture=opened, nature=rng.choice([101, 201, 216]),
-                                  cloture=closed)
+                compte = b.compte(
+                    iban=iban, guichet_id=guichet, ouverture=opened, nature=rng.choice([101, 201, 216]), cloture=closed
+                )
                 b.droit(compte, holder, nom.TITULAIRE, opened, fin=closed, maj=closed)
 
 
@@ -353,9 +620,11 @@ def synthetic_people(rng: random.Random, count: int) -> Iterator[dict[str, Any]]
         abroad = rng.random() < 0.12
         dept, commune, libelle, _cp = rng.choice(COMMUNES)
         yield {
-            "kind": "PP", "nom_naissance": rng.choice(NOMS),
+            "kind": "PP",
+            "nom_naissance": rng.choice(NOMS),
             "prenoms": " ".join(rng.sample(PRENOMS_M if sexe == "1" else PRENOMS_F, rng.choice((1, 1, 2)))),
-            "sexe": sexe, "annee_naissance": f"{born.year:04d}",
+            "sexe": sexe,
+            "annee_naissance": f"{born.year:04d}",
             "mois_naissance": "00" if abroad and rng.random() < 0.3 else f"{born.month:02d}",
             "jour_naissance": "00" if abroad and rng.random() < 0.3 else f"{born.day:02d}",
             "code_pays_naissance": rng.choice(PAYS_ETRANGERS) if abroad else nom.FRANCE,
@@ -373,7 +642,7 @@ async def _guichets(session: AsyncSession) -> dict[tuple[str, str], int]:
 async def insert_batch(session: AsyncSession, batch: Batch, *, chunk: int = 5000) -> None:
     for model, rows in ((Personne, batch.personnes), (Compte, batch.comptes), (Droit, batch.droits)):
         for start in range(0, len(rows), chunk):
-            await session.execute(insert(model), rows[start:start + chunk])
+            await session.execute(insert(model), rows[start : start + chunk])
 
 
 async def seed(session: AsyncSession, settings: Settings) -> None:
@@ -381,11 +650,21 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
         return
     rng = random.Random(f"ficoba:{settings.seed}")
     await session.execute(insert(Etablissement), [{"code": c, "libelle": l, "bic": b} for c, l, b in ETABLISSEMENTS])
-    await session.execute(insert(Guichet), [
-        {"etablissement_code": bank, "code": code, "libelle": libelle, "lib_adr1": None, "lib_adr2": a2,
-         "lib_adr3": a3, "lib_adr4": a4}
-        for bank, code, libelle, a2, a3, a4 in GUICHETS
-    ])
+    await session.execute(
+        insert(Guichet),
+        [
+            {
+                "etablissement_code": bank,
+                "code": code,
+                "libelle": libelle,
+                "lib_adr1": None,
+                "lib_adr2": a2,
+                "lib_adr3": a3,
+                "lib_adr4": a4,
+            }
+            for bank, code, libelle, a2, a3, a4 in GUICHETS
+        ],
+    )
     guichets = await _guichets(session)
     declarants = list((await session.execute(select(Declarant).order_by(Declarant.foyer_id, Declarant.rank))).scalars())
     batch = Batch()
@@ -404,13 +683,20 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
             dept, commune = nom.split_commune(d.commune_naissance)
             abroad = d.code_pays_naissance != nom.FRANCE
             pid = batch.personne(
-                kind="PP", spi=d.spi, nom_naissance=d.nom_naissance, nom_usage=d.nom_usage, prenoms=d.prenoms,
-                sexe="1" if d.sexe == "M" else "2", annee_naissance=f"{d.date_naissance.year:04d}",
-                mois_naissance=f"{d.date_naissance.month:02d}", jour_naissance=f"{d.date_naissance.day:02d}",
+                kind="PP",
+                spi=d.spi,
+                nom_naissance=d.nom_naissance,
+                nom_usage=d.nom_usage,
+                prenoms=d.prenoms,
+                sexe="1" if d.sexe == "M" else "2",
+                annee_naissance=f"{d.date_naissance.year:04d}",
+                mois_naissance=f"{d.date_naissance.month:02d}",
+                jour_naissance=f"{d.date_naissance.day:02d}",
                 code_pays_naissance=d.code_pays_naissance,
                 code_departement_naissance=None if abroad else (d.departement_naissance or dept),
                 code_commune_naissance=None if abroad else commune,
-                libelle_commune_naissance=None if abroad else d.lieu_naissance, date_deces=d.date_deces,
+                libelle_commune_naissance=None if abroad else d.lieu_naissance,
+                date_deces=d.date_deces,
                 **address,
             )
             by_spi[d.spi] = pid
@@ -445,10 +731,16 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
         etablissements = 2 if index % 7 == 0 else 1
         for nic in range(etablissements):
             pm = batch.personne(
-                kind="PM", raison_sociale=raison, sigle=None, enseigne=raison.split()[0] if nic else None,
-                categorie_juridique=categorie, type_repertoire="SIRENE",
-                siren=siren, siret=make_siret(siren, f"{nic + 1:04d}"),
-                numero_rna=f"W{rng.randrange(10**9):09d}" if categorie == "9220" else None, **builder.address(),
+                kind="PM",
+                raison_sociale=raison,
+                sigle=None,
+                enseigne=raison.split()[0] if nic else None,
+                categorie_juridique=categorie,
+                type_repertoire="SIRENE",
+                siren=siren,
+                siret=make_siret(siren, f"{nic + 1:04d}"),
+                numero_rna=f"W{rng.randrange(10**9):09d}" if categorie == "9220" else None,
+                **builder.address(),
             )
             opened = builder.date_between(date(2005, 1, 1), builder.today - timedelta(days=30))
             iban, guichet = builder.new_iban()
@@ -484,19 +776,46 @@ def _documented(builder: Builder, taken_spis: set[str]) -> None:
     if clash:
         raise RuntimeError(f"SPI of a FICOBA persona already in the tax file: {sorted(clash)}")
 
-    def pp(nom_naissance: str, prenoms: str, sexe: str, born: str, spi: str, *, pays: str = nom.FRANCE,
-           dept: str | None = None, commune: str | None = None, lieu: str | None = None,
-           address: dict[str, Any] | None = None) -> int:
+    def pp(
+        nom_naissance: str,
+        prenoms: str,
+        sexe: str,
+        born: str,
+        spi: str,
+        *,
+        pays: str = nom.FRANCE,
+        dept: str | None = None,
+        commune: str | None = None,
+        lieu: str | None = None,
+        address: dict[str, Any] | None = None,
+    ) -> int:
         year, month, day = born.split("-")
-        return b.personne(kind="PP", spi=spi, nom_naissance=nom_naissance, prenoms=prenoms, sexe=sexe,
-                          annee_naissance=year, mois_naissance=month, jour_naissance=day, code_pays_naissance=pays,
-                          code_departement_naissance=dept, code_commune_naissance=commune,
-                          libelle_commune_naissance=lieu, **(address or builder.address()))
+        return b.personne(
+            kind="PP",
+            spi=spi,
+            nom_naissance=nom_naissance,
+            prenoms=prenoms,
+            sexe=sexe,
+            annee_naissance=year,
+            mois_naissance=month,
+            jour_naissance=day,
+            code_pays_naissance=pays,
+            code_departement_naissance=dept,
+            code_commune_naissance=commune,
+            libelle_commune_naissance=lieu,
+            **(address or builder.address()),
+        )
 
     def paris(commune: str, numero: str, voie_code: str, voie: str, cp: str) -> dict[str, Any]:
-        return {"code_departement_residence": "75", "code_commune_residence": commune,
-                "libelle_commune_residence": "PARIS", "code_postal": cp, "numero_voie": numero,
-                "code_nature_voie": voie_code, "libelle_voie": voie}
+        return {
+            "code_departement_residence": "75",
+            "code_commune_residence": commune,
+            "libelle_commune_residence": "PARIS",
+            "code_postal": cp,
+            "numero_voie": numero,
+            "code_nature_voie": voie_code,
+            "libelle_voie": voie,
+        }
 
     def simple(holder: int, iban: str, opened: str, nature: int = 101, **kwargs: Any) -> int:
         bank, branch = iban[4:9], iban[9:14]
@@ -505,48 +824,120 @@ def _documented(builder: Builder, taken_spis: set[str]) -> None:
         return compte
 
     # §2.5.2 numCpte: ROLLIN with a procuration to DIEZ (born in Algeria).
-    rollin = pp("ROLLIN", "AMELIE MARIE JUSTINE", "2", "1993-09-01", SPI_ROLLIN, dept="94", commune="028",
-                lieu="CRETEIL", address=paris("111", "12", "AV", "PHILIPPE AUGUSTE", "75011"))
+    rollin = pp(
+        "ROLLIN",
+        "AMELIE MARIE JUSTINE",
+        "2",
+        "1993-09-01",
+        SPI_ROLLIN,
+        dept="94",
+        commune="028",
+        lieu="CRETEIL",
+        address=paris("111", "12", "AV", "PHILIPPE AUGUSTE", "75011"),
+    )
     diez = pp("DIEZ", "CORINNE ANNE MARIE", "2", "1958-01-10", SPI_DIEZ, pays="99352")
-    compte = b.compte(iban="FR7630004009550000135601429", guichet_id=g[("30004", "00955")], ouverture=d("2012-04-07"),
-                      nature=101)
+    compte = b.compte(
+        iban="FR7630004009550000135601429", guichet_id=g[("30004", "00955")], ouverture=d("2012-04-07"), nature=101
+    )
     b.droit(compte, diez, nom.PROCURATION, d("2023-11-27"), maj=d("2024-03-21"))
     b.droit(compte, rollin, nom.TITULAIRE, d("2023-11-27"), maj=d("2024-03-21"))
 
     # §3.5.2 spi: DUBOIS DANIEL, a closed livret A, a joint account, his sole proprietorship's account.
-    dubois = pp("DUBOIS", "DANIEL", "1", "1958-02-18", SPI_DUBOIS, dept="13", commune="055", lieu="MARSEILLE",
-                address=paris("116", "99", "RUE", "MONTAIGNE", "75016"))
-    marie = pp("DUBOIS", "MARIE PIERRE", "2", "1968-02-18", SPI_DUBOIS_MARIE, dept="13", commune="055",
-               lieu="MARSEILLE", address=paris("108", "34", "RUE", "DE LA PAIX", "75008"))
+    dubois = pp(
+        "DUBOIS",
+        "DANIEL",
+        "1",
+        "1958-02-18",
+        SPI_DUBOIS,
+        dept="13",
+        commune="055",
+        lieu="MARSEILLE",
+        address=paris("116", "99", "RUE", "MONTAIGNE", "75016"),
+    )
+    marie = pp(
+        "DUBOIS",
+        "MARIE PIERRE",
+        "2",
+        "1968-02-18",
+        SPI_DUBOIS_MARIE,
+        dept="13",
+        commune="055",
+        lieu="MARSEILLE",
+        address=paris("108", "34", "RUE", "DE LA PAIX", "75008"),
+    )
     trappes = g[("12619", "00024")]
-    compte = b.compte(iban="FR7612619000243847384737463", guichet_id=trappes, ouverture=d("2023-11-30"), nature=201,
-                      cloture=d("2023-12-01"))
+    compte = b.compte(
+        iban="FR7612619000243847384737463",
+        guichet_id=trappes,
+        ouverture=d("2023-11-30"),
+        nature=201,
+        cloture=d("2023-12-01"),
+    )
     b.droit(compte, dubois, nom.TITULAIRE, d("2023-12-02"), maj=d("2024-07-03"))
-    compte = b.compte(iban="FR7612619000243843748343457", guichet_id=trappes, ouverture=d("2023-11-30"), nature=101,
-                      type_=2)
+    compte = b.compte(
+        iban="FR7612619000243843748343457", guichet_id=trappes, ouverture=d("2023-11-30"), nature=101, type_=2
+    )
     b.droit(compte, marie, nom.TITULAIRE, d("2023-12-01"), maj=d("2024-07-02"))
     b.droit(compte, dubois, nom.TITULAIRE, d("2023-12-01"), maj=d("2024-07-02"))
-    dubois_ei = b.personne(kind="PM", raison_sociale="DUBOIS DANIEL", categorie_juridique="1000",
-                           siren="946827684", siret="94682768462289", numero_copro="102010", numero_rna="22222",
-                           numero_lei="969500VY3US76MX3IZ76", **paris("116", "99", "RUE", "MONTAIGNE", "75016"))
+    dubois_ei = b.personne(
+        kind="PM",
+        raison_sociale="DUBOIS DANIEL",
+        categorie_juridique="1000",
+        siren="946827684",
+        siret="94682768462289",
+        numero_copro="102010",
+        numero_rna="22222",
+        numero_lei="969500VY3US76MX3IZ76",
+        **paris("116", "99", "RUE", "MONTAIGNE", "75016"),
+    )
     compte = b.compte(iban="FR7612619000243483748343475", guichet_id=trappes, ouverture=d("2023-11-30"), nature=101)
     b.droit(compte, dubois_ei, nom.TITULAIRE, d("2023-12-01"), maj=d("2024-07-02"))
     b.droit(compte, dubois, nom.ETCI_EI, d("2023-12-01"), maj=d("2024-07-02"))
 
     # §5.5.2 perPro: MARSHALL LINE.
-    marshall = b.personne(kind="PM", raison_sociale="MARSHALL LINE", categorie_juridique="1000", siren="126557685",
-                          siret="12655768512289", **paris("101", "34", "RUE", "DE LA BOURSE", "75001"))
+    marshall = b.personne(
+        kind="PM",
+        raison_sociale="MARSHALL LINE",
+        categorie_juridique="1000",
+        siren="126557685",
+        siret="12655768512289",
+        **paris("101", "34", "RUE", "DE LA BOURSE", "75001"),
+    )
     compte = b.compte(iban="FR7612619000247463376343426", guichet_id=trappes, ouverture=d("2023-11-30"), nature=101)
     b.droit(compte, marshall, nom.TITULAIRE, d("2023-12-01"), maj=d("2024-03-22"))
 
     # §6.5.2 perPhy: JABALI HAKIM, with a procuration to an association.
-    jabali = pp("JABALI", "HAKIM", "1", "1995-08-07", SPI_JABALI, dept="44", commune="109", lieu="NANTES",
-                address={"code_departement_residence": "92", "code_commune_residence": "051",
-                         "libelle_commune_residence": "NEUILLY-SUR-SEINE", "code_postal": "92200", "numero_voie": "34",
-                         "code_nature_voie": "RUE", "libelle_voie": "SOYER"})
-    club = b.personne(kind="PM", raison_sociale="NANTERRE RUGBY CLUB", sigle="NCC", categorie_juridique="6540",
-                      siren="382283467", siret="38228346709377", numero_copro="1451222244", numero_rna="1451222233",
-                      numero_lei="969500BQ6JWNL1WTGX41", **builder.address())
+    jabali = pp(
+        "JABALI",
+        "HAKIM",
+        "1",
+        "1995-08-07",
+        SPI_JABALI,
+        dept="44",
+        commune="109",
+        lieu="NANTES",
+        address={
+            "code_departement_residence": "92",
+            "code_commune_residence": "051",
+            "libelle_commune_residence": "NEUILLY-SUR-SEINE",
+            "code_postal": "92200",
+            "numero_voie": "34",
+            "code_nature_voie": "RUE",
+            "libelle_voie": "SOYER",
+        },
+    )
+    club = b.personne(
+        kind="PM",
+        raison_sociale="NANTERRE RUGBY CLUB",
+        sigle="NCC",
+        categorie_juridique="6540",
+        siren="382283467",
+        siret="38228346709377",
+        numero_copro="1451222244",
+        numero_rna="1451222233",
+        numero_lei="969500BQ6JWNL1WTGX41",
+        **builder.address(),
+    )
     compte = simple(jabali, "FR7610107006163355668777396", "2024-02-22")
     b.droit(compte, club, nom.PROCURATION, d("2024-02-23"), maj=d("2024-04-16"))
 
@@ -557,19 +948,39 @@ def _documented(builder: Builder, taken_spis: set[str]) -> None:
     simple(manon, IBAN_MANON, "2019-05-02")
 
     # §8.3.1 / §8.5.2 multiDet by PM and by SIREN: AEROLINK TECH holds a livret A.
-    aerolink = b.personne(kind="PM", raison_sociale="AEROLINK TECH", categorie_juridique="5520", siren="518767462",
-                          siret="51876746200014", **paris("108", "5", "RUE", "DE MIROMESNIL", "75008"))
+    aerolink = b.personne(
+        kind="PM",
+        raison_sociale="AEROLINK TECH",
+        categorie_juridique="5520",
+        siren="518767462",
+        siret="51876746200014",
+        **paris("108", "5", "RUE", "DE MIROMESNIL", "75008"),
+    )
     simple(aerolink, IBAN_AEROLINK, "2023-01-26", 201)
 
     # §7.3 verifIban: CORBUSIER (Citibank), BLANGY NOAH (born 2012), WORLD MEDIA's safe-deposit boxes (the FC
     # numbers name guichets 02197 and 00871, which the sandbox does not have: the boxes sit at AG NATION).
-    corbusier = pp("CORBUSIER", "CHARLES EDOUARD", "1", "1911-11-11", SPI_CORBUSIER, dept="78", commune="498",
-                   lieu="SAINT-GERMAIN-EN-LAYE")
+    corbusier = pp(
+        "CORBUSIER",
+        "CHARLES EDOUARD",
+        "1",
+        "1911-11-11",
+        SPI_CORBUSIER,
+        dept="78",
+        commune="498",
+        lieu="SAINT-GERMAIN-EN-LAYE",
+    )
     simple(corbusier, "FR7611689007003478364737625", "1990-03-12")
     blangy = pp("BLANGY", "NOAH", "1", "2012-10-19", SPI_BLANGY, dept="75", commune="115", lieu="PARIS")
     simple(blangy, "FR7630004016920000166957361", "2013-01-05", 201)
-    world = b.personne(kind="PM", raison_sociale="WORLD MEDIA", categorie_juridique="1000", siren="785620725",
-                       siret="78562072500032", **builder.address())
+    world = b.personne(
+        kind="PM",
+        raison_sociale="WORLD MEDIA",
+        categorie_juridique="1000",
+        siren="785620725",
+        siret="78562072500032",
+        **builder.address(),
+    )
     nation = g[("30004", "00955")]
     for iban, opened in (("FC1430004021971896960539599", "2018-06-01"), ("FC1030004008711812050237399", "2020-09-15")):
         coffre = b.compte(iban=iban, guichet_id=nation, ouverture=d(opened), nature=nom.COFFRE_FORT)
@@ -588,21 +999,41 @@ def _documented(builder: Builder, taken_spis: set[str]) -> None:
     simple(lille, IBAN_MARTIN_LILLE, "2001-09-10")
 
     # Born abroad with an incomplete birth date ("00"), a name with an apostrophe.
-    oconnor = b.personne(kind="PP", spi=SPI_OCONNOR, nom_naissance="O'CONNOR", prenoms="SEAN", sexe="1",
-                         annee_naissance="1980", mois_naissance="00", jour_naissance="00", code_pays_naissance="99136",
-                         **builder.address())
+    oconnor = b.personne(
+        kind="PP",
+        spi=SPI_OCONNOR,
+        nom_naissance="O'CONNOR",
+        prenoms="SEAN",
+        sexe="1",
+        annee_naissance="1980",
+        mois_naissance="00",
+        jour_naissance="00",
+        code_pays_naissance="99136",
+        **builder.address(),
+    )
     simple(oconnor, IBAN_OCONNOR, "2015-02-01")
 
     # A company with a mandataire and two bénéficiaires effectifs, and an account closed in 2010.
-    boulangerie = b.personne(kind="PM", raison_sociale="BOULANGERIE DES QUAIS", enseigne="AU BON PAIN",
-                             categorie_juridique="5499", siren=SIREN_BOULANGERIE, siret=SIRET_BOULANGERIE,
-                             **builder.address())
+    boulangerie = b.personne(
+        kind="PM",
+        raison_sociale="BOULANGERIE DES QUAIS",
+        enseigne="AU BON PAIN",
+        categorie_juridique="5499",
+        siren=SIREN_BOULANGERIE,
+        siret=SIRET_BOULANGERIE,
+        **builder.address(),
+    )
     claire = pp("FONTAINE", "CLAIRE", "2", "1972-05-30", SPI_FONTAINE_CLAIRE, dept="33", commune="063", lieu="BORDEAUX")
     paul = pp("FONTAINE", "PAUL", "1", "1970-12-01", SPI_FONTAINE_PAUL, dept="33", commune="063", lieu="BORDEAUX")
     compte = simple(boulangerie, IBAN_BOULANGERIE, "2010-01-04")
     b.droit(compte, claire, nom.MANDATAIRE, d("2010-01-04"))
     b.droit(compte, claire, nom.BENEFICIAIRE_EFFECTIF, d("2017-08-01"))
     b.droit(compte, paul, nom.BENEFICIAIRE_EFFECTIF, d("2017-08-01"))
-    compte = b.compte(iban=IBAN_BOULANGERIE_CLOS, guichet_id=g[("30002", "00480")], ouverture=d("2004-03-01"),
-                      nature=101, cloture=d("2010-02-01"))
+    compte = b.compte(
+        iban=IBAN_BOULANGERIE_CLOS,
+        guichet_id=g[("30002", "00480")],
+        ouverture=d("2004-03-01"),
+        nature=101,
+        cloture=d("2010-02-01"),
+    )
     b.droit(compte, boulangerie, nom.TITULAIRE, d("2004-03-01"), fin=d("2010-02-01"))

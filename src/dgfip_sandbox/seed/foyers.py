@@ -53,7 +53,12 @@ class AddressSpec:
     def aft(self) -> tuple[str, dict[str, str]]:
         insee, cp, name, _ = self.commune
         line = " ".join(part for part in (self.complement, self.voie, f"{cp} {name}") if part)
-        return line, {"complementAdresse": self.complement, "voie": self.voie, "getcommune": name, "getcodePostal": f"{cp} {name}"}
+        return line, {
+            "complementAdresse": self.complement,
+            "voie": self.voie,
+            "getcommune": name,
+            "getcodePostal": f"{cp} {name}",
+        }
 
 
 @dataclass(frozen=True)
@@ -159,29 +164,54 @@ def foyer_rows(foyer_id: int, spec: FoyerSpec, rng: random.Random) -> dict[str, 
             survivor = people[survivor_rank - 1]
             share = (death.when - date(annrev, 1, 1)).days / 365
             before = build_avis(
-                annrev=annrev, sitfam=spec.sitfam, pac=spec.pac, incomes=_scale(incomes, share), couple=True,
+                annrev=annrev,
+                sitfam=spec.sitfam,
+                pac=spec.pac,
+                incomes=_scale(incomes, share),
+                couple=True,
                 case_p=spec.case_p,
             )
             after = build_avis(
-                annrev=annrev, sitfam="V", pac=spec.pac, incomes=_scale(_only(incomes, survivor_rank), 1 - share),
-                couple=False, case_p=spec.case_p,
+                annrev=annrev,
+                sitfam="V",
+                pac=spec.pac,
+                incomes=_scale(_only(incomes, survivor_rank), 1 - share),
+                couple=False,
+                case_p=spec.case_p,
             )
             periods = [
-                (before, date(annrev, 1, 1), death.when, spec.dec1.spi, spec.dec2.spi if spec.dec2 else None, death.rank),
+                (
+                    before,
+                    date(annrev, 1, 1),
+                    death.when,
+                    spec.dec1.spi,
+                    spec.dec2.spi if spec.dec2 else None,
+                    death.rank,
+                ),
                 (after, death.when + timedelta(days=1), date(annrev, 12, 31), survivor.spi, None, None),
             ]
         else:
             if death and couple and annrev > death.annrev:
                 survivor_rank = 2 if death.rank == 1 else 1
                 avis = build_avis(
-                    annrev=annrev, sitfam="V", pac=spec.pac, incomes=_only(incomes, survivor_rank), couple=False,
+                    annrev=annrev,
+                    sitfam="V",
+                    pac=spec.pac,
+                    incomes=_only(incomes, survivor_rank),
+                    couple=False,
                     case_p=spec.case_p,
                 )
                 dec1, dec2 = people[survivor_rank - 1].spi, None
             else:
                 avis = build_avis(
-                    annrev=annrev, sitfam=spec.sitfam, pac=spec.pac, incomes=incomes, couple=couple,
-                    parent_isole=spec.parent_isole, case_p=spec.case_p, case_l=spec.case_l,
+                    annrev=annrev,
+                    sitfam=spec.sitfam,
+                    pac=spec.pac,
+                    incomes=incomes,
+                    couple=couple,
+                    parent_isole=spec.parent_isole,
+                    case_p=spec.case_p,
+                    case_l=spec.case_l,
                 )
                 dec1, dec2 = spec.dec1.spi, spec.dec2.spi if spec.dec2 else None
             periods = [(avis, date(annrev, 1, 1), date(annrev, 12, 31), dec1, dec2, None)]

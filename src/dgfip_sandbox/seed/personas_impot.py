@@ -27,7 +27,12 @@ def _commune(name: str) -> tuple[str, str, str, str]:
 
 def _born_in(name: str) -> dict[str, str]:
     insee, _cp, commune, dept = _commune(name)
-    return {"code_pays_naissance": "99100", "departement_naissance": dept, "commune_naissance": insee, "lieu_naissance": commune}
+    return {
+        "code_pays_naissance": "99100",
+        "departement_naissance": dept,
+        "commune_naissance": insee,
+        "lieu_naissance": commune,
+    }
 
 
 SPI_COUPLE_DEC1 = _spi(1)
@@ -110,12 +115,21 @@ PERSONA_FOYERS: tuple[FoyerSpec, ...] = (
         sitfam="M",
         dec1=PersonSpec(SPI_IFI, "M", "DE OLIVEIRA", "ANTOINE", date(1962, 1, 9), **_born_in("BORDEAUX")),
         dec2=PersonSpec(
-            SPI_IFI_DEC2, "F", "BLANCHARD", "ANNE-SOPHIE", date(1965, 5, 27), nom_usage="DE OLIVEIRA",
+            SPI_IFI_DEC2,
+            "F",
+            "BLANCHARD",
+            "ANNE-SOPHIE",
+            date(1965, 5, 27),
+            nom_usage="DE OLIVEIRA",
             **_born_in("PARIS"),
         ),
         address=_address(8, "FOCH", "PARIS", type_voie="AVENUE"),
         incomes=Incomes(
-            salaires=(180000, 60000), dividendes=30000, interets=4000, foncier_micro=14000, emploi_domicile=6000,
+            salaires=(180000, 60000),
+            dividendes=30000,
+            interets=4000,
+            foncier_micro=14000,
+            emploi_domicile=6000,
             dons=2000,
         ),
         ifi_years=frozenset({2022, 2023, 2024, 2025}),
@@ -126,7 +140,12 @@ PERSONA_FOYERS: tuple[FoyerSpec, ...] = (
         sitfam="M",
         dec1=PersonSpec(SPI_FAMILLE_NOMBREUSE, "M", "LEFEBVRE", "NICOLAS", date(1975, 12, 2), **_born_in("LILLE")),
         dec2=PersonSpec(
-            SPI_FAMILLE_NOMBREUSE_DEC2, "F", "ROBIN", "SANDRINE", date(1977, 6, 14), nom_usage="LEFEBVRE",
+            SPI_FAMILLE_NOMBREUSE_DEC2,
+            "F",
+            "ROBIN",
+            "SANDRINE",
+            date(1977, 6, 14),
+            nom_usage="LEFEBVRE",
             **_born_in("LILLE"),
         ),
         address=_address(52, "DU MOULIN", "LILLE", type_voie="CHEMIN"),
@@ -172,8 +191,14 @@ PERSONA_FOYERS: tuple[FoyerSpec, ...] = (
         persona="ne_a_l_etranger",
         sitfam="C",
         dec1=PersonSpec(
-            SPI_NE_A_L_ETRANGER, "M", "BENALI", "KARIM", date(1979, 12, 25), code_pays_naissance="99350",
-            departement_naissance="99", lieu_naissance="MAROC",
+            SPI_NE_A_L_ETRANGER,
+            "M",
+            "BENALI",
+            "KARIM",
+            date(1979, 12, 25),
+            code_pays_naissance="99350",
+            departement_naissance="99",
+            lieu_naissance="MAROC",
         ),
         dec2=None,
         address=_address(33, "DE LA REPUBLIQUE", "MARSEILLE", type_voie="AVENUE"),
@@ -182,7 +207,9 @@ PERSONA_FOYERS: tuple[FoyerSpec, ...] = (
     FoyerSpec(
         persona="non_imposable",
         sitfam="V",
-        dec1=PersonSpec(SPI_NON_IMPOSABLE, "F", "GUERIN", "MARTINE", date(1944, 9, 9), nom_usage="PERRIN", **_born_in("LIMOGES")),
+        dec1=PersonSpec(
+            SPI_NON_IMPOSABLE, "F", "GUERIN", "MARTINE", date(1944, 9, 9), nom_usage="PERRIN", **_born_in("LIMOGES")
+        ),
         dec2=None,
         address=_address(2, "DE L EGLISE", "GUERET", type_voie="PLACE"),
         incomes=Incomes(pensions=(14000, 0)),
@@ -226,21 +253,67 @@ PERSONAS: list[dict[str, Any]] = [
         "Couple marié (M), 2 enfants à charge, salaires : toutes les ressources IR répondent pour 2022 à 2025, TH 2021–2022.",
         banner=True,
     ),
-    _persona(SPI_COUPLE_DEC2, "declarant_2", "Déclarante 2 du couple marié, interrogée par son propre SPI : même foyer, mêmes réponses."),
-    _persona(SPI_VEUVE, "deces_conjoint", "Conjoint décédé le 14/06/2024 : deux avis pour 2024, donc 410 (4101) sur les ressources standard en 2024 ; dernieresituation renvoie la période après décès (V), multiple les deux périodes."),
-    _persona(SPI_DECEDE, "conjoint_decede", "Le déclarant décédé le 14/06/2024 : 2024 comme le conjoint survivant, 410 (4101) pour 2025."),
-    _persona(SPI_TARDIF, "declaration_tardive", "Avis des revenus 2025 établi le 15/12/2026 seulement : 2025 répond 410 (4101) avant cette date ; deuxans renvoie alors 2024."),
-    _persona(SPI_PRIMO, "primo_declarant", "Première déclaration pour les revenus 2025 : 410 (4101) pour les années antérieures et pour la TH."),
-    _persona(SPI_INCONNU, "spi_inconnu", "SPI bien formé qui ne correspond à aucun usager : 410 (4102) sur toutes les ressources."),
-    _persona(SPI_IFI, "ifi", "Couple redevable de l'IFI : indicateurIfiIsf « O » pour 2022 à 2025 (les autres foyers répondent 410 4101)."),
-    _persona(SPI_FAMILLE_NOMBREUSE, "famille_nombreuse", "Couple marié avec 6 personnes à charge (4 mineurs dont un invalide, un enfant en résidence alternée, un majeur rattaché) : nbPart 7."),
+    _persona(
+        SPI_COUPLE_DEC2,
+        "declarant_2",
+        "Déclarante 2 du couple marié, interrogée par son propre SPI : même foyer, mêmes réponses.",
+    ),
+    _persona(
+        SPI_VEUVE,
+        "deces_conjoint",
+        "Conjoint décédé le 14/06/2024 : deux avis pour 2024, donc 410 (4101) sur les ressources standard en 2024 ; dernieresituation renvoie la période après décès (V), multiple les deux périodes.",
+    ),
+    _persona(
+        SPI_DECEDE,
+        "conjoint_decede",
+        "Le déclarant décédé le 14/06/2024 : 2024 comme le conjoint survivant, 410 (4101) pour 2025.",
+    ),
+    _persona(
+        SPI_TARDIF,
+        "declaration_tardive",
+        "Avis des revenus 2025 établi le 15/12/2026 seulement : 2025 répond 410 (4101) avant cette date ; deuxans renvoie alors 2024.",
+    ),
+    _persona(
+        SPI_PRIMO,
+        "primo_declarant",
+        "Première déclaration pour les revenus 2025 : 410 (4101) pour les années antérieures et pour la TH.",
+    ),
+    _persona(
+        SPI_INCONNU,
+        "spi_inconnu",
+        "SPI bien formé qui ne correspond à aucun usager : 410 (4102) sur toutes les ressources.",
+    ),
+    _persona(
+        SPI_IFI,
+        "ifi",
+        "Couple redevable de l'IFI : indicateurIfiIsf « O » pour 2022 à 2025 (les autres foyers répondent 410 4101).",
+    ),
+    _persona(
+        SPI_FAMILLE_NOMBREUSE,
+        "famille_nombreuse",
+        "Couple marié avec 6 personnes à charge (4 mineurs dont un invalide, un enfant en résidence alternée, un majeur rattaché) : nbPart 7.",
+    ),
     _persona(SPI_LEP_ELIGIBLE, "lep_eligible", "Revenu fiscal de référence sous le plafond LEP : statut « O »."),
-    _persona(SPI_LEP_NON_ELIGIBLE, "lep_non_eligible", "Revenu fiscal de référence au-dessus du plafond LEP : statut « N »."),
+    _persona(
+        SPI_LEP_NON_ELIGIBLE, "lep_non_eligible", "Revenu fiscal de référence au-dessus du plafond LEP : statut « N »."
+    ),
     _persona(SPI_PARENT_ISOLE, "parent_isole", "Divorcée, 2 enfants, case T (sitParIso « T ») : nbPart 2,5."),
     _persona(SPI_PACSE_DEC1, "pacses", "Couple pacsé (O), sans enfant."),
-    _persona(SPI_NE_A_L_ETRANGER, "ne_a_l_etranger", "Né au Maroc (code pays 99350) : dptNaissDec1 « 99 », lieuNaissDec1 « MAROC »."),
-    _persona(SPI_NON_IMPOSABLE, "non_imposable", "Veuve retraitée non imposable : impôt annulé par la décote (ligne 1830), LEP éligible."),
+    _persona(
+        SPI_NE_A_L_ETRANGER,
+        "ne_a_l_etranger",
+        "Né au Maroc (code pays 99350) : dptNaissDec1 « 99 », lieuNaissDec1 « MAROC ».",
+    ),
+    _persona(
+        SPI_NON_IMPOSABLE,
+        "non_imposable",
+        "Veuve retraitée non imposable : impôt annulé par la décote (ligne 1830), LEP éligible.",
+    ),
     _persona(SPI_SANS_REVENUS, "sans_revenus", "Aucun revenu déclaré : rfr 0 et mntRevbareme absent."),
     _persona(SPI_DEFICIT, "deficit_foncier", "Déficit foncier imputé : indDeficit « O »."),
-    _persona(SPI_LEP_REUNION, "lep_reunion", "RFR au-dessus du plafond LEP de métropole mais sous celui de La Réunion : « N » avec le département 75, « O » avec 974."),
+    _persona(
+        SPI_LEP_REUNION,
+        "lep_reunion",
+        "RFR au-dessus du plafond LEP de métropole mais sous celui de La Réunion : « N » avec le département 75, « O » avec 974.",
+    ),
 ]

@@ -35,7 +35,12 @@ from dgfip_sandbox.store.taxpayers import Declarant, Foyer, TaxSituation, ThSitu
 __all__ = ["PERSONAS", "seed", "population_rows", "random_foyers"]
 
 CHUNK = 5000
-TABLES = (("foyers", Foyer), ("declarants", Declarant), ("tax_situations", TaxSituation), ("th_situations", ThSituation))
+TABLES = (
+    ("foyers", Foyer),
+    ("declarants", Declarant),
+    ("tax_situations", TaxSituation),
+    ("th_situations", ThSituation),
+)
 
 
 class _Drawer:
@@ -161,7 +166,9 @@ def random_foyer(drawer: _Drawer) -> FoyerSpec:
         emploi_domicile=int(rng.uniform(500, 8000)) if rng.random() < 0.1 else 0,
     )
     gross = sal1 + sal2 + pen1 + pen2 + incomes.dividendes
-    ifi_years = frozenset(SEED_YEARS) if (gross > 150000 and rng.random() < 0.6) or rng.random() < 0.002 else frozenset()
+    ifi_years = (
+        frozenset(SEED_YEARS) if (gross > 150000 and rng.random() < 0.6) or rng.random() < 0.002 else frozenset()
+    )
     # Young adults have no avis before their first declaration.
     first_year = max(SEED_YEARS[0], dec1.date_naissance.year + 18)
     years = tuple(y for y in SEED_YEARS if y >= first_year) or (SEED_YEARS[-1],)
@@ -228,7 +235,9 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
             batch = _empty_batch()
     await _write(session, batch)
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT setval(pg_get_serial_sequence('foyers', 'id'), (SELECT max(id) FROM foyers))"))
+        await session.execute(
+            text("SELECT setval(pg_get_serial_sequence('foyers', 'id'), (SELECT max(id) FROM foyers))")
+        )
 
 
 def _empty_batch() -> dict[str, list[dict[str, Any]]]:

@@ -178,9 +178,7 @@ async def new_demande(session: AsyncSession, *, at: datetime, consumer_id: int |
 
 async def compte_by_iban(session: AsyncSession, iban: str) -> Compte | None:
     return (
-        await session.execute(
-            select(Compte).where(Compte.iban == iban).options(selectinload(Compte.droits))
-        )
+        await session.execute(select(Compte).where(Compte.iban == iban).options(selectinload(Compte.droits)))
     ).scalar_one_or_none()
 
 

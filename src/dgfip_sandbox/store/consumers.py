@@ -125,7 +125,9 @@ def new_client_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-async def get_by_certificate(session: AsyncSession, fingerprint: str) -> tuple[ConsumerRecord, ConsumerCertificate] | None:
+async def get_by_certificate(
+    session: AsyncSession, fingerprint: str
+) -> tuple[ConsumerRecord, ConsumerCertificate] | None:
     row = (
         await session.execute(
             select(Consumer, ConsumerCertificate)

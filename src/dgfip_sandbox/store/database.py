@@ -10,9 +10,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     if url.startswith("sqlite"):
         # Keep enough pooled connections for a busy gateway: an aiosqlite connection is a thread, and
         # connections beyond the pool are closed on return, so a small pool churns threads under load.
-        engine = create_async_engine(
-            url, connect_args={"timeout": 30}, pool_size=max(pool_size, 32), max_overflow=32
-        )
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=max(pool_size, 32), max_overflow=32)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ Codes and access tokens are stored as SHA-256 digests: the database never holds 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, select, update
@@ -27,7 +27,7 @@ def token_digest(value: str) -> str:
 
 def aware(value: datetime) -> datetime:
     """SQLite hands back naive datetimes for timezone-aware columns: they are UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class FcServiceProvider(Base):

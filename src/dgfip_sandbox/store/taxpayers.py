@@ -71,9 +71,7 @@ class TaxSituation(Base):
     date_fin: Mapped[date] = mapped_column(Date)
     date_etablissement: Mapped[date] = mapped_column(Date)  # the avis does not exist before this day
     spi_dec1: Mapped[str] = mapped_column(ForeignKey("declarants.spi", ondelete="CASCADE"))
-    spi_dec2: Mapped[str | None] = mapped_column(
-        ForeignKey("declarants.spi", ondelete="CASCADE"), nullable=True
-    )
+    spi_dec2: Mapped[str | None] = mapped_column(ForeignKey("declarants.spi", ondelete="CASCADE"), nullable=True)
     date_deces_dec1: Mapped[date | None] = mapped_column(Date, nullable=True)
     date_deces_dec2: Mapped[date | None] = mapped_column(Date, nullable=True)
     indicateur_ifi: Mapped[str | None] = mapped_column(String(1), nullable=True)  # "O" when liable to IFI

@@ -18,7 +18,7 @@ See docs/pytest-plugin.md.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -37,7 +37,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def _clock_start(config: pytest.Config) -> datetime:
     text = str(config.getini("dgfip_sandbox_clock_start") or "").strip()
     if not text:
-        return datetime.now(timezone.utc).replace(second=0, microsecond=0)
+        return datetime.now(UTC).replace(second=0, microsecond=0)
     start = datetime.fromisoformat(text)
     if start.tzinfo is None:
         raise pytest.UsageError("dgfip_sandbox_clock_start needs a time zone (e.g. 2026-11-25T10:00:00+00:00)")

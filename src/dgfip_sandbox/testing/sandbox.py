@@ -161,10 +161,10 @@ class DgfipSandbox:
         identity provider login → consent → token with httpx, as a browser and the FS would."""
         sp = self.service_providers.get(service_provider)
         if sp is None:
-            raise KeyError(f"no FranceConnect service provider {service_provider!r}; known: {sorted(self.service_providers)}")
-        return obtain_franceconnect_token(
-            self.franceconnect_url, sp, persona, scopes, verify=self.ssl_context()
-        )
+            raise KeyError(
+                f"no FranceConnect service provider {service_provider!r}; known: {sorted(self.service_providers)}"
+            )
+        return obtain_franceconnect_token(self.franceconnect_url, sp, persona, scopes, verify=self.ssl_context())
 
     # ---------------------------------------------------------------------------------------------
     # Time, quotas, scenarios, journal, reset
@@ -281,7 +281,9 @@ def _correlation_id(request: httpx.Request) -> None:
 
 def _location(response: httpx.Response, step: str) -> str:
     if response.status_code not in (302, 303) or "location" not in response.headers:
-        raise FranceConnectFlowError(f"FranceConnect {step}: expected a redirect, got {response.status_code}: {response.text[:300]}")
+        raise FranceConnectFlowError(
+            f"FranceConnect {step}: expected a redirect, got {response.status_code}: {response.text[:300]}"
+        )
     return response.headers["location"]
 
 
@@ -295,7 +297,9 @@ def _csrf(page: httpx.Response, step: str) -> str:
     return match.group(1)
 
 
-def start_sandbox(root: Path, *, seed_size: int = 200, clock_start: datetime, with_demo_fs: bool = False) -> DgfipSandbox:
+def start_sandbox(
+    root: Path, *, seed_size: int = 200, clock_start: datetime, with_demo_fs: bool = False
+) -> DgfipSandbox:
     """Prepare a sandbox under ``root`` and serve it until :meth:`DgfipSandbox.stop`.
 
     ``with_demo_fs`` also serves the demo service provider (``demo_fs_url``), on its own free port:

@@ -13,7 +13,7 @@ status 200: they are not raised but carried in the success envelope's ``messageI
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from dgfip_sandbox.errors import ApiError
@@ -21,7 +21,7 @@ from dgfip_sandbox.errors import ApiError
 
 def horodatage_utc(now: datetime) -> str:
     """2024-10-29T10:11:27.338Z, as FICOBA writes it."""
-    return now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
 class FicobaError(ApiError):

@@ -97,7 +97,11 @@ def score_personne(personne: Personne, criteria: PersonCriteria) -> float | None
         points += 5
 
     # Birth date
-    p_year, p_month, p_day = _int(personne.annee_naissance), _int(personne.mois_naissance), _int(personne.jour_naissance)
+    p_year, p_month, p_day = (
+        _int(personne.annee_naissance),
+        _int(personne.mois_naissance),
+        _int(personne.jour_naissance),
+    )
     if criteria.annee:
         available += 15
         points += 5  # the year matched in the index lookup
@@ -145,7 +149,10 @@ def score_personne(personne: Personne, criteria: PersonCriteria) -> float | None
 def address_matches(personne: Personne, criteria: PersonCriteria) -> bool:
     if criteria.code_pays_residence and personne.code_pays_residence != criteria.code_pays_residence:
         return False
-    if criteria.code_departement_residence and personne.code_departement_residence != criteria.code_departement_residence:
+    if (
+        criteria.code_departement_residence
+        and personne.code_departement_residence != criteria.code_departement_residence
+    ):
         return False
     if criteria.code_commune_residence and personne.code_commune_residence != criteria.code_commune_residence:
         return False

@@ -119,18 +119,21 @@ async def _search(
 async def etat_sante(request: Request, caller: Caller) -> JSONResponse:
     request_id = check_request_id(request)
     media_type = response_media_type(request)
-    return JSONResponse({"descriptif": "L'API est opérationnelle"}, media_type=media_type,
-                        headers=_headers(request_id))
+    return JSONResponse({"descriptif": "L'API est opérationnelle"}, media_type=media_type, headers=_headers(request_id))
 
 
-@router.post("/comptes/numCpte", operation_id="rechercherCompteParNumCpte",
-             summary="OS041 - RechercherComptesParNumCpte")
+@router.post(
+    "/comptes/numCpte", operation_id="rechercherCompteParNumCpte", summary="OS041 - RechercherComptesParNumCpte"
+)
 async def num_cpte(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "numCpte", schemas.DemandeNumCpte, lambda s, d: s.num_cpte(d))
 
 
-@router.post("/comptes/siretSiren", operation_id="rechercherCompteParSiretSiren",
-             summary="OS044 - RechercherComptesParSiretSiren")
+@router.post(
+    "/comptes/siretSiren",
+    operation_id="rechercherCompteParSiretSiren",
+    summary="OS044 - RechercherComptesParSiretSiren",
+)
 async def siret_siren(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "siretSiren", schemas.DemandeSiretSiren, lambda s, d: s.siret_siren(d))
 
@@ -140,8 +143,9 @@ async def spi(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "spi", schemas.DemandeSpi, lambda s, d: s.spi(d))
 
 
-@router.post("/comptes/perPhy", operation_id="rechercherComptesPersonnePhysique",
-             summary="OS043 - RechercherComptesPerPhy")
+@router.post(
+    "/comptes/perPhy", operation_id="rechercherComptesPersonnePhysique", summary="OS043 - RechercherComptesPerPhy"
+)
 async def per_phy(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "perPhy", schemas.DemandePerPhy, lambda s, d: s.per_phy(d))
 
@@ -156,7 +160,6 @@ async def multi_det(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "multiDet", schemas.DemandeMultiDet, lambda s, d: s.multi_det(d))
 
 
-@router.post("/comptes/verifIban", operation_id="rechercherCompteParNumCpte_1",
-             summary="OS050 - VerifierTitulaireIban")
+@router.post("/comptes/verifIban", operation_id="rechercherCompteParNumCpte_1", summary="OS050 - VerifierTitulaireIban")
 async def verif_iban(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "verifIban", schemas.DemandeVerifIban, lambda s, d: s.verif_iban(d))

@@ -19,7 +19,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dgfip_sandbox.apis.ficoba import datapass, errors, nomenclatures as nom
+from dgfip_sandbox.apis.ficoba import datapass, errors
+from dgfip_sandbox.apis.ficoba import nomenclatures as nom
 from dgfip_sandbox.apis.ficoba.identifiers import is_valid_iban
 from dgfip_sandbox.apis.ficoba.matching import (
     DesignationCriteria,
@@ -154,11 +155,16 @@ class FicobaService:
             kind = f"{route}/{verif_kind}" if verif_kind else route
             raise errors.CAF031(f"type de recherche {kind} non accordé à ce demandeur")
 
-    async def _envelope(self, demande: _Demande, route: str, reponse: dict[str, Any] | None, *,
-                        informatif: errors.FicobaError | None = None, nombre: int = 0) -> dict[str, Any]:
-        numero = await store.new_demande(
-            self.session, at=self.clock.now(), consumer_id=self.consumer.id, route=route
-        )
+    async def _envelope(
+        self,
+        demande: _Demande,
+        route: str,
+        reponse: dict[str, Any] | None,
+        *,
+        informatif: errors.FicobaError | None = None,
+        nombre: int = 0,
+    ) -> dict[str, Any]:
+        numero = await store.new_demande(self.session, at=self.clock.now(), consumer_id=self.consumer.id, route=route)
         body: dict[str, Any] = {
             "caracteristiquesDemande": demande.model_dump(exclude_unset=True),
             "referenceDemande": f"FCB_{self.today.year:04d}_{numero:09d}",
@@ -170,8 +176,9 @@ class FicobaService:
             body["reponses"] = reponse
         return body
 
-    def _result(self, body: dict[str, Any], informatif: errors.FicobaError | None, *, spi: str | None = None,
-                data: Any = None) -> Reponse:
+    def _result(
+        self, body: dict[str, Any], informatif: errors.FicobaError | None, *, spi: str | None = None, data: Any = None
+    ) -> Reponse:
         return Reponse(
             body=body,
             outcome=str(informatif.code) if informatif else "OK",
@@ -217,7 +224,7 @@ class FicobaService:
             raise errors.CAF002(label)
         if int(value) == 0:
             if not born_abroad:
-                raise errors.CAF002(f"{label} (\"00\" réservé aux personnes nées à l'étranger)")
+                raise errors.CAF002(f'{label} ("00" réservé aux personnes nées à l\'étranger)')
             return "00"
         if int(value) > upper:
             raise errors.CAF002(label)
@@ -245,8 +252,13 @@ class FicobaService:
             return {}
         assert dom is not None
         pays = _given(dom.codePays)
-        others = [_given(dom.codeDepartement), _given(dom.codeCommune), _given(dom.codePostal),
-                  _given(dom.libelleVoie), _given(dom.numeroVoie)]
+        others = [
+            _given(dom.codeDepartement),
+            _given(dom.codeCommune),
+            _given(dom.codePostal),
+            _given(dom.libelleVoie),
+            _given(dom.numeroVoie),
+        ]
         if not pays:
             raise errors.CAF001(f"{prefix}domiciliation.codePays")
         _digits(pays, 5, f"{prefix}domiciliation.codePays (5 chiffres)")
@@ -291,8 +303,9 @@ class FicobaService:
         born_abroad = pays != nom.FRANCE  # also when no birthplace is given: "00" then means "unknown"
 
         annee = _given(etat.anneeNaissance)
-        range_given = any(_given(getattr(etat, f"{p}Naissance{s}"))
-                          for p in ("annee", "mois", "jour") for s in ("Debut", "Fin"))
+        range_given = any(
+            _given(getattr(etat, f"{p}Naissance{s}")) for p in ("annee", "mois", "jour") for s in ("Debut", "Fin")
+        )
         debut = fin = None
         if annee:
             if range_given:
@@ -306,7 +319,9 @@ class FicobaService:
                 raise errors.CAF001(f"{prefix}etatCivil.moisNaissance")
             known_month = mois if mois not in ("", "00") else None
             known_day = jour if jour not in ("", "00") else None
-            earliest = self._date(annee, known_month or "01", known_day or "01", f"{prefix}etatCivil (date de naissance)")
+            earliest = self._date(
+                annee, known_month or "01", known_day or "01", f"{prefix}etatCivil (date de naissance)"
+            )
             if earliest > self.today:
                 raise errors.CAF024(f"{prefix}etatCivil (date de naissance)")
         else:
@@ -317,10 +332,20 @@ class FicobaService:
             mois = jour = ""
             if not (_given(etat.anneeNaissanceDebut) and _given(etat.anneeNaissanceFin)):
                 raise errors.CAF001(f"{prefix}etatCivil.anneeNaissance (ou anneeNaissanceDebut et anneeNaissanceFin)")
-            debut_date = self._range_bound(etat.anneeNaissanceDebut, etat.moisNaissanceDebut, etat.jourNaissanceDebut,
-                                           f"{prefix}etatCivil.naissanceDebut", end=False)
-            fin_date = self._range_bound(etat.anneeNaissanceFin, etat.moisNaissanceFin, etat.jourNaissanceFin,
-                                         f"{prefix}etatCivil.naissanceFin", end=True)
+            debut_date = self._range_bound(
+                etat.anneeNaissanceDebut,
+                etat.moisNaissanceDebut,
+                etat.jourNaissanceDebut,
+                f"{prefix}etatCivil.naissanceDebut",
+                end=False,
+            )
+            fin_date = self._range_bound(
+                etat.anneeNaissanceFin,
+                etat.moisNaissanceFin,
+                etat.jourNaissanceFin,
+                f"{prefix}etatCivil.naissanceFin",
+                end=True,
+            )
             if fin_date < debut_date:
                 raise errors.CAF002(f"{prefix}etatCivil (fin de l'intervalle avant son début)")
             if max(debut_date, fin_date) > self.today:
@@ -334,10 +359,21 @@ class FicobaService:
 
         dom = self._domiciliation(criteres.domiciliation, prefix, france_only=not multi_detention)
         return PersonCriteria(
-            nom=nom_norm, prenoms=prenoms, sexe=sexe, annee=annee, mois=mois, jour=jour, debut=debut, fin=fin,
-            code_pays_naissance=pays, code_departement_naissance=dept, code_commune_naissance=commune,
-            code_pays_residence=dom.get("pays", ""), code_departement_residence=dom.get("dept", ""),
-            code_commune_residence=dom.get("commune", ""), code_postal=dom.get("code_postal", ""),
+            nom=nom_norm,
+            prenoms=prenoms,
+            sexe=sexe,
+            annee=annee,
+            mois=mois,
+            jour=jour,
+            debut=debut,
+            fin=fin,
+            code_pays_naissance=pays,
+            code_departement_naissance=dept,
+            code_commune_naissance=commune,
+            code_pays_residence=dom.get("pays", ""),
+            code_departement_residence=dom.get("dept", ""),
+            code_commune_residence=dom.get("commune", ""),
+            code_postal=dom.get("code_postal", ""),
         )
 
     def _range_bound(self, year: str | None, month: str | None, day: str | None, label: str, *, end: bool) -> date:
@@ -354,13 +390,17 @@ class FicobaService:
         day_i = int(day_s) if day_s else (calendar.monthrange(int(year), month_i)[1] if end else 1)
         return self._date(year, str(month_i), str(day_i), label)
 
-    def _designation_criteria(self, designation: Designation | None, dom: Domiciliation | None, prefix: str, *,
-                              multi_detention: bool) -> DesignationCriteria:
+    def _designation_criteria(
+        self, designation: Designation | None, dom: Domiciliation | None, prefix: str, *, multi_detention: bool
+    ) -> DesignationCriteria:
         if _is_empty(designation):
             raise errors.CAF001(f"{prefix}designation")
         assert designation is not None
-        raison, sigle, enseigne = (normalise(designation.raisonSociale), normalise(designation.sigle),
-                                   normalise(designation.enseigne))
+        raison, sigle, enseigne = (
+            normalise(designation.raisonSociale),
+            normalise(designation.sigle),
+            normalise(designation.enseigne),
+        )
         if multi_detention and not raison:
             raise errors.CAF001(f"{prefix}designation.raisonSociale")
         if not (raison or sigle or enseigne):
@@ -379,15 +419,21 @@ class FicobaService:
                 raise errors.CAF001(f"{prefix}domiciliation.codeDepartement et codeCommune")
         address = self._domiciliation(dom, prefix, france_only=not multi_detention)
         return DesignationCriteria(
-            raison_sociale=raison, sigle=sigle, enseigne=enseigne, categorie_juridique=categorie,
-            code_pays_residence=address.get("pays", ""), code_departement_residence=address.get("dept", ""),
-            code_commune_residence=address.get("commune", ""), code_postal=address.get("code_postal", ""),
+            raison_sociale=raison,
+            sigle=sigle,
+            enseigne=enseigne,
+            categorie_juridique=categorie,
+            code_pays_residence=address.get("pays", ""),
+            code_departement_residence=address.get("dept", ""),
+            code_commune_residence=address.get("commune", ""),
+            code_postal=address.get("code_postal", ""),
         )
 
     async def _match_personnes(self, criteria: PersonCriteria) -> list[tuple[Personne, float]]:
         low, high = criteria.annee_bounds
-        candidates = await store.personnes_physiques_candidates(self.session, nom=criteria.nom, annee_min=low,
-                                                                annee_max=high)
+        candidates = await store.personnes_physiques_candidates(
+            self.session, nom=criteria.nom, annee_min=low, annee_max=high
+        )
         scored = [(p, s) for p in candidates if (s := score_personne(p, criteria)) is not None]
         scored.sort(key=lambda item: (-item[1], item[0].id))
         return scored
@@ -412,17 +458,26 @@ class FicobaService:
                 continue
             recherche = personne_recherchee(personne, score)
             filtered = [datapass.filter_compte(compte_dict(c, {personne.id}), self.scopes) for c in comptes]
-            reponses.append({
-                "personneRecherche": datapass.filter_personne_recherche(recherche, self.scopes),
-                "nombreComptes": _count(len(comptes)),
-                "comptes": filtered,
-            })
+            reponses.append(
+                {
+                    "personneRecherche": datapass.filter_personne_recherche(recherche, self.scopes),
+                    "nombreComptes": _count(len(comptes)),
+                    "comptes": filtered,
+                }
+            )
             if len(reponses) >= MAX_PERSONNES:
                 break
         return reponses
 
-    async def _answer_personnes(self, demande: _Demande, route: str, matches: list[tuple[Personne, float | None]],
-                                none: errors.FicobaError, *, spi: str | None = None) -> Reponse:
+    async def _answer_personnes(
+        self,
+        demande: _Demande,
+        route: str,
+        matches: list[tuple[Personne, float | None]],
+        none: errors.FicobaError,
+        *,
+        spi: str | None = None,
+    ) -> Reponse:
         reponses = await self._reponses_personnes(matches)
         if not reponses:
             body = await self._envelope(demande, route, None, informatif=none)
@@ -494,8 +549,9 @@ class FicobaService:
         self.check_envelope(demande)
         self.check_modality("perPro")
         criteres: CriteresPerPro = demande.criteresRecherche
-        criteria = self._designation_criteria(criteres.designation, criteres.domiciliation, "criteresRecherche.",
-                                              multi_detention=False)
+        criteria = self._designation_criteria(
+            criteres.designation, criteres.domiciliation, "criteresRecherche.", multi_detention=False
+        )
         matches = await self._match_personnes_morales(criteria)
         return await self._answer_personnes(demande, "perPro", list(matches), errors.CAF015())
 
@@ -533,23 +589,37 @@ class FicobaService:
             raise errors.CAF034(code_nature)
         if nature not in nom.MULTI_DETENTION_NATURES:
             raise errors.CAF017(f"{code_nature} ({nom.NATURES[nature]})")
-        kind = self._flags({"recherchePP": criteres.recherchePP, "recherchePM": criteres.recherchePM,
-                            "rechercheSIRENSIRET": criteres.rechercheSIRENSIRET}, multi_detention=True)
-        _check_coherence(kind, {"recherchePP": [criteres.criteresRecherchePhy],
-                                "recherchePM": [criteres.criteresRecherchePro],
-                                "rechercheSIRENSIRET": [criteres.criteresSiretSiren]})
+        kind = self._flags(
+            {
+                "recherchePP": criteres.recherchePP,
+                "recherchePM": criteres.recherchePM,
+                "rechercheSIRENSIRET": criteres.rechercheSIRENSIRET,
+            },
+            multi_detention=True,
+        )
+        _check_coherence(
+            kind,
+            {
+                "recherchePP": [criteres.criteresRecherchePhy],
+                "recherchePM": [criteres.criteresRecherchePro],
+                "rechercheSIRENSIRET": [criteres.criteresSiretSiren],
+            },
+        )
 
         prefix = "criteresRecherche."
         if kind == "recherchePP":
             assert criteres.criteresRecherchePhy is not None
-            criteria = self._person_criteria(criteres.criteresRecherchePhy, prefix + "criteresRecherchePhy.",
-                                             multi_detention=True)
+            criteria = self._person_criteria(
+                criteres.criteresRecherchePhy, prefix + "criteresRecherchePhy.", multi_detention=True
+            )
             personnes = [p for p, _ in await self._match_personnes(criteria)]
         elif kind == "recherchePM":
             assert criteres.criteresRecherchePro is not None
             designation = self._designation_criteria(
-                criteres.criteresRecherchePro.designation, criteres.criteresRecherchePro.domiciliation,
-                prefix + "criteresRecherchePro.", multi_detention=True,
+                criteres.criteresRecherchePro.designation,
+                criteres.criteresRecherchePro.domiciliation,
+                prefix + "criteresRecherchePro.",
+                multi_detention=True,
             )
             personnes = [p for p, _ in await self._match_personnes_morales(designation)]
         else:
@@ -576,8 +646,14 @@ class FicobaService:
     async def verif_iban(self, demande: DemandeVerifIban) -> Reponse:
         self.check_envelope(demande)
         criteres = demande.criteresRecherche
-        kind = self._flags({"recherchePP": criteres.recherchePP, "recherchePM": criteres.recherchePM,
-                            "rechercheSirenSiret": criteres.rechercheSirenSiret}, multi_detention=False)
+        kind = self._flags(
+            {
+                "recherchePP": criteres.recherchePP,
+                "recherchePM": criteres.recherchePM,
+                "rechercheSirenSiret": criteres.rechercheSirenSiret,
+            },
+            multi_detention=False,
+        )
         verif_kind = {"recherchePP": "PP", "recherchePM": "PM", "rechercheSirenSiret": "SIRENSIRET"}[kind]
         self.check_modality("verifIban", verif_kind=verif_kind)
         if datapass.VERIFICATION not in self.scopes:
@@ -589,11 +665,14 @@ class FicobaService:
                 _digits(value, 5, f"criteresRecherche.{name} (5 chiffres)")
 
         siret_siren = CriteresSiretSiren(siret=criteres.siret, siren=criteres.siren)
-        _check_coherence(kind, {
-            "recherchePP": [criteres.etatCivil, criteres.lieuNaissance],
-            "recherchePM": [criteres.designation],
-            "rechercheSirenSiret": [siret_siren],
-        })
+        _check_coherence(
+            kind,
+            {
+                "recherchePP": [criteres.etatCivil, criteres.lieuNaissance],
+                "recherchePM": [criteres.designation],
+                "rechercheSirenSiret": [siret_siren],
+            },
+        )
 
         prefix = "criteresRecherche."
         if kind == "recherchePP":
@@ -633,10 +712,17 @@ class FicobaService:
     def _titulaire_criteria(self, etat: EtatCivilTitulaire, lieu: LieuNaissance | None, prefix: str) -> PersonCriteria:
         """verifIban names the holder; its birth date is optional there (§7.3.2 gives it no typologie)."""
         if _given(etat.anneeNaissance):
-            as_search = EtatCivil(nom=etat.nom, prenoms=etat.prenoms, sexe=etat.sexe, anneeNaissance=etat.anneeNaissance,
-                                  moisNaissance=etat.moisNaissance, jourNaissance=etat.jourNaissance)
-            return self._person_criteria(CriteresPerPhy(etatCivil=as_search, lieuNaissance=lieu), prefix,
-                                         multi_detention=False)
+            as_search = EtatCivil(
+                nom=etat.nom,
+                prenoms=etat.prenoms,
+                sexe=etat.sexe,
+                anneeNaissance=etat.anneeNaissance,
+                moisNaissance=etat.moisNaissance,
+                jourNaissance=etat.jourNaissance,
+            )
+            return self._person_criteria(
+                CriteresPerPhy(etatCivil=as_search, lieuNaissance=lieu), prefix, multi_detention=False
+            )
         nom_norm = normalise(etat.nom)
         if not nom_norm:
             raise errors.CAF001(f"{prefix}etatCivil.nom")
@@ -646,9 +732,16 @@ class FicobaService:
         if _given(etat.moisNaissance) or _given(etat.jourNaissance):
             raise errors.CAF001(f"{prefix}etatCivil.anneeNaissance")
         pays, dept, commune = self._lieu_naissance(lieu, prefix, required=False)
-        return PersonCriteria(nom=nom_norm, prenoms=normalise(etat.prenoms), sexe=sexe, debut=(0, 1, 1),
-                              fin=(9999, 12, 31), code_pays_naissance=pays, code_departement_naissance=dept,
-                              code_commune_naissance=commune)
+        return PersonCriteria(
+            nom=nom_norm,
+            prenoms=normalise(etat.prenoms),
+            sexe=sexe,
+            debut=(0, 1, 1),
+            fin=(9999, 12, 31),
+            code_pays_naissance=pays,
+            code_departement_naissance=dept,
+            code_commune_naissance=commune,
+        )
 
 
 def _add_years(day: date, years: int) -> date:
@@ -681,20 +774,22 @@ def verification_compte(compte: Compte | None) -> dict[str, str]:
 
 
 def adresse(p: Personne) -> dict[str, str]:
-    return _strip_empty({
-        "codePaysResidence": p.code_pays_residence,
-        "libellePaysResidence": nom.libelle_pays(p.code_pays_residence),
-        "codeDepartementResidence": p.code_departement_residence,
-        "libelleDepartementResidence": nom.DEPARTEMENTS.get(p.code_departement_residence or ""),
-        "codeCommuneResidence": p.code_commune_residence,
-        "libelleCommuneResidence": p.libelle_commune_residence,
-        "numeroVoie": p.numero_voie,
-        "indiceRepetition": p.indice_repetition,
-        "codeNatureVoie": p.code_nature_voie,
-        "libelleVoie": p.libelle_voie,
-        "libelleComplAdr": p.libelle_compl_adr,
-        "codePostal": p.code_postal,
-    })
+    return _strip_empty(
+        {
+            "codePaysResidence": p.code_pays_residence,
+            "libellePaysResidence": nom.libelle_pays(p.code_pays_residence),
+            "codeDepartementResidence": p.code_departement_residence,
+            "libelleDepartementResidence": nom.DEPARTEMENTS.get(p.code_departement_residence or ""),
+            "codeCommuneResidence": p.code_commune_residence,
+            "libelleCommuneResidence": p.libelle_commune_residence,
+            "numeroVoie": p.numero_voie,
+            "indiceRepetition": p.indice_repetition,
+            "codeNatureVoie": p.code_nature_voie,
+            "libelleVoie": p.libelle_voie,
+            "libelleComplAdr": p.libelle_compl_adr,
+            "codePostal": p.code_postal,
+        }
+    )
 
 
 def _part(value: str | None) -> str:
@@ -704,34 +799,38 @@ def _part(value: str | None) -> str:
 
 
 def personne_physique(p: Personne) -> dict[str, str]:
-    return _strip_empty({
-        "nomNaissance": p.nom_naissance,
-        "prenoms": p.prenoms,
-        "anneNaissance": p.annee_naissance,  # sic: the protocol's spelling in ayantsDroits
-        "moisNaissance": _part(p.mois_naissance),
-        "jourNaissance": _part(p.jour_naissance),
-        "sexe": nom.SEXES.get(p.sexe or ""),
-        "codePaysNaissance": p.code_pays_naissance,
-        "codeDepartementNaissance": p.code_departement_naissance,
-        "codeCommuneNaissance": p.code_commune_naissance,
-        "libellePaysNaissance": nom.libelle_pays(p.code_pays_naissance),
-        "libelleDepartementNaissance": nom.DEPARTEMENTS.get(p.code_departement_naissance or ""),
-        "libelleCommuneNaissance": p.libelle_commune_naissance,
-    })
+    return _strip_empty(
+        {
+            "nomNaissance": p.nom_naissance,
+            "prenoms": p.prenoms,
+            "anneNaissance": p.annee_naissance,  # sic: the protocol's spelling in ayantsDroits
+            "moisNaissance": _part(p.mois_naissance),
+            "jourNaissance": _part(p.jour_naissance),
+            "sexe": nom.SEXES.get(p.sexe or ""),
+            "codePaysNaissance": p.code_pays_naissance,
+            "codeDepartementNaissance": p.code_departement_naissance,
+            "codeCommuneNaissance": p.code_commune_naissance,
+            "libellePaysNaissance": nom.libelle_pays(p.code_pays_naissance),
+            "libelleDepartementNaissance": nom.DEPARTEMENTS.get(p.code_departement_naissance or ""),
+            "libelleCommuneNaissance": p.libelle_commune_naissance,
+        }
+    )
 
 
 def personne_morale(p: Personne) -> dict[str, str]:
-    return _strip_empty({
-        "raisonSociale": p.raison_sociale,
-        "sigle": p.sigle,
-        "enseigne": p.enseigne,
-        "categorieJuridique": p.categorie_juridique,
-        "typeRepertoire": p.type_repertoire,
-        "siret": p.siret,
-        "numeroCopro": p.numero_copro,
-        "numeroRna": p.numero_rna,
-        "numeroLei": p.numero_lei,
-    })
+    return _strip_empty(
+        {
+            "raisonSociale": p.raison_sociale,
+            "sigle": p.sigle,
+            "enseigne": p.enseigne,
+            "categorieJuridique": p.categorie_juridique,
+            "typeRepertoire": p.type_repertoire,
+            "siret": p.siret,
+            "numeroCopro": p.numero_copro,
+            "numeroRna": p.numero_rna,
+            "numeroLei": p.numero_lei,
+        }
+    )
 
 
 def compte_dict(compte: Compte, recherchees: set[int]) -> dict[str, Any]:
@@ -744,12 +843,14 @@ def compte_dict(compte: Compte, recherchees: set[int]) -> dict[str, Any]:
         person: dict[str, Any] = {}
         if recherchees:
             person["personneRecherchee"] = "1" if p.id in recherchees else "0"
-        person.update({
-            "droitSurCompte": nom.DROITS.get(droit.droit, str(droit.droit)),
-            "dateDebutDroit": _iso(droit.date_debut),
-            "dateFinDroit": _iso(droit.date_fin),
-            "dateMaj": _iso(droit.date_maj),
-        })
+        person.update(
+            {
+                "droitSurCompte": nom.DROITS.get(droit.droit, str(droit.droit)),
+                "dateDebutDroit": _iso(droit.date_debut),
+                "dateFinDroit": _iso(droit.date_fin),
+                "dateMaj": _iso(droit.date_maj),
+            }
+        )
         person.update(personne_physique(p) if p.kind == "PP" else personne_morale(p))
         ayant: dict[str, Any] = {kind: person}
         if droit.droit == nom.TITULAIRE:  # "adresse : obligatoire si titulaire"
@@ -791,8 +892,14 @@ def guichet_dict(compte: Compte) -> dict[str, Any]:
     return {
         "numeroGuichet": guichet.code,
         "libelleGuichet": guichet.libelle,
-        "adresse": _strip_empty({"libAdr1": guichet.lib_adr1, "libAdr2": guichet.lib_adr2,
-                                 "libAdr3": guichet.lib_adr3, "libAdr4": guichet.lib_adr4}),
+        "adresse": _strip_empty(
+            {
+                "libAdr1": guichet.lib_adr1,
+                "libAdr2": guichet.lib_adr2,
+                "libAdr3": guichet.lib_adr3,
+                "libAdr4": guichet.lib_adr4,
+            }
+        ),
     }
 
 
@@ -811,37 +918,45 @@ def compte_multi_detention(compte: Compte) -> dict[str, Any]:
 
 def personne_recherchee(p: Personne, score: float | None) -> dict[str, Any]:
     if p.kind == "PM":
-        out: dict[str, Any] = _strip_empty({
-            "raisonSociale": p.raison_sociale,
-            "sigle": p.sigle,
-            "enseigne": p.enseigne,
-            "siret": p.siret,
-            "siren": p.siren,
-        })
+        out: dict[str, Any] = _strip_empty(
+            {
+                "raisonSociale": p.raison_sociale,
+                "sigle": p.sigle,
+                "enseigne": p.enseigne,
+                "siret": p.siret,
+                "siren": p.siren,
+            }
+        )
         if p.categorie_juridique:
             out["categorieJuridique"] = int(p.categorie_juridique)
     else:
-        out = _strip_empty({
-            "nomNaissance": p.nom_naissance,
-            "nomUsage": p.nom_usage,
-            "prenom": p.prenoms,
-            "sexe": nom.SEXES.get(p.sexe or ""),
-            "anneeNaissance": p.annee_naissance,
-            "moisNaissance": _part(p.mois_naissance),
-            "jourNaissance": _part(p.jour_naissance),
-            "dateDeces": _iso(p.date_deces),
-        })
+        out = _strip_empty(
+            {
+                "nomNaissance": p.nom_naissance,
+                "nomUsage": p.nom_usage,
+                "prenom": p.prenoms,
+                "sexe": nom.SEXES.get(p.sexe or ""),
+                "anneeNaissance": p.annee_naissance,
+                "moisNaissance": _part(p.mois_naissance),
+                "jourNaissance": _part(p.jour_naissance),
+                "dateDeces": _iso(p.date_deces),
+            }
+        )
         if p.code_pays_naissance:
-            out["paysNaissance"] = {"codePays": p.code_pays_naissance,
-                                    "libellePays": nom.libelle_pays(p.code_pays_naissance) or ""}
+            out["paysNaissance"] = {
+                "codePays": p.code_pays_naissance,
+                "libellePays": nom.libelle_pays(p.code_pays_naissance) or "",
+            }
         if p.code_departement_naissance:
             out["departementNaissance"] = {
                 "codeDepartement": p.code_departement_naissance,
                 "libelleDepartement": nom.DEPARTEMENTS.get(p.code_departement_naissance, ""),
             }
         if p.code_commune_naissance:
-            out["communeNaissance"] = {"codeCommune": p.code_commune_naissance,
-                                       "libelleCommune": p.libelle_commune_naissance or ""}
+            out["communeNaissance"] = {
+                "codeCommune": p.code_commune_naissance,
+                "libelleCommune": p.libelle_commune_naissance or "",
+            }
         if p.spi:
             out["numeroSpi"] = int(p.spi)  # int64 in the swagger: leading zeros are lost, as published
     out["adresse"] = adresse(p)

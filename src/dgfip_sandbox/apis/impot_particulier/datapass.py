@@ -114,13 +114,41 @@ def _codes(scope: str, *codes: str) -> dict[str, str]:
 FACTURE_LINES: dict[str, str] = {
     **_codes(
         "dgfip_RevDecl_Cat1_Tspr",
-        "0020", "0021", "0022", "0024", "0025", "0026", "0027", "0030", "0040", "0041", "0070",
-        "0150", "0170", "0171", "0175", "0180",
+        "0020",
+        "0021",
+        "0022",
+        "0024",
+        "0025",
+        "0026",
+        "0027",
+        "0030",
+        "0040",
+        "0041",
+        "0070",
+        "0150",
+        "0170",
+        "0171",
+        "0175",
+        "0180",
     ),
     **_codes(
         "dgfip_RevDecl_Cat5_NonSal",
-        "0361", "0369", "0370", "0440", "0530", "0570", "0600", "0640", "0706", "0707", "0721", "0722",
-        "0739", "0760", "0790", "0820",
+        "0361",
+        "0369",
+        "0370",
+        "0440",
+        "0530",
+        "0570",
+        "0600",
+        "0640",
+        "0706",
+        "0707",
+        "0721",
+        "0722",
+        "0739",
+        "0760",
+        "0790",
+        "0820",
     ),
     **_codes("dgfip_RevNets_Cat1_Tspr", "0240"),
     **_codes("dgfip_RevNets_Cat1_RentOn", "0902"),
@@ -129,8 +157,20 @@ FACTURE_LINES: dict[str, str] = {
     **_codes("dgfip_RevNets_Cat4_Ref", "1000", "1010"),
     **_codes(
         "dgfip_RevNets_Cat5_NonSal",
-        "0363", "0470", "0550", "0591", "0620", "0670", "0710", "0711", "0725", "0726", "0748", "0780",
-        "0810", "0825",
+        "0363",
+        "0470",
+        "0550",
+        "0591",
+        "0620",
+        "0670",
+        "0710",
+        "0711",
+        "0725",
+        "0726",
+        "0748",
+        "0780",
+        "0810",
+        "0825",
     ),
     **_codes("dgfip_PaDeduc_EnfMaj", "1320"),
     **_codes("dgfip_PaDeduc_Autres", "1330", "1340"),
@@ -199,9 +239,7 @@ def _filter_rev(rev: Mapping[str, list[dict[str, str]]], scopes: frozenset[str])
     tspr_rentes = "dgfip_RevDecl_Cat1_RentOn" in scopes
     if tspr_salaries or tspr_rentes:
         out["tspr"] = [
-            item
-            for item in rev.get("tspr", [])
-            if (tspr_rentes if item["code"] in RENTES_CODES else tspr_salaries)
+            item for item in rev.get("tspr", []) if (tspr_rentes if item["code"] in RENTES_CODES else tspr_salaries)
         ]
     for category, scope in REV_CATEGORIES.items():
         if scope in scopes:
@@ -219,7 +257,8 @@ def filter_th(situation: Mapping[str, Any], scopes: frozenset[str]) -> dict[str,
     local_scopes = set(TH_LOCAL_FIELDS.values()) & scopes
     if local_scopes:
         out["locaux"] = [
-            {k: v for k, v in local.items() if TH_LOCAL_FIELDS.get(k) in scopes} for local in situation.get("locaux", [])
+            {k: v for k, v in local.items() if TH_LOCAL_FIELDS.get(k) in scopes}
+            for local in situation.get("locaux", [])
         ]
     return out
 
@@ -261,7 +300,9 @@ class YearRights:
         years = sorted(self.fixed)
         parts = [str(y) for y in years]
         if self.n_1_or_n_2:
-            parts.append(f"{self.current_year - 1} (ou {self.current_year - 2} si {self.current_year - 1} indisponible)")
+            parts.append(
+                f"{self.current_year - 1} (ou {self.current_year - 2} si {self.current_year - 1} indisponible)"
+            )
         return ", ".join(parts) if parts else "aucune"
 
 
@@ -274,14 +315,40 @@ def year_rights(scopes: frozenset[str], now: datetime) -> YearRights:
 # DataPass's published list for API Impôt particulier (authorization definitions, 2026).
 PUBLISHED_SCOPES: tuple[str, ...] = (
     *YEAR_SCOPES,
-    "dgfip_nmUsaDec1", "dgfip_nmNaiDec1", "dgfip_prnmDec1", "dgfip_dateNaisDec1",
-    "dgfip_nmUsaDec2", "dgfip_nmNaiDec2", "dgfip_prnmDec2", "dgfip_dateNaisDec2",
-    "dgfip_aft", "dgfip_sitfam", "dgfip_nbpart", PAC_NB, PAC_ALL, "dgfip_pariso", DECES,
-    "dgfip_rfr", "dgfip_mntRevbareme", "dgfip_inddeficit", IFI, "dgfip_rbg",
-    "dgfip_RevDecl_Cat1_Tspr", "dgfip_RevDecl_Cat1_RentOn", "dgfip_RevDecl_Cat2_Rcm", "dgfip_RevDecl_Cat3_PMV",
-    "dgfip_RevDecl_Cat4_Ref", "dgfip_RevDecl_Cat5_NonSal",
-    "dgfip_RevNets_Cat1_Tspr", "dgfip_RevNets_Cat1_RentOn", "dgfip_RevNets_Cat2_Rcm", "dgfip_RevNets_Cat3_PMV",
-    "dgfip_RevNets_Cat4_Ref", "dgfip_RevNets_Cat5_NonSal",
-    "dgfip_PaDeduc_EnfMaj", "dgfip_PaDeduc_Autres", "dgfip_EpargRetrDeduc",
+    "dgfip_nmUsaDec1",
+    "dgfip_nmNaiDec1",
+    "dgfip_prnmDec1",
+    "dgfip_dateNaisDec1",
+    "dgfip_nmUsaDec2",
+    "dgfip_nmNaiDec2",
+    "dgfip_prnmDec2",
+    "dgfip_dateNaisDec2",
+    "dgfip_aft",
+    "dgfip_sitfam",
+    "dgfip_nbpart",
+    PAC_NB,
+    PAC_ALL,
+    "dgfip_pariso",
+    DECES,
+    "dgfip_rfr",
+    "dgfip_mntRevbareme",
+    "dgfip_inddeficit",
+    IFI,
+    "dgfip_rbg",
+    "dgfip_RevDecl_Cat1_Tspr",
+    "dgfip_RevDecl_Cat1_RentOn",
+    "dgfip_RevDecl_Cat2_Rcm",
+    "dgfip_RevDecl_Cat3_PMV",
+    "dgfip_RevDecl_Cat4_Ref",
+    "dgfip_RevDecl_Cat5_NonSal",
+    "dgfip_RevNets_Cat1_Tspr",
+    "dgfip_RevNets_Cat1_RentOn",
+    "dgfip_RevNets_Cat2_Rcm",
+    "dgfip_RevNets_Cat3_PMV",
+    "dgfip_RevNets_Cat4_Ref",
+    "dgfip_RevNets_Cat5_NonSal",
+    "dgfip_PaDeduc_EnfMaj",
+    "dgfip_PaDeduc_Autres",
+    "dgfip_EpargRetrDeduc",
     LEP,
 )

@@ -90,9 +90,7 @@ async def resolve(request: Request, caller: CallerContext) -> FranceConnectCalle
         )
     data_scopes = (introspection.scopes & DGFIP_SCOPES) - set(YEAR_SCOPES)
     if not data_scopes:
-        raise FranceConnectConsentMissing(
-            f"scopes consentis : {' '.join(sorted(introspection.scopes)) or 'aucun'}"
-        )
+        raise FranceConnectConsentMissing(f"scopes consentis : {' '.join(sorted(introspection.scopes)) or 'aucun'}")
     async with state.sessionmaker() as session:
         try:
             spi = await find_spi(session, introspection.identity.as_dict())

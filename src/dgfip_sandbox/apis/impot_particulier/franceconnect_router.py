@@ -6,7 +6,6 @@ from the intersection of the user's consent and the consumer's DataPass scopes. 
 declared from the SPI routes' table (router.RESOURCES).
 """
 
-
 # No "from __future__ import annotations" here: the handlers built in _handler need their
 # annotations evaluated where they are defined (the route scope is a local variable).
 from collections.abc import Awaitable, Callable
@@ -32,6 +31,7 @@ FranceConnectHeader = Annotated[
     str | None, Header(alias=franceconnect.HEADER, description="Jeton de consentement France Connect")
 ]
 
+
 def _fc_responses(media_type: str) -> dict[int | str, dict[str, Any]]:
     responses = _responses(media_type)
     responses[400]["description"] += " ; 4008 : jeton FranceConnect absent"
@@ -43,15 +43,23 @@ def _fc_responses(media_type: str) -> dict[int | str, dict[str, Any]]:
 
 
 def _handler(scope: str, media_type: str, produce: Callable[..., Awaitable[Any]], *, with_year: bool) -> Any:
-    async def serve(request: Request, caller: CallerContext, id_teleservice: str | None, annrev: str | None) -> Response:
+    async def serve(
+        request: Request, caller: CallerContext, id_teleservice: str | None, annrev: str | None
+    ) -> Response:
         fc = await franceconnect.resolve(request, caller)
         year = {"annrev": annrev} if with_year else {}
         return await answer(
-            request, caller, id_teleservice=id_teleservice, media_type=media_type, spi=fc.spi, scopes=fc.scopes,
+            request,
+            caller,
+            id_teleservice=id_teleservice,
+            media_type=media_type,
+            spi=fc.spi,
+            scopes=fc.scopes,
             produce=lambda session, scopes, now: produce(session, spi=fc.spi, scopes=scopes, now=now, **year),
         )
 
     if with_year:
+
         async def with_annrev(
             request: Request,
             annrev: AnnrevParam,

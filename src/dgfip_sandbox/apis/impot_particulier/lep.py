@@ -18,9 +18,13 @@ LEP_CEILINGS: dict[int, dict[str, tuple[int, int, int]]] = {2025: _2025, 2026: _
 
 
 def zone(departement: str) -> str:
-    return {"971": "antilles_reunion", "972": "antilles_reunion", "974": "antilles_reunion", "973": "guyane", "976": "mayotte"}.get(
-        departement, "metropole"
-    )
+    return {
+        "971": "antilles_reunion",
+        "972": "antilles_reunion",
+        "974": "antilles_reunion",
+        "973": "guyane",
+        "976": "mayotte",
+    }.get(departement, "metropole")
 
 
 def ceiling(bareme: int, departement: str, nb_part: float) -> int | None:
@@ -33,7 +37,7 @@ def ceiling(bareme: int, departement: str, nb_part: float) -> int | None:
 
 
 def statut(rfr: int, bareme: int, departement: str, nb_part: float) -> str | None:
-    """"O" eligible, "N" not eligible, ``None`` when the barème is unknown."""
+    """ "O" eligible, "N" not eligible, ``None`` when the barème is unknown."""
     limit = ceiling(bareme, departement, nb_part)
     if limit is None:
         return None

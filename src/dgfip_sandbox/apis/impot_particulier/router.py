@@ -56,7 +56,9 @@ def _policy(scope: str) -> Any:
 def _responses(media_type: str, *, no_content: bool = False) -> dict[int | str, dict[str, Any]]:
     responses: dict[int | str, dict[str, Any]] = {
         200: {"description": "successful operation", "content": {media_type: {}}},
-        400: {"description": "codeapp 4001 : mauvais format de spi ; 4002 : mauvais format d'année ; 4007 : mauvais format de département"},
+        400: {
+            "description": "codeapp 4001 : mauvais format de spi ; 4002 : mauvais format d'année ; 4007 : mauvais format de département"
+        },
         403: {"description": "codeapp 4031 : L'utilisateur n'a pas accès à la ressource"},
         406: {"description": "Format de réponse non supporté"},
         410: {
@@ -104,36 +106,82 @@ async def answer(
 # (path after /spi/{spi}, operationId, summary, OAuth scope, media type, service function). The
 # FranceConnect twins (franceconnect_router.py) are declared from this same table.
 RESOURCES: tuple[tuple[str, str, str, str, str, Callable[..., Awaitable[Any]]], ...] = (
-    ("/situations/ir/assiettes/annrev/{annrev}", "SituationsIrAssiettesV1", "SituationsIrAssiettesV1",
-     "RessourceIR", ASSIETTES, service.get_situation_ir),
-    ("/situations/ir/factures/annrev/{annrev}", "SituationsIrFacturesV1", "Situations IR factures",
-     "RessourceIRFacture", FACTURES, service.get_situation_ir_factures),
-    ("/dernieresituation/ir/assiettes/annrev/{annrev}", "derniereSituationsIrAssiettesV1",
-     "Fournit la situation IR de la dernière période d'un millésime", "RessourceIRDerniere", DERNIERE,
-     service.get_derniere_situation_ir),
-    ("/dernieresituation/ir/assiettes/deuxans", "situationsIrAssiettesDeuxDernierMillesimeV1",
-     "Fournit la situation IR de la dernière période des 2 derniers millésimes", "RessourceIRDerniere2", DERNIERE,
-     service.get_derniere_situation_ir_deux_ans),
-    ("/situations/ir/assiettes/multiple/annrev/{annrev}", "SituationsIrAssiettesMultipleV1",
-     "SituationsIrAssiettesMultipleV1", "RessourceIRMultiple", MULTIPLE, service.get_situations_ir_multiple),
-    ("/situations/ifiisf/assiettes/annrev/{annrev}", "SituationIfiIsfV1", "Situation IFI ISF", "RessourceIFI", IFI,
-     service.get_situation_ifi),
-    ("/situations/th/assiettes/principale/annrev/{annrev}", "SituationsTHPV1", "Situations TH Principale",
-     "RessourceTHPrincipale", TH, service.get_situations_th),
+    (
+        "/situations/ir/assiettes/annrev/{annrev}",
+        "SituationsIrAssiettesV1",
+        "SituationsIrAssiettesV1",
+        "RessourceIR",
+        ASSIETTES,
+        service.get_situation_ir,
+    ),
+    (
+        "/situations/ir/factures/annrev/{annrev}",
+        "SituationsIrFacturesV1",
+        "Situations IR factures",
+        "RessourceIRFacture",
+        FACTURES,
+        service.get_situation_ir_factures,
+    ),
+    (
+        "/dernieresituation/ir/assiettes/annrev/{annrev}",
+        "derniereSituationsIrAssiettesV1",
+        "Fournit la situation IR de la dernière période d'un millésime",
+        "RessourceIRDerniere",
+        DERNIERE,
+        service.get_derniere_situation_ir,
+    ),
+    (
+        "/dernieresituation/ir/assiettes/deuxans",
+        "situationsIrAssiettesDeuxDernierMillesimeV1",
+        "Fournit la situation IR de la dernière période des 2 derniers millésimes",
+        "RessourceIRDerniere2",
+        DERNIERE,
+        service.get_derniere_situation_ir_deux_ans,
+    ),
+    (
+        "/situations/ir/assiettes/multiple/annrev/{annrev}",
+        "SituationsIrAssiettesMultipleV1",
+        "SituationsIrAssiettesMultipleV1",
+        "RessourceIRMultiple",
+        MULTIPLE,
+        service.get_situations_ir_multiple,
+    ),
+    (
+        "/situations/ifiisf/assiettes/annrev/{annrev}",
+        "SituationIfiIsfV1",
+        "Situation IFI ISF",
+        "RessourceIFI",
+        IFI,
+        service.get_situation_ifi,
+    ),
+    (
+        "/situations/th/assiettes/principale/annrev/{annrev}",
+        "SituationsTHPV1",
+        "Situations TH Principale",
+        "RessourceTHPrincipale",
+        TH,
+        service.get_situations_th,
+    ),
 )
 
 
 def _spi_handler(scope: str, media_type: str, produce: Callable[..., Awaitable[Any]], *, with_year: bool) -> Any:
-    async def serve(request: Request, spi: str, caller: CallerContext, id_teleservice: str | None,
-                    annrev: str | None) -> Response:
+    async def serve(
+        request: Request, spi: str, caller: CallerContext, id_teleservice: str | None, annrev: str | None
+    ) -> Response:
         year = {"annrev": annrev} if with_year else {}
         return await answer(
-            request, caller, id_teleservice=id_teleservice, media_type=media_type, spi=spi,
+            request,
+            caller,
+            id_teleservice=id_teleservice,
+            media_type=media_type,
+            spi=spi,
             scopes=caller.consumer.datapass_scopes,
             produce=lambda session, scopes, now: produce(session, spi=spi, scopes=scopes, now=now, **year),
         )
 
     if with_year:
+
         async def with_annrev(
             request: Request,
             spi: SpiParam,
@@ -185,7 +233,11 @@ async def ouverture_lep(
     id_teleservice: TeleserviceHeader = None,
 ) -> Response:
     return await answer(
-        request, caller, id_teleservice=id_teleservice, media_type=LEP, spi=spi,
+        request,
+        caller,
+        id_teleservice=id_teleservice,
+        media_type=LEP,
+        spi=spi,
         scopes=caller.consumer.datapass_scopes,
         produce=lambda session, scopes, now: service.get_ouverture_lep(
             session, spi=spi, departement=departement, annrev=annrev, bareme=bareme, scopes=scopes, now=now

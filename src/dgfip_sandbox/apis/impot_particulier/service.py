@@ -24,8 +24,6 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dgfip_sandbox.store import changes
-
 from dgfip_sandbox.apis.impot_particulier import datapass, lep
 from dgfip_sandbox.apis.impot_particulier.calendar import (
     TH_LAST_YEAR,
@@ -45,26 +43,77 @@ from dgfip_sandbox.apis.impot_particulier.errors import (
     YearFormatError,
 )
 from dgfip_sandbox.spi import spi_problem
+from dgfip_sandbox.store import changes
 from dgfip_sandbox.store.taxpayers import Declarant, TaxSituation, ThSituation, expand_payload
 
 # Field order of the published schemas (SituationsIRAssiettesJAXBbean and its variants).
 _ETAT_CIVIL = (
-    "nmNaiDec1", "nmUsaDec1", "prnmDec1", "dateNaisDec1", "dptNaissDec1", "lieuNaissDec1",
-    "nmNaiDec2", "nmUsaDec2", "prnmDec2", "dateNaisDec2", "dptNaissDec2", "lieuNaissDec2",
+    "nmNaiDec1",
+    "nmUsaDec1",
+    "prnmDec1",
+    "dateNaisDec1",
+    "dptNaissDec1",
+    "lieuNaissDec1",
+    "nmNaiDec2",
+    "nmUsaDec2",
+    "prnmDec2",
+    "dateNaisDec2",
+    "dptNaissDec2",
+    "lieuNaissDec2",
 )
 _AFTER_ETAT_CIVIL = (
-    "aft", "aftDetail", "sitParIso", "pensAlPer", "indDeficit", "revenuBrutGlobal", "sitPart", "sitParDeclaree",
-    "indOptionImpotSepar", "mntRevbareme", "datRec", "datEtab", "impAvImput", "montTotIr", "revImposable",
-    "numRole", "fipNum",
+    "aft",
+    "aftDetail",
+    "sitParIso",
+    "pensAlPer",
+    "indDeficit",
+    "revenuBrutGlobal",
+    "sitPart",
+    "sitParDeclaree",
+    "indOptionImpotSepar",
+    "mntRevbareme",
+    "datRec",
+    "datEtab",
+    "impAvImput",
+    "montTotIr",
+    "revImposable",
+    "numRole",
+    "fipNum",
 )
 ASSIETTES_ORDER = ("rfr", "sitFam", "nbPart", "pac", *_ETAT_CIVIL, *_AFTER_ETAT_CIVIL, "rev")
 FACTURES_ORDER = ("rfr", "sitFam", "nbPart", "pac", *_ETAT_CIVIL, *_AFTER_ETAT_CIVIL, "facture", "rev")
 MILLESIME_ORDER = ("annRevenu", *ASSIETTES_ORDER)
 MULTIPLE_ORDER = (
-    "rfr", "sitFam", "nbPart", "pac", *_ETAT_CIVIL, "aft", "aftDetail", "sitParIso", "pensAlPer", "indDeficit",
-    "revenuBrutGlobal", "rev", "sitPart", "sitParDeclaree", "indOptionImpotSepar", "mntRevbareme", "spiDec1",
-    "spiDec2", "datRec", "datEtab", "impAvImput", "montTotIr", "revImposable", "numRole", "fipNum",
-    "dateDebutPeriode", "dateFinPeriode", "typeAvis", "dateDecesdec1", "dateDecesdec2",
+    "rfr",
+    "sitFam",
+    "nbPart",
+    "pac",
+    *_ETAT_CIVIL,
+    "aft",
+    "aftDetail",
+    "sitParIso",
+    "pensAlPer",
+    "indDeficit",
+    "revenuBrutGlobal",
+    "rev",
+    "sitPart",
+    "sitParDeclaree",
+    "indOptionImpotSepar",
+    "mntRevbareme",
+    "spiDec1",
+    "spiDec2",
+    "datRec",
+    "datEtab",
+    "impAvImput",
+    "montTotIr",
+    "revImposable",
+    "numRole",
+    "fipNum",
+    "dateDebutPeriode",
+    "dateFinPeriode",
+    "typeAvis",
+    "dateDecesdec1",
+    "dateDecesdec2",
 )
 
 _YEAR = re.compile(r"[0-9]{4}")
@@ -91,9 +140,7 @@ def parse_year(value: str | int, what: str = "annrev") -> int:
 
 def check_departement(value: str) -> str:
     if not _DEPARTEMENT.fullmatch(value):
-        raise DepartementFormatError(
-            f"{value!r} n'est pas un département (01 à 95, 2A, 2B ou 971 à 976 attendus)"
-        )
+        raise DepartementFormatError(f"{value!r} n'est pas un département (01 à 95, 2A, 2B ou 971 à 976 attendus)")
     return value[1:] if len(value) == 3 and value.startswith("0") else value
 
 
@@ -103,8 +150,7 @@ def check_departement(value: str) -> str:
 def _check_taxed(annrev: int, now: datetime) -> None:
     if not is_ir_year_taxed(annrev, now):
         raise NoResult(
-            f"les revenus {annrev} ne sont pas encore taxés (taxation prévue le "
-            f"{ir_taxation_date(annrev):%d/%m/%Y})"
+            f"les revenus {annrev} ne sont pas encore taxés (taxation prévue le {ir_taxation_date(annrev):%d/%m/%Y})"
         )
 
 
@@ -112,7 +158,9 @@ def _check_year_scope(rights: YearRights, annrev: int) -> None:
     if not rights.any:
         raise AccessDenied("l'habilitation ne comporte aucun scope d'année (dgfip_annee_n_moins_…)")
     if not (rights.allows(annrev, n_1_available=True) or rights.allows(annrev, n_1_available=False)):
-        raise AccessDenied(f"l'année {annrev} n'est pas couverte par l'habilitation (années autorisées : {rights.describe()})")
+        raise AccessDenied(
+            f"l'année {annrev} n'est pas couverte par l'habilitation (années autorisées : {rights.describe()})"
+        )
 
 
 async def _check_conditional_year(
@@ -124,9 +172,7 @@ async def _check_conditional_year(
     n_1 = rights.current_year - 1
     available = is_ir_year_taxed(n_1, now) and bool(await _periods(session, spi, n_1, now))
     if available:
-        raise AccessDenied(
-            f"l'année {annrev} n'est autorisée que si {n_1} est indisponible, or l'avis {n_1} existe"
-        )
+        raise AccessDenied(f"l'année {annrev} n'est autorisée que si {n_1} est indisponible, or l'avis {n_1} existe")
 
 
 # 4./5. taxpayer and data --------------------------------------------------------------------------
@@ -306,7 +352,9 @@ async def get_derniere_situation_ir_deux_ans(
     check_spi(spi)
     rights = year_rights(scopes, now)
     latest = latest_taxed_annrev(now)
-    candidates = [y for y in (latest, latest - 1) if rights.allows(y, n_1_available=True) or rights.allows(y, n_1_available=False)]
+    candidates = [
+        y for y in (latest, latest - 1) if rights.allows(y, n_1_available=True) or rights.allows(y, n_1_available=False)
+    ]
     if not candidates:
         raise AccessDenied(
             f"ni {latest} ni {latest - 1} ne sont couvertes par l'habilitation (années autorisées : {rights.describe()})"
