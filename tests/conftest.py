@@ -23,7 +23,7 @@ import pytest
 
 from dgfip_sandbox.bootstrap import prepare_sandbox
 from dgfip_sandbox.clock import FrozenClock
-from dgfip_sandbox.gateway.app import create_gateway_app
+from dgfip_sandbox.assembly import build_gateway_app
 from dgfip_sandbox.gateway.quota import MemoryQuotaStore
 from dgfip_sandbox.settings import Settings
 from tests.services import (
@@ -194,7 +194,7 @@ class Sandbox:
 
 @pytest.fixture
 async def sandbox(settings: Settings, prepared_sandbox: PreparedSandbox, clock: FrozenClock) -> AsyncIterator[Sandbox]:
-    app = create_gateway_app(settings, clock=clock, quota_store=MemoryQuotaStore())
+    app = build_gateway_app(settings, clock=clock, quota_store=MemoryQuotaStore())
     box = Sandbox(settings=settings, credentials=prepared_sandbox.credentials, clock=clock, app=app)
     async with app.router.lifespan_context(app):
         yield box

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from dgfip_sandbox.gateway.app import create_gateway_app
+from dgfip_sandbox.assembly import build_gateway_app
 from dgfip_sandbox.settings import Settings
 
 IMPOT_PARTICULIER_PREFIX = "/impotparticulier/1.0"
@@ -59,7 +59,7 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 @pytest.fixture(scope="module")
 def operations(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], str | None]:
     root: Path = tmp_path_factory.mktemp("openapi")
-    app = create_gateway_app(Settings(var_dir=root / "var", certs_dir=root / "certs", _env_file=None))
+    app = build_gateway_app(Settings(var_dir=root / "var", certs_dir=root / "certs", _env_file=None))
     document = app.openapi()
     assert document["openapi"].startswith("3.")
     return {

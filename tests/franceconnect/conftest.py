@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from dgfip_sandbox.clock import FrozenClock
-from dgfip_sandbox.franceconnect import create_franceconnect_app
+from dgfip_sandbox.assembly import build_franceconnect_app
 from dgfip_sandbox.franceconnect import seed as fc_seed
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
@@ -97,7 +97,7 @@ def fc_clock() -> FrozenClock:
 
 @pytest.fixture
 async def fc_client(fc_settings: Settings, fc_clock: FrozenClock):
-    app = create_franceconnect_app(fc_settings, clock=fc_clock)
+    app = build_franceconnect_app(fc_settings, clock=fc_clock)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url=fc_settings.franceconnect_base_url
     ) as client:

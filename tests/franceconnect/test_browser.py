@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import uvicorn
 
-from dgfip_sandbox.franceconnect import create_franceconnect_app
+from dgfip_sandbox.assembly import build_franceconnect_app
 from dgfip_sandbox.franceconnect.registry import DEMO_FS
 
 from .conftest import make_settings, prepare_database
@@ -54,7 +54,7 @@ def served_franceconnect(tmp_path: Path):
     port = _free_port()
     settings = make_settings(tmp_path, fc_port=port)
     prepare_database(settings)
-    app = create_franceconnect_app(settings)
+    app = build_franceconnect_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from dgfip_sandbox.clock import FrozenClock
-from dgfip_sandbox.demo_fs.app import DEMO_CONSUMER, create_demo_fs_app
+from dgfip_sandbox.assembly import build_demo_fs_app
+from dgfip_sandbox.demo_fs.app import DEMO_CONSUMER
 from dgfip_sandbox.franceconnect.checktoken_client import ChecktokenClient
 from dgfip_sandbox.franceconnect.reconciliation import find_spi
 from dgfip_sandbox.franceconnect.registry import DEMO_FS
@@ -54,7 +55,7 @@ async def test_demo_fs_runs_the_whole_flow(fc_client, fc_settings):
             spi = await find_spi(session, introspection.identity)
         return httpx.Response(200, json={"rfr": 36705, "spi_reconcilie": spi, "scopes": sorted(introspection.scopes)})
 
-    app = create_demo_fs_app(
+    app = build_demo_fs_app(
         fc_settings, fc_transport=fc_client._transport, gateway_transport=httpx.MockTransport(gateway)
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8446") as demo:
@@ -102,7 +103,7 @@ async def test_demo_fs_runs_the_whole_flow(fc_client, fc_settings):
 
 
 async def test_demo_fs_rejects_a_wrong_state(fc_client, fc_settings):
-    app = create_demo_fs_app(fc_settings, fc_transport=fc_client._transport)
+    app = build_demo_fs_app(fc_settings, fc_transport=fc_client._transport)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8446") as demo:
         await demo.get("/login")
         await demo.get("/callback?code=x&state=forged")
@@ -112,7 +113,7 @@ async def test_demo_fs_rejects_a_wrong_state(fc_client, fc_settings):
 async def test_demo_fs_keeps_the_origin_the_browser_used(fc_client, fc_settings):
     """Opened at 127.0.0.1, the demo FS asks FranceConnect to come back to 127.0.0.1 (also registered):
     the session cookie, set for 127.0.0.1, then comes back with the callback."""
-    app = create_demo_fs_app(fc_settings, fc_transport=fc_client._transport)
+    app = build_demo_fs_app(fc_settings, fc_transport=fc_client._transport)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8446") as demo:
         start = await demo.get("/login")
     query = parse_qs(urlsplit(start.headers["location"]).query)
@@ -126,7 +127,7 @@ async def test_demo_fs_keeps_the_origin_the_browser_used(fc_client, fc_settings)
 
 async def test_a_callback_without_session_shows_why(fc_client, fc_settings):
     """A callback reaching a fresh session (cookie lost) says why instead of silently showing the button."""
-    app = create_demo_fs_app(fc_settings, fc_transport=fc_client._transport)
+    app = build_demo_fs_app(fc_settings, fc_transport=fc_client._transport)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8446") as demo:
         back = await demo.get("/callback?code=x&state=y")
         assert back.status_code == 303 and "demo_fs_session" in back.headers.get("set-cookie", "")
@@ -139,7 +140,7 @@ async def test_a_callback_without_session_shows_why(fc_client, fc_settings):
 async def test_demo_fs_reaches_franceconnect_where_credentials_json_says(fc_client, fc_settings):
     """`dgfip-sandbox demo-fs` in a second terminal: FranceConnect's issuer comes from what `up` wrote."""
     fc_settings.credentials_path.write_text(json.dumps({"franceconnect": {"issuer": "http://127.0.0.1:28444/api/v2"}}))
-    app = create_demo_fs_app(fc_settings, fc_transport=fc_client._transport)
+    app = build_demo_fs_app(fc_settings, fc_transport=fc_client._transport)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8446") as demo:
         start = await demo.get("/login")
     assert start.headers["location"].startswith("http://127.0.0.1:28444/api/v2/authorize?")
@@ -148,6 +149,6 @@ async def test_demo_fs_reaches_franceconnect_where_credentials_json_says(fc_clie
 async def test_demo_fs_asks_for_the_latest_taxed_year(fc_client, fc_settings):
     """Before the July campaign, the latest published income year is N-2, not N-1."""
     spring = FrozenClock(datetime(2027, 3, 1, 9, 0, tzinfo=UTC))
-    app = create_demo_fs_app(fc_settings, clock=spring, fc_transport=fc_client._transport)
+    app = build_demo_fs_app(fc_settings, clock=spring, fc_transport=fc_client._transport)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8446") as demo:
         assert "(revenus 2025)" in (await demo.get("/")).text

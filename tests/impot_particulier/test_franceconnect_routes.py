@@ -7,7 +7,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from dgfip_sandbox.franceconnect.app import create_franceconnect_app
+from dgfip_sandbox.assembly import build_franceconnect_app
 from dgfip_sandbox.store.audit import AuditRecord
 from tests.franceconnect.fc_flow import FlowDriver
 
@@ -20,7 +20,7 @@ ROUTE = "/impotparticulier/1.0/situations/ir/assiettes/annrev/2025"
 @pytest.fixture
 async def fc(sandbox):  # type: ignore[no-untyped-def]
     """FranceConnect in-process on the sandbox's database; the gateway's checktoken client reaches it."""
-    app = create_franceconnect_app(sandbox.settings, clock=sandbox.clock)
+    app = build_franceconnect_app(sandbox.settings, clock=sandbox.clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         sandbox.state.extras["fc_transport"] = transport

@@ -72,9 +72,9 @@ async def admin(probed):  # type: ignore[no-untyped-def]
     """The admin app beside the gateway, sharing its quota store; ``admin.client(ip)`` talks to it."""
     import httpx
 
-    from dgfip_sandbox.admin.app import create_admin_app
+    from dgfip_sandbox.assembly import build_admin_app
 
-    app = create_admin_app(
+    app = build_admin_app(
         probed.settings, clock=probed.clock, quota_store=probed.state.quota, gateway_openapi=probed.app.openapi()
     )
     clients: list[httpx.AsyncClient] = []

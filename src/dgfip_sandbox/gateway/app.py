@@ -1,12 +1,13 @@
-"""The gateway app factory: APIM pipeline, token endpoint, API Impôt particulier and API FICOBA."""
+"""The gateway app factory: the APIM pipeline, the token endpoint and the sandbox routes, with the
+API routers it is given (the composition root, ``dgfip_sandbox.assembly``, passes the business APIs)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse, Response
 
 from dgfip_sandbox.clock import Clock, SystemClock
@@ -31,19 +32,10 @@ def signing_key_path(settings: Settings):  # type: ignore[no-untyped-def]
     return settings.var_dir / "keys" / "gateway-signing-key.jwk.json"
 
 
-def build_quota_store(settings: Settings) -> QuotaStore:
-    if settings.redis_url:
-        from dgfip_sandbox.gateway.quota_redis import RedisQuotaStore
-
-        return RedisQuotaStore.from_url(
-            settings.redis_url, fail_open=settings.redis_fail_open, prefix=settings.redis_prefix
-        )
-    return MemoryQuotaStore()
-
-
 def create_gateway_app(
     settings: Settings,
     *,
+    routers: Sequence[APIRouter] = (),
     clock: Clock | None = None,
     quota_store: QuotaStore | None = None,
     sleeper: Callable[[float], Awaitable[None]] | None = None,
@@ -70,7 +62,7 @@ def create_gateway_app(
                 issuer=settings.token_issuer,
                 ttl_seconds=settings.token_ttl_seconds,
             ),
-            quota=quota_store or build_quota_store(settings),
+            quota=quota_store or MemoryQuotaStore(),
             audit=writer,
             trusted_proxies=TrustedProxies(settings.trusted_proxies),
             metrics=metrics,
@@ -126,24 +118,6 @@ def create_gateway_app(
 
     app.include_router(journal_endpoint.router)
 
-    for router in _api_routers():
+    for router in routers:
         app.include_router(router)
     return app
-
-
-def _api_routers() -> list[Any]:
-    """The business APIs mounted behind the pipeline (each exposes ``router`` with its full prefix)."""
-    routers = []
-    import importlib
-
-    for module in (
-        "dgfip_sandbox.apis.impot_particulier.router",
-        "dgfip_sandbox.apis.impot_particulier.franceconnect_router",
-        "dgfip_sandbox.apis.ficoba.router",
-    ):
-        try:
-            routers.append(importlib.import_module(module).router)
-        except ModuleNotFoundError as exc:
-            if not exc.name or not module.startswith(exc.name):
-                raise
-    return routers

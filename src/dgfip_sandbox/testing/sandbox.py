@@ -359,21 +359,18 @@ def start_sandbox(
     box.slept = sleeps
 
     async def main() -> None:
-        from dgfip_sandbox.admin.app import create_admin_app
         from dgfip_sandbox.admin.service import ConsumerAdmin
-        from dgfip_sandbox.gateway.app import create_gateway_app
+        from dgfip_sandbox.assembly import build_admin_app, build_demo_fs_app, build_franceconnect_app, build_gateway_app
         from dgfip_sandbox.gateway.quota import MemoryQuotaStore
         from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 
         quota = MemoryQuotaStore()
-        gateway = create_gateway_app(settings, clock=clock, quota_store=quota, sleeper=sleeps)
+        gateway = build_gateway_app(settings, clock=clock, quota_store=quota, sleeper=sleeps)
         specs[0].app = gateway
-        specs[1].app = _franceconnect_app(settings, clock)
-        specs[2].app = create_admin_app(settings, clock=clock, quota_store=quota, gateway_openapi=gateway.openapi())
+        specs[1].app = build_franceconnect_app(settings, clock=clock)
+        specs[2].app = build_admin_app(settings, clock=clock, quota_store=quota, gateway_openapi=gateway.openapi())
         if with_demo_fs:
-            from dgfip_sandbox.demo_fs.app import create_demo_fs_app
-
-            specs[3].app = create_demo_fs_app(settings, clock=clock)
+            specs[3].app = build_demo_fs_app(settings, clock=clock)
         engine = create_engine(settings.sqlalchemy_url, pool_size=2)
         box._admin = ConsumerAdmin(settings, create_sessionmaker(engine), clock=clock, quota=quota, actor="pytest")
         box._loop = asyncio.get_running_loop()
@@ -405,16 +402,6 @@ def start_sandbox(
         box.stop()
         raise RuntimeError(f"the sandbox did not start: {failure[0] if failure else 'timeout'}")
     return box
-
-
-def _franceconnect_app(settings: Settings, clock: FrozenClock) -> Any:
-    try:
-        from dgfip_sandbox.franceconnect.app import create_franceconnect_app
-    except ModuleNotFoundError:  # pragma: no cover - FranceConnect ships with the package
-        from fastapi import FastAPI
-
-        return FastAPI()
-    return create_franceconnect_app(settings, clock=clock)
 
 
 def _consumer(data: dict[str, Any]) -> ConsumerCredentials:

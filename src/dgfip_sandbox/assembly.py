@@ -1,0 +1,176 @@
+"""The composition root: every ASGI app of the sandbox, built from one ``Settings``.
+
+The CLI, the pytest plugin, the tests and the benchmarks build their apps here and nowhere else. This
+module is the only one that knows both the gateway and the APIs it serves: the gateway receives the
+API routers (it imports no API), and each API package exports what the gateway mounts.
+
+    assembly ──► gateway, apis.*, franceconnect, admin, demo_fs ──► store, settings, clock, …
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from dgfip_sandbox.clock import Clock, clock_from_offset
+from dgfip_sandbox.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx
+    from fastapi import APIRouter, FastAPI
+
+    from dgfip_sandbox.gateway.quota import QuotaStore
+    from dgfip_sandbox.server import ServerSpec
+
+
+def api_routers() -> list[APIRouter]:
+    """The business APIs mounted behind the gateway's pipeline (each router carries its full prefix)."""
+    from dgfip_sandbox.apis.ficoba import router as ficoba
+    from dgfip_sandbox.apis.impot_particulier import franceconnect_router, router
+
+    return [router.router, franceconnect_router.router, ficoba.router]
+
+
+def build_gateway_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    quota_store: QuotaStore | None = None,
+    sleeper: Callable[[float], Awaitable[None]] | None = None,
+    fc_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """The APIM gateway with API Impôt particulier and API FICOBA behind its pipeline.
+
+    ``fc_transport``: an httpx transport for the checktoken client (tests reach FranceConnect in-process)."""
+    from dgfip_sandbox.gateway.app import create_gateway_app
+
+    return create_gateway_app(
+        settings,
+        routers=api_routers(),
+        clock=clock,
+        quota_store=quota_store or build_quota_store(settings),
+        sleeper=sleeper,
+        fc_transport=fc_transport,
+    )
+
+
+def build_franceconnect_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """The FranceConnect-like provider (authorize, token, userinfo, checktoken…)."""
+    from dgfip_sandbox.franceconnect.app import create_franceconnect_app
+
+    return create_franceconnect_app(settings, clock=clock)
+
+
+def build_admin_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    quota_store: QuotaStore | None = None,
+    gateway_openapi: dict[str, Any] | None = None,
+) -> FastAPI:
+    """The admin API and developer portal; the portal lists the gateway's routes from its OpenAPI document."""
+    from dgfip_sandbox.admin.app import create_admin_app
+
+    if gateway_openapi is None:
+        gateway_openapi = build_gateway_app(settings, clock=clock).openapi()
+    return create_admin_app(settings, clock=clock, quota_store=quota_store, gateway_openapi=gateway_openapi)
+
+
+def build_demo_fs_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    fc_transport: httpx.AsyncBaseTransport | None = None,
+    gateway_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """The demo service provider (a "S'identifier avec FranceConnect" page and the DGFiP data it fetches)."""
+    from dgfip_sandbox.demo_fs.app import create_demo_fs_app
+
+    return create_demo_fs_app(settings, clock=clock, fc_transport=fc_transport, gateway_transport=gateway_transport)
+
+
+def build_quota_store(settings: Settings) -> QuotaStore:
+    """Redis when ``DGFIP_SANDBOX_REDIS_URL`` is set, else the in-process store."""
+    from dgfip_sandbox.gateway.quota import MemoryQuotaStore
+
+    if settings.redis_url:
+        from dgfip_sandbox.gateway.quota_redis import RedisQuotaStore
+
+        return RedisQuotaStore.from_url(
+            settings.redis_url, fail_open=settings.redis_fail_open, prefix=settings.redis_prefix
+        )
+    return MemoryQuotaStore()
+
+
+def build_server_specs(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    quota_store: QuotaStore | None = None,
+    sleeper: Callable[[float], Awaitable[None]] | None = None,
+    with_gateway: bool = True,
+    with_fc: bool = True,
+    with_demo_fs: bool = False,
+    with_admin: bool = True,
+    access_log: bool = True,
+) -> list[ServerSpec]:
+    """The servers one process runs: the gateway (mTLS), FranceConnect, the admin app, the demo FS."""
+    from dgfip_sandbox import pki, server
+
+    clock = clock or clock_from_offset(settings.clock_offset_seconds)
+    grace = settings.graceful_shutdown_seconds
+    specs = []
+    sandbox_pki = pki.ensure_pki(settings.certs_dir, [], now=clock.now())
+    # One quota store for the gateway and the admin app: the portal shows the calls counted now.
+    quota = quota_store or build_quota_store(settings)
+    gateway_openapi = None
+    if with_gateway:
+        gateway_app = build_gateway_app(settings, clock=clock, quota_store=quota, sleeper=sleeper)
+        gateway_openapi = gateway_app.openapi()
+        specs.append(
+            server.ServerSpec(
+                name="gateway",
+                app=gateway_app,
+                host=settings.host,
+                port=settings.port,
+                ssl_context=server.server_ssl_context(sandbox_pki),
+                timeout_graceful_shutdown=grace,
+                access_log=access_log,
+            )
+        )
+    if with_fc:
+        specs.append(
+            server.ServerSpec(
+                name="franceconnect",
+                app=build_franceconnect_app(settings, clock=clock),
+                host=settings.fc_host,
+                port=settings.fc_port,
+                ssl_context=server.server_ssl_context(sandbox_pki, client_auth=False) if settings.fc_https else None,
+                timeout_graceful_shutdown=grace,
+                access_log=access_log,
+            )
+        )
+    if with_gateway and with_admin:
+        specs.append(
+            server.ServerSpec(
+                name="admin",
+                app=build_admin_app(settings, clock=clock, quota_store=quota, gateway_openapi=gateway_openapi),
+                host="127.0.0.1",  # never another interface: the admin app also refuses non-loopback peers
+                port=settings.admin_port,
+                ssl_context=None,
+                access_log=access_log,
+            )
+        )
+    if with_demo_fs:
+        specs.append(
+            server.ServerSpec(
+                name="demo-fs",
+                app=build_demo_fs_app(settings, clock=clock),
+                host=settings.demo_fs_host,
+                port=settings.demo_fs_port,
+                ssl_context=None,
+                timeout_graceful_shutdown=grace,
+                access_log=access_log,
+            )
+        )
+    return specs

@@ -1,0 +1,5 @@
+"""``python -m dgfip_sandbox.cli``: the same as the ``dgfip-sandbox`` command."""
+
+from dgfip_sandbox.cli import main
+
+main()

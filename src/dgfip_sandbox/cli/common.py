@@ -1,0 +1,67 @@
+"""What every command shares: the settings (read once, from the environment and the options), the
+admin service run against the configured database, and printing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, TypeVar
+
+import typer
+
+from dgfip_sandbox.clock import clock_from_offset
+from dgfip_sandbox.settings import Settings
+
+T = TypeVar("T")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The settings of this invocation: ``DGFIP_SANDBOX_*`` variables, then the options given."""
+    from dgfip_sandbox.logs import configure_logging
+
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    configure_logging(settings.log_level)
+    return settings
+
+
+def run_admin(operation: Any, *, quota: bool = False) -> Any:
+    """Run ``operation(service)`` against the configured database; admin errors exit with status 1."""
+    from dgfip_sandbox.admin.errors import AdminError
+    from dgfip_sandbox.admin.service import ConsumerAdmin
+    from dgfip_sandbox.store.database import create_engine, create_sessionmaker
+
+    settings = load_settings()
+
+    async def run() -> Any:
+        engine = create_engine(settings.sqlalchemy_url, pool_size=1)
+        store = None
+        if quota and settings.redis_url:
+            from dgfip_sandbox.assembly import build_quota_store
+
+            store = build_quota_store(settings)
+        try:
+            service = ConsumerAdmin(
+                settings,
+                create_sessionmaker(engine),
+                clock=clock_from_offset(settings.clock_offset_seconds),
+                quota=store,
+                actor="cli",
+            )
+            return await operation(service)
+        finally:
+            if store is not None:
+                await store.close()
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except AdminError as exc:
+        typer.echo(f"erreur : {exc.full_message}", err=True)
+        raise typer.Exit(1) from None
+
+
+def print_data(data: Any, as_json: bool, lines: list[str] | None = None) -> None:
+    if as_json or lines is None:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        typer.echo("\n".join(lines))

@@ -1,0 +1,169 @@
+"""Starting the sandbox: ``up`` (prepare and serve), ``prepare``, ``serve``, ``franceconnect``, ``demo-fs``."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from dgfip_sandbox.cli.banner import banner
+from dgfip_sandbox.cli.common import load_settings
+from dgfip_sandbox.clock import clock_from_offset
+from dgfip_sandbox.settings import Settings
+
+app = typer.Typer()
+
+WORKERS_HELP = "Processus de passerelle partageant les ports (exige Redis et PostgreSQL au-delà de 1)"
+
+
+@app.command()
+def up(
+    port: int | None = typer.Option(None, help="Port HTTPS de la passerelle (défaut 8443)"),
+    host: str | None = typer.Option(None, help="Adresse d'écoute (défaut 127.0.0.1)"),
+    fc_port: int | None = typer.Option(None, "--fc-port", help="Port du service FranceConnect (défaut 8444)"),
+    seed_size: int | None = typer.Option(None, help="Nombre de foyers fiscaux générés (défaut 2000)"),
+    workers: int = typer.Option(1, "--workers", min=1, help=WORKERS_HELP),
+) -> None:
+    """Prepare (migrate, PKI, seed, consumers) and serve the sandbox."""
+    from dgfip_sandbox.bootstrap import prepare_sandbox
+
+    settings = load_settings(port=port, host=host, fc_port=fc_port, seed_size=seed_size)
+    _refuse_workers(settings, workers)
+    now = clock_from_offset(settings.clock_offset_seconds).now()
+    credentials = prepare_sandbox(settings, now=now)
+    typer.echo(banner(settings, credentials, now=now))
+    raise typer.Exit(_run_servers(settings, workers=workers))
+
+
+@app.command()
+def prepare(
+    seed_size: int | None = typer.Option(None, help="Nombre de foyers fiscaux générés (défaut 2000)"),
+) -> None:
+    """Only prepare (migrate, PKI, seed, consumers, var/credentials.json): the one-shot init of a deployment."""
+    from dgfip_sandbox.bootstrap import prepare_sandbox
+
+    settings = load_settings(seed_size=seed_size)
+    prepare_sandbox(settings, now=clock_from_offset(settings.clock_offset_seconds).now())
+    typer.echo(f"bac à sable préparé : {settings.credentials_path}")
+
+
+@app.command()
+def serve(
+    port: int | None = typer.Option(None, help="Port HTTPS de la passerelle (défaut 8443)"),
+    host: str | None = typer.Option(None, help="Adresse d'écoute (défaut 127.0.0.1)"),
+    workers: int = typer.Option(1, "--workers", min=1, help=WORKERS_HELP),
+    gateway: bool = typer.Option(True, "--gateway/--no-gateway", help="Servir la passerelle APIM"),
+    franceconnect: bool = typer.Option(True, "--fc/--no-fc", help="Servir le service FranceConnect"),
+    demo_fs: bool = typer.Option(
+        False, "--demo-fs/--no-demo-fs", help="Servir le fournisseur de service de démonstration"
+    ),
+    admin: bool = typer.Option(
+        True, "--admin/--no-admin", help="Servir l'API d'administration (127.0.0.1 seulement ; une par hôte)"
+    ),
+) -> None:
+    """Serve an already prepared sandbox (a replica: no migration, no seeding)."""
+    settings = load_settings(port=port, host=host)
+    _refuse_workers(settings, workers)
+    raise typer.Exit(
+        _run_servers(
+            settings,
+            workers=workers,
+            with_gateway=gateway,
+            with_fc=franceconnect,
+            with_demo_fs=demo_fs,
+            with_admin=admin,
+        )
+    )
+
+
+def _refuse_workers(settings: Settings, workers: int) -> None:
+    from dgfip_sandbox.workers import multiprocess_refusal
+
+    refusal = multiprocess_refusal(settings, workers)
+    if refusal:
+        typer.echo(refusal, err=True)
+        raise typer.Exit(2)
+
+
+def _run_servers(
+    settings: Settings,
+    *,
+    workers: int = 1,
+    with_gateway: bool = True,
+    with_fc: bool = True,
+    with_demo_fs: bool = False,
+    with_admin: bool = True,
+) -> int:
+    from dgfip_sandbox import server
+    from dgfip_sandbox.assembly import build_server_specs
+
+    if workers > 1:
+        from dgfip_sandbox.gateway.metrics import prepare_multiprocess_dir
+
+        prepare_multiprocess_dir(settings.var_dir / "metrics" / str(os.getpid()))
+    specs = build_server_specs(
+        settings, with_gateway=with_gateway, with_fc=with_fc, with_demo_fs=with_demo_fs, with_admin=with_admin
+    )
+    if not specs:
+        typer.echo("rien à servir", err=True)
+        return 2
+    return server.run(specs, workers=workers)
+
+
+@app.command()
+def franceconnect(
+    fc_port: int | None = typer.Option(None, "--fc-port", help="Port du service FranceConnect (défaut 8444)"),
+    https: bool = typer.Option(False, "--https", help="Servir en HTTPS avec le certificat serveur du bac à sable"),
+) -> None:
+    """Serve the FranceConnect-like service alone (after a first `up`)."""
+    settings = load_settings(fc_port=fc_port, fc_https=https or None)
+    typer.echo(
+        f"FranceConnect (bac à sable) : {settings.franceconnect_base_url}/api/v2/.well-known/openid-configuration"
+    )
+    raise typer.Exit(_run_servers(settings, with_gateway=False, with_fc=True))
+
+
+@app.command("demo-fs")
+def demo_fs(
+    port: int | None = typer.Option(
+        None, "--port", help="Port du fournisseur de service de démonstration (défaut 8446)"
+    ),
+) -> None:
+    """Serve the demo service provider: a "S'identifier avec FranceConnect" button and the DGFiP data it fetches.
+
+    Run it after `up`, in the same folder: it reads var/credentials.json for the gateway, FranceConnect
+    and its own port (the one FranceConnect registered for it), so no port needs repeating."""
+    settings = demo_fs_settings(load_settings(demo_fs_port=port))
+    typer.echo(f"Fournisseur de service de démonstration : http://localhost:{settings.demo_fs_port}/")
+    raise typer.Exit(_run_servers(settings, with_gateway=False, with_fc=False, with_demo_fs=True))
+
+
+def demo_fs_settings(settings: Settings) -> Settings:
+    """The demo FS's settings, checked against what `up` registered (var/credentials.json).
+
+    Its port: ``--port`` or ``DGFIP_SANDBOX_DEMO_FS_PORT`` when given, else the port of the redirect
+    URIs FranceConnect registered for the demo FS. A port FranceConnect does not know, or no
+    credentials.json at all, stops here with the fix, rather than failing later in the browser."""
+    from dgfip_sandbox.demo_fs.credentials import load_gateway_access, registered_ports
+
+    if load_gateway_access(settings) is None:
+        typer.echo(
+            f"erreur : {settings.credentials_path} introuvable ou sans le partenaire de démonstration : "
+            "lancez d'abord « dgfip-sandbox up » dans ce dossier.",
+            err=True,
+        )
+        raise typer.Exit(1)
+    ports = registered_ports(settings)
+    if not ports:
+        return settings
+    if "demo_fs_port" not in settings.model_fields_set:
+        return settings.model_copy(update={"demo_fs_port": ports[0]})
+    if settings.demo_fs_port not in ports:
+        typer.echo(
+            f"erreur : FranceConnect n'a pas enregistré le port {settings.demo_fs_port} pour le fournisseur de service "
+            f"de démonstration (ports enregistrés : {', '.join(map(str, ports))}). Omettez --port, ou relancez "
+            f"« DGFIP_SANDBOX_DEMO_FS_PORT={settings.demo_fs_port} dgfip-sandbox up » pour l'enregistrer.",
+            err=True,
+        )
+        raise typer.Exit(1)
+    return settings
