@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dgfip_sandbox.clock import FrozenClock
 from dgfip_sandbox.assembly import build_franceconnect_app
+from dgfip_sandbox.clock import FrozenClock
 from dgfip_sandbox.franceconnect import seed as fc_seed
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
