@@ -16,7 +16,7 @@ from dgfip_sandbox.franceconnect.checktoken_client import ChecktokenClient
 from dgfip_sandbox.gateway.certificate_cache import VerifiedCertificates
 from dgfip_sandbox.gateway.mounted_api import MountedApi
 from dgfip_sandbox.gateway.quota import QuotaStore
-from dgfip_sandbox.gateway.scenarios import ScenarioErrors
+from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
 from dgfip_sandbox.gateway.tokens import TokenService
 from dgfip_sandbox.gateway.trusted_proxies import TrustedProxies
 from dgfip_sandbox.settings import Settings
