@@ -17,7 +17,7 @@ from datetime import datetime
 import structlog
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.types import Send
@@ -57,7 +57,7 @@ def install_envelope(
     app: FastAPI,
     *,
     now: Callable[[Request], datetime],
-    http_error: Callable[[Request, StarletteHTTPException], ApiError],
+    http_error: Callable[[Request, StarletteHTTPException], ApiError | Response],
     invalid_request: Callable[[str], ApiError],
     observe: Callable[[Request, ApiError], None] | None = None,
     unexpected_logger: str | None = None,
@@ -65,7 +65,7 @@ def install_envelope(
     """Every error the app answers, in the envelope.
 
     ``now``: the app's clock for the ``horodatage``; ``http_error``: the ApiError a routing failure
-    (404, 405, …) becomes; ``invalid_request``: the ApiError for a request FastAPI could not validate;
+    (404, 405, …) becomes (or a plain answer: the gateway's OPTIONS); ``invalid_request``: the ApiError for a request FastAPI could not validate;
     ``observe``: called with each answered error; ``unexpected_logger``: also answer any unexpected
     exception as a 500 in the envelope, logging it there (an app whose middleware does not already)."""
 
@@ -79,8 +79,9 @@ def install_envelope(
         return respond(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return respond(request, http_error(request, exc))
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        answer = http_error(request, exc)
+        return answer if isinstance(answer, Response) else respond(request, answer)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

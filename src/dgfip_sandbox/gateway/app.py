@@ -19,6 +19,7 @@ from dgfip_sandbox.gateway import journal_endpoint, token_endpoint
 from dgfip_sandbox.gateway.audit_middleware import AuditMiddleware
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.error_handlers import install_error_handlers
+from dgfip_sandbox.gateway.http_methods import HeadAsGet
 from dgfip_sandbox.gateway.metrics import GatewayMetrics
 from dgfip_sandbox.gateway.mounted_api import MountedApi
 from dgfip_sandbox.gateway.pipeline import GatewayPolicy
@@ -95,8 +96,10 @@ def create_gateway_app(
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        redirect_slashes=False,  # a trailing slash is another path: 404, never a redirect
     )
     install_error_handlers(app)
+    app.add_middleware(HeadAsGet)  # inside the audit layer: the audit records HEAD
     app.add_middleware(AuditMiddleware, state_getter=lambda: app.state.sandbox)
 
     @app.get("/health", tags=["APIM"], summary="État de la passerelle (sans authentification)")
