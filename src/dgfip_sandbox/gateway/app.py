@@ -66,6 +66,7 @@ def create_gateway_app(
             audit=writer,
             trusted_proxies=TrustedProxies(settings.trusted_proxies),
             metrics=metrics,
+            openapi=app.openapi,
         )
         if sleeper is not None:
             state.sleep = sleeper

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dgfip_sandbox import pki
 from dgfip_sandbox.clock import Clock
+from dgfip_sandbox.gateway.journal import JournalPolicy
 from dgfip_sandbox.gateway.quota import QuotaStore
 from dgfip_sandbox.gateway.tokens import TokenService
 from dgfip_sandbox.gateway.trusted_proxies import TrustedProxies
@@ -56,6 +57,17 @@ class GatewayState:
     trusted_proxies: TrustedProxies
     metrics: Any = None  # metrics.GatewayMetrics (None: not measured)
     extras: dict[str, Any] = field(default_factory=dict)
+    # The served OpenAPI document, from which the request journal learns what it may keep.
+    openapi: Callable[[], dict[str, Any]] | None = None
+    _journal_policy: JournalPolicy | None = None
+
+    @property
+    def journal_policy(self) -> JournalPolicy:
+        """What the request journal may keep (gateway/journal.py), read once from the served contract."""
+        if self._journal_policy is None:
+            self._journal_policy = JournalPolicy.from_openapi(self.openapi()) if self.openapi else JournalPolicy()
+        return self._journal_policy
+
     # Injected waits (scenario latency): tests pass a recorder instead of sleeping.
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
