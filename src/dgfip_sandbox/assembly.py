@@ -31,6 +31,14 @@ def api_routers() -> list[APIRouter]:
     return [router.router, franceconnect_router.router, ficoba.router]
 
 
+def api_request_schemas() -> list[dict[str, Any]]:
+    """The JSON schemas of the request bodies the APIs read without declaring them to FastAPI (FICOBA
+    parses its raw bodies): the gateway's request journal keeps the values of their members."""
+    from dgfip_sandbox.apis.ficoba import schemas
+
+    return [model.model_json_schema() for model in schemas.REQUEST_MODELS]
+
+
 def build_gateway_app(
     settings: Settings,
     *,
@@ -47,6 +55,7 @@ def build_gateway_app(
     return create_gateway_app(
         settings,
         routers=api_routers(),
+        request_schemas=api_request_schemas(),
         clock=clock,
         quota_store=quota_store or build_quota_store(settings),
         sleeper=sleeper,

@@ -15,6 +15,7 @@ from dgfip_sandbox.gateway import journal_endpoint, token_endpoint
 from dgfip_sandbox.gateway.audit_middleware import AuditMiddleware
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.error_handlers import install_error_handlers
+from dgfip_sandbox.gateway.journal import JournalPolicy
 from dgfip_sandbox.gateway.metrics import GatewayMetrics
 from dgfip_sandbox.gateway.pipeline import GatewayPolicy
 from dgfip_sandbox.gateway.quota import MemoryQuotaStore, QuotaStore
@@ -36,12 +37,15 @@ def create_gateway_app(
     settings: Settings,
     *,
     routers: Sequence[APIRouter] = (),
+    request_schemas: Sequence[dict[str, Any]] = (),
     clock: Clock | None = None,
     quota_store: QuotaStore | None = None,
     sleeper: Callable[[float], Awaitable[None]] | None = None,
     fc_transport: Any = None,
 ) -> FastAPI:
-    """``fc_transport``: an httpx transport for the checktoken client (tests reach FranceConnect in-process)."""
+    """``fc_transport``: an httpx transport for the checktoken client (tests reach FranceConnect in-process);
+    ``request_schemas``: JSON schemas of request bodies the routers read but do not declare (the journal
+    keeps their members' values)."""
     clock = clock or SystemClock()
     configure_logging(settings.log_level)
     metrics = GatewayMetrics()
@@ -66,7 +70,7 @@ def create_gateway_app(
             audit=writer,
             trusted_proxies=TrustedProxies(settings.trusted_proxies),
             metrics=metrics,
-            openapi=app.openapi,
+            journal_contract=lambda: JournalPolicy.from_contract(app.openapi(), request_schemas),
         )
         if sleeper is not None:
             state.sleep = sleeper

@@ -57,15 +57,16 @@ class GatewayState:
     trusted_proxies: TrustedProxies
     metrics: Any = None  # metrics.GatewayMetrics (None: not measured)
     extras: dict[str, Any] = field(default_factory=dict)
-    # The served OpenAPI document, from which the request journal learns what it may keep.
-    openapi: Callable[[], dict[str, Any]] | None = None
+    # What the request journal may keep, read from the served contract on first use (the routers
+    # are all mounted by then).
+    journal_contract: Callable[[], JournalPolicy] | None = None
     _journal_policy: JournalPolicy | None = None
 
     @property
     def journal_policy(self) -> JournalPolicy:
-        """What the request journal may keep (gateway/journal.py), read once from the served contract."""
+        """What the request journal may keep (gateway/journal.py)."""
         if self._journal_policy is None:
-            self._journal_policy = JournalPolicy.from_openapi(self.openapi()) if self.openapi else JournalPolicy()
+            self._journal_policy = self.journal_contract() if self.journal_contract else JournalPolicy()
         return self._journal_policy
 
     # Injected waits (scenario latency): tests pass a recorder instead of sleeping.
