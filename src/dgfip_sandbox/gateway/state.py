@@ -18,6 +18,7 @@ from dgfip_sandbox.gateway.journal import JournalPolicy
 from dgfip_sandbox.gateway.mounted_api import MountedApi
 from dgfip_sandbox.gateway.quota import QuotaStore
 from dgfip_sandbox.gateway.scenarios import ScenarioErrors
+from dgfip_sandbox.gateway.token_throttle import TokenThrottle
 from dgfip_sandbox.gateway.tokens import TokenService
 from dgfip_sandbox.gateway.trusted_proxies import TrustedProxies
 from dgfip_sandbox.settings import Settings
@@ -71,6 +72,8 @@ class GatewayState:
     # are all mounted by then).
     journal_contract: Callable[[], JournalPolicy] | None = None
     _journal_policy: JournalPolicy | None = None
+    # Back-off on wrong secrets at /token, per consumer (gateway/token_throttle.py).
+    token_throttle: TokenThrottle = field(default_factory=TokenThrottle)
     # Injected waits (scenario latency): tests pass a recorder instead of sleeping.
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     verified_certificates: VerifiedCertificates = field(default_factory=VerifiedCertificates)
