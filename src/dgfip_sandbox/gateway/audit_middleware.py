@@ -55,7 +55,7 @@ class AuditMiddleware:
         correlation = _header(scope, b"x-correlation-id")
         if correlation is not None:
             entry.correlation_id = correlation[:100]
-        echo = correlation if correlation and UUID_PATTERN.match(correlation) else None
+        echo = correlation if correlation and UUID_PATTERN.fullmatch(correlation) else None
         audited = scope["path"] not in UNAUDITED_PATHS
         capture = (
             JournalCapture(state.settings.journal_body_bytes, state.journal_policy)

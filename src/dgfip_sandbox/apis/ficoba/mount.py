@@ -13,7 +13,7 @@ from dgfip_sandbox.gateway.mounted_api import ErrorFactory, MountedApi
 INJECTABLE_ERRORS: dict[str, ErrorFactory] = {
     name: cls
     for name, cls in vars(errors).items()
-    if re.fullmatch(r"CA[TF]\d{3}", name)
+    if re.fullmatch(r"CA[TF][0-9]{3}", name)
     and isinstance(cls, type)
     and issubclass(cls, errors.FicobaError)
     and cls.status_code >= 400

@@ -54,8 +54,11 @@ from dgfip_sandbox.store.accounts import Compte, Personne
 from dgfip_sandbox.store.consumers import ConsumerRecord
 
 MAX_PERSONNES = 100  # persons returned by one état-civil / dénomination search
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:\s?T[0-9:.]+Z?)?$")
-_DIGITS = re.compile(r"^[0-9]+$")
+# Dates, codes and identifiers are ASCII and whole (fullmatch, re.ASCII): no fullwidth or Arabic-Indic
+# digits, no trailing newline.
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?: ?T[0-9:.]+Z?)?", re.ASCII)
+_DIGITS = re.compile(r"[0-9]+", re.ASCII)
+_DEPARTEMENT = re.compile(r"[0-9]{2,3}|2[AB]", re.ASCII)
 
 
 @dataclass
@@ -67,7 +70,9 @@ class Reponse:
 
 
 def _given(value: str | None) -> str:
-    return (value or "").strip()
+    """The value without surrounding spaces (only spaces: a newline or a tab is kept, and refused
+    wherever a code is expected)."""
+    return (value or "").strip(" ")
 
 
 def _iso(value: date | None) -> str:
@@ -84,7 +89,7 @@ def _strip_empty(block: dict[str, Any]) -> dict[str, Any]:
 
 def _digits(value: str, length: int | tuple[int, ...], label: str) -> str:
     lengths = (length,) if isinstance(length, int) else length
-    if not _DIGITS.match(value) or len(value) not in lengths:
+    if not _DIGITS.fullmatch(value) or len(value) not in lengths:
         raise errors.CAF002(label)
     return value
 
@@ -114,7 +119,7 @@ class FicobaService:
     # Envelope
 
     def check_envelope(self, demande: _Demande) -> None:
-        match = _DATE.match(demande.dateDemande.strip())
+        match = _DATE.fullmatch(demande.dateDemande.strip(" "))
         if not match:
             raise errors.CAF002("dateDemande (format AAAA-MM-JJ)")
         try:
@@ -130,7 +135,7 @@ class FicobaService:
         motif = _given(demande.motif)
         if not motif:
             raise errors.CAF001("motif")
-        if not _DIGITS.match(motif) or len(motif) < 3:
+        if not _DIGITS.fullmatch(motif) or len(motif) < 3:
             raise errors.CAF002("motif (3 ou 4 chiffres)")
 
         siret, siren = _given(demande.siretDemandeur), _given(demande.sirenDemandeur)
@@ -220,7 +225,7 @@ class FicobaService:
         value = _given(value)
         if not value:
             return ""
-        if not _DIGITS.match(value) or len(value) > 2:
+        if not _DIGITS.fullmatch(value) or len(value) > 2:
             raise errors.CAF002(label)
         if int(value) == 0:
             if not born_abroad:
@@ -239,7 +244,7 @@ class FicobaService:
                 raise errors.CAF001(f"{prefix}lieuNaissance.codePaysNaissance")
             return "", "", ""
         _digits(pays, 5, f"{prefix}lieuNaissance.codePaysNaissance (5 chiffres)")
-        if dept and not re.match(r"^[0-9]{2,3}$|^2[AB]$", dept):
+        if dept and not _DEPARTEMENT.fullmatch(dept):
             raise errors.CAF002(f"{prefix}lieuNaissance.codeDepartementNaissance")
         if commune:
             _digits(commune, (2, 3), f"{prefix}lieuNaissance.codeCommuneNaissance")
@@ -248,9 +253,8 @@ class FicobaService:
         return pays, dept, commune
 
     def _domiciliation(self, dom: Domiciliation | None, prefix: str, *, france_only: bool) -> dict[str, str]:
-        if _is_empty(dom):
+        if dom is None or _is_empty(dom):
             return {}
-        assert dom is not None
         pays = _given(dom.codePays)
         others = [
             _given(dom.codeDepartement),
@@ -267,7 +271,7 @@ class FicobaService:
                 raise errors.CAF016(f"{prefix}domiciliation")
             raise errors.CAF027(f"{prefix}domiciliation.codePays")
         dept = _given(dom.codeDepartement).upper()
-        if dept and not re.match(r"^[0-9]{2,3}$|^2[AB]$", dept):
+        if dept and not _DEPARTEMENT.fullmatch(dept):
             raise errors.CAF002(f"{prefix}domiciliation.codeDepartement")
         commune = _given(dom.codeCommune)
         if commune:
@@ -284,9 +288,8 @@ class FicobaService:
 
     def _person_criteria(self, criteres: CriteresPerPhy, prefix: str, *, multi_detention: bool) -> PersonCriteria:
         etat = criteres.etatCivil
-        if _is_empty(etat):
+        if etat is None or _is_empty(etat):
             raise errors.CAF001(f"{prefix}etatCivil")
-        assert etat is not None
         nom_norm = normalise(etat.nom)
         if not nom_norm:
             raise errors.CAF001(f"{prefix}etatCivil.nom")
@@ -393,9 +396,8 @@ class FicobaService:
     def _designation_criteria(
         self, designation: Designation | None, dom: Domiciliation | None, prefix: str, *, multi_detention: bool
     ) -> DesignationCriteria:
-        if _is_empty(designation):
+        if designation is None or _is_empty(designation):
             raise errors.CAF001(f"{prefix}designation")
-        assert designation is not None
         raison, sigle, enseigne = (
             normalise(designation.raisonSociale),
             normalise(designation.sigle),
@@ -524,7 +526,7 @@ class FicobaService:
             raise errors.CAF001("criteresRecherche.numeroSPI")
         if len(spi) != 13:
             raise errors.CAF004(f"{len(spi)} caractères au lieu de 13")
-        if not _DIGITS.match(spi):
+        if not _DIGITS.fullmatch(spi):
             raise errors.CAF002("criteresRecherche.numeroSPI (13 chiffres)")
         if spi[0] not in "0123":
             raise errors.CAF005("le numéro SPI commence par 0, 1, 2 ou 3")
@@ -608,13 +610,15 @@ class FicobaService:
 
         prefix = "criteresRecherche."
         if kind == "recherchePP":
-            assert criteres.criteresRecherchePhy is not None
+            if criteres.criteresRecherchePhy is None:  # the chosen search's block (checked non-empty above)
+                raise errors.CAF001(prefix + "criteresRecherchePhy")
             criteria = self._person_criteria(
                 criteres.criteresRecherchePhy, prefix + "criteresRecherchePhy.", multi_detention=True
             )
             personnes = [p for p, _ in await self._match_personnes(criteria)]
         elif kind == "recherchePM":
-            assert criteres.criteresRecherchePro is not None
+            if criteres.criteresRecherchePro is None:  # the chosen search's block (checked non-empty above)
+                raise errors.CAF001(prefix + "criteresRecherchePro")
             designation = self._designation_criteria(
                 criteres.criteresRecherchePro.designation,
                 criteres.criteresRecherchePro.domiciliation,
@@ -676,7 +680,8 @@ class FicobaService:
 
         prefix = "criteresRecherche."
         if kind == "recherchePP":
-            assert criteres.etatCivil is not None
+            if criteres.etatCivil is None:  # the chosen search's block (checked non-empty above)
+                raise errors.CAF001(prefix + "etatCivil")
             criteria = self._titulaire_criteria(criteres.etatCivil, criteres.lieuNaissance, prefix)
 
             def matches(p: Personne) -> bool:
@@ -794,7 +799,7 @@ def adresse(p: Personne) -> dict[str, str]:
 
 def _part(value: str | None) -> str:
     """Birth month/day as the examples write them: "2", "18"; unknown ("00") is blank."""
-    number = int(value) if value and value.isdigit() else 0
+    number = int(value) if value and _DIGITS.fullmatch(value) else 0
     return str(number) if number else ""
 
 
