@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,11 +15,12 @@ from dgfip_sandbox.gateway.quota import QuotaStore
 from dgfip_sandbox.gateway.tokens import TokenService
 from dgfip_sandbox.gateway.trusted_proxies import TrustedProxies
 from dgfip_sandbox.settings import Settings
-from dgfip_sandbox.store import consumers
+from dgfip_sandbox.store import changes, consumers
 from dgfip_sandbox.store.audit import AuditWriter
+from dgfip_sandbox.store.changes import ChangeCounter, NoChangeCounter
 from dgfip_sandbox.store.consumers import ConsumerRecord
 
-CONSUMER_CACHE_SECONDS = 2.0
+CONSUMER_CACHE_SIZE = 4096
 
 
 class TrustMaterial:
@@ -58,6 +58,9 @@ class GatewayState:
     extras: dict[str, Any] = field(default_factory=dict)
     # Injected waits (scenario latency): tests pass a recorder instead of sleeping.
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    # The database's change counters (store/changes.py), read once per request by the first step.
+    changes: ChangeCounter = field(default_factory=NoChangeCounter)
+    consumer_cache: dict[str, tuple[int, tuple[ConsumerRecord, bool] | None]] = field(default_factory=dict)
 
     @property
     def trust(self) -> pki.Trust:
@@ -66,22 +69,21 @@ class GatewayState:
     async def consumer_by_fingerprint(self, fingerprint: str) -> tuple[ConsumerRecord, bool] | None:
         """The consumer a certificate is registered to, and whether that registration is revoked.
 
-        Cached for ``CONSUMER_CACHE_SECONDS``: a change made in this process (admin API, CLI in the
-        same process, tests) invalidates the cache at once through ``consumers.generation()``; a change
-        made by another process is seen within that delay.
+        Reads the change counters first (one read per request, store/changes.py) and makes them the
+        request's snapshot; the cached answer is used only if it was loaded under the same
+        "consumers" counter, so a change committed by any process before this request is seen.
         """
-        cache: dict[str, tuple[float, int, tuple[ConsumerRecord, bool] | None]] = self.extras.setdefault(
-            "consumer_cache", {}
-        )
-        generation = consumers.generation()
-        entry = cache.get(fingerprint)
-        now = time.monotonic()
-        if entry is not None and entry[0] > now and entry[1] == generation:
-            return entry[2]
+        snapshot = await self.changes.read()
+        changes.set_current(snapshot)
+        generation = snapshot.get("consumers")
+        entry = self.consumer_cache.get(fingerprint)
+        if generation is not None and entry is not None and entry[0] == generation:
+            return entry[1]
         async with self.sessionmaker() as session:
             found = await consumers.get_by_certificate(session, fingerprint)
         result = None if found is None else (found[0], found[1].revoked_at is not None)
-        if len(cache) > 4096:
-            cache.clear()
-        cache[fingerprint] = (now + CONSUMER_CACHE_SECONDS, generation, result)
+        if generation is not None:
+            if len(self.consumer_cache) >= CONSUMER_CACHE_SIZE:
+                self.consumer_cache.clear()
+            self.consumer_cache[fingerprint] = (generation, result)
         return result

@@ -12,7 +12,6 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Tex
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dgfip_sandbox.store import changes
 from dgfip_sandbox.store.base import Base
 
 QUOTA_TIERS = (200, 500, 750)
@@ -153,8 +152,3 @@ async def get_by_name(session: AsyncSession, name: str) -> ConsumerRecord | None
 async def list_all(session: AsyncSession) -> list[ConsumerRecord]:
     rows = (await session.execute(select(Consumer).order_by(Consumer.id))).scalars().all()
     return [ConsumerRecord.from_row(r) for r in rows]
-
-
-def generation() -> int:
-    """Changes to consumers or certificates made in this process (see store/changes.py)."""
-    return changes.generation("consumers", "consumer_certificates")
