@@ -31,7 +31,7 @@ CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("change counter read", ("store/changes.py",)),
     ("serialisation (JSON)", ("json/encoder.py", "json/__init__.py", "orjson", "render", "jsonable_encoder")),
     ("API handler (service, DataPass, its SQL)", ("dgfip_sandbox/apis/",)),
-    ("pipeline (other)", ("gateway/pipeline.py",)),
+    ("pipeline (other)", ("run_pipeline", "run_steps")),
     (
         "FastAPI/Starlette dependency + routing machinery",
         ("fastapi/", "starlette/routing.py", "starlette/middleware", "starlette/_exception_handler.py"),

@@ -2,7 +2,7 @@
 
 ``AuditWriter`` commits records in groups: each request enqueues its record and waits until the
 transaction holding it has committed, so no response leaves before its record is durable, while
-concurrent requests share one commit.
+concurrent requests share one commit, made on a dedicated connection (store/audit_connection.py).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from sqlalchemy import JSON, DateTime, Integer, String, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
+from dgfip_sandbox.store.audit_connection import AuditConnection, open_audit_connection
 from dgfip_sandbox.store.base import Base
-from dgfip_sandbox.store.journal import JournalEntry
 
 
 class AuditRecord(Base):
@@ -96,6 +96,7 @@ class AuditWriter:
         self._max_batch = max_batch
         self._queue: asyncio.Queue[tuple[dict[str, Any], dict[str, Any] | None, asyncio.Future[None]]] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._connection: AuditConnection | None = None
 
     async def start(self) -> None:
         self._queue = asyncio.Queue()
@@ -103,15 +104,17 @@ class AuditWriter:
 
     async def stop(self) -> None:
         """Flush what is queued, then stop."""
-        if self._task is None or self._queue is None:
-            return
-        await self._queue.join()
-        self._task.cancel()
-        try:
-            await self._task
-        except asyncio.CancelledError:
-            pass
-        self._task = None
+        if self._task is not None and self._queue is not None:
+            await self._queue.join()
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
 
     async def write(self, entry: AuditEntry) -> None:
         """Return once the record is committed."""
@@ -123,12 +126,10 @@ class AuditWriter:
         await future
 
     async def _commit(self, rows: list[dict[str, Any]], journal_rows: list[dict[str, Any]] | None = None) -> None:
-        # Core inserts on a connection: the ORM's bulk path costs more than the statement itself here.
-        engine = self._sessionmaker.kw["bind"]
-        async with engine.begin() as connection:
-            await connection.execute(AuditRecord.__table__.insert(), rows)
-            if journal_rows:
-                await connection.execute(JournalEntry.__table__.insert(), journal_rows)
+        # The driver's executemany on a dedicated connection: no ORM, no pool, one hand-over per batch.
+        if self._connection is None:
+            self._connection = open_audit_connection(self._sessionmaker.kw["bind"])
+        await self._connection.commit(rows, journal_rows or [])
 
     async def _run(self) -> None:
         assert self._queue is not None
