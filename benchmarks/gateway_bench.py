@@ -73,7 +73,7 @@ def prepare(workdir: Path, env: dict[str, str]) -> dict:
 
 
 def start_server(workdir: Path, env: dict[str, str], core: int, profile: Path | None = None) -> subprocess.Popen:
-    command = [sys.executable, "-m", "dgfip_sandbox.cli", "up"]
+    command = [sys.executable, "-m", "dgfip_sandbox.cli", "serve"]  # prepared by prepare(): no migration, no seeding
     if profile is not None:
         command = [
             shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy")),

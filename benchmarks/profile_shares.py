@@ -7,14 +7,21 @@ samples are CPU time). Each sample goes to the first category below whose patter
 stack, root to leaf: the audit/journal writes first (their SQL included), then each pipeline step
 (its cache misses' SQL included), serialisation, the API handler (its SQL included), FastAPI's
 dependency and routing machinery, the HTTP/TLS server, the event loop, SQL run in the aiosqlite
-worker threads (which cannot be attributed to a caller), the rest.
+worker threads (which cannot be attributed to a caller), the rest. The server's start and
+threads parked on their work queue are left out.
 """
 
 from __future__ import annotations
 
+import linecache
+import re
 import sys
 from collections import Counter
+from functools import cache
 from pathlib import Path
+
+# Samples of the server's start (imports, keys, app assembly) are left out of the total.
+STARTUP = ("_find_and_load", "import_key", "generate_key", "lifespan", "build_server_specs", "ensure_pki")
 
 # (category, substrings of a frame "function (file:line)"); the first category that matches wins.
 CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -38,10 +45,27 @@ CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("audit middleware (other)", ("audit_middleware.py",)),
     ("HTTP + TLS server (uvicorn, httptools, ssl)", ("uvicorn/", "httptools", "ssl.py", "sslproto.py", "server.py")),
-    ("SQL in aiosqlite worker threads", ("aiosqlite/", "sqlite3")),
+    ("SQL in aiosqlite worker threads (SQLAlchemy sessions)", ("aiosqlite/",)),
+    ("SQL in the audit writer's sqlite3 thread", ("concurrent/futures/thread.py", "sqlite3")),
     ("SQL (SQLAlchemy, asyncpg)", ("sqlalchemy/", "asyncpg/")),
     ("asyncio event loop", ("asyncio/",)),
 )
+
+
+_FRAME = re.compile(r"\((?P<file>[^():]+):(?P<line>\d+)\)$")
+
+
+@cache
+def _waits(frame: str) -> bool:
+    """A thread parked on its work queue (``queue.get()``): py-spy may count it as active, it is idle."""
+    match = _FRAME.search(frame)
+    if match is None:
+        return False
+    for root in sys.path:
+        candidate = Path(root) / match["file"]
+        if candidate.is_file():
+            return ".get(" in linecache.getline(str(candidate), int(match["line"]))
+    return False
 
 
 def shares(path: Path) -> tuple[int, Counter[str]]:
@@ -52,6 +76,8 @@ def shares(path: Path) -> tuple[int, Counter[str]]:
         if not stack or not number.isdigit():
             continue
         samples = int(number)
+        if any(p in stack for p in STARTUP) or _waits(stack.rsplit(";", 1)[-1]):
+            continue
         total += samples
         for name, patterns in CATEGORIES:
             if any(p in stack for p in patterns):

@@ -9,6 +9,8 @@ active consumer.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from cryptography import x509
 from starlette.requests import Request
 
@@ -19,8 +21,18 @@ from dgfip_sandbox.gateway.trusted_proxies import peer_address
 from dgfip_sandbox.store.consumers import ConsumerRecord
 
 
+@dataclass(frozen=True)
+class VerifiedCertificate:
+    """A certificate that passed the full verification, with its two digests (computed once)."""
+
+    cert: x509.Certificate
+    fingerprint: str  # SHA-256 hex, how consumers' certificates are registered
+    thumbprint: str  # RFC 8705 x5t#S256, what tokens are bound to
+
+
 class VerifiedCertificates:
-    """Certificates that passed the full verification, per trust material (CA + CRL).
+    """Certificates that passed the full verification, per trust material (CA + CRL), keyed by the
+    presented encoding (so a hit costs neither parsing nor hashing).
 
     Path validation costs about 0.4 ms; a client presents the same certificate on every call. A hit
     is reused only while the trust material is the same object (a new CRL makes a new one, so a
@@ -29,60 +41,66 @@ class VerifiedCertificates:
 
     def __init__(self, size: int = 1024) -> None:
         self._size = size
-        self._entries: dict[str, tuple[object, x509.Certificate, str]] = {}
+        self._entries: dict[str, tuple[object, VerifiedCertificate]] = {}
 
-    def get(self, key: str, trust: object) -> tuple[x509.Certificate, str] | None:
+    def get(self, key: str, trust: object) -> VerifiedCertificate | None:
         entry = self._entries.get(key)
         if entry is None or entry[0] is not trust:
             return None
-        return entry[1], entry[2]
+        return entry[1]
 
-    def put(self, key: str, trust: object, cert: x509.Certificate, fingerprint: str) -> None:
+    def put(self, key: str, trust: object, verified: VerifiedCertificate) -> None:
         if len(self._entries) >= self._size:
             self._entries.pop(next(iter(self._entries)))
-        self._entries[key] = (trust, cert, fingerprint)
+        self._entries[key] = (trust, verified)
 
 
-def presented_certificate(request: Request, state: GatewayState) -> tuple[str, x509.Certificate] | None:
-    """The presented certificate and a key identifying its encoding (for the verification cache)."""
+def presented_encoding(request: Request, state: GatewayState) -> tuple[str, bool] | None:
+    """The presented certificate's encoding, and whether it came from a trusted proxy's header."""
     scope = request.scope
     if state.trusted_proxies.contains(peer_address(scope)):
         header = request.headers.get("client-cert")
         if header:
-            try:
-                return header, pki.parse_client_cert_header(header)
-            except ValueError as exc:
-                raise CertificateRejected(f"en-tête Client-Cert illisible ({exc})") from exc
+            return header, True
     chain = scope.get("extensions", {}).get("tls", {}).get("client_cert_chain") or []
     if not chain:
         return None
-    return chain[0], pki.load_pem_cert(chain[0])
+    return chain[0], False
 
 
-def _verified(request: Request, state: GatewayState) -> tuple[x509.Certificate, str]:
-    presented = presented_certificate(request, state)
+def _parse(encoding: str, from_header: bool) -> x509.Certificate:
+    if not from_header:
+        return pki.load_pem_cert(encoding)
+    try:
+        return pki.parse_client_cert_header(encoding)
+    except ValueError as exc:
+        raise CertificateRejected(f"en-tête Client-Cert illisible ({exc})") from exc
+
+
+def _verified(request: Request, state: GatewayState) -> VerifiedCertificate:
+    presented = presented_encoding(request, state)
     if presented is None:
         raise CertificateRejected("aucun certificat client n'a été présenté (authentification mTLS obligatoire)")
-    key, cert = presented
+    key, from_header = presented
     cache: VerifiedCertificates = state.extras.setdefault("verified_certificates", VerifiedCertificates())
     trust = state.trust
     now = state.clock.now()
     hit = cache.get(key, trust)
-    if hit is not None and hit[0].not_valid_before_utc <= now <= hit[0].not_valid_after_utc:
+    if hit is not None and hit.cert.not_valid_before_utc <= now <= hit.cert.not_valid_after_utc:
         return hit
+    cert = _parse(key, from_header)
     try:
         pki.verify_client_certificate(trust, cert, now=now)
     except pki.CertificateError as exc:
         raise CertificateRejected(str(exc)) from exc
-    fingerprint = pki.fingerprint_sha256(cert)
-    cache.put(key, trust, cert, fingerprint)
-    return cert, fingerprint
+    verified = VerifiedCertificate(cert=cert, fingerprint=pki.fingerprint_sha256(cert), thumbprint=pki.x5t_s256(cert))
+    cache.put(key, trust, verified)
+    return verified
 
 
-async def check_client_certificate(
-    request: Request, state: GatewayState
-) -> tuple[ConsumerRecord, x509.Certificate, str]:
-    cert, fingerprint = _verified(request, state)
+async def check_client_certificate(request: Request, state: GatewayState) -> tuple[ConsumerRecord, VerifiedCertificate]:
+    verified = _verified(request, state)
+    fingerprint = verified.fingerprint
     found = await state.consumer_by_fingerprint(fingerprint)
     if found is None:
         raise CertificateRejected(
@@ -93,4 +111,4 @@ async def check_client_certificate(
         raise CertificateRejected("le certificat client a été révoqué pour ce partenaire")
     if not consumer.active:
         raise CertificateRejected(f"le partenaire « {consumer.name} » est désactivé")
-    return consumer, cert, fingerprint
+    return consumer, verified

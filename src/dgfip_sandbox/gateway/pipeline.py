@@ -36,7 +36,6 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from dgfip_sandbox import pki
 from dgfip_sandbox.errors import ApiError
 from dgfip_sandbox.gateway.bearer import check_bearer_token
 from dgfip_sandbox.gateway.caller_ip import check_caller_ip
@@ -73,6 +72,7 @@ class Call:
     consumer: ConsumerRecord | None = None
     certificate: x509.Certificate | None = None
     fingerprint: str = ""
+    thumbprint: str = ""
     client_ip: str = ""
     claims: dict[str, Any] = field(default_factory=dict)
     correlation_id: str = ""
@@ -110,8 +110,9 @@ class Step:
 
 
 async def client_certificate(call: Call) -> str:
-    consumer, call.certificate, call.fingerprint = await check_client_certificate(call.request, call.state)
-    call.consumer = consumer
+    consumer, verified = await check_client_certificate(call.request, call.state)
+    call.consumer, call.certificate = consumer, verified.cert
+    call.fingerprint, call.thumbprint = verified.fingerprint, verified.thumbprint
     call.audit.consumer_id, call.audit.consumer_name = consumer.id, consumer.name
     call.audit.cert_fingerprint = call.fingerprint
     return consumer.name
@@ -124,8 +125,9 @@ async def caller_ip(call: Call) -> str:
 
 
 async def bearer_token(call: Call) -> str:
-    thumbprint = pki.x5t_s256(call.need_certificate())
-    call.claims = check_bearer_token(call.request, call.state, call.need_consumer(), thumbprint)
+    if not call.thumbprint:
+        raise RuntimeError("pipeline step run before client_certificate")
+    call.claims = check_bearer_token(call.request, call.state, call.need_consumer(), call.thumbprint)
     return f"jti={call.claims.get('jti')}"
 
 
@@ -153,9 +155,9 @@ async def scenario(call: Call) -> str:
 
 
 STEPS: tuple[Step, ...] = (
-    Step("client_certificate", client_certificate, gives=("consumer", "certificate", "fingerprint")),
+    Step("client_certificate", client_certificate, gives=("consumer", "certificate", "fingerprint", "thumbprint")),
     Step("caller_ip", caller_ip, needs=("consumer",), gives=("client_ip",)),
-    Step("bearer_token", bearer_token, needs=("consumer", "certificate"), gives=("claims",)),
+    Step("bearer_token", bearer_token, needs=("consumer", "thumbprint"), gives=("claims",)),
     Step("route_scope", route_scope, needs=("claims", "required_scope")),
     Step("correlation_id", correlation_id, gives=("correlation_id",)),
     Step("quota", quota, needs=("consumer",), gives=("quota",)),

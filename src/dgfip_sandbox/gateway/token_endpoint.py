@@ -24,7 +24,6 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from starlette.requests import Request
 
-from dgfip_sandbox import pki
 from dgfip_sandbox.gateway.pipeline import STEPS, Call, audit_entry, gateway_state, run_steps
 from dgfip_sandbox.store.consumers import verify_secret
 
@@ -70,7 +69,7 @@ async def issue_token(request: Request) -> JSONResponse:
     # The pipeline's first two steps (client certificate, caller IP), their failures in the trace.
     call = Call(request=request, state=state, audit=audit)
     await run_steps(STEPS[:2], call)
-    consumer, cert = call.need_consumer(), call.need_certificate()
+    consumer = call.need_consumer()
 
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("application/x-www-form-urlencoded"):
@@ -114,7 +113,7 @@ async def issue_token(request: Request) -> JSONResponse:
         organisation=consumer.organisation,
         application=consumer.application,
         scopes=requested,
-        cert_thumbprint=pki.x5t_s256(cert),
+        cert_thumbprint=call.thumbprint,
         now=state.clock.now(),
     )
     audit.extra["jti"] = claims["jti"]

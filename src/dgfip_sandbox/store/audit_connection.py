@@ -82,13 +82,13 @@ class SqliteAuditConnection:
             self._connection = connection
         return self._connection
 
-    def _commit(self, audit_rows: Sequence[Row], journal_rows: Sequence[Row]) -> None:
+    def _commit(self, audit_values: list[tuple[Any, ...]], journal_values: list[tuple[Any, ...]]) -> None:
         connection = self._connect()
         connection.execute("BEGIN IMMEDIATE")
         try:
-            connection.executemany(self._audit.sql, self._audit.values(audit_rows))
-            if journal_rows:
-                connection.executemany(self._journal.sql, self._journal.values(journal_rows))
+            connection.executemany(self._audit.sql, audit_values)
+            if journal_values:
+                connection.executemany(self._journal.sql, journal_values)
             connection.execute("COMMIT")
         except BaseException:
             if connection.in_transaction:
@@ -96,7 +96,10 @@ class SqliteAuditConnection:
             raise
 
     async def commit(self, audit_rows: Sequence[Row], journal_rows: Sequence[Row]) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._commit, audit_rows, journal_rows)
+        # Converted here, so that the thread runs only SQLite's C code (the GIL released) and never
+        # holds the GIL the event loop needs.
+        audit, journal = self._audit.values(audit_rows), self._journal.values(journal_rows)
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._commit, audit, journal)
 
     def _close(self) -> None:
         if self._connection is not None:

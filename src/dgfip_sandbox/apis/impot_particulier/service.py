@@ -189,7 +189,7 @@ async def _cached(session: AsyncSession, key: tuple[Any, ...], load: Callable[[]
     generation = changes.current("taxpayers")
     if generation is None:
         return await load()
-    key = (str(session.bind.url), *key)
+    key = (session.bind.url, *key)
     entry = _read_cache.get(key)
     if entry is not None and entry[0] == generation:
         return entry[1]
