@@ -12,7 +12,7 @@ probe_router = APIRouter(prefix="/probe", route_class=GatewayRoute)
 
 @probe_router.get("/ifi")
 @protected(api="probe", scope="RessourceIFI")
-async def probe_ifi(caller: Caller) -> dict[str, Any]:
+async def probe_ifi(caller: Caller, annee: str | None = None) -> dict[str, Any]:
     return {"consumer": caller.consumer.name, "ip": caller.client_ip}
 
 

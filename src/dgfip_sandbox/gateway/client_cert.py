@@ -9,50 +9,15 @@ active consumer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cryptography import x509
 from starlette.requests import Request
 
 from dgfip_sandbox import pki
 from dgfip_sandbox.errors import CertificateRejected
+from dgfip_sandbox.gateway.certificate_cache import VerifiedCertificate
 from dgfip_sandbox.gateway.state import GatewayState
 from dgfip_sandbox.gateway.trusted_proxies import peer_address
 from dgfip_sandbox.store.consumers import ConsumerRecord
-
-
-@dataclass(frozen=True)
-class VerifiedCertificate:
-    """A certificate that passed the full verification, with its two digests (computed once)."""
-
-    cert: x509.Certificate
-    fingerprint: str  # SHA-256 hex, how consumers' certificates are registered
-    thumbprint: str  # RFC 8705 x5t#S256, what tokens are bound to
-
-
-class VerifiedCertificates:
-    """Certificates that passed the full verification, per trust material (CA + CRL), keyed by the
-    presented encoding (so a hit costs neither parsing nor hashing).
-
-    Path validation costs about 0.4 ms; a client presents the same certificate on every call. A hit
-    is reused only while the trust material is the same object (a new CRL makes a new one, so a
-    revocation takes effect at once); the validity dates are checked again on every call.
-    """
-
-    def __init__(self, size: int = 1024) -> None:
-        self._size = size
-        self._entries: dict[str, tuple[object, VerifiedCertificate]] = {}
-
-    def get(self, key: str, trust: object) -> VerifiedCertificate | None:
-        entry = self._entries.get(key)
-        if entry is None or entry[0] is not trust:
-            return None
-        return entry[1]
-
-    def put(self, key: str, trust: object, verified: VerifiedCertificate) -> None:
-        if len(self._entries) >= self._size:
-            self._entries.pop(next(iter(self._entries)))
-        self._entries[key] = (trust, verified)
 
 
 def presented_encoding(request: Request, state: GatewayState) -> tuple[str, bool] | None:
@@ -82,7 +47,7 @@ def _verified(request: Request, state: GatewayState) -> VerifiedCertificate:
     if presented is None:
         raise CertificateRejected("aucun certificat client n'a été présenté (authentification mTLS obligatoire)")
     key, from_header = presented
-    cache: VerifiedCertificates = state.extras.setdefault("verified_certificates", VerifiedCertificates())
+    cache = state.verified_certificates
     trust = state.trust
     now = state.clock.now()
     hit = cache.get(key, trust)

@@ -220,7 +220,7 @@ class GatewayRoute(APIRoute):
         self.policy = policy if isinstance(policy, Policy) else None
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.policy is not None and scope["method"] in self.methods:
+        if self.policy is not None and self.methods is not None and scope["method"] in self.methods:
             await run_pipeline(scope, self.policy)
         await super().handle(scope, receive, send)
 

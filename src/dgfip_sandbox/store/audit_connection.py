@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from dgfip_sandbox.store.changes import asyncpg_dsn
 
 Row = dict[str, Any]
+Tables = tuple[Table, Table]  # the audit records' table, the journal entries' table
 
 
 class AuditConnection(Protocol):
@@ -54,23 +55,15 @@ class _Insert:
         ]
 
 
-def _inserts(engine: AsyncEngine, placeholder: Callable[[int], str]) -> tuple[_Insert, _Insert]:
-    from dgfip_sandbox.store.audit import AuditRecord
-    from dgfip_sandbox.store.journal import JournalEntry
-
-    audit_table, journal_table = AuditRecord.__table__, JournalEntry.__table__
-    if not isinstance(audit_table, Table) or not isinstance(journal_table, Table):
-        raise TypeError("audit and journal models must be mapped to tables")
-    return (
-        _Insert(audit_table, engine.dialect, placeholder),
-        _Insert(journal_table, engine.dialect, placeholder),
-    )
+def _inserts(tables: Tables, engine: AsyncEngine, placeholder: Callable[[int], str]) -> tuple[_Insert, _Insert]:
+    audit_table, journal_table = tables
+    return _Insert(audit_table, engine.dialect, placeholder), _Insert(journal_table, engine.dialect, placeholder)
 
 
 class SqliteAuditConnection:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, tables: Tables) -> None:
         self._path = engine.url.database or ""
-        self._audit, self._journal = _inserts(engine, lambda _i: "?")
+        self._audit, self._journal = _inserts(tables, engine, lambda _i: "?")
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-sqlite")
         self._connection: sqlite3.Connection | None = None
 
@@ -112,13 +105,13 @@ class SqliteAuditConnection:
 
 
 class PostgresAuditConnection:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, tables: Tables) -> None:
         self._dsn = asyncpg_dsn(engine.url)
-        self._audit, self._journal = _inserts(engine, lambda i: f"${i}")
+        self._audit, self._journal = _inserts(tables, engine, lambda i: f"${i}")
         self._connection: Any = None
 
     async def commit(self, audit_rows: Sequence[Row], journal_rows: Sequence[Row]) -> None:
-        import asyncpg
+        import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 
         if self._connection is None or self._connection.is_closed():
             self._connection = await asyncpg.connect(self._dsn)
@@ -143,27 +136,24 @@ class PostgresAuditConnection:
 class EngineAuditConnection:
     """An in-memory SQLite database (only the engine's connection sees it): Core inserts on the engine."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, tables: Tables) -> None:
         self._engine = engine
+        self._tables = tables
 
     async def commit(self, audit_rows: Sequence[Row], journal_rows: Sequence[Row]) -> None:
-        from sqlalchemy import insert
-
-        from dgfip_sandbox.store.audit import AuditRecord
-        from dgfip_sandbox.store.journal import JournalEntry
-
+        audit_table, journal_table = self._tables
         async with self._engine.begin() as connection:
-            await connection.execute(insert(AuditRecord), list(audit_rows))
+            await connection.execute(audit_table.insert(), list(audit_rows))
             if journal_rows:
-                await connection.execute(insert(JournalEntry), list(journal_rows))
+                await connection.execute(journal_table.insert(), list(journal_rows))
 
     async def close(self) -> None:
         return None
 
 
-def open_audit_connection(engine: AsyncEngine) -> AuditConnection:
+def open_audit_connection(engine: AsyncEngine, tables: Tables) -> AuditConnection:
     if engine.url.get_backend_name() == "sqlite":
         if not engine.url.database or engine.url.database == ":memory:":
-            return EngineAuditConnection(engine)
-        return SqliteAuditConnection(engine)
-    return PostgresAuditConnection(engine)
+            return EngineAuditConnection(engine, tables)
+        return SqliteAuditConnection(engine, tables)
+    return PostgresAuditConnection(engine, tables)

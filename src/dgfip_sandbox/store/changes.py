@@ -138,7 +138,7 @@ class PostgresChangeCounter:
         return await asyncio.shield(future)
 
     async def _read_pending(self) -> None:
-        import asyncpg
+        import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 
         while self._next is not None:
             # The requests waiting on this future all arrived before the query below is sent.
