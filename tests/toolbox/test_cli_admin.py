@@ -53,15 +53,40 @@ def test_refusals_exit_1_with_a_french_reason(cli) -> None:
     assert tier.exit_code == 1 and "200, 500, 750" in tier.output
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "listed"),
+    [
+        ("--oauth-scope", "RessourceFoo", "RessourceIR, RessourceIRFacture"),
+        ("--datapass-scope", "dgfip_foo", "dgfip_annee_n_moins_1"),
+        ("--modality", "spi", "with_ficoba_iban, with_ficoba_spi"),
+        ("--motif", "M01", "0001, 0003"),
+    ],
+)
+def test_catalogue_typos_exit_1_with_the_valid_values(cli, option: str, value: str, listed: str) -> None:
+    added = cli("consumers", "add", "typo-test", "--organisation", "Test", option, value, ok=False)
+    assert added.exit_code == 1 and f"« {value} »" in added.output and listed in added.output
+    assert "typo-test" not in cli("consumers", "list").stdout
+    granted = cli("consumers", "grant", "caf-demo", option, value, ok=False)
+    assert granted.exit_code == 1 and "valeurs possibles" in granted.output
+
+
 def test_disable_enable_grant_quota_scenario(cli) -> None:
     assert "désactivé" in cli("consumers", "disable", "caf-demo").stdout
     assert json.loads(cli("consumers", "show", "caf-demo").stdout)["active"] is False
     assert "actif" in cli("consumers", "enable", "caf-demo").stdout
     granted = cli(
-        "consumers", "grant", "caf-demo", "--datapass-scope", "dgfip_rfr", "--modality", "spi", "--motif", "M01"
+        "consumers",
+        "grant",
+        "caf-demo",
+        "--datapass-scope",
+        "dgfip_rfr",
+        "--modality",
+        "with_ficoba_spi",
+        "--motif",
+        "1",
     ).stdout
-    assert "dgfip_rfr" in granted and "spi" in granted and "M01" in granted
-    removed = cli("consumers", "grant", "caf-demo", "--motif", "M01", "--remove").stdout
+    assert "dgfip_rfr" in granted and "with_ficoba_spi" in granted and "0001" in granted
+    removed = cli("consumers", "grant", "caf-demo", "--motif", "0001", "--remove").stdout
     assert "motifs -" in removed
     assert "750" in cli("consumers", "quota", "caf-demo", "750").stdout
     assert "error=503" in cli("consumers", "scenario", "caf-demo", "error=503").stdout

@@ -4,58 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-IMPOT_PARTICULIER_OAUTH_SCOPES = (
-    "RessourceIR",
-    "RessourceIRFacture",
-    "RessourceIRDerniere",
-    "RessourceIRDerniere2",
-    "RessourceIRMultiple",
-    "RessourceIFI",
-    "RessourceTHPrincipale",
-    "RessourceLEP",
-)
+from dgfip_sandbox.catalogue import IMPOT_PARTICULIER_DATAPASS_SCOPES, IMPOT_PARTICULIER_OAUTH_SCOPES
 
-IMPOT_PARTICULIER_DATAPASS_SCOPES = (
-    "dgfip_annee_n_moins_1",
-    "dgfip_annee_n_moins_2",
-    "dgfip_annee_n_moins_3",
-    "dgfip_nmUsaDec1",
-    "dgfip_nmNaiDec1",
-    "dgfip_prnmDec1",
-    "dgfip_dateNaisDec1",
-    "dgfip_nmUsaDec2",
-    "dgfip_nmNaiDec2",
-    "dgfip_prnmDec2",
-    "dgfip_dateNaisDec2",
-    "dgfip_aft",
-    "dgfip_sitfam",
-    "dgfip_nbpart",
-    "dgfip_pac_nbPac",
-    "dgfip_pac",
-    "dgfip_pariso",
-    "dgfip_annee_df_au_3112_si_deces_ctb_mp",
-    "dgfip_rfr",
-    "dgfip_mntRevbareme",
-    "dgfip_inddeficit",
-    "dgfip_indiIFI",
-    "dgfip_rbg",
-    "dgfip_RevDecl_Cat1_Tspr",
-    "dgfip_RevDecl_Cat1_RentOn",
-    "dgfip_RevDecl_Cat2_Rcm",
-    "dgfip_RevDecl_Cat3_PMV",
-    "dgfip_RevDecl_Cat4_Ref",
-    "dgfip_RevDecl_Cat5_NonSal",
-    "dgfip_RevNets_Cat1_Tspr",
-    "dgfip_RevNets_Cat1_RentOn",
-    "dgfip_RevNets_Cat2_Rcm",
-    "dgfip_RevNets_Cat3_PMV",
-    "dgfip_RevNets_Cat4_Ref",
-    "dgfip_RevNets_Cat5_NonSal",
-    "dgfip_PaDeduc_EnfMaj",
-    "dgfip_PaDeduc_Autres",
-    "dgfip_EpargRetrDeduc",
-    "dgfip_IndLep",
-)
+__all__ = ["IMPOT_PARTICULIER_DATAPASS_SCOPES", "IMPOT_PARTICULIER_OAUTH_SCOPES", "DemoConsumer", "demo_consumers"]
 
 LOOPBACK = ("127.0.0.0/8", "::1/128")
 
