@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dgfip_sandbox.store.accounts import Compte, Droit, Guichet, Personne
 from dgfip_sandbox.store.base import Base
-from dgfip_sandbox.store.franceconnect import FcCitizen
+from dgfip_sandbox.store.franceconnect import FcCitizen, aware
 from dgfip_sandbox.store.taxpayers import Declarant, Foyer, TaxSituation, ThSituation
 
 FOYER, COMPTE, IDENTITE = "foyer", "compte", "identite"
@@ -115,7 +115,7 @@ def entry_as_dict(entry: TestDataEntry) -> dict[str, Any]:
         "kind": entry.kind,
         "key": entry.key,
         "source": entry.source,
-        "created_at": entry.created_at.isoformat() if entry.created_at else None,
+        "created_at": aware(entry.created_at).isoformat() if entry.created_at else None,
     }
 
 
