@@ -13,7 +13,7 @@ from dgfip_sandbox.store.taxpayers import Declarant, Foyer
 from dgfip_sandbox.testdata.errors import TestDataError
 from dgfip_sandbox.testdata.files import parse_data
 from dgfip_sandbox.testdata.service import TestDataService
-from tests.ficoba.test_routes import ADMIN, BASE as FICOBA, headers, post
+from tests.ficoba.test_routes import ADMIN, post
 
 pytestmark = pytest.mark.anyio
 IP = "/impotparticulier/1.0"

@@ -65,12 +65,6 @@ async def existing_ibans(session: AsyncSession, ibans: list[str]) -> set[str]:
     return set((await session.execute(select(Compte.iban).where(Compte.iban.in_(ibans)))).scalars())
 
 
-async def existing_sirens(session: AsyncSession, sirens: list[str]) -> set[str]:
-    if not sirens:
-        return set()
-    return set((await session.execute(select(Personne.siren).where(Personne.siren.in_(sirens)))).scalars())
-
-
 async def existing_logins(session: AsyncSession, logins: list[str]) -> set[str]:
     if not logins:
         return set()
@@ -92,7 +86,7 @@ async def ficoba_person_ids_by_spi(session: AsyncSession, spis: list[str]) -> di
         .where(Personne.spi.in_(spis), Personne.kind == "PP")
         .group_by(Personne.spi)
     )
-    return {spi: pid for spi, pid in rows.all()}
+    return {spi: pid for spi, pid in rows.all() if spi}
 
 
 async def next_citizen_position(session: AsyncSession) -> int:

@@ -103,11 +103,11 @@ class TestDataService:
             problems.add(f"{where}.declarants[{rank}].spi", f"le SPI {spi} est déjà celui d'un déclarant")
         problems.raise_if_any(source)
         rng = _rng(source, where, foyer.model_dump(mode="json"))
-        spis = []
+        spis: list[str] = []
         for declarant in foyer.declarants:
-            spi = declarant.spi
-            while spi is None or spi in spis or await store.existing_spis(session, [spi]):
-                spi = random_spi(rng) if declarant.spi is None else spi
+            spi = declarant.spi or random_spi(rng)
+            while declarant.spi is None and (spi in spis or await store.existing_spis(session, [spi])):
+                spi = random_spi(rng)
             spis.append(spi)
         foyer_id = await store.write_foyer(session, rows.foyer_rows(foyer, spis, rng), foyer.nom)
         return {
@@ -139,18 +139,16 @@ class TestDataService:
         on_file = await store.ficoba_person_ids_by_spi(session, spis)
         for index, droit in enumerate(compte.droits):
             spi = droit.personne.spi
-            if spi and not droit.personne.morale and droit.personne.nom_naissance is None:
-                if spi not in declarants and spi not in on_file:
-                    problems.add(
-                        f"{where}.droits[{index}].personne.spi",
-                        f"aucun déclarant ni personne de FICOBA n'a le SPI {spi} : donnez aussi son état civil",
-                    )
-        sirens = [d.personne.siren for d in compte.droits if d.personne.siren]
+            unknown = spi is not None and spi not in declarants and spi not in on_file
+            if unknown and not droit.personne.morale and droit.personne.nom_naissance is None:
+                problems.add(
+                    f"{where}.droits[{index}].personne.spi",
+                    f"aucun déclarant ni personne de FICOBA n'a le SPI {spi} : donnez aussi son état civil",
+                )
         problems.raise_if_any(source)
         assert guichet_id is not None  # noqa: S101 - refused above otherwise
         created_ids: list[int] = []
         droits = []
-        taken_sirens = await store.existing_sirens(session, sirens)
         for droit in compte.droits:
             personne = droit.personne
             spi = personne.spi if not personne.morale else None
@@ -162,8 +160,6 @@ class TestDataService:
                 created_ids.append(personne_id)
                 if spi:
                     on_file[spi] = personne_id
-                if personne.siren:
-                    taken_sirens.add(personne.siren)
             droits.append(rows.droit_values(droit, compte, personne_id, self.clock.now().date()))
         compte_id = await store.write_compte(session, rows.compte_values(compte, iban, guichet_id), droits)
         return {"key": iban, "iban": iban, "rows": {"compte_id": compte_id, "personne_ids": created_ids}}
