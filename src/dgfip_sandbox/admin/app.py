@@ -333,7 +333,9 @@ def create_admin_app(
     )
     _install_error_handlers(app)
     app.include_router(api)
-    from dgfip_sandbox.admin import portal
+    from dgfip_sandbox.admin import portal, testdata
+
+    app.include_router(testdata.build_router(require_admin))
 
     app.include_router(portal.build_router(settings, gateway_openapi))
     app.add_middleware(LoopbackOnly, clock=clock)

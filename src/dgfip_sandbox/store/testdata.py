@@ -93,10 +93,14 @@ async def next_citizen_position(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.coalesce(func.max(FcCitizen.position), -1))) or 0) + 1
 
 
-async def list_entries(session: AsyncSession, *, kind: str | None = None) -> list[TestDataEntry]:
+async def list_entries(
+    session: AsyncSession, *, kind: str | None = None, source: str | None = None
+) -> list[TestDataEntry]:
     query = select(TestDataEntry).order_by(TestDataEntry.id)
     if kind is not None:
         query = query.where(TestDataEntry.kind == kind)
+    if source is not None:
+        query = query.where(TestDataEntry.source == source[:200])
     return list((await session.execute(query)).scalars())
 
 

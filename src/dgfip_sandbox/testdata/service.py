@@ -40,11 +40,17 @@ class TestDataService:
         self.clock = clock
         self.actor = actor
 
-    async def add(self, data: model.DataFile, *, source: str) -> dict[str, list[dict[str, Any]]]:
-        """Write the file's foyers, accounts and identities; what was created (SPIs, IBANs, logins)."""
+    async def add(self, data: model.DataFile, *, source: str, replace: bool = False) -> dict[str, list[dict[str, Any]]]:
+        """Write the file's foyers, accounts and identities; what was created (SPIs, IBANs, logins).
+
+        ``replace``: first remove, in the same transaction, what an earlier load of the same source
+        created (``up --data FILE`` run again, a file edited and reloaded)."""
         now = self.clock.now()
         created: dict[str, list[dict[str, Any]]] = {"foyers": [], "comptes": [], "identites": []}
         async with self.sessionmaker() as session, session.begin():
+            if replace:
+                for entry in await store.list_entries(session, source=source):
+                    await store.remove_entry(session, entry)
             for index, foyer in enumerate(data.foyers):
                 created["foyers"].append(await self._foyer(session, foyer, f"foyers[{index}]", source))
             for index, compte in enumerate(data.comptes):
