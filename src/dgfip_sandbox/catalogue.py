@@ -20,18 +20,10 @@ from collections.abc import Iterable
 
 from dgfip_sandbox.apis.ficoba import datapass as ficoba_datapass
 from dgfip_sandbox.apis.impot_particulier import datapass as ip_datapass
+from dgfip_sandbox.apis.impot_particulier.scopes import OAuthScope
 from dgfip_sandbox.store.consumers import QUOTA_TIERS
 
-IMPOT_PARTICULIER_OAUTH_SCOPES: tuple[str, ...] = (
-    "RessourceIR",
-    "RessourceIRFacture",
-    "RessourceIRDerniere",
-    "RessourceIRDerniere2",
-    "RessourceIRMultiple",
-    "RessourceIFI",
-    "RessourceTHPrincipale",
-    "RessourceLEP",
-)
+IMPOT_PARTICULIER_OAUTH_SCOPES: tuple[str, ...] = tuple(OAuthScope)
 
 # DataPass's scopes of API Impôt particulier, in DataPass's order.
 IMPOT_PARTICULIER_DATAPASS_SCOPES: tuple[str, ...] = (
