@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
@@ -11,7 +14,7 @@ from dgfip_sandbox.store.accounts import Compte, Personne
 from dgfip_sandbox.store.franceconnect import FcCitizen
 from dgfip_sandbox.store.taxpayers import Declarant, Foyer
 from dgfip_sandbox.testdata.errors import TestDataError
-from dgfip_sandbox.testdata.files import parse_data
+from dgfip_sandbox.testdata.files import parse_data, parse_text
 from dgfip_sandbox.testdata.service import TestDataService
 from tests.ficoba.test_routes import ADMIN, post
 
@@ -210,3 +213,15 @@ async def test_remove_deletes_exactly_what_was_created(sandbox) -> None:
     client = await sandbox.client("mairie-demo")
     gone = await client.get(f"{IP}/spi/{SPI}/situations/ir/assiettes/annrev/2025")
     assert gone.status_code == 410 and gone.json()["erreur"]["code"] == 4102  # "ne correspond à aucun usager"
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "test-data.md"
+
+
+async def test_the_documented_file_loads_and_is_served(sandbox) -> None:
+    (example,) = re.findall(r"```yaml\n(.*?)```", DOC.read_text(), flags=re.S)
+    created = await service(sandbox).add(parse_text(example, "equipe.yaml"), source="equipe.yaml")
+    assert [f["key"] for f in created["foyers"]] == [SPI]
+    assert len(created["comptes"]) == 3 and [i["key"] for i in created["identites"]] == [SPI, "alice"]
+    response = await post(sandbox, ADMIN, "spi", {"numeroSPI": SPI})
+    assert response.json()["reponses"][0]["nombreComptes"] == "003"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import ssl
 import subprocess
@@ -108,3 +109,21 @@ def test_up_refuses_a_bad_data_file_before_serving(tmp_path: Path) -> None:
         and "comptes[0].droits : au moins 1 élément(s)" in result.stderr
     )
     assert not (tmp_path / "ready.json").exists()
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def test_the_testcontainers_recipes_name_only_real_options_and_settings() -> None:
+    from typer.testing import CliRunner
+
+    from dgfip_sandbox.cli import app
+    from dgfip_sandbox.settings import Settings
+
+    up_help = CliRunner().invoke(app, ["up", "--help"], env={"COLUMNS": "200"}).stdout
+    for name in ("testcontainers.md", "testcontainers.fr.md"):
+        text = (DOCS / name).read_text()
+        for variable in set(re.findall(r"DGFIP_SANDBOX_([A-Z_]+)", text)):
+            assert variable.lower() in Settings.model_fields, f"{name}: DGFIP_SANDBOX_{variable}"
+        for option in set(re.findall(r'"(--[a-z-]+)"', text)) | set(re.findall(r" (--[a-z-]+) ", text)):
+            assert option in up_help or option == "--workers", f"{name}: up {option}"
