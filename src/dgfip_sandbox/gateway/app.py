@@ -77,6 +77,7 @@ def create_gateway_app(
             apis=tuple(apis),
             scenario_errors=scenario_errors,
             metrics=metrics,
+            openapi=app.openapi,
         )
         if sleeper is not None:
             state.sleep = sleeper

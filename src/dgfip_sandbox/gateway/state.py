@@ -14,6 +14,7 @@ from dgfip_sandbox import pki
 from dgfip_sandbox.clock import Clock
 from dgfip_sandbox.franceconnect.checktoken_client import ChecktokenClient
 from dgfip_sandbox.gateway.certificate_cache import VerifiedCertificates
+from dgfip_sandbox.gateway.journal import JournalPolicy
 from dgfip_sandbox.gateway.mounted_api import MountedApi
 from dgfip_sandbox.gateway.quota import QuotaStore
 from dgfip_sandbox.gateway.scenarios import ScenarioErrors
@@ -66,6 +67,17 @@ class GatewayState:
     apis: tuple[MountedApi, ...] = ()
     scenario_errors: ScenarioErrors = field(default_factory=ScenarioErrors)
     metrics: GatewayMetrics | None = None  # None: not measured
+    # The served OpenAPI document, from which the request journal learns what it may keep.
+    openapi: Callable[[], dict[str, Any]] | None = None
+    _journal_policy: JournalPolicy | None = None
+
+    @property
+    def journal_policy(self) -> JournalPolicy:
+        """What the request journal may keep (gateway/journal.py), read once from the served contract."""
+        if self._journal_policy is None:
+            self._journal_policy = JournalPolicy.from_openapi(self.openapi()) if self.openapi else JournalPolicy()
+        return self._journal_policy
+
     # Injected waits (scenario latency): tests pass a recorder instead of sleeping.
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     verified_certificates: VerifiedCertificates = field(default_factory=VerifiedCertificates)
