@@ -386,7 +386,7 @@ class Personne(_Strict):
             return self
         if self.spi is None and not (self.nom_naissance and self.prenoms and self.date_naissance and self.sexe):
             raise ValueError(
-                "personne : donnez un spi, ou nom_naissance, prenoms, sexe et date_naissance "
+                "donnez un spi, ou nom_naissance, prenoms, sexe et date_naissance "
                 "(ou raison_sociale pour une personne morale)"
             )
         return self
@@ -501,7 +501,7 @@ class Identite(_Strict):
         if self.spi is None:
             missing = [f for f in ("login", "given_name", "family_name", "birthdate", "gender") if not getattr(self, f)]
             if missing:
-                raise ValueError(f"identite : sans spi, donnez {', '.join(missing)}")
+                raise ValueError(f"sans spi, donnez {', '.join(missing)}")
         return self
 
 
