@@ -25,53 +25,15 @@ from dgfip_sandbox.store.consumers import QUOTA_TIERS
 
 IMPOT_PARTICULIER_OAUTH_SCOPES: tuple[str, ...] = tuple(OAuthScope)
 
-# DataPass's scopes of API Impôt particulier, in DataPass's order.
-IMPOT_PARTICULIER_DATAPASS_SCOPES: tuple[str, ...] = (
-    "dgfip_annee_n_moins_1",
-    "dgfip_annee_n_moins_2",
-    "dgfip_annee_n_moins_3",
-    "dgfip_nmUsaDec1",
-    "dgfip_nmNaiDec1",
-    "dgfip_prnmDec1",
-    "dgfip_dateNaisDec1",
-    "dgfip_nmUsaDec2",
-    "dgfip_nmNaiDec2",
-    "dgfip_prnmDec2",
-    "dgfip_dateNaisDec2",
-    "dgfip_aft",
-    "dgfip_sitfam",
-    "dgfip_nbpart",
-    "dgfip_pac_nbPac",
-    "dgfip_pac",
-    "dgfip_pariso",
-    "dgfip_annee_df_au_3112_si_deces_ctb_mp",
-    "dgfip_rfr",
-    "dgfip_mntRevbareme",
-    "dgfip_inddeficit",
-    "dgfip_indiIFI",
-    "dgfip_rbg",
-    "dgfip_RevDecl_Cat1_Tspr",
-    "dgfip_RevDecl_Cat1_RentOn",
-    "dgfip_RevDecl_Cat2_Rcm",
-    "dgfip_RevDecl_Cat3_PMV",
-    "dgfip_RevDecl_Cat4_Ref",
-    "dgfip_RevDecl_Cat5_NonSal",
-    "dgfip_RevNets_Cat1_Tspr",
-    "dgfip_RevNets_Cat1_RentOn",
-    "dgfip_RevNets_Cat2_Rcm",
-    "dgfip_RevNets_Cat3_PMV",
-    "dgfip_RevNets_Cat4_Ref",
-    "dgfip_RevNets_Cat5_NonSal",
-    "dgfip_PaDeduc_EnfMaj",
-    "dgfip_PaDeduc_Autres",
-    "dgfip_EpargRetrDeduc",
-    "dgfip_IndLep",
+# The DataPass scopes the demo consumers of Impôt particulier hold: DataPass's published list, without
+# the "N-2 if N-1 is missing" year scope (they hold N-1, N-2 and N-3 themselves).
+IMPOT_PARTICULIER_DATAPASS_SCOPES: tuple[str, ...] = tuple(
+    s for s in ip_datapass.PUBLISHED_SCOPES if s != ip_datapass.YEAR_N_2_IF_N_1_MISSING
 )
 
 OAUTH_SCOPES: tuple[str, ...] = IMPOT_PARTICULIER_OAUTH_SCOPES
 DATAPASS_SCOPES: tuple[str, ...] = (
-    *IMPOT_PARTICULIER_DATAPASS_SCOPES,
-    ip_datapass.YEAR_N_2_IF_N_1_MISSING,
+    *ip_datapass.PUBLISHED_SCOPES,
     *ip_datapass.TH_LOCAL_SCOPES,
     ip_datapass.BESOINS_SPECIFIQUES,
     *ficoba_datapass.ALL_SCOPES,

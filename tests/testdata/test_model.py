@@ -133,3 +133,11 @@ def test_unreadable_files_are_refused_clearly() -> None:
     with pytest.raises(TestDataError, match="objet attendu"):
         parse_text("- 1", "equipe.yaml")
     assert parse_text("", "vide.yaml") == model.DataFile()
+
+
+def test_every_published_avis_field_but_the_etat_civil_may_be_given() -> None:
+    from dgfip_sandbox.apis.impot_particulier.service import FACTURES_ORDER
+
+    settable = set(model.Avis.model_fields) - {"annee", "revenus", "ifi"}
+    assert settable == set(model.AVIS_PUBLISHED_FIELDS)
+    assert set(FACTURES_ORDER) - settable == {f for f in FACTURES_ORDER if f[-4:] in ("Dec1", "Dec2")}

@@ -6,32 +6,14 @@ import asyncio
 import json
 
 import pytest
-from typer.testing import CliRunner
 
 from dgfip_sandbox.admin.journal_tail import format_entry, tail
 from dgfip_sandbox.admin.service import ConsumerAdmin
 from dgfip_sandbox.assembly import scenario_errors
-from dgfip_sandbox.cli import app
 from dgfip_sandbox.clock import FrozenClock
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 from tests.conftest import CLOCK_START
-
-
-@pytest.fixture
-def cli(settings: Settings):  # type: ignore[no-untyped-def]
-    runner = CliRunner()
-    env = {"DGFIP_SANDBOX_VAR_DIR": str(settings.var_dir), "DGFIP_SANDBOX_CERTS_DIR": str(settings.certs_dir)}
-    if settings.database_url:
-        env["DGFIP_SANDBOX_DATABASE_URL"] = settings.database_url
-
-    def invoke(*args: str, ok: bool = True):  # type: ignore[no-untyped-def]
-        result = runner.invoke(app, list(args), env=env)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
-    return invoke
 
 
 def test_list_show_add_and_the_secret_shown_once(cli) -> None:

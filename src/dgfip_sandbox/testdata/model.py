@@ -24,6 +24,7 @@ from stdnum import luhn
 
 from dgfip_sandbox.apis.ficoba import nomenclatures as nom
 from dgfip_sandbox.apis.ficoba.identifiers import is_valid_iban
+from dgfip_sandbox.apis.impot_particulier.service import FACTURES_ORDER
 from dgfip_sandbox.spi import spi_problem
 
 Montant = Annotated[int, Field(ge=0, le=10**10)]
@@ -180,33 +181,9 @@ class Revenus(_Strict):
     emploi_domicile: Montant = 0  # 7DB
 
 
-# The avis' published fields a data file may set (the déclarants' état civil, their SPIs, the
-# period and ``annRevenu`` come from the foyer and the year).
-AVIS_PUBLISHED_FIELDS = (
-    "rfr",
-    "sitFam",
-    "nbPart",
-    "pac",
-    "aft",
-    "aftDetail",
-    "sitParIso",
-    "pensAlPer",
-    "indDeficit",
-    "revenuBrutGlobal",
-    "sitPart",
-    "sitParDeclaree",
-    "indOptionImpotSepar",
-    "mntRevbareme",
-    "datRec",
-    "datEtab",
-    "impAvImput",
-    "montTotIr",
-    "revImposable",
-    "numRole",
-    "fipNum",
-    "rev",
-    "facture",
-)
+# The avis' published fields a data file may set: those of the published schema (in its order) but the
+# déclarants' état civil (…Dec1, …Dec2), which comes from ``declarants``.
+AVIS_PUBLISHED_FIELDS = tuple(f for f in FACTURES_ORDER if not f.endswith(("Dec1", "Dec2")))
 
 
 class Avis(_Strict):
