@@ -94,7 +94,11 @@ def test_published_fields_keep_their_stored_shapes() -> None:
             "comptes[0].iban",
             "coffre-fort",
         ),
-        ({"comptes": [{"nature": 777, "droits": [{"personne": {"spi": SPI}}]}]}, "comptes[0].nature", "annexe 1"),
+        (
+            {"comptes": [{"nature": 777, "droits": [{"personne": {"spi": SPI}}]}]},
+            "comptes[0].nature",
+            "annexe 1, inconnu(e) (101, 102",
+        ),
         (
             {"comptes": [{"droits": [{"droit": "procuration", "personne": {"spi": SPI}}]}]},
             "comptes[0].droits",

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from stdnum import luhn
 
 from dgfip_sandbox.apis.ficoba import nomenclatures as nom
@@ -376,6 +376,15 @@ class Droit(_Strict):
     fin: date | None = None  # default: the account's closing
 
 
+# The account's codes and their reference tables (protocole technique Ficoba3 v8).
+_COMPTE_CODES: dict[str, tuple[str, dict[Any, str]]] = {
+    "nature": ("nature de compte inconnue (annexe 1", nom.NATURES),
+    "type": ("type de compte inconnu (annexe 2", nom.TYPES),
+    "caracteristique": ("caractéristique inconnue (annexe 3", nom.CARACTERISTIQUES),
+    "motif_ouverture": ("motif d'ouverture inconnu (§8.5.3.2", nom.MOTIFS_OUVERTURE),
+}
+
+
 class Compte(_Strict):
     """An account (or a safe-deposit box, nature 500, numbered ``FC…``) at a guichet FICOBA knows."""
 
@@ -405,32 +414,12 @@ class Compte(_Strict):
             raise ValueError("IBAN invalide (FR ou FC, 27 caractères, clés IBAN et RIB)")
         return value
 
-    @field_validator("nature")
+    @field_validator("nature", "type", "caracteristique", "motif_ouverture")
     @classmethod
-    def _nature(cls, value: int) -> int:
-        if value not in nom.NATURES:
-            raise ValueError(f"nature de compte inconnue (annexe 1 : {', '.join(map(str, nom.NATURES))})")
-        return value
-
-    @field_validator("type")
-    @classmethod
-    def _type(cls, value: int) -> int:
-        if value not in nom.TYPES:
-            raise ValueError(f"type de compte inconnu (annexe 2 : {', '.join(map(str, nom.TYPES))})")
-        return value
-
-    @field_validator("caracteristique")
-    @classmethod
-    def _caracteristique(cls, value: int) -> int:
-        if value not in nom.CARACTERISTIQUES:
-            raise ValueError(f"caractéristique inconnue (annexe 3 : {', '.join(map(str, nom.CARACTERISTIQUES))})")
-        return value
-
-    @field_validator("motif_ouverture")
-    @classmethod
-    def _motif(cls, value: str) -> str:
-        if value not in nom.MOTIFS_OUVERTURE:
-            raise ValueError(f"motif d'ouverture inconnu ({', '.join(nom.MOTIFS_OUVERTURE)})")
+    def _code(cls, value: Any, info: ValidationInfo) -> Any:
+        what, table = _COMPTE_CODES[info.field_name or ""]
+        if value not in table:
+            raise ValueError(f"{what} : {', '.join(map(str, table))})")
         return value
 
     @model_validator(mode="after")
