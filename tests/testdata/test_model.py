@@ -97,7 +97,7 @@ def test_published_fields_keep_their_stored_shapes() -> None:
         (
             {"comptes": [{"nature": 777, "droits": [{"personne": {"spi": SPI}}]}]},
             "comptes[0].nature",
-            "annexe 1, inconnu(e) (101, 102",
+            "nature de compte inconnue (annexe 1 : 101, 102",
         ),
         (
             {"comptes": [{"droits": [{"droit": "procuration", "personne": {"spi": SPI}}]}]},
