@@ -3,8 +3,9 @@
 ``POST /api/data`` takes a data file's content, JSON or (``Content-Type: application/yaml``) YAML,
 ``?source=`` names it (default "api") and ``?replace=true`` first removes what the same source
 created; the answer lists the SPIs, IBANs and logins created. ``GET /api/data`` lists the test data,
-``DELETE /api/data/{key}`` removes one object (SPI of a foyer's first déclarant, IBAN, login). A
-refusal is a 400 in the admin envelope naming every field at fault; nothing is written then.
+``POST /api/data/remove`` with ``{"keys": [...]}`` removes objects (SPI of a foyer's first déclarant,
+IBAN, login) — in the body, since no SPI goes in a URL. A refusal is a 400 in the admin envelope
+naming every field at fault; nothing is written then.
 """
 
 from __future__ import annotations
@@ -12,12 +13,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 
 from dgfip_sandbox.admin.errors import InvalidTestData, TestDataNotFound
 from dgfip_sandbox.testdata.errors import TestDataError
 from dgfip_sandbox.testdata.files import MAX_FILE_BYTES, parse_text
 from dgfip_sandbox.testdata.service import TestDataService
+
+
+class RemoveBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    keys: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(min_length=1, max_length=1000)
 
 
 def build_router(require_admin: Any) -> APIRouter:
@@ -51,10 +59,10 @@ def build_router(require_admin: Any) -> APIRouter:
     async def list_data(request: Request) -> dict[str, Any]:
         return {"data": await service(request).list()}
 
-    @router.delete("/{key}", summary="Supprimer une donnée de test (SPI, IBAN ou login)")
-    async def remove_data(request: Request, key: str) -> dict[str, Any]:
+    @router.post("/remove", summary="Supprimer des données de test (SPI, IBAN ou login ; toutes ou aucune)")
+    async def remove_data(request: Request, body: RemoveBody) -> dict[str, Any]:
         try:
-            return {"removed": await service(request).remove([key])}
+            return {"removed": await service(request).remove(body.keys)}
         except TestDataError as exc:
             raise TestDataNotFound(exc.problems[0][1]) from None
 

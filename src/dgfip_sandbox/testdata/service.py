@@ -62,9 +62,8 @@ class TestDataService:
                     store.record(
                         session, kind=kind[:-1], key=item["key"], source=source, now=now, rows=item.pop("rows")
                     )
-            self._event(
-                session, "data_add", {"source": source, **{k: [i["key"] for i in v] for k, v in created.items()}}
-            )
+            # Counts only: the audit trail holds no SPI.
+            self._event(session, "data_add", {"source": source, **{k: len(v) for k, v in created.items()}})
         return created
 
     async def remove(self, keys: list[str]) -> list[str]:
@@ -86,7 +85,8 @@ class TestDataService:
             for entry in entries:
                 await store.remove_entry(session, entry)
             removed = [entry.key for entry in entries]
-            self._event(session, "data_remove", {"keys": removed})
+            kinds = sorted({entry.kind for entry in entries})
+            self._event(session, "data_remove", {"count": len(removed), "kinds": kinds})
         return removed
 
     async def list(self, *, kind: str | None = None) -> list[dict[str, Any]]:
