@@ -81,6 +81,8 @@ async def test_a_foyer_is_served_by_impot_particulier_with_the_given_and_compute
     assert computed["nbPart"] == 3 and computed["rfr"] > 0 and computed["pac"]["nbPacF"] == 2
     ifi = await client.get(f"{IP}/spi/{SPI}/situations/ifiisf/assiettes/annrev/2024")
     assert ifi.status_code == 200 and ifi.json() == {"indicateurIfiIsf": "O"}
+    lep = await client.get(f"{IP}/spi/{SPI}/lep/departement/69/annrev/2025/bareme/2026")
+    assert lep.status_code == 200 and lep.json() == {"statut": "O"}  # RFR 12345 for 3 parts: eligible
     th = await client.get(f"{IP}/spi/{SPI}/situations/th/assiettes/principale/annrev/2022")
     assert th.status_code == 200 and th.json()["situationsTH"][0]["libelleCommune"] == "LYON"
     assert (await service(sandbox).list()) == [
