@@ -65,7 +65,7 @@ def write_ready_file(
 ) -> None:
     """The ready file: written (atomically) once every port listens, for test frameworks to wait on.
     It holds no secret: the client secrets stay in the credentials file it names."""
-    from dgfip_sandbox.bootstrap import write_private_json
+    from dgfip_sandbox.private_files import write_private_json
 
     ports = {name: int(url.rsplit(":", 1)[1]) for name, url in urls.items()}
     gateway = credentials.get("gateway", {})
