@@ -24,7 +24,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from dgfip_sandbox.franceconnect import jose
-from dgfip_sandbox.franceconnect.errors import OidcError, invalid_client
+from dgfip_sandbox.franceconnect.errors import OidcError
 from dgfip_sandbox.franceconnect.identity import IDP_HOST, IDP_ID, pairwise_sub, pivot_identity
 from dgfip_sandbox.franceconnect.oidc import NO_STORE, active_token, oidc_error_response
 from dgfip_sandbox.franceconnect.scopes import split_scope
@@ -71,7 +71,7 @@ async def checktoken_v2(request: Request, state: StateDep) -> Response:
                 or not verify_secret(fields["client_secret"], provider.client_secret_hash)
             ):
                 await record_event(db, "DP_USED_INVALID_CREDENTIAL", now, dp_client_id=fields["client_id"][:100])
-                raise_after = invalid_client("Client authentication failed.")
+                raise_after = OidcError(401, "invalid_client", "Client authentication failed.")
             else:
                 raise_after = None
                 row = await active_token(db, state, fields["token"])
