@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -142,3 +143,38 @@ class FlowDriver:
         response = await self.exchange(code, private=private)
         assert response.status_code == 200, response.text
         return response.json()
+
+
+async def register_fs(settings: Settings, name: str, **fields: Any) -> tuple[str, str]:
+    """Register a service provider as FranceConnect's back-office would; returns (client_id, secret)."""
+    from dgfip_sandbox.franceconnect.keys import load_or_create_provider_keys
+    from dgfip_sandbox.franceconnect.registry import (
+        ServiceProviderRegistration,
+        register_service_provider,
+        stable_client_id,
+    )
+    from dgfip_sandbox.store.consumers import new_client_secret
+    from dgfip_sandbox.store.database import create_engine, create_sessionmaker
+
+    values: dict[str, Any] = {
+        "title": f"Service {name}",
+        "redirect_uris": [f"https://{name}.example/callback"],
+        "post_logout_redirect_uris": [f"https://{name}.example/logout"],
+        "scopes": [*DEFAULT_SCOPE.split(), "email", "preferred_username", "amr"],
+    }
+    values.update(fields)
+    client_id, secret = stable_client_id("fs", name), new_client_secret()
+    engine = create_engine(settings.sqlalchemy_url)
+    try:
+        async with create_sessionmaker(engine)() as db, db.begin():
+            await register_service_provider(
+                db,
+                load_or_create_provider_keys(settings),
+                client_id,
+                ServiceProviderRegistration(**values),
+                secret=secret,
+                now=datetime.now(UTC),
+            )
+    finally:
+        await engine.dispose()
+    return client_id, secret

@@ -1,6 +1,6 @@
 """The demo service provider (FS), on ``settings.demo_fs_port`` (8446).
 
-``/`` shows a "S'identifier avec FranceConnect" button; ``/login`` starts the authorization code
+``/`` shows a "S’identifier avec FranceConnect" button; ``/login`` starts the authorization code
 flow (Authlib's OAuth 2 client builds the request and exchanges the code); ``/callback`` checks the
 state, verifies the id_token (FranceConnect's JWKS, iss, aud, nonce) with joserfc, reads
 ``/userinfo``, then calls the gateway's FC route of API Impôt particulier
