@@ -20,6 +20,7 @@ from dgfip_sandbox.franceconnect.client_auth import authenticate_client
 from dgfip_sandbox.franceconnect.errors import (
     OidcError,
     PageError,
+    format_error,
     invalid_grant,
     invalid_request,
     invalid_token,
@@ -314,7 +315,7 @@ async def revocation(request: Request, state: StateDep) -> Response:
             and form["client_secret"].isascii()
         )
         if not valid:
-            raise OidcError(400, "invalid_request", "invalid parameter (undefined)", code="Y040001")
+            raise format_error(back_channel=True)
         async with state.sessionmaker() as db, db.begin():
             client = await authenticate_client(
                 db, state, request.headers, form, endpoint_url=state.url("/token/revocation")
