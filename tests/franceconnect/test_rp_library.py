@@ -46,23 +46,34 @@ async def _validated_id_token(rp: AsyncOAuth2Client, token: dict, client_id: str
 async def test_authlib_with_client_secret_post(flow, fc_client, fc_clock):
     spec = flow.sp()
     redirect_uri = spec.redirect_uris(flow.settings)[0]
-    async with _rp(fc_client, spec.client_id, flow.secret(), redirect_uri, token_endpoint_auth_method="client_secret_post") as rp:
+    async with _rp(
+        fc_client, spec.client_id, flow.secret(), redirect_uri, token_endpoint_auth_method="client_secret_post"
+    ) as rp:
         url, state = rp.create_authorization_url(ISSUER + "/authorize", nonce=flow.nonce, acr_values="eidas1")
         callback = await flow.browse(url)
         assert f"state={state}" in callback and "iss=http" in callback  # RFC 9207: the RP can check who answered
         token = await rp.fetch_token(ISSUER + "/token", authorization_response=callback, state=state)
         claims = await _validated_id_token(rp, token, spec.client_id, flow.nonce, int(fc_clock.now().timestamp()))
         assert token["scope"] == DEFAULT_SCOPE and token["token_type"] == "Bearer"
-        info = await rp.request("GET", ISSUER + "/userinfo", headers={"Authorization": f"Bearer {token['access_token']}"}, withhold_token=True)
+        info = await rp.request(
+            "GET",
+            ISSUER + "/userinfo",
+            headers={"Authorization": f"Bearer {token['access_token']}"},
+            withhold_token=True,
+        )
         assert info.status_code == 200 and info.headers["content-type"] == "application/jwt"
-        userinfo = jwt.decode(info.text, KeySet.import_key_set((await rp.request("GET", ISSUER + "/jwks", withhold_token=True)).json())).claims
+        userinfo = jwt.decode(
+            info.text, KeySet.import_key_set((await rp.request("GET", ISSUER + "/jwks", withhold_token=True)).json())
+        ).claims
         assert userinfo["sub"] == claims["sub"] and userinfo["family_name"] == "DUPONT"
 
 
 async def test_authlib_default_basic_auth_is_refused_with_franceconnects_error(flow, fc_client):
     spec = flow.sp()
     redirect_uri = spec.redirect_uris(flow.settings)[0]
-    async with _rp(fc_client, spec.client_id, flow.secret(), redirect_uri) as rp:  # Authlib's default: client_secret_basic
+    async with _rp(
+        fc_client, spec.client_id, flow.secret(), redirect_uri
+    ) as rp:  # Authlib's default: client_secret_basic
         url, state = rp.create_authorization_url(ISSUER + "/authorize", nonce=flow.nonce, acr_values="eidas1")
         callback = await flow.browse(url)
         with pytest.raises(OAuthError) as refused:
@@ -79,8 +90,12 @@ async def test_authlib_pkce_is_refused_before_any_token(flow, fc_client):
     spec = flow.sp()
     redirect_uri = spec.redirect_uris(flow.settings)[0]
     async with _rp(
-        fc_client, spec.client_id, flow.secret(), redirect_uri,
-        token_endpoint_auth_method="client_secret_post", code_challenge_method="S256",
+        fc_client,
+        spec.client_id,
+        flow.secret(),
+        redirect_uri,
+        token_endpoint_auth_method="client_secret_post",
+        code_challenge_method="S256",
     ) as rp:
         url, _state = rp.create_authorization_url(
             ISSUER + "/authorize", nonce=flow.nonce, acr_values="eidas1", code_verifier="v" * 48

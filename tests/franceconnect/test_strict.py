@@ -148,7 +148,9 @@ async def test_an_hs256_fs_gets_tokens_signed_with_its_secret(flow, fc_settings)
     location = await flow.browse(
         "/api/v2/authorize?"
         + urlencode(
-            flow.authorize_params(client_id=client_id, redirect_uri="https://hs256.example/callback", scope="openid email")
+            flow.authorize_params(
+                client_id=client_id, redirect_uri="https://hs256.example/callback", scope="openid email"
+            )
         )
     )
     code = parse_qs(urlsplit(location).query)["code"][0]
@@ -169,7 +171,9 @@ async def test_an_hs256_fs_gets_tokens_signed_with_its_secret(flow, fc_settings)
     assert claims["aud"] == client_id and claims["nonce"] == flow.nonce
     with pytest.raises(Exception):  # noqa: B017 - any joserfc error: another secret does not verify
         jwt.decode(id_token, OctKey.import_key(b"x" * 43), algorithms=["HS256"])
-    info = await flow.client.get("/api/v2/userinfo", headers={"Authorization": f"Bearer {answer.json()['access_token']}"})
+    info = await flow.client.get(
+        "/api/v2/userinfo", headers={"Authorization": f"Bearer {answer.json()['access_token']}"}
+    )
     assert _header(info.text) == {"alg": "HS256"}
     assert jwt.decode(info.text, OctKey.import_key(secret.encode()), algorithms=["HS256"]).claims["email"]
 
@@ -289,7 +293,10 @@ async def test_private_key_jwt_with_a_registered_jwks(flow, fc_clock, fc_setting
         "/api/v2/token", data=_pkjwt_form(await _pkjwt_code(flow, client_id, "pkjwt"), "pkjwt", good)
     )
     _json_error(
-        replay, 401, "invalid_client", "client authentication failed (client assertion tokens must only be used once)",
+        replay,
+        401,
+        "invalid_client",
+        "client authentication failed (client assertion tokens must only be used once)",
         "Y0486328",
     )
 
@@ -340,7 +347,10 @@ async def test_private_key_jwt_with_a_jwks_uri(flow, fc_clock, fc_settings):
     assertion = _assertion(key, client_id, iat=now, exp=now + 60)
     unreachable = await flow.client.post("/api/v2/token", data=_pkjwt_form(code, "pkjwt-uri", assertion))
     _json_error(
-        unreachable, 401, "invalid_client", "client authentication failed (client JSON Web Key Set is invalid)",
+        unreachable,
+        401,
+        "invalid_client",
+        "client authentication failed (client JSON Web Key Set is invalid)",
         "Y0450142",
     )
 
@@ -388,5 +398,3 @@ def test_a_private_key_is_refused_in_a_registered_jwks():
     )
     with pytest.raises(ValueError, match="que des clés publiques"):
         registration.validate()
-
-

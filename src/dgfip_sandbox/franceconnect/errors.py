@@ -75,7 +75,9 @@ def invalid_token(description: str, detail: str, code: str) -> OidcError:
         "invalid_token",
         f"{description} ({detail})",
         code=code,
-        headers={"WWW-Authenticate": f'Bearer realm="FranceConnect", error="invalid_token", error_description="{description}"'},
+        headers={
+            "WWW-Authenticate": f'Bearer realm="FranceConnect", error="invalid_token", error_description="{description}"'
+        },
     )
 
 
@@ -95,7 +97,6 @@ class PageError(Exception):
         self.code = code
         self.error = error
         self.status_code = status_code
-
 
 
 def format_error(*, back_channel: bool) -> OidcError | PageError:

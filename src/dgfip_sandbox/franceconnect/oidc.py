@@ -48,6 +48,8 @@ from dgfip_sandbox.store.franceconnect import (
     get_access_token,
     get_service_provider,
     record_event,
+    require_citizen,
+    require_service_provider,
     revoke_access_token,
     revoke_tokens_of_code,
     token_digest,
@@ -195,8 +197,7 @@ async def token(request: Request, state: StateDep) -> JSONResponse:
                 )
                 await db.commit()  # the revocation stands although the exchange fails
                 raise invalid_grant("authorization code already consumed", "Y0416228")
-            citizen = await db.get(FcCitizen, code.citizen_id)
-            assert citizen is not None
+            citizen = await require_citizen(db, code.citizen_id)
             access_token = secrets.token_urlsafe(32)
             ttl = state.settings.fc_access_token_ttl_seconds
             db.add(
@@ -271,9 +272,8 @@ async def userinfo(request: Request, state: StateDep) -> Response:
             row = await active_token(db, state, value)
             if row is None:
                 raise invalid_token("invalid token provided", "access token not found", "Y040001")
-            client = await get_service_provider(db, row.client_id)
-            citizen = await db.get(FcCitizen, row.citizen_id)
-            assert client is not None and citizen is not None
+            client = await require_service_provider(db, row.client_id)
+            citizen = await require_citizen(db, row.citizen_id)
             await record_event(
                 db,
                 "SP_REQUESTED_FC_USERINFO",
