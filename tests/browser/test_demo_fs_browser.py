@@ -181,3 +181,17 @@ def test_the_same_journey_without_a_browser_from_127_0_0_1(running: DgfipSandbox
     assert (
         f'<tr data-field="rfr"><th scope="row">Revenu fiscal de référence</th><td>{euros(rfr)}</td></tr>' in home.text
     )
+
+
+def test_the_plugin_token_helper_goes_through_franceconnects_pages(running: DgfipSandbox) -> None:
+    """The pytest plugin's browserless helper: tile, provider's page, consent, token (client_secret_post),
+    and the token works on the gateway's FranceConnect route."""
+    tokens = running.franceconnect_token(SPI, ["identite_pivot", "dgfip_rfr", "dgfip_annee_n_moins_1"])
+    assert tokens.scope == "openid identite_pivot dgfip_rfr dgfip_annee_n_moins_1"
+    assert tokens.token_type == "Bearer" and tokens.expires_in == 60
+    year = latest_taxed_annrev(running.clock.now())
+    answer = running.client("mairie-demo").get(
+        FC_ROUTE.format(year=year), headers={"X-FranceConnect-OAuth": tokens.access_token}
+    )
+    assert answer.status_code == 200, answer.text
+    assert set(answer.json()) >= {"rfr"}
