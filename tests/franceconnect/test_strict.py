@@ -26,6 +26,20 @@ JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 TOKEN_URL = "http://127.0.0.1:8444/api/v2/token"
 
 
+async def _secret_post(flow, code: str, name: str, client_id: str, secret: str):  # type: ignore[no-untyped-def]
+    """/token for a registered test FS with client_secret_post."""
+    return await flow.client.post(
+        "/api/v2/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": f"https://{name}.example/callback",
+            "client_id": client_id,
+            "client_secret": secret,
+        },
+    )
+
+
 def _header(compact: str) -> dict:
     return jws.extract_compact(compact.encode()).protected
 
@@ -154,16 +168,7 @@ async def test_an_hs256_fs_gets_tokens_signed_with_its_secret(flow, fc_settings)
         )
     )
     code = parse_qs(urlsplit(location).query)["code"][0]
-    answer = await flow.client.post(
-        "/api/v2/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": "https://hs256.example/callback",
-            "client_id": client_id,
-            "client_secret": secret,
-        },
-    )
+    answer = await _secret_post(flow, code, "hs256", client_id, secret)
     assert answer.status_code == 200, answer.text
     id_token = answer.json()["id_token"]
     assert _header(id_token) == {"alg": "HS256"}
@@ -275,16 +280,7 @@ async def test_private_key_jwt_with_a_registered_jwks(flow, fc_clock, fc_setting
         "Y04EA12E",
     )
     # its client secret is no longer a way in
-    secret_post = await flow.client.post(
-        "/api/v2/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": "https://pkjwt.example/callback",
-            "client_id": client_id,
-            "client_secret": secret,
-        },
-    )
+    secret_post = await _secret_post(flow, code, "pkjwt", client_id, secret)
     assert secret_post.status_code == 401 and "does not match the registered" in secret_post.json()["error_description"]
     good = _assertion(key, client_id, aud=[TOKEN_URL, "https://autre.example"], **at)
     answer = await token(good)

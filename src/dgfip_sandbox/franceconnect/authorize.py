@@ -417,17 +417,24 @@ def _skips_consent(session: FcSession) -> bool:
     return bool(session.prompt) and "consent" not in (session.prompt or "").split()
 
 
+async def _authenticated(
+    db: AsyncSession, request: Request, state: FranceConnectState, uid: str
+) -> tuple[FcSession, FcServiceProvider, FcCitizen]:
+    """The session of a browser whose identity is known (after the identity provider or SSO)."""
+    session, client = await _load_session(db, request, state, uid, statuses=("authenticated",))
+    return session, client, await require_citizen(db, session.citizen_id)
+
+
 @router.get("/interaction/{uid}/verify")
 async def verify(uid: str, request: Request, state: StateDep) -> Response:
     """After the identity provider (or SSO): to the consent page, or straight back with a code."""
     now = state.clock.now()
     async with state.sessionmaker() as db, db.begin():
         try:
-            session, client = await _load_session(db, request, state, uid, statuses=("authenticated",))
+            session, client, citizen = await _authenticated(db, request, state, uid)
         except PageError as error:
             return render_error(state, error)
         if _skips_consent(session):
-            citizen = await require_citizen(db, session.citizen_id)
             return await _issue_code(db, state, session, client, citizen, now)
     return redirect(f"{PREFIX}/interaction/{uid}/consent")
 
@@ -456,10 +463,9 @@ async def consent_page(uid: str, request: Request, state: StateDep) -> Response:
     now = state.clock.now()
     async with state.sessionmaker() as db, db.begin():
         try:
-            session, client = await _load_session(db, request, state, uid, statuses=("authenticated",))
+            session, client, citizen = await _authenticated(db, request, state, uid)
         except PageError as error:
             return render_error(state, error)
-        citizen = await require_citizen(db, session.citizen_id)
         scopes = split_scope(session.scope)
         await record_event(
             db,
@@ -480,11 +486,10 @@ async def consent_given(request: Request, state: StateDep) -> Response:
     now = state.clock.now()
     async with state.sessionmaker() as db, db.begin():
         try:
-            session, client = await _load_session(db, request, state, uid, statuses=("authenticated",))
+            session, client, citizen = await _authenticated(db, request, state, uid)
             _check_csrf(session, str(form.get("csrfToken", "")))
         except PageError as error:
             return render_error(state, error)
-        citizen = await require_citizen(db, session.citizen_id)
         context = _consent_context(uid, session, client, citizen)
         if context["consent_required"] and form.get("accept") != "1":
             context["error"] = "Veuillez cocher la case pour accepter le transfert des données"
