@@ -34,8 +34,9 @@ from joserfc.jwk import KeySet
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.franceconnect.jose import CLIENT_AUTH_ALGS, ID_TOKEN_ALGS
-from dgfip_sandbox.franceconnect.keys import ProviderKeys, read_json, secrets_path, write_private_json
+from dgfip_sandbox.franceconnect.keys import ProviderKeys, secrets_path
 from dgfip_sandbox.franceconnect.scopes import DGFIP_SCOPES, IDENTITY_SCOPES, SCOPES
+from dgfip_sandbox.private_files import read_json, write_private_json
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.consumers import hash_secret
 from dgfip_sandbox.store.franceconnect import FcServiceProvider, save_service_provider
