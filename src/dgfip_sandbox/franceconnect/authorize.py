@@ -182,10 +182,10 @@ def _wants_amr(claims: dict[str, Any]) -> bool:
 
 def _sp_prompt(params: dict[str, str], client: FcServiceProvider) -> str | None:
     """The prompt FranceConnect honours: only an FS allowed to send it; else it forces "login consent"."""
-    prompt = params.get("prompt")
+    values = list(dict.fromkeys((params.get("prompt") or "").split()))  # each value once
     allowed = client.allowed_prompts or []
-    if prompt and allowed and all(value in allowed for value in prompt.split()):
-        return prompt
+    if values and allowed and all(value in allowed for value in values):
+        return " ".join(values)
     return None
 
 
