@@ -24,6 +24,7 @@ API = MountedApi(
     routers=(router.router,),
     scopes=DataPassScope,
     injectable_errors=INJECTABLE_ERRORS,
+    status_errors=errors.STATUS_ERRORS,
     # FICOBA parses its raw bodies (schemas.parse): the gateway's journal learns their members here.
     request_schemas=tuple(model.model_json_schema() for model in schemas.REQUEST_MODELS),
 )
