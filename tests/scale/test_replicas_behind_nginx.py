@@ -116,7 +116,7 @@ async def test_quota_is_exact_across_three_replicas(topology: Topology) -> None:
         wait_for_next_window(topology)
         again = await client.get(ROUTE, headers=api_headers(topology, QUOTA_CONSUMER, token))
         assert again.status_code == 200, again.text
-        assert again.headers["RateLimit"].startswith('"minute";r=749;')
+        assert again.headers["RateLimit"].startswith('"sandbox";r=749;')
 
 
 @pytest.mark.anyio

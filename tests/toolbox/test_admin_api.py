@@ -60,18 +60,19 @@ async def test_list_and_show(admin) -> None:
     assert shown["quota_per_minute"] == 500 and shown["active"] is True
     assert "client_secret_hash" not in shown and "client_secret" not in shown
     assert len(shown["certificates"]) == 1 and shown["certificates"][0]["revoked_at"] is None
-    assert shown["quota_usage"]["used"] == 0 and shown["quota_usage"]["limit"] == 500
+    assert shown["quota_usage"]["apis"]["ficoba"] == {"used": 0, "limit": 500}
     assert_envelope(await client.get("/api/consumers/inconnu"), 404, 404, "inconnu")
 
 
 async def test_quota_usage_shows_the_gateways_counter_and_resets(admin) -> None:
     gateway = await admin.gateway.client("caf-demo")
     for _ in range(3):
-        assert (await gateway.get("/probe/open")).status_code == 200
+        assert (await gateway.get("/sandbox/audit?limit=1")).status_code == 200
     client = admin.client()
-    assert (await client.get("/api/consumers/caf-demo")).json()["quota_usage"]["used"] == 3
+    usage = (await client.get("/api/consumers/caf-demo")).json()["quota_usage"]["apis"]
+    assert usage["sandbox"]["used"] == 3 and usage["impot_particulier"]["used"] == 0
     assert (await client.post("/api/consumers/caf-demo/quota/reset")).status_code == 200
-    assert (await client.get("/api/consumers/caf-demo")).json()["quota_usage"]["used"] == 0
+    assert (await client.get("/api/consumers/caf-demo")).json()["quota_usage"]["apis"]["sandbox"]["used"] == 0
     assert (await client.get("/api/events")).json()["events"][0]["action"] == "reset_quota"
     assert_envelope(await client.post("/api/consumers/personne/quota/reset"), 404, 404)
 
@@ -184,7 +185,7 @@ async def test_quota_tier_only_200_500_750_and_the_gateway_follows(admin) -> Non
         "quota_per_minute"
     ] == 750
     gateway = await admin.gateway.client("caf-demo")
-    assert (await gateway.get("/probe/open")).headers["ratelimit-policy"] == '"minute";q=750;w=60'
+    assert (await gateway.get("/probe/open")).headers["ratelimit-policy"] == '"probe";q=750;w=60'
 
 
 async def test_standing_scenario_set_validated_and_cleared(admin) -> None:

@@ -53,7 +53,7 @@ async def test_503_and_quota_tell_when_to_retry(probed, sleeps) -> None:
     assert unavailable.headers["retry-after"] == "5"
     throttled = await client.get("/probe/open", headers={"X-Sandbox-Scenario": "quota"})
     assert throttled.headers["retry-after"] == "60"  # the frozen clock stands at hh:mm:00
-    assert throttled.headers["ratelimit"] == '"minute";r=0;t=60'
+    assert throttled.headers["ratelimit"] == '"probe";r=0;t=60'
     assert "scénario simulé" in throttled.json()["erreur"]["message"]
 
 

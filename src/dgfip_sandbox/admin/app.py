@@ -65,6 +65,8 @@ class GrantBody(Strict):
 
 class QuotaBody(Strict):
     quota_per_minute: int
+    # None: the tier of every API; "impot_particulier" or "ficoba": that API's tier (DataPass's tiers for it).
+    api: str | None = None
 
 
 class ScenarioBody(Strict):
@@ -123,9 +125,11 @@ async def grant(admin: Admin, name: str, body: GrantBody) -> dict[str, Any]:
     )
 
 
-@api.put("/consumers/{name}/quota", summary="Palier de quota (200, 500 ou 750 appels/minute)")
+@api.put(
+    "/consumers/{name}/quota", summary="Palier de quota (200, 500 ou 750 appels/minute ; par API, les paliers DataPass)"
+)
 async def set_quota(admin: Admin, name: str, body: QuotaBody) -> dict[str, Any]:
-    return await admin.set_quota(name, body.quota_per_minute)
+    return await admin.set_quota(name, body.quota_per_minute, body.api)
 
 
 @api.post("/consumers/{name}/quota/reset", summary="Remettre à zéro le compteur de la minute")

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from dgfip_sandbox.errors import BadRequest, QuotaExceeded
-from dgfip_sandbox.gateway.quota import WINDOW_SECONDS
+from dgfip_sandbox.gateway.quota import WINDOW_SECONDS, rate_limit_headers
 from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
 from dgfip_sandbox.gateway.state import GatewayState
 from dgfip_sandbox.store.audit import AuditEntry
@@ -154,15 +154,14 @@ async def check_scenario(request: Request, state: GatewayState, consumer: Consum
     if scenario.quota:
         now = int(state.clock.now().timestamp())
         reset = WINDOW_SECONDS - now % WINDOW_SECONDS
-        limit = consumer.quota_per_minute
+        limit = consumer.quota_for(audit.api)
         # The simulated exhaustion replaces the real counter's RateLimit headers.
         request.scope.get("state", {}).pop("response_headers", None)
         raise QuotaExceeded(
             f"quota de {limit} appels par minute atteint (scénario simulé) ; réessayez dans {reset} s",
             headers={
                 "Retry-After": str(reset),
-                "RateLimit-Policy": f'"minute";q={limit};w={WINDOW_SECONDS}',
-                "RateLimit": f'"minute";r=0;t={reset}',
+                **rate_limit_headers(audit.api, limit=limit, remaining=0, reset_seconds=reset),
             },
         )
     if scenario.error:
