@@ -194,6 +194,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--year", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=4, help="alternating slices per scenario (a shared machine)")
     parser.add_argument("--rss-requests", type=int, default=100_000, help="0: skip the memory check")
     parser.add_argument("--with-prism", action="store_true")
     parser.add_argument("--with-franceconnect", action="store_true")
@@ -251,11 +252,17 @@ def main() -> None:
 
                 print(profile_shares.report(profile))
                 return
-            bare = asyncio.run(loadgen.run("(a) bare JSON endpoint /health", path="/health", headers={}, **common))
-            full = asyncio.run(
-                loadgen.run("(b) full chain situations/ir/assiettes", path=full_path, headers=headers, **common)
+            bare, full, lep = asyncio.run(
+                loadgen.interleaved(
+                    [
+                        ("(a) bare JSON endpoint /health", "/health", {}),
+                        ("(b) full chain situations/ir/assiettes", full_path, headers),
+                        ("(c) full chain LEP route", lep_path, headers),
+                    ],
+                    rounds=args.rounds,
+                    **common,
+                )
             )
-            lep = asyncio.run(loadgen.run("(c) full chain LEP route", path=lep_path, headers=headers, **common))
             results = [bare, full, lep]
             if args.with_franceconnect:
                 from dgfip_sandbox.testing.sandbox import _service_providers, obtain_franceconnect_token
@@ -279,7 +286,7 @@ def main() -> None:
                 )
             print(
                 f"gateway benchmark: 1 worker on core 0, load generator on core 1, {args.connections} keep-alive "
-                f"mTLS connections, {args.seconds:.0f} s per scenario, SQLite, in-process quotas"
+                f"mTLS connections, {args.seconds:.0f} s per scenario in {args.rounds} alternating slices, SQLite, in-process quotas"
             )
             for result in results:
                 print(result.line())

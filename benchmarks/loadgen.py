@@ -112,3 +112,32 @@ async def run(
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def merge(results: list[Result]) -> Result:
+    """One scenario's rounds as one result (requests and seconds summed, latencies pooled)."""
+    statuses: dict[int, int] = {}
+    for result in results:
+        for status, count in result.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+    return Result(
+        name=results[0].name,
+        requests=sum(r.requests for r in results),
+        seconds=sum(r.seconds for r in results),
+        statuses=statuses,
+        latencies=[latency for r in results for latency in r.latencies],
+    )
+
+
+async def interleaved(
+    scenarios: list[tuple[str, str, dict[str, str]]], *, rounds: int, seconds: float, **common: object
+) -> list[Result]:
+    """Each scenario (name, path, headers) for ``seconds`` in all, in ``rounds`` alternating slices:
+    on a shared machine, a load that comes and goes weighs on every scenario alike."""
+    slices: dict[str, list[Result]] = {name: [] for name, _, _ in scenarios}
+    for _ in range(rounds):
+        for name, path, headers in scenarios:
+            slices[name].append(
+                await run(name, path=path, headers=headers, seconds=seconds / rounds, warmup=0.3, **common)  # type: ignore[arg-type]  # common holds run()'s keyword arguments
+            )
+    return [merge(slices[name]) for name, _, _ in scenarios]
