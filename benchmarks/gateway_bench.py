@@ -260,6 +260,7 @@ def main() -> None:
                         ("(c) full chain LEP route", lep_path, headers),
                     ],
                     rounds=args.rounds,
+                    cpu=lambda: loadgen.process_cpu_seconds(worker_pid(server, port)),
                     **common,
                 )
             )
@@ -292,6 +293,10 @@ def main() -> None:
                 print(result.line())
             print(f"ratio (b)/(a) throughput: {full.throughput / bare.throughput:.2f}")
             print(f"ratio (c)/(a) throughput: {lep.throughput / bare.throughput:.2f}")
+            # The server's CPU per request: what one dedicated core's throughput ratio converges to,
+            # whatever else runs on the machine.
+            print(f"ratio (a)/(b) server CPU per request: {bare.cpu_per_request_us / full.cpu_per_request_us:.2f}")
+            print(f"ratio (a)/(c) server CPU per request: {bare.cpu_per_request_us / lep.cpu_per_request_us:.2f}")
             if args.with_franceconnect:
                 print(f"ratio (d)/(b) throughput: {results[3].throughput / full.throughput:.2f}")
             if args.rss_requests:
