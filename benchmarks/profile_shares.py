@@ -19,7 +19,16 @@ from functools import cache
 from pathlib import Path
 
 # Samples of the server's start (imports, keys, app assembly) are left out of the total.
-STARTUP = ("_find_and_load", "import_key", "generate_key", "lifespan", "build_server_specs", "ensure_pki")
+STARTUP = (
+    "_find_and_load",
+    "import_key",
+    "generate_key",
+    "lifespan",
+    "build_server_specs",
+    "ensure_pki",
+    "bootstrap.py",
+    "migrations/",
+)
 
 # Inclusive groups, tried in order: a sample whose stack passes through one of these frames is theirs
 # (with whatever the group calls: its SQL, its serialisation).

@@ -75,7 +75,7 @@ def _responses(media_type: str, *, no_content: bool = False) -> dict[int | str, 
     return responses
 
 
-# Serialised answers, by what they depend on: the resource and its path values (``memo``), the
+# Serialised answers, by what they depend on: the database, the resource and its path values (``memo``), the
 # DataPass scopes, the day in Paris (the taxation calendar and the year rights move by day) and the
 # taxpayers' change counter of the current request (store/changes.py): a write to the taxpayers,
 # by any process, makes every entry stale at once. Each body is serialised once, then served as is.
@@ -90,7 +90,11 @@ async def _serialised(
     state = request.app.state.sandbox
     now = state.clock.now()
     generation = changes.current("taxpayers")
-    key = None if memo is None or generation is None else (*memo, scopes, paris_today(now), generation)
+    key = (
+        None
+        if memo is None or generation is None
+        else (state.engine.url, *memo, scopes, paris_today(now), generation)  # the database: tests run several
+    )
     if key is not None and key in _answers:
         return _answers[key]
     async with state.sessionmaker() as session:
