@@ -57,6 +57,7 @@ def _handler(scope: str, media_type: str, produce: Callable[..., Awaitable[Any]]
             spi=fc.spi,
             scopes=fc.scopes,
             produce=lambda session, scopes, now: produce(session, spi=fc.spi, scopes=scopes, now=now, **year),
+            memo=(produce, fc.spi, annrev),
         )
 
     if with_year:

@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.apis.impot_particulier import service
+from dgfip_sandbox.apis.impot_particulier.calendar import paris_today
 from dgfip_sandbox.apis.impot_particulier.negotiation import negotiate
 from dgfip_sandbox.apis.impot_particulier.scopes import OAuthScope
 from dgfip_sandbox.apis.impot_particulier.teleservice import HEADER as ID_TELESERVICE
@@ -27,6 +28,7 @@ from dgfip_sandbox.apis.impot_particulier.teleservice import check_teleservice
 from dgfip_sandbox.errors import ApiError
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.pipeline import Caller, GatewayRoute, protected
+from dgfip_sandbox.store import changes
 
 API = "impot_particulier"
 
@@ -73,6 +75,43 @@ def _responses(media_type: str, *, no_content: bool = False) -> dict[int | str, 
     return responses
 
 
+# Serialised answers, by what they depend on: the database, the resource and its path values (``memo``), the
+# DataPass scopes, the day in Paris (the taxation calendar and the year rights move by day) and the
+# taxpayers' change counter of the current request (store/changes.py): a write to the taxpayers,
+# by any process, makes every entry stale at once. Each body is serialised once, then served as is.
+ANSWERS_SIZE = 4096
+_answers: dict[tuple[Any, ...], tuple[bytes, list[str]]] = {}
+
+
+async def _serialised(
+    request: Request, memo: tuple[Any, ...] | None, scopes: frozenset[str], produce: Producer
+) -> tuple[bytes, list[str]] | None:
+    """The body (serialised) and the fields it returns; None for "no content" (204)."""
+    state = request.app.state.sandbox
+    now = state.clock.now()
+    generation = changes.current("taxpayers")
+    key = (
+        None
+        if memo is None or generation is None
+        else (state.engine.url, *memo, scopes, paris_today(now), generation)  # the database: tests run several
+    )
+    if key is not None and key in _answers:
+        return _answers[key]
+    async with state.sessionmaker() as session:
+        body = await produce(session, scopes, now)
+    if body is None:
+        return None
+    answered = (
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+        service.returned_fields(body),
+    )
+    if key is not None:
+        if len(_answers) >= ANSWERS_SIZE:
+            _answers.clear()
+        _answers[key] = answered
+    return answered
+
+
 async def answer(
     request: Request,
     caller: CallerContext,
@@ -82,25 +121,24 @@ async def answer(
     spi: str | None,
     scopes: frozenset[str],
     produce: Producer,
+    memo: tuple[Any, ...] | None = None,
 ) -> Response:
-    """Negotiate, check ID_Teleservice, run ``produce``, fill the audit entry, serialize."""
+    """Negotiate, check ID_Teleservice, run ``produce`` (or reuse its serialised answer: ``memo``
+    names the resource and every path value ``produce`` reads), fill the audit entry."""
     audit = caller.audit
     if spi is not None:
         audit.spi = spi[:20]
     try:
         content_type = negotiate(request.headers.get("accept"), media_type)
         check_teleservice(caller.consumer, id_teleservice)
-        state = request.app.state.sandbox
-        async with state.sessionmaker() as session:
-            body = await produce(session, scopes, state.clock.now())
+        answered = await _serialised(request, memo, scopes, produce)
     except ApiError as exc:
         audit.outcome = str(exc.code)
         raise
-    if body is None:
+    if answered is None:
         audit.outcome = "204"
         return Response(status_code=204)
-    audit.fields_returned = service.returned_fields(body)
-    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    content, audit.fields_returned = answered[0], list(answered[1])
     return Response(content=content, media_type=content_type)
 
 
@@ -180,6 +218,7 @@ def _spi_handler(scope: str, media_type: str, produce: Callable[..., Awaitable[A
             spi=spi,
             scopes=caller.consumer.datapass_scopes,
             produce=lambda session, scopes, now: produce(session, spi=spi, scopes=scopes, now=now, **year),
+            memo=(produce, spi, annrev),
         )
 
     if with_year:
@@ -245,4 +284,5 @@ async def ouverture_lep(
         produce=lambda session, scopes, now: service.get_ouverture_lep(
             session, spi=spi, departement=departement, annrev=annrev, bareme=bareme, scopes=scopes, now=now
         ),
+        memo=(service.get_ouverture_lep, spi, departement, annrev, bareme),
     )
