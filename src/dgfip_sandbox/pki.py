@@ -45,6 +45,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
+from dgfip_sandbox.private_files import private_dir
+
 ORGANIZATION = "Bac à sable DGFiP"
 CA_COMMON_NAME = "Autorité de certification du bac à sable DGFiP"
 SERVER_COMMON_NAME = "localhost"
@@ -99,9 +101,8 @@ def ensure_pki(certs_dir: Path, consumer_names: list[str], *, now: datetime) -> 
     for name in consumer_names:
         _check_name(name)
     certs_dir = Path(certs_dir)
-    certs_dir.mkdir(parents=True, exist_ok=True)
-    (certs_dir / "clients").mkdir(exist_ok=True)
-    (certs_dir / "bad").mkdir(exist_ok=True)
+    for directory in (certs_dir, certs_dir / "clients", certs_dir / "bad"):
+        private_dir(directory)
     pki = _layout(certs_dir, consumer_names)
 
     with _locked(certs_dir):
@@ -566,7 +567,7 @@ def _write_private_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
     _write_file(path, pem, mode=0o600)
 
 
-def _write_file(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+def _write_file(path: Path, data: bytes, *, mode: int = 0o600) -> None:
     """Write atomically (temp file + rename) so an interrupted run never leaves half a PEM."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
