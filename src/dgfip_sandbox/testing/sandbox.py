@@ -27,7 +27,7 @@ from dgfip_sandbox.settings import Settings
 
 T = TypeVar("T")
 START_TIMEOUT_SECONDS = 60.0
-FC_PASSWORD = "123"
+FC_PASSWORD = "123"  # noqa: S105 - every demo identity's published password, not a secret
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class FranceConnectTokens:
     id_token: str
     scope: str
     expires_in: int
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
 
 
 class FranceConnectFlowError(AssertionError):
@@ -197,7 +197,8 @@ class DgfipSandbox:
     # Lifecycle
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        assert self._loop is not None, "the sandbox is not running"
+        if self._loop is None:
+            raise RuntimeError("the sandbox is not running")
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=60)
 
     def stop(self) -> None:
@@ -374,7 +375,9 @@ def start_sandbox(
         gateway = build_gateway_app(settings, clock=clock, quota_store=quota, sleeper=sleeps)
         specs[0].app = gateway
         specs[1].app = build_franceconnect_app(settings, clock=clock)
-        specs[2].app = build_admin_app(settings, clock=clock, quota_store=quota, gateway_openapi=gateway.openapi())
+        specs[2].app = build_admin_app(
+            settings, clock=clock, quota_store=quota, gateway_openapi=gateway.openapi(), metrics=gateway.state.metrics
+        )
         if with_demo_fs:
             specs[3].app = build_demo_fs_app(settings, clock=clock)
         engine = create_engine(settings.sqlalchemy_url, pool_size=2)
