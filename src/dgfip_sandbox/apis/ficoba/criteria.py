@@ -36,7 +36,8 @@ DEPARTEMENT = re.compile(r"[0-9]{2,3}|2[AB]", re.ASCII)
 
 
 def given(value: str | None) -> str:
-    # Only spaces: a newline or a tab is kept, and refused wherever a code is expected.
+    """The value without surrounding spaces (only spaces: a newline or a tab is kept, and refused
+    wherever a code is expected)."""
     return (value or "").strip(" ")
 
 
@@ -141,7 +142,7 @@ class Criteria:
         return pays, dept, commune
 
     def domiciliation(self, dom: Domiciliation | None, prefix: str, *, france_only: bool) -> dict[str, str]:
-        if dom is None or is_empty(dom):
+        if is_empty(dom):
             return {}
         pays = given(dom.codePays)
         others = [
@@ -176,7 +177,7 @@ class Criteria:
 
     def person(self, criteres: CriteresPerPhy, prefix: str, *, multi_detention: bool) -> PersonCriteria:
         etat = criteres.etatCivil
-        if etat is None or is_empty(etat):
+        if is_empty(etat):
             raise errors.CAF001(f"{prefix}etatCivil")
         nom_norm = normalise(etat.nom)
         if not nom_norm:
@@ -284,7 +285,7 @@ class Criteria:
     def designation(
         self, designation: Designation | None, dom: Domiciliation | None, prefix: str, *, multi_detention: bool
     ) -> DesignationCriteria:
-        if designation is None or is_empty(designation):
+        if is_empty(designation):
             raise errors.CAF001(f"{prefix}designation")
         raison, sigle, enseigne = (
             normalise(designation.raisonSociale),
