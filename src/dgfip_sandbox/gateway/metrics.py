@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,6 @@ class GatewayMetrics:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 
-def route_template(scope: dict[str, Any]) -> str | None:
+def route_template(scope: Mapping[str, Any]) -> str | None:
     route = scope.get("route")
     return getattr(route, "path", None)
