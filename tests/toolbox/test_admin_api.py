@@ -298,6 +298,30 @@ async def test_admin_journal_view_of_one_consumer(admin) -> None:
     assert entries[0]["query"] == "x=***" and entries[0]["consumer"] == "caf-demo"  # undeclared: value not kept
 
 
+async def test_portal_login_is_a_post_form_and_a_token_in_the_url_is_refused(admin) -> None:
+    client = admin.client(token=None)
+    # the token in an address (history, access logs) is refused, not read, and sets nothing
+    in_url = await client.get("/portal", params={"token": admin.token})
+    assert in_url.status_code == 400 and "ne se passe pas dans" in in_url.text
+    assert "set-cookie" not in in_url.headers
+    assert (await client.get("/portal")).status_code == 401
+    # the form posts the token in the body; the answer sets the cookie and goes back to the portal
+    wrong = await client.post("/portal/login", data={"token": "faux"})
+    assert wrong.status_code == 401 and "incorrect." in wrong.text
+    assert "set-cookie" not in wrong.headers
+    foreign = await client.post("/portal/login", data={"token": admin.token}, headers={"Origin": "http://evil.example"})
+    assert foreign.status_code == 403 and "set-cookie" not in foreign.headers
+    cross = await client.post("/portal/login", data={"token": admin.token}, headers={"Sec-Fetch-Site": "cross-site"})
+    assert cross.status_code == 403 and "set-cookie" not in cross.headers
+    login = await client.post("/portal/login", data={"token": admin.token})
+    assert login.status_code == 303 and login.headers["location"] == "/portal"
+    cookie = login.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and admin.token not in login.headers["location"]
+    page = await client.get("/portal")
+    assert page.status_code == 200 and "Portail développeur" in page.text
+    assert 'method="post" action="/portal/login"' in (await admin.client(token=None).get("/portal")).text
+
+
 @pytest.mark.parametrize("via", ["api", "cli"])
 async def test_reset_keeps_the_demo_extra_allowed_ips(probed, via: str) -> None:
     """Regression: after ``POST /api/reset`` or ``dgfip-sandbox reset`` the DGFIP_SANDBOX_DEMO_EXTRA_ALLOWED_IPS

@@ -22,11 +22,13 @@ from dgfip_sandbox.admin import portal, testdata
 from dgfip_sandbox.admin.access import LoopbackOnly, require_admin
 from dgfip_sandbox.admin.credential import ensure_admin_token
 from dgfip_sandbox.admin.errors import HttpRefusal, InvalidAdminRequest, RouteNotFound
+from dgfip_sandbox.admin.metrics import metrics_router
 from dgfip_sandbox.admin.service import ConsumerAdmin, NewConsumer
 from dgfip_sandbox.admin.state import AdminState, admin_state
 from dgfip_sandbox.clock import Clock, SystemClock
 from dgfip_sandbox.envelope import install_envelope
 from dgfip_sandbox.errors import ApiError
+from dgfip_sandbox.gateway.metrics import GatewayMetrics
 from dgfip_sandbox.gateway.quota import QuotaStore
 from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
 from dgfip_sandbox.settings import Settings
@@ -203,6 +205,7 @@ def create_admin_app(
     quota_store: QuotaStore | None = None,
     gateway_openapi: dict[str, Any] | None = None,
     scenario_errors: ScenarioErrors | None = None,
+    metrics: GatewayMetrics | None = None,
 ) -> FastAPI:
     """The admin API and portal. Pass the gateway's quota store when both run in one process
     (the portal then shows the quota used now), its OpenAPI document (else one is built) and the
@@ -244,5 +247,7 @@ def create_admin_app(
     app.include_router(api)
     app.include_router(testdata.router)
     app.include_router(portal.build_router(settings, gateway_openapi))
+    # The gateway's metrics, never on its public port (admin/metrics.py): loopback peers, no token.
+    app.include_router(metrics_router(metrics))
     app.add_middleware(LoopbackOnly, clock=clock)
     return app

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
 from dgfip_sandbox.clock import Clock, SystemClock
 from dgfip_sandbox.franceconnect.checktoken_client import ChecktokenClient
@@ -48,11 +48,13 @@ def create_gateway_app(
     quota_store: QuotaStore | None = None,
     sleeper: Callable[[float], Awaitable[None]] | None = None,
     fc_transport: httpx.AsyncBaseTransport | None = None,
+    metrics: GatewayMetrics | None = None,
 ) -> FastAPI:
     """``fc_transport``: an httpx transport for the checktoken client (tests reach FranceConnect in-process)."""
     clock = clock or SystemClock()
     configure_logging(settings.log_level)
-    metrics = GatewayMetrics()
+    # Served by the admin listener (admin/metrics.py), never on this public port.
+    metrics = metrics or GatewayMetrics()
     scenario_errors = ScenarioErrors.of(apis)
 
     @asynccontextmanager
@@ -104,6 +106,7 @@ def create_gateway_app(
         redoc_url=None,
         redirect_slashes=False,  # a trailing slash is another path: 404, never a redirect
     )
+    app.state.metrics = metrics
     install_error_handlers(app)
     app.add_middleware(HeadAsGet)  # inside the audit layer: the audit records HEAD
     app.add_middleware(AuditMiddleware, state_getter=lambda: app.state.sandbox)
@@ -111,11 +114,6 @@ def create_gateway_app(
     @app.get("/health", tags=["APIM"], summary="État de la passerelle (sans authentification)")
     async def health() -> dict[str, str]:
         return {"status": "UP"}
-
-    @app.get("/metrics", tags=["APIM"], summary="Métriques Prometheus (à ne pas exposer hors du réseau d'exploitation)")
-    async def prometheus_metrics() -> Response:
-        body, content_type = metrics.render()
-        return Response(body, media_type=content_type)
 
     @app.get("/.well-known/jwks.json", tags=["APIM"], summary="Clés publiques des jetons d'accès")
     async def jwks() -> JSONResponse:
