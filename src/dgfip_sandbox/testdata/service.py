@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dgfip_sandbox.clock import Clock
 from dgfip_sandbox.spi import random_spi
+from dgfip_sandbox.store import admin_events
 from dgfip_sandbox.store import testdata as store
-from dgfip_sandbox.store.admin_events import AdminEvent
 from dgfip_sandbox.testdata import model, rows
 from dgfip_sandbox.testdata.errors import TestDataError
 
@@ -96,8 +96,8 @@ class TestDataService:
     # ---------------------------------------------------------------------------------------------
 
     def _event(self, session: AsyncSession, action: str, details: dict[str, Any]) -> None:
-        session.add(
-            AdminEvent(at=self.clock.now(), actor=self.actor, action=action, consumer_name=None, details=details)
+        admin_events.record(
+            session, at=self.clock.now(), actor=self.actor, action=action, consumer_name=None, details=details
         )
 
     async def _foyer(self, session: AsyncSession, foyer: model.Foyer, where: str, source: str) -> dict[str, Any]:

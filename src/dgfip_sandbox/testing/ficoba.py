@@ -12,12 +12,11 @@ helpers' arguments do not cover them.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import httpx
 
-if TYPE_CHECKING:
-    from dgfip_sandbox.testing.sandbox import DgfipSandbox
+from dgfip_sandbox.clock import Clock
 
 BASE = "/fcb-masrestit/api/v2"
 DEFAULT_CONSUMER = "ficoba-administration"
@@ -43,10 +42,21 @@ def etat_civil(
     }
 
 
+class Sandbox(Protocol):
+    """What the helpers use of the running sandbox (testing/sandbox.DgfipSandbox)."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def consumer(self, name: str) -> Any: ...
+
+    def client(self, consumer: str) -> httpx.Client: ...
+
+
 class Ficoba:
     """API FICOBA's searches, for one sandbox."""
 
-    def __init__(self, sandbox: DgfipSandbox) -> None:
+    def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
 
     def envelope(self, criteres: dict[str, Any], *, consumer: str = DEFAULT_CONSUMER, **fields: Any) -> dict[str, Any]:
