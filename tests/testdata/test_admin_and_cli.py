@@ -98,3 +98,13 @@ async def test_cli_add_list_remove_and_refusals(cli, sandbox, tmp_path: Path) ->
     assert "aucune donnée de test" in (await asyncio.to_thread(cli, "data", "list")).stdout
     unknown = await asyncio.to_thread(cli, "data", "remove", "personne", ok=False)
     assert unknown.exit_code == 1 and "aucune donnée de test de cette clé" in unknown.output
+
+
+def test_cli_on_a_sandbox_not_prepared_says_what_to_do(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dgfip_sandbox.cli import app
+
+    env = {"DGFIP_SANDBOX_VAR_DIR": str(tmp_path / "absent"), "DGFIP_SANDBOX_DATABASE_URL": ""}
+    result = CliRunner().invoke(app, ["data", "list"], env=env)
+    assert result.exit_code == 1 and "lancez d'abord « dgfip-sandbox prepare »" in result.output
