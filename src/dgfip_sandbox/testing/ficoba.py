@@ -18,6 +18,18 @@ import httpx
 
 from dgfip_sandbox.clock import Clock
 
+
+class _Sandbox(Protocol):
+    """What the FICOBA helpers use of the plugin's sandbox (testing/sandbox.py's DgfipSandbox)."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def consumer(self, name: str) -> Any: ...
+
+    def client(self, consumer: str, *, scopes: list[str] | None = None, authenticated: bool = True) -> httpx.Client: ...
+
+
 BASE = "/fcb-masrestit/api/v2"
 DEFAULT_CONSUMER = "ficoba-administration"
 DEFAULT_JUSTIFICATION = "Test d'intégration (bac à sable)"
@@ -42,21 +54,10 @@ def etat_civil(
     }
 
 
-class Sandbox(Protocol):
-    """What the helpers use of the running sandbox (testing/sandbox.DgfipSandbox)."""
-
-    @property
-    def clock(self) -> Clock: ...
-
-    def consumer(self, name: str) -> Any: ...
-
-    def client(self, consumer: str) -> httpx.Client: ...
-
-
 class Ficoba:
     """API FICOBA's searches, for one sandbox."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: _Sandbox) -> None:
         self.sandbox = sandbox
 
     def envelope(self, criteres: dict[str, Any], *, consumer: str = DEFAULT_CONSUMER, **fields: Any) -> dict[str, Any]:

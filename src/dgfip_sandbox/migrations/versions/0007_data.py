@@ -1,7 +1,7 @@
 """data: registry of the integrator's own test data (test_data_entries)
 
-Revision ID: 0007_data
-Revises: 0006_perf (re-chain onto the newest revision on main when merging)
+Revision ID: 0006_data
+Revises: 0006_perf
 Create Date: 2026-12-01 10:15:00
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_data"
+revision = "0006_data"
 down_revision = "0006_perf"
 branch_labels = None
 depends_on = None
