@@ -1,6 +1,6 @@
 """API FICOBA's routes, ``/fcb-masrestit/api/v2`` (swagger ``FICOBA_API`` v2, protocole technique v8).
 
-Every route runs behind the APIM pipeline (``GatewayPolicy(api="ficoba")``: certificate, IP, token,
+Every route runs behind the APIM pipeline (``protected(api="ficoba")``: certificate, IP, token,
 correlation id, quota). Then, in this order:
 
     X-Request-ID present                     CAT012 (500, as published; settings.ficoba_require_request_id)
@@ -18,21 +18,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from dgfip_sandbox.apis.ficoba import errors, schemas
 from dgfip_sandbox.apis.ficoba.searches import FicobaService, Reponse
 from dgfip_sandbox.gateway.context import CallerContext
-from dgfip_sandbox.gateway.pipeline import GatewayPolicy
+from dgfip_sandbox.gateway.pipeline import Caller, GatewayRoute, protected
 
-router = APIRouter(prefix="/fcb-masrestit/api/v2", tags=["API FICOBA"])
+router = APIRouter(prefix="/fcb-masrestit/api/v2", tags=["API FICOBA"], route_class=GatewayRoute)
 
 MAX_BODY_BYTES = 64 * 1024
 JSON_MEDIA_TYPE = "application/json"
-_VENDOR = re.compile(r"^application/vnd\.dgfip\.ficoba3(?:\.v\d+(?:\.\d+)*)?\+json$", re.ASCII)
+_VENDOR = re.compile(r"application/vnd\.dgfip\.ficoba3(?:\.v[0-9]+(?:\.[0-9]+)*)?\+json", re.ASCII)
+_LENGTH = re.compile(r"[0-9]{1,18}", re.ASCII)
 # The vendor versions that exist: protocole technique v8 §1.5 publishes "application/vnd.dgfip.ficoba3.v1.1+json"
 # [C]; the unversioned and major-only forms are the same API [I]. Any other version is refused with 406 (a client
 # asking for a version that does not exist must learn it here, not against the real platform).
@@ -42,8 +43,6 @@ VENDOR_MEDIA_TYPES = (
     "application/vnd.dgfip.ficoba3.v1.1+json",
 )
 _ACCEPTABLE = {"application/json", "application/*", "*/*"}
-
-Caller = Annotated[CallerContext, Depends(GatewayPolicy(api="ficoba", scope=None))]
 
 
 def _media_types(header: str) -> list[str]:
@@ -61,7 +60,7 @@ def response_media_type(request: Request) -> str:
             return media_type
     if any(t in _ACCEPTABLE for t in types):
         return JSON_MEDIA_TYPE
-    unknown = next((t for t in types if _VENDOR.match(t)), None)
+    unknown = next((t for t in types if _VENDOR.fullmatch(t)), None)
     if unknown:
         raise errors.NotAcceptable(
             f"version inconnue {unknown[:100]} (versions publiées : {', '.join(VENDOR_MEDIA_TYPES)})"
@@ -79,13 +78,13 @@ def check_request_id(request: Request) -> str | None:
 
 async def read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared and _LENGTH.fullmatch(declared) and int(declared) > MAX_BODY_BYTES:
         raise errors.PayloadTooLarge(f"{declared} octets, {MAX_BODY_BYTES} au plus")
     content_type = request.headers.get("content-type")
     if content_type:
         media_type = _media_types(content_type)[0] if _media_types(content_type) else ""
         if media_type != JSON_MEDIA_TYPE and media_type not in VENDOR_MEDIA_TYPES:
-            if _VENDOR.match(media_type):
+            if _VENDOR.fullmatch(media_type):
                 raise errors.CAT002(
                     f"Content-Type {content_type[:80]} : version inconnue (versions publiées : {', '.join(VENDOR_MEDIA_TYPES)})"
                 )
@@ -133,6 +132,7 @@ async def _search(
 
 
 @router.get("/etatSante", operation_id="getInfo", summary="Etat Santé")
+@protected(api="ficoba")
 async def etat_sante(request: Request, caller: Caller) -> JSONResponse:
     request_id = check_request_id(request)
     media_type = response_media_type(request)
@@ -142,6 +142,7 @@ async def etat_sante(request: Request, caller: Caller) -> JSONResponse:
 @router.post(
     "/comptes/numCpte", operation_id="rechercherCompteParNumCpte", summary="OS041 - RechercherComptesParNumCpte"
 )
+@protected(api="ficoba")
 async def num_cpte(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "numCpte", schemas.DemandeNumCpte, lambda s, d: s.num_cpte(d))
 
@@ -151,11 +152,13 @@ async def num_cpte(request: Request, caller: Caller) -> JSONResponse:
     operation_id="rechercherCompteParSiretSiren",
     summary="OS044 - RechercherComptesParSiretSiren",
 )
+@protected(api="ficoba")
 async def siret_siren(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "siretSiren", schemas.DemandeSiretSiren, lambda s, d: s.siret_siren(d))
 
 
 @router.post("/comptes/spi", operation_id="rechercherComptesSpi", summary="OS045 - RechercherComptesParSpi")
+@protected(api="ficoba")
 async def spi(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "spi", schemas.DemandeSpi, lambda s, d: s.spi(d))
 
@@ -163,20 +166,24 @@ async def spi(request: Request, caller: Caller) -> JSONResponse:
 @router.post(
     "/comptes/perPhy", operation_id="rechercherComptesPersonnePhysique", summary="OS043 - RechercherComptesPerPhy"
 )
+@protected(api="ficoba")
 async def per_phy(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "perPhy", schemas.DemandePerPhy, lambda s, d: s.per_phy(d))
 
 
 @router.post("/comptes/perPro", operation_id="rechercherComptesPerPro", summary="OS042 - RechercherComptesPerPro")
+@protected(api="ficoba")
 async def per_pro(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "perPro", schemas.DemandePerPro, lambda s, d: s.per_pro(d))
 
 
 @router.post("/comptes/multiDet", operation_id="rechercherMultiDetention", summary="OS035 - RechercherMutiDetention")
+@protected(api="ficoba")
 async def multi_det(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "multiDet", schemas.DemandeMultiDet, lambda s, d: s.multi_det(d))
 
 
 @router.post("/comptes/verifIban", operation_id="rechercherCompteParNumCpte_1", summary="OS050 - VerifierTitulaireIban")
+@protected(api="ficoba")
 async def verif_iban(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "verifIban", schemas.DemandeVerifIban, lambda s, d: s.verif_iban(d))
