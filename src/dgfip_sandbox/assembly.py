@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import httpx
     from fastapi import APIRouter, FastAPI
 
+    from dgfip_sandbox.gateway.openapi import ApiContract
     from dgfip_sandbox.gateway.quota import QuotaStore
     from dgfip_sandbox.server import ServerSpec
 
@@ -29,6 +30,14 @@ def api_routers() -> list[APIRouter]:
     from dgfip_sandbox.apis.impot_particulier import franceconnect_router, router
 
     return [router.router, franceconnect_router.router, ficoba.router]
+
+
+def api_contracts() -> list[ApiContract]:
+    """What each business API says about itself in its OpenAPI document (served by the gateway)."""
+    from dgfip_sandbox.apis.ficoba.contract import CONTRACT as FICOBA
+    from dgfip_sandbox.apis.impot_particulier.contract import CONTRACT as IMPOT_PARTICULIER
+
+    return [IMPOT_PARTICULIER, FICOBA]
 
 
 def build_gateway_app(
@@ -47,11 +56,26 @@ def build_gateway_app(
     return create_gateway_app(
         settings,
         routers=api_routers(),
+        contracts=api_contracts(),
         clock=clock,
         quota_store=quota_store or build_quota_store(settings),
         sleeper=sleeper,
         fc_transport=fc_transport,
     )
+
+
+def build_openapi_documents(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The gateway's OpenAPI documents, URL → document (gateway/openapi.py), without serving anything."""
+    documents: dict[str, dict[str, Any]] = build_gateway_app(settings).state.openapi_documents()
+    return documents
+
+
+def shipped_files() -> dict[str, str]:
+    """URL of a served document → the name of its file in dgfip_sandbox/contract/."""
+    from dgfip_sandbox.contract import COMBINED_FILE
+    from dgfip_sandbox.gateway.openapi import COMBINED_URL
+
+    return {COMBINED_URL: COMBINED_FILE, **{c.url: c.file_name for c in api_contracts()}}
 
 
 def build_franceconnect_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:

@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from dgfip_sandbox.clock import Clock, SystemClock
 from dgfip_sandbox.gateway import journal_endpoint, token_endpoint
@@ -16,6 +17,7 @@ from dgfip_sandbox.gateway.audit_middleware import AuditMiddleware
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.error_handlers import install_error_handlers
 from dgfip_sandbox.gateway.metrics import GatewayMetrics
+from dgfip_sandbox.gateway.openapi import ApiContract, build_documents
 from dgfip_sandbox.gateway.pipeline import GatewayPolicy
 from dgfip_sandbox.gateway.quota import MemoryQuotaStore, QuotaStore
 from dgfip_sandbox.gateway.state import GatewayState, TrustMaterial
@@ -36,12 +38,14 @@ def create_gateway_app(
     settings: Settings,
     *,
     routers: Sequence[APIRouter] = (),
+    contracts: Sequence[ApiContract] = (),
     clock: Clock | None = None,
     quota_store: QuotaStore | None = None,
     sleeper: Callable[[float], Awaitable[None]] | None = None,
     fc_transport: Any = None,
 ) -> FastAPI:
-    """``fc_transport``: an httpx transport for the checktoken client (tests reach FranceConnect in-process)."""
+    """``contracts``: what each API says about itself, for its OpenAPI document (gateway/openapi.py).
+    ``fc_transport``: an httpx transport for the checktoken client (tests reach FranceConnect in-process)."""
     clock = clock or SystemClock()
     configure_logging(settings.log_level)
     metrics = GatewayMetrics()
@@ -86,9 +90,14 @@ def create_gateway_app(
     app = FastAPI(
         title="Bac à sable DGFiP — passerelle APIM",
         version="1.0",
+        description=(
+            "La passerelle APIM du bac à sable DGFiP : jeton OAuth2 (client credentials, mTLS), API Impôt "
+            "particulier, API FICOBA et les routes propres au bac à sable (x-sandbox)."
+        ),
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
+        openapi_url=None,  # the documents (and /docs) are served by _serve_documents, built by gateway/openapi.py
     )
     install_error_handlers(app)
     app.add_middleware(AuditMiddleware, state_getter=lambda: app.state.sandbox)
@@ -97,7 +106,8 @@ def create_gateway_app(
     async def health() -> dict[str, str]:
         return {"status": "UP"}
 
-    @app.get("/metrics", tags=["APIM"], summary="Métriques Prometheus (à ne pas exposer hors du réseau d'exploitation)")
+    # Not in the OpenAPI documents: an operations endpoint in Prometheus' text format, not part of the contract.
+    @app.get("/metrics", include_in_schema=False)
     async def prometheus_metrics() -> Response:
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)
@@ -120,4 +130,33 @@ def create_gateway_app(
 
     for router in routers:
         app.include_router(router)
+    _serve_documents(app, contracts)
     return app
+
+
+def _serve_documents(app: FastAPI, contracts: Sequence[ApiContract]) -> None:
+    """``/openapi.json`` (the whole gateway) and ``<prefix>/openapi.json`` (one API), unauthenticated."""
+    documents: dict[str, dict[str, Any]] = {}
+
+    def get_documents() -> dict[str, dict[str, Any]]:
+        if not documents:
+            documents.update(build_documents(app, contracts))
+        return documents
+
+    def openapi() -> dict[str, Any]:
+        return get_documents()["/openapi.json"]
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to replace the document
+    app.state.openapi_documents = get_documents
+
+    for url in ["/openapi.json", *(contract.url for contract in contracts)]:
+
+        async def serve(url: str = url) -> JSONResponse:
+            return JSONResponse(get_documents()[url])
+
+        app.add_api_route(url, serve, methods=["GET"], include_in_schema=False)
+
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title)
+
+    app.add_api_route("/docs", swagger_ui, methods=["GET"], include_in_schema=False)
