@@ -9,12 +9,19 @@ Written from the swagger with datamodel-code-generator, then kept by hand.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class EtatSante(BaseModel):
+class _Published(BaseModel):
+    """A published schema, closed: the served document says exactly which fields the sandbox returns
+    (``additionalProperties: false``), so that Schemathesis notices any field it does not declare."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class EtatSante(_Published):
     descriptif: Annotated[
         str | None,
         Field(
@@ -24,72 +31,75 @@ class EtatSante(BaseModel):
     ] = None
 
 
-class ReponseErreur(BaseModel):
+class ReponseErreur(_Published):
     code: str | None = None
     message: str | None = None
     horodatage: str | None = None
 
 
-class ResultatErreurApiSante(BaseModel):
+class ResultatErreurApiSante(_Published):
     erreur: ReponseErreur | None = None
 
 
-class AdresseGuichet(BaseModel):
+class AdresseGuichet(_Published):
     libAdr1: str | None = None
     libAdr2: str | None = None
     libAdr3: str | None = None
     libAdr4: str | None = None
 
 
-class CaracteristiqueCompte(BaseModel):
+class CaracteristiqueCompte(_Published):
     codeCaracteristique: int | None = None
     libelleCaracteristique: str | None = None
 
 
-class DemandeRestit(BaseModel):
+class DemandeRestit(_Published):
     dateDemande: str | None = None
     motif: str | None = None
     siretDemandeur: str | None = None
     sirenDemandeur: str | None = None
     justification: str | None = None
+    # The request's criteria, echoed as sent (the protocol's answer examples show them); not in the
+    # swagger's DemandeRestit: docs/ficoba.md, Departures.
+    criteresRecherche: dict[str, Any] | None = None
 
 
-class DeviseCompte(BaseModel):
+class DeviseCompte(_Published):
     codeDevise: str | None = None
 
 
-class EtablissementBancaire(BaseModel):
+class EtablissementBancaire(_Published):
     numeroEtablissement: str | None = None
     libelleEtablissement: str | None = None
     bicEtablissement: str | None = None
 
 
-class GuichetDto(BaseModel):
+class GuichetDto(_Published):
     numeroGuichet: str | None = None
     libelleGuichet: str | None = None
     adresse: AdresseGuichet | None = None
 
 
-class NatureCompteDto(BaseModel):
+class NatureCompteDto(_Published):
     codeNature: int | None = None
     libelleNature: str | None = None
 
 
-class ReponseVerifCompte(BaseModel):
+class ReponseVerifCompte(_Published):
     ibanExistant: str | None = None
     dateCloture: str | None = None
 
 
 class TitulaireCompte(BaseModel):
-    pass
+    """Published as a bare object: a personne physique or morale (annexe 3; ``anneNaissance`` sic)."""
 
 
-class TypeCompte(BaseModel):
+class TypeCompte(_Published):
     codeType: int | None = None
     libelleType: str | None = None
 
 
-class Adresse(BaseModel):
+class Adresse(_Published):
     codePaysResidence: str | None = None
     libellePaysResidence: str | None = None
     codeDepartementResidence: str | None = None
@@ -105,7 +115,7 @@ class Adresse(BaseModel):
     libelleComplAdr: str | None = None
 
 
-class PersonneMorale(BaseModel):
+class PersonneMorale(_Published):
     raisonSociale: str | None = None
     sigle: str | None = None
     enseigne: str | None = None
@@ -116,22 +126,22 @@ class PersonneMorale(BaseModel):
     scoreAppariement: float | None = None
 
 
-class CommuneNaissance(BaseModel):
+class CommuneNaissance(_Published):
     codeCommune: str | None = None
     libelleCommune: str | None = None
 
 
-class DepartementNaissance(BaseModel):
+class DepartementNaissance(_Published):
     codeDepartement: str | None = None
     libelleDepartement: str | None = None
 
 
-class PaysNaissance(BaseModel):
+class PaysNaissance(_Published):
     codePays: str | None = None
     libellePays: str | None = None
 
 
-class PersonnePhysique(BaseModel):
+class PersonnePhysique(_Published):
     nomNaissance: str | None = None
     nomUsage: str | None = None
     prenom: str | None = None
@@ -148,7 +158,7 @@ class PersonnePhysique(BaseModel):
     scoreAppariement: float | None = None
 
 
-class CompteMultiDet(BaseModel):
+class CompteMultiDet(_Published):
     iban: str | None = None
     nature: str | None = None
     dateOuverture: str | None = None
@@ -159,16 +169,18 @@ class CompteMultiDet(BaseModel):
     guichet: GuichetDto | None = None
 
 
-class ReponseMultiDetention(BaseModel):
+class ReponseMultiDetention(_Published):
     caracteristiquesDemande: DemandeRestit | None = None
     referenceDemande: str | None = None
     nombreReponses: str | None = None
     messageInformatif: ReponseErreur | None = None
-    getnRep: str | None = None
+    # The protocol's name, which the sandbox serves; the swagger publishes it as ``getnRep`` (a Java getter
+    # leaking into the schema): docs/ficoba.md, Departures.
+    nRep: str | None = None
     comptes: list[CompteMultiDet] | None = None
 
 
-class CompteCaracteristiques(BaseModel):
+class CompteCaracteristiques(_Published):
     iban: str | None = None
     dateOuverture: str | None = None
     dateFiscale: str | None = None
@@ -184,18 +196,18 @@ class CompteCaracteristiques(BaseModel):
     devise: DeviseCompte | None = None
 
 
-class EtablissementGestionnaire(BaseModel):
+class EtablissementGestionnaire(_Published):
     etablissement: EtablissementBancaire | None = None
     guichet: GuichetDto | None = None
 
 
-class CompteStructure(BaseModel):
+class CompteStructure(_Published):
     caracteristiqueCompte: CompteCaracteristiques | None = None
     etablissementGestionnaire: EtablissementGestionnaire | None = None
     ayantsDroits: list[TitulaireCompte] | None = None
 
 
-class ReponseListeComptes(BaseModel):
+class ReponseListeComptes(_Published):
     caracteristiquesDemande: DemandeRestit | None = None
     referenceDemande: str | None = None
     nombreReponses: str | None = None
@@ -204,7 +216,7 @@ class ReponseListeComptes(BaseModel):
     verificationCompte: ReponseVerifCompte | None = None
 
 
-class ReponseListeFinaleComptes(BaseModel):
+class ReponseListeFinaleComptes(_Published):
     caracteristiquesDemande: DemandeRestit | None = None
     referenceDemande: str | None = None
     nombreReponses: str | None = None
@@ -212,7 +224,7 @@ class ReponseListeFinaleComptes(BaseModel):
     reponses: ReponseListeComptes | None = None
 
 
-class ReponseListeComptesPourPM(BaseModel):
+class ReponseListeComptesPourPM(_Published):
     caracteristiquesDemande: DemandeRestit | None = None
     referenceDemande: str | None = None
     nombreReponses: str | None = None
@@ -222,7 +234,7 @@ class ReponseListeComptesPourPM(BaseModel):
     comptes: list[CompteStructure] | None = None
 
 
-class ReponseListeFinaleComptesPourPM(BaseModel):
+class ReponseListeFinaleComptesPourPM(_Published):
     caracteristiquesDemande: DemandeRestit | None = None
     referenceDemande: str | None = None
     nombreReponses: str | None = None
@@ -230,7 +242,7 @@ class ReponseListeFinaleComptesPourPM(BaseModel):
     reponses: list[ReponseListeComptesPourPM] | None = None
 
 
-class ReponseListeComptesPourPP(BaseModel):
+class ReponseListeComptesPourPP(_Published):
     caracteristiquesDemande: DemandeRestit | None = None
     referenceDemande: str | None = None
     nombreReponses: str | None = None
@@ -240,7 +252,7 @@ class ReponseListeComptesPourPP(BaseModel):
     comptes: list[CompteStructure] | None = None
 
 
-class ReponseListeFinaleComptesPourPP(BaseModel):
+class ReponseListeFinaleComptesPourPP(_Published):
     caracteristiquesDemande: DemandeRestit | None = None
     referenceDemande: str | None = None
     nombreReponses: str | None = None

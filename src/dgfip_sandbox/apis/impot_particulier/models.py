@@ -9,28 +9,35 @@ by hand.
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
-class AftJAXBbean(BaseModel):
+class _Published(BaseModel):
+    """A published schema, closed: the served document says exactly which fields the sandbox returns
+    (``additionalProperties: false``), so that Schemathesis notices any field it does not declare."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AftJAXBbean(_Published):
     complementAdresse: str | None = None
     voie: str | None = None
     getcommune: str | None = None
     getcodePostal: str | None = None
 
 
-class CodeRevJAXBbean(BaseModel):
+class CodeRevJAXBbean(_Published):
     code: str | None = None
     valeur: str | None = None
 
 
-class DateNaisDecJAXBbean(BaseModel):
+class DateNaisDecJAXBbean(_Published):
     jour: str | None = None
     mois: str | None = None
     annee: str | None = None
 
 
-class PacJAXBbean(BaseModel):
+class PacJAXBbean(_Published):
     nbPac: int | None = None
     nbPacF: int | None = None
     nbPacG: int | None = None
@@ -42,7 +49,7 @@ class PacJAXBbean(BaseModel):
     nbPacP: int | None = None
 
 
-class RevsJAXBbean(BaseModel):
+class RevsJAXBbean(_Published):
     tspr: list[CodeRevJAXBbean] | None = None
     rcm: list[CodeRevJAXBbean] | None = None
     pv: list[CodeRevJAXBbean] | None = None
@@ -54,7 +61,7 @@ class RevsJAXBbean(BaseModel):
     div: list[CodeRevJAXBbean] | None = None
 
 
-class SitPartJAXBbean(BaseModel):
+class SitPartJAXBbean(_Published):
     sitPartP: str | None = None
     sitPartF: str | None = None
     sitPartW: str | None = None
@@ -64,7 +71,7 @@ class SitPartJAXBbean(BaseModel):
     indNonSeul: str | None = None
 
 
-class SituationsIRAssiettesMillesimeJAXBbean(BaseModel):
+class SituationsIRAssiettesMillesimeJAXBbean(_Published):
     annRevenu: int | None = None
     rfr: int | None = None
     sitFam: str | None = None
@@ -102,11 +109,11 @@ class SituationsIRAssiettesMillesimeJAXBbean(BaseModel):
     rev: RevsJAXBbean | None = None
 
 
-class OuvertureLepJAXBbean(BaseModel):
+class OuvertureLepJAXBbean(_Published):
     statut: str | None = None
 
 
-class SituationIRAssietteMultiJAXBbean(BaseModel):
+class SituationIRAssietteMultiJAXBbean(_Published):
     rfr: int | None = None
     sitFam: str | None = None
     nbPart: float | None = None
@@ -150,11 +157,11 @@ class SituationIRAssietteMultiJAXBbean(BaseModel):
     dateDecesdec2: str | None = None
 
 
-class SituationsIRAssiettesMultipleJAXBbean(BaseModel):
+class SituationsIRAssiettesMultipleJAXBbean(_Published):
     situationsIR: list[SituationIRAssietteMultiJAXBbean] | None = None
 
 
-class SituationsIRAssiettesJAXBbean(BaseModel):
+class SituationsIRAssiettesJAXBbean(_Published):
     rfr: int | None = None
     sitFam: str | None = None
     nbPart: float | None = None
@@ -191,7 +198,7 @@ class SituationsIRAssiettesJAXBbean(BaseModel):
     rev: RevsJAXBbean | None = None
 
 
-class SituationIRfactureJAXBbean(BaseModel):
+class SituationIRfactureJAXBbean(_Published):
     numLigne: int | None = None
     codeLigne: str | None = None
     libelleLigne: str | None = None
@@ -201,7 +208,7 @@ class SituationIRfactureJAXBbean(BaseModel):
     colonne4: str | None = None
 
 
-class SituationsIRAssiettesFacturesJAXBbean(BaseModel):
+class SituationsIRAssiettesFacturesJAXBbean(_Published):
     rfr: int | None = None
     sitFam: str | None = None
     nbPart: float | None = None
@@ -239,17 +246,17 @@ class SituationsIRAssiettesFacturesJAXBbean(BaseModel):
     rev: RevsJAXBbean | None = None
 
 
-class SituationIfiIsfJAXBbean(BaseModel):
+class SituationIfiIsfJAXBbean(_Published):
     indicateurIfiIsf: str | None = None
 
 
-class LocTHJAXBbean(BaseModel):
+class LocTHJAXBbean(_Published):
     natureLocal: str | None = None
     affectation: str | None = None
     invariant: str | None = None
 
 
-class SituationTHJAXBbean(BaseModel):
+class SituationTHJAXBbean(_Published):
     codeDsf: str | None = None
     codeCommune: str | None = None
     codeAft: str | None = None
@@ -264,5 +271,5 @@ class SituationTHJAXBbean(BaseModel):
     locaux: list[LocTHJAXBbean] | None = None
 
 
-class SituationsTHJAXBbean(BaseModel):
+class SituationsTHJAXBbean(_Published):
     situationsTH: list[SituationTHJAXBbean] | None = None

@@ -53,8 +53,9 @@ router = APIRouter(prefix="/impotparticulier/1.0", tags=["Impôt Particulier"])
 
 Producer = Callable[[AsyncSession, frozenset[str], datetime], Awaitable[dict[str, Any] | None]]
 
-SpiParam = Annotated[str, Path(description="Numéro fiscal")]
-AnnrevParam = Annotated[str, Path(description="Année de revenus")]
+# Examples on documented personas (docs/personas.md): the couple_marie foyer, revenus 2024.
+SpiParam = Annotated[str, Path(description="Numéro fiscal", examples=["1000000001084"])]
+AnnrevParam = Annotated[str, Path(description="Année de revenus", examples=["2024"])]
 # Read as optional so that its absence is DGFIP's 403 4031, not FastAPI's 422; documented as required
 # (the sandbox refuses a call without it) by HEADERS below, which every route declares.
 TeleserviceHeader = Annotated[
@@ -98,6 +99,8 @@ def _responses(media_type: str, *, no_content: bool = False) -> dict[int | str, 
     }
     if no_content:
         responses[204] = {"description": "Aucune réponse ne peut être apportée"}
+    if media_type in (IFI, LEP):  # as published for these two resources
+        responses[500] = error("Erreur technique")
     return responses
 
 
@@ -258,9 +261,9 @@ for _path, _operation_id, _summary, _scope, _media_type, _produce in RESOURCES:
 async def ouverture_lep(
     request: Request,
     spi: SpiParam,
-    departement: Annotated[str, Path(description="Numéro de département")],
+    departement: Annotated[str, Path(description="Numéro de département", examples=["59"])],
     annrev: AnnrevParam,
-    bareme: Annotated[str, Path(description="Année barème")],
+    bareme: Annotated[str, Path(description="Année barème", examples=["2025"])],
     caller: Annotated[CallerContext, _policy("RessourceLEP")],
     id_teleservice: TeleserviceHeader = None,
 ) -> Response:
