@@ -20,8 +20,7 @@ URL = the API's prefix, paths relative to it.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from fastapi import FastAPI
@@ -33,6 +32,7 @@ from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute
 
 from dgfip_sandbox.errors import ReponseErreurApim
+from dgfip_sandbox.gateway.api_contract import REF_PREFIX, ApiContract, schema_ref
 from dgfip_sandbox.gateway.pipeline import GatewayPolicy
 
 OPENAPI_VERSION = "3.1.0"
@@ -42,38 +42,8 @@ OAUTH_SCHEME = "Authorization"  # the published name of the OAuth2 scheme
 MTLS_SCHEME = "mTLS"
 TOKEN_URL = "/token"  # noqa: S105 -- a URL path, not a password
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-REF_PREFIX = "#/components/schemas/"
 
 UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-
-
-@dataclass(frozen=True)
-class ApiContract:
-    """What a business API says about itself beyond its routes."""
-
-    api: str  # GatewayPolicy.api of its routes
-    prefix: str  # "/impotparticulier/1.0": the server URL of its document
-    title: str
-    version: str
-    description: str
-    scopes: Mapping[str, str]  # OAuth scope → description
-    request_bodies: Mapping[str, type[BaseModel]] = field(default_factory=dict)  # operationId → model
-    models: Sequence[type[BaseModel]] = ()  # the models its responses refer to (schema_ref)
-    file_name: str = ""  # the shipped document's file name (dgfip_sandbox/contract/)
-
-    @property
-    def url(self) -> str:
-        return f"{self.prefix}/openapi.json"
-
-
-def schema_ref(model: type[BaseModel]) -> dict[str, str]:
-    """A reference to a model's schema; the model must be listed in its API's ``ApiContract.models``."""
-    return {"$ref": REF_PREFIX + model.__name__}
-
-
-def response(description: str, model: type[BaseModel], *media_types: str) -> dict[str, Any]:
-    """A documented response (FastAPI ``responses=`` entry) whose body is ``model`` under each media type."""
-    return {"description": description, "content": {m: {"schema": schema_ref(model)} for m in media_types}}
 
 
 def _header(name: str, description: str, *, required: bool, schema: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -360,7 +360,13 @@ def start_sandbox(
 
     async def main() -> None:
         from dgfip_sandbox.admin.service import ConsumerAdmin
-        from dgfip_sandbox.assembly import build_admin_app, build_demo_fs_app, build_franceconnect_app, build_gateway_app
+        from dgfip_sandbox.assembly import (
+            build_admin_app,
+            build_demo_fs_app,
+            build_franceconnect_app,
+            build_gateway_app,
+            scenario_errors,
+        )
         from dgfip_sandbox.gateway.quota import MemoryQuotaStore
         from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 
@@ -372,7 +378,14 @@ def start_sandbox(
         if with_demo_fs:
             specs[3].app = build_demo_fs_app(settings, clock=clock)
         engine = create_engine(settings.sqlalchemy_url, pool_size=2)
-        box._admin = ConsumerAdmin(settings, create_sessionmaker(engine), clock=clock, quota=quota, actor="pytest")
+        box._admin = ConsumerAdmin(
+            settings,
+            create_sessionmaker(engine),
+            clock=clock,
+            scenario_errors=scenario_errors(),
+            quota=quota,
+            actor="pytest",
+        )
         box._loop = asyncio.get_running_loop()
         box._group = group
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dgfip_sandbox.apis.ficoba import router
-from dgfip_sandbox.gateway.openapi import ApiContract
+from dgfip_sandbox.gateway.api_contract import ApiContract
 
 CONTRACT = ApiContract(
     api="ficoba",

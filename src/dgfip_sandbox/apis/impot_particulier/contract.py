@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from dgfip_sandbox.apis.impot_particulier.router import MODELS
-from dgfip_sandbox.gateway.openapi import ApiContract
+from dgfip_sandbox.apis.impot_particulier.scopes import OAuthScope
+from dgfip_sandbox.gateway.api_contract import ApiContract
 
-# The OAuth scopes of the published swagger (scheme "Authorization", client credentials).
+# The OAuth scopes (scopes.py) with their descriptions in the published swagger (scheme "Authorization").
 SCOPES = {
-    "RessourceIR": "Ressources IR",
-    "RessourceIFI": "Ressource IFI",
-    "RessourceTHPrincipale": "Ressource TH Principale",
-    "RessourceLEP": "Ressource LEP",
-    "RessourceIRFacture": "Ressource IR Facture",
-    "RessourceIRDerniere": "Ressource IR Derniere",
-    "RessourceIRDerniere2": "Ressource IR Derniere 2 ans",
-    "RessourceIRMultiple": "Ressource IR Multiple",
+    OAuthScope.IR: "Ressources IR",
+    OAuthScope.IFI: "Ressource IFI",
+    OAuthScope.TH_PRINCIPALE: "Ressource TH Principale",
+    OAuthScope.LEP: "Ressource LEP",
+    OAuthScope.IR_FACTURE: "Ressource IR Facture",
+    OAuthScope.IR_DERNIERE: "Ressource IR Derniere",
+    OAuthScope.IR_DERNIERE_2: "Ressource IR Derniere 2 ans",
+    OAuthScope.IR_MULTIPLE: "Ressource IR Multiple",
 }
 
 CONTRACT = ApiContract(
@@ -27,7 +28,7 @@ CONTRACT = ApiContract(
         "(jeton X-FranceConnect-OAuth). Ce que le bac à sable ajoute est marqué « x-sandbox » ; les écarts au "
         "contrat publié sont listés dans docs/impot-particulier.md (Departures)."
     ),
-    scopes=SCOPES,
+    scopes={str(scope): description for scope, description in SCOPES.items()},
     models=tuple(MODELS.values()),
     file_name="impot-particulier.openapi.json",
 )

@@ -21,11 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.apis.impot_particulier import models, service
 from dgfip_sandbox.apis.impot_particulier.negotiation import negotiate
+from dgfip_sandbox.apis.impot_particulier.scopes import OAuthScope
 from dgfip_sandbox.apis.impot_particulier.teleservice import HEADER as ID_TELESERVICE
 from dgfip_sandbox.apis.impot_particulier.teleservice import check_teleservice
 from dgfip_sandbox.errors import ApiError, ReponseErreurApim
+from dgfip_sandbox.gateway.api_contract import response
 from dgfip_sandbox.gateway.context import CallerContext
-from dgfip_sandbox.gateway.openapi import response
 from dgfip_sandbox.gateway.pipeline import GatewayPolicy
 
 API = "impot_particulier"
@@ -138,12 +139,12 @@ async def answer(
 # The resources that take an SPI and (but deuxans) an income year, as the swagger publishes them:
 # (path after /spi/{spi}, operationId, summary, OAuth scope, media type, service function). The
 # FranceConnect twins (franceconnect_router.py) are declared from this same table.
-RESOURCES: tuple[tuple[str, str, str, str, str, Callable[..., Awaitable[Any]]], ...] = (
+RESOURCES: tuple[tuple[str, str, str, OAuthScope, str, Callable[..., Awaitable[Any]]], ...] = (
     (
         "/situations/ir/assiettes/annrev/{annrev}",
         "SituationsIrAssiettesV1",
         "SituationsIrAssiettesV1",
-        "RessourceIR",
+        OAuthScope.IR,
         ASSIETTES,
         service.get_situation_ir,
     ),
@@ -151,7 +152,7 @@ RESOURCES: tuple[tuple[str, str, str, str, str, Callable[..., Awaitable[Any]]], 
         "/situations/ir/factures/annrev/{annrev}",
         "SituationsIrFacturesV1",
         "Situations IR factures",
-        "RessourceIRFacture",
+        OAuthScope.IR_FACTURE,
         FACTURES,
         service.get_situation_ir_factures,
     ),
@@ -159,7 +160,7 @@ RESOURCES: tuple[tuple[str, str, str, str, str, Callable[..., Awaitable[Any]]], 
         "/dernieresituation/ir/assiettes/annrev/{annrev}",
         "derniereSituationsIrAssiettesV1",
         "Fournit la situation IR de la dernière période d'un millésime",
-        "RessourceIRDerniere",
+        OAuthScope.IR_DERNIERE,
         DERNIERE,
         service.get_derniere_situation_ir,
     ),
@@ -167,7 +168,7 @@ RESOURCES: tuple[tuple[str, str, str, str, str, Callable[..., Awaitable[Any]]], 
         "/dernieresituation/ir/assiettes/deuxans",
         "situationsIrAssiettesDeuxDernierMillesimeV1",
         "Fournit la situation IR de la dernière période des 2 derniers millésimes",
-        "RessourceIRDerniere2",
+        OAuthScope.IR_DERNIERE_2,
         DERNIERE,
         service.get_derniere_situation_ir_deux_ans,
     ),
@@ -175,7 +176,7 @@ RESOURCES: tuple[tuple[str, str, str, str, str, Callable[..., Awaitable[Any]]], 
         "/situations/ir/assiettes/multiple/annrev/{annrev}",
         "SituationsIrAssiettesMultipleV1",
         "SituationsIrAssiettesMultipleV1",
-        "RessourceIRMultiple",
+        OAuthScope.IR_MULTIPLE,
         MULTIPLE,
         service.get_situations_ir_multiple,
     ),
@@ -183,7 +184,7 @@ RESOURCES: tuple[tuple[str, str, str, str, str, Callable[..., Awaitable[Any]]], 
         "/situations/ifiisf/assiettes/annrev/{annrev}",
         "SituationIfiIsfV1",
         "Situation IFI ISF",
-        "RessourceIFI",
+        OAuthScope.IFI,
         IFI,
         service.get_situation_ifi,
     ),
@@ -191,7 +192,7 @@ RESOURCES: tuple[tuple[str, str, str, str, str, Callable[..., Awaitable[Any]]], 
         "/situations/th/assiettes/principale/annrev/{annrev}",
         "SituationsTHPV1",
         "Situations TH Principale",
-        "RessourceTHPrincipale",
+        OAuthScope.TH_PRINCIPALE,
         TH,
         service.get_situations_th,
     ),
@@ -264,7 +265,7 @@ async def ouverture_lep(
     departement: Annotated[str, Path(description="Numéro de département", examples=["59"])],
     annrev: AnnrevParam,
     bareme: Annotated[str, Path(description="Année barème", examples=["2025"])],
-    caller: Annotated[CallerContext, _policy("RessourceLEP")],
+    caller: Annotated[CallerContext, _policy(OAuthScope.LEP)],
     id_teleservice: TeleserviceHeader = None,
 ) -> Response:
     return await answer(
