@@ -23,7 +23,7 @@ def export(
     what: Format = typer.Argument(..., help="openapi (les documents servis), postman ou bruno (une collection)"),
     output: Path = typer.Option(Path("dgfip-sandbox-export"), "--output", "-o", help="Dossier de sortie"),
     consumer: str = typer.Option(
-        "demo-admin", "--consumer", help="Partenaire dont la collection utilise le certificat"
+        "mairie-demo", "--consumer", help="Partenaire dont la collection utilise le certificat"
     ),
     with_secret: bool = typer.Option(
         False, "--with-secret", help="Écrire le client_secret du partenaire dans la collection (sinon à saisir)"
@@ -51,6 +51,9 @@ def export(
             err=True,
         )
         raise typer.Exit(1)
-    written = (postman if what is Format.postman else bruno).write(documents, access, output)
+    from dgfip_sandbox.gateway.openapi import COMBINED_URL
+
+    urls = [url for url in shipped_files() if url != COMBINED_URL]  # each API's document, in mounting order
+    written = (postman if what is Format.postman else bruno).write(documents, urls, access, output)
     for path in written:
         typer.echo(str(path))
