@@ -1,7 +1,8 @@
 """DGFIP's published swaggers, read where they are kept on this machine (never copied into the project).
 
 ``DGFIP_SANDBOX_PUBLISHED_SWAGGERS`` names their directory (default: the shared reference material).
-A test needing them skips with the reason when they are absent.
+A test needing them skips with the reason when they are absent, and fails when
+``DGFIP_SANDBOX_REQUIRE_SERVICES=1`` (.ci/run): the conformance runs must not vanish silently in CI.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.services import unavailable
 
 PUBLISHED_DIR = Path(os.environ.get("DGFIP_SANDBOX_PUBLISHED_SWAGGERS", "/work/shared/reference/swaggers"))
 FILES = {"impot_particulier": "api-impot-particulier.json", "ficoba": "api-ficoba.json"}
@@ -20,5 +21,5 @@ FILES = {"impot_particulier": "api-impot-particulier.json", "ficoba": "api-ficob
 def published(api: str) -> dict[str, Any]:
     path = PUBLISHED_DIR / FILES[api]
     if not path.exists():
-        pytest.skip(f"DGFIP's published swagger is not on this machine ({path}; set DGFIP_SANDBOX_PUBLISHED_SWAGGERS)")
+        unavailable(f"DGFIP's published swagger is not on this machine ({path}; set DGFIP_SANDBOX_PUBLISHED_SWAGGERS)")
     return json.loads(path.read_text(encoding="utf-8"))
