@@ -163,6 +163,54 @@ def _guard(operation: dict[str, Any], policy: GatewayPolicy) -> None:
     }
 
 
+# POST /token reads its form itself (token_endpoint.py): what it takes and answers, for the document.
+TOKEN_OPERATION: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["grant_type"],
+                    "properties": {
+                        "grant_type": {"type": "string", "enum": ["client_credentials"]},
+                        "scope": {"type": "string", "description": "Scopes OAuth séparés par des espaces"},
+                        "client_id": {
+                            "type": "string",
+                            "description": "Si l'authentification HTTP Basic n'est pas utilisée",
+                        },
+                        "client_secret": {"type": "string"},
+                    },
+                }
+            }
+        },
+    },
+    "responses": {
+        "200": {
+            "description": "Jeton d'accès (RFC 6749 §5.1)",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["access_token", "token_type", "expires_in", "scope"],
+                        "properties": {
+                            "access_token": {"type": "string"},
+                            "token_type": {"type": "string", "enum": ["Bearer"]},
+                            "expires_in": {"type": "integer"},
+                            "scope": {"type": "string"},
+                        },
+                    }
+                }
+            },
+        },
+        "400": {"description": "invalid_request, unsupported_grant_type, invalid_scope (RFC 6749 §5.2)"},
+        "401": {"description": "invalid_client (RFC 6749 §5.2) ; 900901 : certificat client refusé"},
+        "403": {"description": "900805 : adresse IP non autorisée"},
+    },
+    "security": [{MTLS_SCHEME: []}],
+}
+
+
 def _request_body(model: type[BaseModel]) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": schema_ref(model)}}}
 
@@ -197,6 +245,8 @@ def build_combined(app: FastAPI, contracts: Iterable[ApiContract]) -> dict[str, 
                 operation["requestBody"] = _request_body(bodies[operation["operationId"]])
             if path.startswith("/sandbox/"):
                 operation[SANDBOX] = True
+            if path == TOKEN_URL and method == "post":
+                operation.update(copy.deepcopy(TOKEN_OPERATION))
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
