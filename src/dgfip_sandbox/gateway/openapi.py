@@ -1,10 +1,10 @@
 """The contract as data: one OpenAPI 3.1 document per API, and the gateway's combined document.
 
 Built from the routes themselves (FastAPI's generator over the same pydantic models the handlers use),
-then completed with what the APIM pipeline (``pipeline.GatewayPolicy``) adds to every route it guards:
+then completed with what the APIM pipeline (``pipeline.STEPS``, run for every ``protected`` route) adds to every route it guards:
 
 - the security: mutual TLS **and** an OAuth2 client-credentials token carrying the route's scope
-  (``GatewayPolicy.scope``), as DGFIP's swaggers publish them (scheme ``Authorization``);
+  (``Policy.scope`` of its ``protected`` endpoint), as DGFIP's swaggers publish them (scheme ``Authorization``);
 - the headers the pipeline reads: ``Authorization`` and ``X-Correlation-ID`` (required);
 - the APIM refusals in DGFIP's envelope (401 900901/900902, 403 900910/900805, 400 910000, 429 900804);
 - what the sandbox adds, marked ``x-sandbox: true``: ``X-Sandbox-Scenario``, the RateLimit headers,
@@ -24,7 +24,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
@@ -33,7 +32,7 @@ from starlette.routing import BaseRoute
 
 from dgfip_sandbox.errors import ReponseErreurApim
 from dgfip_sandbox.gateway.api_contract import REF_PREFIX, ApiContract, schema_ref
-from dgfip_sandbox.gateway.pipeline import GatewayPolicy
+from dgfip_sandbox.gateway.pipeline import Policy
 
 OPENAPI_VERSION = "3.1.0"
 COMBINED_URL = "/openapi.json"
@@ -102,12 +101,6 @@ def _ratelimit_headers() -> dict[str, Any]:
     }
 
 
-def _walk(dependant: Dependant) -> Iterator[Any]:
-    for sub in dependant.dependencies:
-        yield sub.call
-        yield from _walk(sub)
-
-
 def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
     """The app's APIRoutes, through included routers (FastAPI ≥ 0.13x keeps them as ``original_router``;
     the routers here are included without an extra prefix, so a route's path is its full path)."""
@@ -118,14 +111,12 @@ def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
             yield from _api_routes(router.routes)
 
 
-def route_policies(app: FastAPI) -> dict[tuple[str, str], GatewayPolicy]:
-    """(path, method) → the GatewayPolicy guarding that route."""
-    policies: dict[tuple[str, str], GatewayPolicy] = {}
+def route_policies(app: FastAPI) -> dict[tuple[str, str], Policy]:
+    """(path, method) → the pipeline policy guarding that route (``pipeline.GatewayRoute``)."""
+    policies: dict[tuple[str, str], Policy] = {}
     for route in _api_routes(app.routes):
-        if not route.include_in_schema:
-            continue
-        policy = next((call for call in _walk(route.dependant) if isinstance(call, GatewayPolicy)), None)
-        if policy is not None:
+        policy = getattr(route, "policy", None)
+        if route.include_in_schema and isinstance(policy, Policy):
             for method in route.methods:
                 policies[(route.path_format, method.lower())] = policy
     return policies
@@ -148,7 +139,7 @@ def _merge_error(responses: dict[str, Any], status: str, description: str) -> No
         media["schema"] = {"anyOf": [schema, apim]}
 
 
-def _guard(operation: dict[str, Any], policy: GatewayPolicy) -> None:
+def _guard(operation: dict[str, Any], policy: Policy) -> None:
     operation["parameters"] = [*APIM_PARAMETERS, *operation.get("parameters", []), SCENARIO_PARAMETER]
     operation["security"] = [{MTLS_SCHEME: [], OAUTH_SCHEME: [policy.scope] if policy.scope else []}]
     responses = operation.setdefault("responses", {})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,18 +16,20 @@ from dgfip_sandbox.gateway.certificate_cache import VerifiedCertificates
 from dgfip_sandbox.gateway.journal import JournalPolicy
 from dgfip_sandbox.gateway.mounted_api import MountedApi
 from dgfip_sandbox.gateway.quota import QuotaStore
-from dgfip_sandbox.gateway.scenarios import ScenarioErrors
+from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
+from dgfip_sandbox.gateway.token_throttle import TokenThrottle
 from dgfip_sandbox.gateway.tokens import TokenService
 from dgfip_sandbox.gateway.trusted_proxies import TrustedProxies
 from dgfip_sandbox.settings import Settings
-from dgfip_sandbox.store import consumers
+from dgfip_sandbox.store import changes, consumers
 from dgfip_sandbox.store.audit import AuditWriter
+from dgfip_sandbox.store.changes import ChangeCounter, NoChangeCounter
 from dgfip_sandbox.store.consumers import ConsumerRecord
 
 if TYPE_CHECKING:
     from dgfip_sandbox.gateway.metrics import GatewayMetrics
 
-CONSUMER_CACHE_SECONDS = 2.0
+CONSUMER_CACHE_SIZE = 4096
 
 
 class TrustMaterial:
@@ -67,21 +68,25 @@ class GatewayState:
     apis: tuple[MountedApi, ...] = ()
     scenario_errors: ScenarioErrors = field(default_factory=ScenarioErrors)
     metrics: GatewayMetrics | None = None  # None: not measured
-    # The served OpenAPI document, from which the request journal learns what it may keep.
-    openapi: Callable[[], dict[str, Any]] | None = None
+    # What the request journal may keep, read from the served contract on first use (the routers
+    # are all mounted by then).
+    journal_contract: Callable[[], JournalPolicy] | None = None
     _journal_policy: JournalPolicy | None = None
-
-    @property
-    def journal_policy(self) -> JournalPolicy:
-        """What the request journal may keep (gateway/journal.py), read once from the served contract."""
-        if self._journal_policy is None:
-            self._journal_policy = JournalPolicy.from_openapi(self.openapi()) if self.openapi else JournalPolicy()
-        return self._journal_policy
-
+    # Back-off on wrong secrets at /token, per consumer (gateway/token_throttle.py).
+    token_throttle: TokenThrottle = field(default_factory=TokenThrottle)
     # Injected waits (scenario latency): tests pass a recorder instead of sleeping.
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     verified_certificates: VerifiedCertificates = field(default_factory=VerifiedCertificates)
-    consumer_cache: dict[str, tuple[float, int, tuple[ConsumerRecord, bool] | None]] = field(default_factory=dict)
+    # The database's change counters (store/changes.py), read once per request by the first step.
+    changes: ChangeCounter = field(default_factory=NoChangeCounter)
+    consumer_cache: dict[str, tuple[int, tuple[ConsumerRecord, bool] | None]] = field(default_factory=dict)
+
+    @property
+    def journal_policy(self) -> JournalPolicy:
+        """What the request journal may keep (gateway/journal.py)."""
+        if self._journal_policy is None:
+            self._journal_policy = self.journal_contract() if self.journal_contract else JournalPolicy()
+        return self._journal_policy
 
     @property
     def trust(self) -> pki.Trust:
@@ -90,20 +95,21 @@ class GatewayState:
     async def consumer_by_fingerprint(self, fingerprint: str) -> tuple[ConsumerRecord, bool] | None:
         """The consumer a certificate is registered to, and whether that registration is revoked.
 
-        Cached for ``CONSUMER_CACHE_SECONDS``: a change made in this process (admin API, CLI in the
-        same process, tests) invalidates the cache at once through ``consumers.generation()``; a change
-        made by another process is seen within that delay.
+        Reads the change counters first (one read per request, store/changes.py) and makes them the
+        request's snapshot; the cached answer is used only if it was loaded under the same
+        "consumers" counter, so a change committed by any process before this request is seen.
         """
-        cache = self.consumer_cache
-        generation = consumers.generation()
-        entry = cache.get(fingerprint)
-        now = time.monotonic()
-        if entry is not None and entry[0] > now and entry[1] == generation:
-            return entry[2]
+        snapshot = await self.changes.read()
+        changes.set_current(snapshot)
+        generation = snapshot.get("consumers")
+        entry = self.consumer_cache.get(fingerprint)
+        if generation is not None and entry is not None and entry[0] == generation:
+            return entry[1]
         async with self.sessionmaker() as session:
             found = await consumers.get_by_certificate(session, fingerprint)
         result = None if found is None else (found[0], found[1].revoked_at is not None)
-        if len(cache) > 4096:
-            cache.clear()
-        cache[fingerprint] = (now + CONSUMER_CACHE_SECONDS, generation, result)
+        if generation is not None:
+            if len(self.consumer_cache) >= CONSUMER_CACHE_SIZE:
+                self.consumer_cache.clear()
+            self.consumer_cache[fingerprint] = (generation, result)
         return result

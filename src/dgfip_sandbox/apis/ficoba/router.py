@@ -1,6 +1,6 @@
 """API FICOBA's routes, ``/fcb-masrestit/api/v2`` (swagger ``FICOBA_API`` v2, protocole technique v8).
 
-Every route runs behind the APIM pipeline (``GatewayPolicy(api="ficoba")``: certificate, IP, token,
+Every route runs behind the APIM pipeline (``protected(api="ficoba")``: certificate, IP, token,
 correlation id, quota). Then, in this order:
 
     X-Request-ID present                     CAT012 (500, as published; settings.ficoba_require_request_id)
@@ -8,7 +8,7 @@ correlation id, quota). Then, in this order:
     body within MAX_BODY_BYTES               413
     Content-Type is JSON, body is JSON       CAT002
     attributes present / well formed         CAF001 / CAF002 (schemas.parse; never FastAPI's 422)
-    envelope, habilitation, criteria, search service.FicobaService
+    envelope, habilitation, criteria, search searches.FicobaService (criteria.py, answers.py)
 
 The body is read here rather than declared as a FastAPI body parameter, so that every refusal keeps
 FICOBA's codes and envelope.
@@ -18,23 +18,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from dgfip_sandbox.apis.ficoba import errors, models, schemas
-from dgfip_sandbox.apis.ficoba.service import FicobaService, Reponse
+from dgfip_sandbox.apis.ficoba.searches import FicobaService, Reponse
 from dgfip_sandbox.gateway.api_contract import response
 from dgfip_sandbox.gateway.context import CallerContext
-from dgfip_sandbox.gateway.pipeline import GatewayPolicy
+from dgfip_sandbox.gateway.pipeline import Caller, GatewayRoute, protected
 
-router = APIRouter(prefix="/fcb-masrestit/api/v2", tags=["API FICOBA"])
+router = APIRouter(prefix="/fcb-masrestit/api/v2", tags=["API FICOBA"], route_class=GatewayRoute)
 
 MAX_BODY_BYTES = 64 * 1024
 JSON_MEDIA_TYPE = "application/json"
-_VENDOR = re.compile(r"^application/vnd\.dgfip\.ficoba3(?:\.v\d+(?:\.\d+)*)?\+json$", re.ASCII)
+_VENDOR = re.compile(r"application/vnd\.dgfip\.ficoba3(?:\.v[0-9]+(?:\.[0-9]+)*)?\+json", re.ASCII)
+_LENGTH = re.compile(r"[0-9]{1,18}", re.ASCII)
 # The vendor versions that exist: protocole technique v8 §1.5 publishes "application/vnd.dgfip.ficoba3.v1.1+json"
 # [C]; the unversioned and major-only forms are the same API [I]. Any other version is refused with 406 (a client
 # asking for a version that does not exist must learn it here, not against the real platform).
@@ -46,7 +47,6 @@ VENDOR_MEDIA_TYPES = (
 _ACCEPTABLE = {"application/json", "application/*", "*/*"}
 
 Run = Callable[[FicobaService, Any], Awaitable[Reponse]]
-Caller = Annotated[CallerContext, Depends(GatewayPolicy(api="ficoba", scope=None))]
 
 
 def _media_types(header: str) -> list[str]:
@@ -64,7 +64,7 @@ def response_media_type(request: Request) -> str:
             return media_type
     if any(t in _ACCEPTABLE for t in types):
         return JSON_MEDIA_TYPE
-    unknown = next((t for t in types if _VENDOR.match(t)), None)
+    unknown = next((t for t in types if _VENDOR.fullmatch(t)), None)
     if unknown:
         raise errors.NotAcceptable(
             f"version inconnue {unknown[:100]} (versions publiées : {', '.join(VENDOR_MEDIA_TYPES)})"
@@ -82,13 +82,13 @@ def check_request_id(request: Request) -> str | None:
 
 async def read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared and _LENGTH.fullmatch(declared) and int(declared) > MAX_BODY_BYTES:
         raise errors.PayloadTooLarge(f"{declared} octets, {MAX_BODY_BYTES} au plus")
     content_type = request.headers.get("content-type")
     if content_type:
         media_type = _media_types(content_type)[0] if _media_types(content_type) else ""
         if media_type != JSON_MEDIA_TYPE and media_type not in VENDOR_MEDIA_TYPES:
-            if _VENDOR.match(media_type):
+            if _VENDOR.fullmatch(media_type):
                 raise errors.CAT002(
                     f"Content-Type {content_type[:80]} : version inconnue (versions publiées : {', '.join(VENDOR_MEDIA_TYPES)})"
                 )
@@ -182,6 +182,7 @@ SEARCH_ERRORS = (
     ),
     openapi_extra={"parameters": [REQUEST_ID_PARAMETER]},
 )
+@protected(api="ficoba")
 async def etat_sante(request: Request, caller: Caller) -> JSONResponse:
     request_id = check_request_id(request)
     media_type = response_media_type(request)
@@ -271,7 +272,7 @@ def _search_handler(route: str, model: type[schemas._Demande], run: Run) -> Call
     async def search(request: Request, caller: Caller) -> JSONResponse:
         return await _search(request, caller, route, model, run)
 
-    return search
+    return protected(api="ficoba")(search)
 
 
 for _route, _operation_id, _summary, _description, _reponse, _model, _run in SEARCHES:
