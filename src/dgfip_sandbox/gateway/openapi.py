@@ -117,7 +117,7 @@ def route_policies(app: FastAPI) -> dict[tuple[str, str], Policy]:
     for route in _api_routes(app.routes):
         policy = getattr(route, "policy", None)
         if route.include_in_schema and isinstance(policy, Policy):
-            for method in route.methods:
+            for method in route.methods or ():
                 policies[(route.path_format, method.lower())] = policy
     return policies
 
