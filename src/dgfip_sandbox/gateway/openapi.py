@@ -1,19 +1,22 @@
 """The contract as data: one OpenAPI 3.1 document per API, and the gateway's combined document.
 
 Built from the routes themselves (FastAPI's generator over the same pydantic models the handlers use),
-then completed with what the APIM pipeline (``pipeline.STEPS``, run for every ``protected`` route) adds to every route it guards:
+then completed with what the APIM pipeline (``pipeline.STEPS``, run for every ``protected`` route) adds
+to every route it guards:
 
 - the security: mutual TLS **and** an OAuth2 client-credentials token carrying the route's scope
-  (``Policy.scope`` of its ``protected`` endpoint), as DGFIP's swaggers publish them (scheme ``Authorization``);
+  (``Policy.scope`` of its ``protected`` endpoint), as DGFIP's swaggers publish them (scheme
+  ``Authorization``);
 - the headers the pipeline reads: ``Authorization`` and ``X-Correlation-ID`` (required);
 - the APIM refusals in DGFIP's envelope (401 900901/900902, 403 900910/900805, 400 910000, 429 900804);
 - what the sandbox adds, marked ``x-sandbox: true``: ``X-Sandbox-Scenario``, the RateLimit headers,
   the ``/sandbox/*`` routes.
 
 FastAPI's 422 is removed: every validation failure is answered in the API's own envelope (400).
-Each business API describes itself with an ``ApiContract`` (its prefix, title, OAuth scopes and the
-pydantic models of the request bodies its handlers read themselves); the composition root passes the
-contracts to the gateway, which imports no API. A per-API document has the published layout: server
+Each business API describes itself with an ``ApiContract`` (gateway/api_contract.py: its prefix, title,
+OAuth scopes, the pydantic models of the request bodies its handlers read themselves and of its
+responses), carried by its ``MountedApi``; the composition root hands those to the gateway, which
+imports no API. A per-API document has the published layout: server
 URL = the API's prefix, paths relative to it.
 """
 
