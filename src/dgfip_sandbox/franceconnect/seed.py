@@ -19,6 +19,7 @@ import random
 import uuid
 from collections import Counter
 from datetime import date
+from typing import Any
 
 import structlog
 from sqlalchemy import func, select
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum.fr import nif
 
 from dgfip_sandbox.clock import SystemClock
+from dgfip_sandbox.franceconnect.identity import demo_email
 from dgfip_sandbox.franceconnect.keys import generate_encryption_key, load_or_create_provider_keys
 from dgfip_sandbox.franceconnect.reconciliation import MatchKey, key_from_declarant, key_from_identity
 from dgfip_sandbox.franceconnect.registry import (
@@ -33,11 +35,12 @@ from dgfip_sandbox.franceconnect.registry import (
     PASSWORD,
     SERVICE_PROVIDERS,
     read_secrets,
+    register_service_provider,
     write_secrets,
 )
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.consumers import hash_secret, new_client_secret, verify_secret
-from dgfip_sandbox.store.franceconnect import FcCitizen, FcDataProvider, FcServiceProvider
+from dgfip_sandbox.store.franceconnect import FcCitizen, FcDataProvider, get_service_provider
 from dgfip_sandbox.store.taxpayers import Declarant, Foyer
 
 log = structlog.get_logger("seed.franceconnect")
@@ -116,37 +119,25 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
 
 
 async def _seed_service_providers(session: AsyncSession, settings: Settings, store: dict, now) -> bool:  # type: ignore[no-untyped-def]
+    keys = load_or_create_provider_keys(settings)
     changed = False
     for spec in SERVICE_PROVIDERS:
-        row = (
-            await session.execute(select(FcServiceProvider).where(FcServiceProvider.client_id == spec.client_id))
-        ).scalar_one_or_none()
+        row = await get_service_provider(session, spec.client_id)
         secret = store["service_providers"].get(spec.client_id)
         if row is not None and secret and verify_secret(secret, row.client_secret_hash):
             # Keep the secret; follow the configured demo FS port (DGFIP_SANDBOX_DEMO_FS_PORT may change
             # between two runs of `up`), or FranceConnect would refuse the demo FS's redirect_uri.
             row.redirect_uris = spec.redirect_uris(settings)
             row.post_logout_redirect_uris = spec.post_logout_redirect_uris(settings)
+            if row.client_secret_sealed is None:  # a database made before secrets were sealed (HS256)
+                row.client_secret_sealed = keys.seal(secret)
             continue
         secret = new_client_secret()
         store["service_providers"][spec.client_id] = secret
         changed = True
-        values = dict(
-            name=spec.title,
-            client_secret_hash=hash_secret(secret),
-            redirect_uris=spec.redirect_uris(settings),
-            post_logout_redirect_uris=spec.post_logout_redirect_uris(settings),
-            scopes=list(spec.scopes),
-            id_token_signed_response_alg=spec.signing_alg,
-            userinfo_signed_response_alg=spec.signing_alg,
-            sp_type=spec.sp_type,
-            active=True,
+        await register_service_provider(
+            session, keys, spec.client_id, spec.registration(settings), secret=secret, now=now
         )
-        if row is None:
-            session.add(FcServiceProvider(client_id=spec.client_id, created_at=now, **values))
-        else:
-            for key, value in values.items():
-                setattr(row, key, value)
     return changed
 
 
@@ -199,7 +190,8 @@ def _title(value: str) -> str:
     )
 
 
-def _citizen_from_declarant(declarant: Declarant, persona: str | None, position: int) -> FcCitizen:
+def citizen_from_declarant(declarant: Declarant, persona: str | None, position: int) -> FcCitizen:
+    """The demo identity provider's account of a déclarant (login = SPI): the réconciliation finds him."""
     born_in_france = declarant.code_pays_naissance == "99100"
     where = f"foyer « {persona} »" if persona else f"foyer n° {declarant.foyer_id}"
     return FcCitizen(
@@ -212,7 +204,7 @@ def _citizen_from_declarant(declarant: Declarant, persona: str | None, position:
         gender="male" if declarant.sexe == "M" else "female",
         birthplace=(declarant.commune_naissance or "") if born_in_france else "",
         birthcountry=declarant.code_pays_naissance,
-        email=None,
+        email=demo_email(_title(declarant.prenoms), declarant.nom_naissance),
         case="fc_match",
         description=f"Déclarant {declarant.rank} du {where} : la réconciliation trouve le SPI {declarant.spi}",
         expected_spi=declarant.spi,
@@ -220,12 +212,13 @@ def _citizen_from_declarant(declarant: Declarant, persona: str | None, position:
     )
 
 
-def _citizen(login: str, identity: dict, case: str, description: str, position: int) -> FcCitizen:
+def new_citizen(login: str, identity: dict[str, Any], case: str, description: str, position: int) -> FcCitizen:
+    """An account of the demo identity provider with the given identité pivot (password ``123``)."""
     return FcCitizen(
         login=login,
         password_hash=hash_secret(PASSWORD),
         preferred_username=None,
-        email=None,
+        email=demo_email(identity["given_name"], identity["family_name"]),
         case=case,
         description=description,
         expected_spi=None,
@@ -250,7 +243,7 @@ async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
             seen_personas.add(persona)
             chosen.append((declarant, persona))
     others = [r for r in unique_alive if r[0].spi not in {d.spi for d, _ in chosen}]
-    rng = random.Random(settings.seed)
+    rng = random.Random(settings.seed)  # noqa: S311 - a deterministic choice of demo citizens, no secret
     missing = max(0, MATCHED_CITIZENS_MIN - len(chosen))
     chosen.extend(rng.sample(others, min(missing, len(others))))
     if not chosen:
@@ -258,14 +251,14 @@ async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
 
     position = 0
     for declarant, persona in chosen:
-        session.add(_citizen_from_declarant(declarant, persona, position))
+        session.add(citizen_from_declarant(declarant, persona, position))
         position += 1
 
     no_match = dict(NO_MATCH_IDENTITY)
     if counts[key_from_identity(no_match)]:  # the population happens to hold her: move her birthday
         no_match["birthdate"] = "1962-08-01"
     session.add(
-        _citizen(
+        new_citizen(
             "sans_correspondance",
             no_match,
             "fc_no_match",
@@ -279,7 +272,7 @@ async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
     if counts[homonym_key] < 2:
         await _insert_homonyms(session, counts[homonym_key])
     session.add(
-        _citizen(
+        new_citizen(
             "homonyme",
             dict(HOMONYM_IDENTITY),
             "fc_homonyms",

@@ -29,6 +29,8 @@ class MountedApi:
     ``injectable_errors``: the codes ``X-Sandbox-Scenario: error=<code>`` may inject (code → factory),
     from the API's own catalogue; ``franceconnect_unreachable``: the error the API answers when
     FranceConnect's checktoken cannot be reached (the ``fc-unreachable`` scenario answers the same);
+    ``status_errors``: the HTTP-status codes (``"503"``, ``"408"``…) the API answers in its own envelope
+    rather than the gateway's (on that API's routes, ``error=503`` is the API's 503);
     ``request_schemas``: the JSON schemas (each with its ``$defs``) of the request bodies the API reads
     without declaring them to FastAPI (the request journal keeps the values of their members);
     ``contract``: what the API says about itself in its OpenAPI document (gateway/openapi.py)."""
@@ -38,5 +40,6 @@ class MountedApi:
     scopes: type[StrEnum]
     injectable_errors: Mapping[str, ErrorFactory] = field(default_factory=dict)
     franceconnect_unreachable: ErrorFactory | None = None
+    status_errors: Mapping[str, ErrorFactory] = field(default_factory=dict)
     request_schemas: Sequence[dict[str, Any]] = ()
     contract: ApiContract | None = None

@@ -9,6 +9,7 @@ from dgfip_sandbox.store import (  # noqa: F401
     franceconnect,
     journal,
     taxpayers,
+    testdata,
 )
 from dgfip_sandbox.store.base import Base
 

@@ -26,6 +26,7 @@ API = MountedApi(
     scopes=DataPassScope,
     injectable_errors=INJECTABLE_ERRORS,
     contract=CONTRACT,
+    status_errors=errors.STATUS_ERRORS,
     # FICOBA parses its raw bodies (schemas.parse): the gateway's journal learns their members here.
     request_schemas=tuple(model.model_json_schema() for model in schemas.REQUEST_MODELS),
 )
