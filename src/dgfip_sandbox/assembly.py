@@ -65,6 +65,21 @@ def build_gateway_app(
     )
 
 
+def build_openapi_documents(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The gateway's OpenAPI documents, URL → document (gateway/openapi.py), without serving anything."""
+    documents: dict[str, dict[str, Any]] = build_gateway_app(settings).state.openapi_documents()
+    return documents
+
+
+def shipped_files() -> dict[str, str]:
+    """URL of a served document → the name of its file in dgfip_sandbox/contract/."""
+    from dgfip_sandbox.contract import COMBINED_FILE
+    from dgfip_sandbox.gateway.openapi import COMBINED_URL
+
+    contracts = [api.contract for api in mounted_apis() if api.contract is not None]
+    return {COMBINED_URL: COMBINED_FILE, **{c.url: c.file_name for c in contracts}}
+
+
 def build_franceconnect_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """The FranceConnect-like provider (authorize, token, userinfo, checktoken…)."""
     from dgfip_sandbox.franceconnect.app import create_franceconnect_app

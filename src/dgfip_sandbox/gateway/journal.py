@@ -88,7 +88,9 @@ class JournalPolicy:
                     body.update(_property_names(media.get("schema", {}), schemas, set()))
         for schema in request_schemas:
             body.update(_property_names(schema, schema.get("$defs", {}), set()))
-        return cls(query=frozenset(query), body=frozenset(body))
+        # A secret stays redacted even where the contract names it (POST /token documents client_secret).
+        secrets = set(SECRET_FIELDS)
+        return cls(query=frozenset(query - secrets), body=frozenset(body - secrets))
 
 
 def _property_names(schema: Any, schemas: dict[str, Any], seen: set[str]) -> Iterator[str]:
