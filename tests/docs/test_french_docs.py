@@ -15,7 +15,6 @@ FRENCH_NAMES = {"getting-started.md": "demarrage.md", "test-data.md": "donnees-d
 PENDING = {
     "admin.md",
     "contract.md",
-    "errors.md",
     "ficoba.md",
     "franceconnect.md",
     "impot-particulier.md",
