@@ -15,7 +15,6 @@ FRENCH_NAMES = {"getting-started.md": "demarrage.md", "test-data.md": "donnees-d
 PENDING = {
     "ficoba.md",
     "franceconnect.md",
-    "impot-particulier.md",
     "pytest-plugin.md",
     "scale-out.md",
     "tls.md",
