@@ -13,7 +13,6 @@ DEVELOPER_DOCS = {"architecture.md"}
 # The two pairs written before the ``.fr.md`` convention keep their French names.
 FRENCH_NAMES = {"getting-started.md": "demarrage.md", "test-data.md": "donnees-de-test.md"}
 PENDING = {
-    "franceconnect.md",
     "pytest-plugin.md",
     "scale-out.md",
     "tls.md",
