@@ -14,7 +14,6 @@ DEVELOPER_DOCS = {"architecture.md"}
 FRENCH_NAMES = {"getting-started.md": "demarrage.md", "test-data.md": "donnees-de-test.md"}
 PENDING = {
     "pytest-plugin.md",
-    "scale-out.md",
     "tls.md",
 }  # English docs whose French twin is still to be written (none when this lands)
 
