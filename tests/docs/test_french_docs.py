@@ -3,6 +3,7 @@ linked from the README. ``architecture.md`` is for the project's developers and 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,6 @@ DOCS = ROOT / "docs"
 DEVELOPER_DOCS = {"architecture.md"}
 # The two pairs written before the ``.fr.md`` convention keep their French names.
 FRENCH_NAMES = {"getting-started.md": "demarrage.md", "test-data.md": "donnees-de-test.md"}
-PENDING = {
-    "pytest-plugin.md",
-    "tls.md",
-}  # English docs whose French twin is still to be written (none when this lands)
 
 
 def french_twin(english: str) -> str:
@@ -24,7 +21,7 @@ def french_twin(english: str) -> str:
 
 def english_docs() -> list[str]:
     french = {french_twin(path.name) for path in DOCS.glob("*.md")}
-    names = {path.name for path in DOCS.glob("*.md")} - french - DEVELOPER_DOCS - PENDING
+    names = {path.name for path in DOCS.glob("*.md")} - french - DEVELOPER_DOCS
     return sorted(name for name in names if not name.endswith(".fr.md"))
 
 
@@ -47,3 +44,12 @@ def test_every_french_doc_has_its_english_original() -> None:
     english = {path.name for path in DOCS.glob("*.md")}
     for french in DOCS.glob("*.fr.md"):
         assert french.name.removesuffix(".fr.md") + ".md" in english, french.name
+
+
+def test_the_french_plugin_page_shows_the_tested_examples() -> None:
+    """tests/toolbox/test_pytest_plugin.py runs the English page's examples: the French page shows the same code."""
+    examples = [
+        re.findall(r"```python\n(.*?)```", (DOCS / name).read_text(), flags=re.S)
+        for name in ("pytest-plugin.md", "pytest-plugin.fr.md")
+    ]
+    assert examples[0] and examples[0] == examples[1]
