@@ -19,13 +19,14 @@ from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dgfip_sandbox.apis.impot_particulier import service
+from dgfip_sandbox.apis.impot_particulier import models, service
 from dgfip_sandbox.apis.impot_particulier.calendar import paris_today
 from dgfip_sandbox.apis.impot_particulier.negotiation import negotiate
 from dgfip_sandbox.apis.impot_particulier.scopes import OAuthScope
 from dgfip_sandbox.apis.impot_particulier.teleservice import HEADER as ID_TELESERVICE
 from dgfip_sandbox.apis.impot_particulier.teleservice import check_teleservice
-from dgfip_sandbox.errors import ApiError
+from dgfip_sandbox.errors import ApiError, ReponseErreurApim
+from dgfip_sandbox.gateway.api_contract import response
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.pipeline import Caller, GatewayRoute, protected
 from dgfip_sandbox.store import changes
@@ -40,16 +41,41 @@ IFI = "application/prs.dgfip.situations.ifiisf.assiettes.v1+json"
 TH = "application/prs.dgfip.part.situations.th.assiettes.v1+json"
 LEP = "application/prs.dgfip.part.ouverturelep.v1+json"
 
+# The published response schema of each media type (the deuxans resource shares DERNIERE's).
+MODELS: dict[str, type[models.BaseModel]] = {
+    ASSIETTES: models.SituationsIRAssiettesJAXBbean,
+    FACTURES: models.SituationsIRAssiettesFacturesJAXBbean,
+    DERNIERE: models.SituationsIRAssiettesMillesimeJAXBbean,
+    MULTIPLE: models.SituationsIRAssiettesMultipleJAXBbean,
+    IFI: models.SituationIfiIsfJAXBbean,
+    TH: models.SituationsTHJAXBbean,
+    LEP: models.OuvertureLepJAXBbean,
+}
+
 router = APIRouter(prefix="/impotparticulier/1.0", tags=["Impôt Particulier"], route_class=GatewayRoute)
 
 Producer = Callable[[AsyncSession, frozenset[str], datetime], Awaitable[dict[str, Any] | None]]
 
-SpiParam = Annotated[str, Path(description="Numéro fiscal")]
-AnnrevParam = Annotated[str, Path(description="Année de revenus")]
+# Examples on documented personas (docs/personas.md): the couple_marie foyer, revenus 2024.
+SpiParam = Annotated[str, Path(description="Numéro fiscal", examples=["1000000001084"])]
+AnnrevParam = Annotated[str, Path(description="Année de revenus", examples=["2024"])]
+# Read as optional so that its absence is DGFIP's 403 4031, not FastAPI's 422; documented as required
+# (the sandbox refuses a call without it) by HEADERS below, which every route declares.
 TeleserviceHeader = Annotated[
-    str | None,
-    Header(alias=ID_TELESERVICE, convert_underscores=False, description="Identifiant de téléservice appelant"),
+    str | None, Header(alias=ID_TELESERVICE, convert_underscores=False, include_in_schema=False)
 ]
+TELESERVICE_PARAMETER = {
+    "name": ID_TELESERVICE,
+    "in": "header",
+    "required": True,
+    "description": "Identifiant de téléservice appelant (celui de l'habilitation DataPass du partenaire)",
+    "schema": {"type": "string"},
+}
+
+
+def openapi_parameters(*extra: dict[str, Any]) -> dict[str, Any]:
+    """The route's ``openapi_extra``: the headers read by the handler itself, with their real ``required``."""
+    return {"parameters": [TELESERVICE_PARAMETER, *extra]}
 
 
 def _protected(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -57,21 +83,28 @@ def _protected(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
     return protected(api=API, scope=scope)
 
 
+def error(description: str) -> dict[str, Any]:
+    """A documented refusal, in DGFIP's envelope (``{"erreur": {"code", "message", "horodatage"}}``)."""
+    return response(description, ReponseErreurApim, "application/json")
+
+
 def _responses(media_type: str, *, no_content: bool = False) -> dict[int | str, dict[str, Any]]:
     responses: dict[int | str, dict[str, Any]] = {
-        200: {"description": "successful operation", "content": {media_type: {}}},
-        400: {
-            "description": "codeapp 4001 : mauvais format de spi ; 4002 : mauvais format d'année ; 4007 : mauvais format de département"
-        },
-        403: {"description": "codeapp 4031 : L'utilisateur n'a pas accès à la ressource"},
-        406: {"description": "Format de réponse non supporté"},
-        410: {
-            "description": "codeapp 4101 : La requête avec le spi et l'année ne renvoie aucun résultat ; "
+        200: response("successful operation", MODELS[media_type], media_type),
+        400: error(
+            "codeapp 4001 : mauvais format de spi ; 4002 : mauvais format d'année ; 4007 : mauvais format de département"
+        ),
+        403: error("codeapp 4031 : L'utilisateur n'a pas accès à la ressource"),
+        406: error("Format de réponse non supporté"),
+        410: error(
+            "codeapp 4101 : La requête avec le spi et l'année ne renvoie aucun résultat ; "
             "4102 : Le spi envoyé ne correspond à aucun usager"
-        },
+        ),
     }
     if no_content:
         responses[204] = {"description": "Aucune réponse ne peut être apportée"}
+    if media_type in (IFI, LEP):  # as published for these two resources
+        responses[500] = error("Erreur technique")
     return responses
 
 
@@ -254,6 +287,7 @@ for _path, _operation_id, _summary, _scope, _media_type, _produce in RESOURCES:
         summary=_summary,
         response_class=Response,
         responses=_responses(_media_type),
+        openapi_extra=openapi_parameters(),
     )
 
 
@@ -263,14 +297,15 @@ for _path, _operation_id, _summary, _scope, _media_type, _produce in RESOURCES:
     summary="indicateur LEP V2",
     response_class=Response,
     responses=_responses(LEP, no_content=True),
+    openapi_extra=openapi_parameters(),
 )
 @_protected(OAuthScope.LEP)
 async def ouverture_lep(
     request: Request,
     spi: SpiParam,
-    departement: Annotated[str, Path(description="Numéro de département")],
+    departement: Annotated[str, Path(description="Numéro de département", examples=["59"])],
     annrev: AnnrevParam,
-    bareme: Annotated[str, Path(description="Année barème")],
+    bareme: Annotated[str, Path(description="Année barème", examples=["2025"])],
     caller: Caller,
     id_teleservice: TeleserviceHeader = None,
 ) -> Response:
