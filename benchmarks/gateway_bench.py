@@ -328,7 +328,8 @@ def main() -> None:
                         port=prism_port,
                         context=None,
                         path=prism_path,
-                        headers=headers,
+                        # Prism answers 406 to Accept: application/json: the swagger lists the vendor type only.
+                        headers={**headers, "Accept": "application/prs.dgfip.part.situations.ir.assiettes.v1+json"},
                         connections=args.connections,
                         seconds=args.seconds,
                     )
