@@ -16,7 +16,7 @@ from dgfip_sandbox.franceconnect.scopes import DGFIP_SCOPES, IDENTITY_SCOPES, SC
 from dgfip_sandbox.private_files import read_json, write_private_json
 from dgfip_sandbox.settings import Settings
 
-PASSWORD = "123"  # every demo citizen's password (FranceConnect's mock identity provider convention)
+PASSWORD = "123"  # noqa: S105  (not a secret) every demo citizen's password (FranceConnect's mock identity provider convention)
 
 
 def stable_client_id(kind: str, name: str) -> str:

@@ -649,7 +649,9 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
     if await session.scalar(select(func.count()).select_from(Etablissement)):
         return
     rng = random.Random(f"ficoba:{settings.seed}")
-    await session.execute(insert(Etablissement), [{"code": c, "libelle": l, "bic": b} for c, l, b in ETABLISSEMENTS])
+    await session.execute(
+        insert(Etablissement), [{"code": c, "libelle": label, "bic": b} for c, label, b in ETABLISSEMENTS]
+    )
     await session.execute(
         insert(Guichet),
         [

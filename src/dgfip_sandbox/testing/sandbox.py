@@ -27,7 +27,7 @@ from dgfip_sandbox.settings import Settings
 
 T = TypeVar("T")
 START_TIMEOUT_SECONDS = 60.0
-FC_PASSWORD = "123"
+FC_PASSWORD = "123"  # noqa: S105  (every demo citizen's published password, franceconnect/registry.py)
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class FranceConnectTokens:
     id_token: str
     scope: str
     expires_in: int
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105  (the OAuth token type, not a secret)
 
 
 class FranceConnectFlowError(AssertionError):
