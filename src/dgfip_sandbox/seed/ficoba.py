@@ -427,7 +427,7 @@ class Batch:
     next_droit: int = 1
 
     def personne(self, **values: Any) -> int:
-        row = {column: None for column in _PERSONNE_COLUMNS}
+        row: dict[str, Any] = dict.fromkeys(_PERSONNE_COLUMNS)
         row.update(values)
         row["id"] = self.next_personne
         row.setdefault("code_pays_residence", nom.FRANCE)
@@ -440,7 +440,7 @@ class Batch:
         row["enseigne_norm"] = normalise(row["enseigne"]) or None
         self.personnes.append(row)
         self.next_personne += 1
-        return row["id"]
+        return int(row["id"])
 
     def compte(
         self,
@@ -461,7 +461,7 @@ class Batch:
         if iban in self.ibans:
             raise ValueError(f"duplicate IBAN {iban}")
         self.ibans.add(iban)
-        row = {
+        row: dict[str, Any] = {
             "id": self.next_compte,
             "iban": iban,
             "guichet_id": guichet_id,
@@ -478,7 +478,7 @@ class Batch:
         }
         self.comptes.append(row)
         self.next_compte += 1
-        return row["id"]
+        return int(row["id"])
 
     def droit(
         self,

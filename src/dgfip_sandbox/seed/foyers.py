@@ -10,13 +10,22 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from dgfip_sandbox.apis.impot_particulier.calendar import ir_taxation_date
 from dgfip_sandbox.seed.avis import Incomes, build_avis
 
 SEED_YEARS = (2022, 2023, 2024, 2025)  # income years with avis (revenus 2025 = avis 2026)
 TH_YEARS = (2021, 2022)
+
+
+class BirthPlace(TypedDict, total=False):
+    """Where a person was born, as ``PersonSpec`` takes it (``**place``)."""
+
+    code_pays_naissance: str
+    departement_naissance: str
+    commune_naissance: str
+    lieu_naissance: str
 
 
 @dataclass(frozen=True)
@@ -231,8 +240,8 @@ def foyer_rows(foyer_id: int, spec: FoyerSpec, rng: random.Random) -> dict[str, 
                     "date_etablissement": etab,
                     "spi_dec1": dec1,
                     "spi_dec2": dec2,
-                    "date_deces_dec1": death.when if deceased_rank == 1 else None,
-                    "date_deces_dec2": death.when if deceased_rank == 2 else None,
+                    "date_deces_dec1": death.when if death is not None and deceased_rank == 1 else None,
+                    "date_deces_dec2": death.when if death is not None and deceased_rank == 2 else None,
                     "indicateur_ifi": "O" if annrev in spec.ifi_years else None,
                     "payload": avis,
                 }

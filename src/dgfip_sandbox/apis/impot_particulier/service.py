@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -182,17 +182,19 @@ async def _check_conditional_year(
 # that any write to their tables made in this process empties (store/changes.py); entries also expire
 # after READ_CACHE_SECONDS so that a reset made by another process is seen.
 READ_CACHE_SECONDS = 30.0
+T = TypeVar("T")
+
 _TAXPAYER_TABLES = ("declarants", "foyers", "tax_situations")
 _read_cache: dict[tuple[Any, ...], tuple[float, int, Any]] = {}
 
 
-async def _cached(session: AsyncSession, key: tuple[Any, ...], load: Callable[[], Awaitable[Any]]) -> Any:
-    key = (str(session.bind.url), *key)
+async def _cached(session: AsyncSession, key: tuple[Any, ...], load: Callable[[], Awaitable[T]]) -> T:
+    key = (str(session.get_bind().engine.url), *key)
     generation = changes.generation(*_TAXPAYER_TABLES)
     now = time.monotonic()
     entry = _read_cache.get(key)
     if entry is not None and entry[0] > now and entry[1] == generation:
-        return entry[2]
+        return cast(T, entry[2])  # stored by this function for this key, from the same load
     value = await load()
     if len(_read_cache) > 20_000:
         _read_cache.clear()
@@ -201,7 +203,7 @@ async def _cached(session: AsyncSession, key: tuple[Any, ...], load: Callable[[]
 
 
 async def _require_declarant(session: AsyncSession, spi: str) -> Declarant:
-    declarant = await _cached(session, ("declarant", spi), lambda: session.get(Declarant, spi))
+    declarant: Declarant | None = await _cached(session, ("declarant", spi), lambda: session.get(Declarant, spi))
     if declarant is None:
         raise UnknownSpi()
     return declarant
