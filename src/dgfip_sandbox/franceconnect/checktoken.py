@@ -106,6 +106,7 @@ async def checktoken_v2(request: Request, state: StateDep) -> Response:
                     )
         if raise_after is not None:
             raise raise_after
+        assert provider is not None  # authenticated above
     except OidcError as error:
         return oidc_error_response(error)
     signed = jose.sign(

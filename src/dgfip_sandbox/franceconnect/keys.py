@@ -16,9 +16,8 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from joserfc.jwk import ECKey, KeySet, RSAKey
+from joserfc.jwk import ECKey, KeyParameters, KeySet, KeySetSerialization, RSAKey
 
 from dgfip_sandbox.private_files import read_json, write_private_json
 from dgfip_sandbox.settings import Settings
@@ -39,7 +38,7 @@ def secrets_path(settings: Settings) -> Path:
 
 
 def generate_signing_key(alg: str) -> ECKey | RSAKey:
-    params = {"use": "sig", "alg": alg}
+    params: KeyParameters = {"use": "sig", "alg": alg}
     if alg == "ES256":
         return ECKey.generate_key("P-256", parameters=params, auto_kid=True)
     if alg == "RS256":
@@ -48,7 +47,7 @@ def generate_signing_key(alg: str) -> ECKey | RSAKey:
 
 
 def generate_encryption_key(alg: str) -> ECKey | RSAKey:
-    params = {"use": "enc", "alg": alg}
+    params: KeyParameters = {"use": "enc", "alg": alg}
     if alg.startswith("ECDH-ES"):
         return ECKey.generate_key("P-256", parameters=params, auto_kid=True)
     if alg.startswith("RSA-OAEP"):
@@ -69,7 +68,7 @@ class ProviderKeys:
                 return key  # type: ignore[return-value]
         raise KeyError(alg)
 
-    def public_jwks(self) -> dict[str, Any]:
+    def public_jwks(self) -> KeySetSerialization:
         return self.keys.as_dict(private=False)
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import base64
 import secrets
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from joserfc.errors import JoseError
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 
 from dgfip_sandbox.franceconnect import jose
 from dgfip_sandbox.franceconnect.errors import (
@@ -175,7 +176,7 @@ async def token(request: Request, state: StateDep) -> JSONResponse:
                 .where(FcAuthorizationCode.id == code.id, FcAuthorizationCode.used_at.is_(None))
                 .values(used_at=now)
             )
-            if consumed.rowcount != 1:
+            if cast(CursorResult[Any], consumed).rowcount != 1:
                 revoked = await revoke_tokens_of_code(db, code.id, now)
                 await record_event(
                     db,

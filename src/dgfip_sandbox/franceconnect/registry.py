@@ -11,6 +11,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from joserfc.jwk import KeySetSerialization
+
 from dgfip_sandbox.franceconnect.keys import secrets_path
 from dgfip_sandbox.franceconnect.scopes import DGFIP_SCOPES, IDENTITY_SCOPES, SCOPES
 from dgfip_sandbox.private_files import read_json, write_private_json
@@ -113,7 +115,7 @@ def write_secrets(settings: Settings, data: dict[str, Any]) -> None:
 def service_provider_secret(settings: Settings, client_id: str) -> str:
     """The plain client secret of a demo service provider (for the demo FS and credentials.json)."""
     try:
-        return read_secrets(settings)["service_providers"][client_id]
+        return str(read_secrets(settings)["service_providers"][client_id])
     except KeyError:
         raise LookupError(f"no secret for service provider {client_id}: run the seeders") from None
 
@@ -124,7 +126,7 @@ class DataProviderCredentials:
 
     client_id: str
     client_secret: str
-    private_jwks: dict[str, Any]
+    private_jwks: KeySetSerialization
     signed_alg: str
     encrypted_alg: str
     encrypted_enc: str

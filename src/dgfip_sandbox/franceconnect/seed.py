@@ -18,7 +18,8 @@ from __future__ import annotations
 import random
 import uuid
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 import structlog
 from sqlalchemy import func, select
@@ -68,7 +69,7 @@ NO_MATCH_IDENTITY = {
     "birthcountry": "99100",
 }
 
-PERSONAS: list[dict] = [
+PERSONAS: list[dict[str, Any]] = [
     {
         "spi": "1000000001084",
         "case": "fc_match",
@@ -115,7 +116,9 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
     await session.flush()
 
 
-async def _seed_service_providers(session: AsyncSession, settings: Settings, store: dict, now) -> bool:  # type: ignore[no-untyped-def]
+async def _seed_service_providers(
+    session: AsyncSession, settings: Settings, store: dict[str, Any], now: datetime
+) -> bool:
     changed = False
     for spec in SERVICE_PROVIDERS:
         row = (
@@ -150,7 +153,7 @@ async def _seed_service_providers(session: AsyncSession, settings: Settings, sto
     return changed
 
 
-async def _seed_data_provider(session: AsyncSession, store: dict, now) -> bool:  # type: ignore[no-untyped-def]
+async def _seed_data_provider(session: AsyncSession, store: dict[str, Any], now: datetime) -> bool:
     spec = DGFIP_DATA_PROVIDER
     row = (
         await session.execute(select(FcDataProvider).where(FcDataProvider.client_id == spec.client_id))
@@ -220,7 +223,7 @@ def _citizen_from_declarant(declarant: Declarant, persona: str | None, position:
     )
 
 
-def _citizen(login: str, identity: dict, case: str, description: str, position: int) -> FcCitizen:
+def _citizen(login: str, identity: dict[str, Any], case: str, description: str, position: int) -> FcCitizen:
     return FcCitizen(
         login=login,
         password_hash=hash_secret(PASSWORD),

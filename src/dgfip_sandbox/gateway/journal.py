@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -226,7 +226,7 @@ class JournalCapture:
 
     def row(
         self,
-        scope: dict[str, Any],
+        scope: MutableMapping[str, Any],
         audit: Any,
         response_headers: list[tuple[bytes, bytes]],
         response_body: bytes,
@@ -262,8 +262,8 @@ class JournalCapture:
         }
 
 
-def _content_type(scope: dict[str, Any]) -> str:
+def _content_type(scope: MutableMapping[str, Any]) -> str:
     for key, value in scope.get("headers", []):
         if key.lower() == b"content-type":
-            return value.decode("latin-1").lower()
+            return str(value.decode("latin-1")).lower()
     return ""

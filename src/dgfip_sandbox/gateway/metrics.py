@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -82,11 +83,11 @@ class GatewayMetrics:
             from prometheus_client import multiprocess
 
             registry = CollectorRegistry()
-            multiprocess.MultiProcessCollector(registry)
+            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus_client leaves it unannotated
             return generate_latest(registry), CONTENT_TYPE_LATEST
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 
-def route_template(scope: dict[str, Any]) -> str | None:
+def route_template(scope: MutableMapping[str, Any]) -> str | None:
     route = scope.get("route")
     return getattr(route, "path", None)

@@ -36,11 +36,11 @@ from dgfip_sandbox.store.audit import AuditEntry
 
 
 def gateway_state(request: Request) -> GatewayState:
-    return request.app.state.sandbox
+    return request.app.state.sandbox  # type: ignore[no-any-return]  # Starlette's app.state is untyped
 
 
 def audit_entry(request: Request) -> AuditEntry:
-    return request.scope["state"]["audit"]
+    return request.scope["state"]["audit"]  # type: ignore[no-any-return]  # set by AuditMiddleware
 
 
 class GatewayPolicy:

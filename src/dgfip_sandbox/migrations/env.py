@@ -38,7 +38,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _configure(connection)
         return
-    asyncio.run(_run_async(config.get_main_option("sqlalchemy.url")))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic: sqlalchemy.url is not set (store/migrate.py sets it)")
+    asyncio.run(_run_async(url))
 
 
 if context.is_offline_mode():

@@ -70,7 +70,11 @@ class _Drawer:
         birth = date(rng.randint(*born_between), 1, 1) + timedelta(days=rng.randrange(365))
         if rng.random() < 0.08:
             code_pays, pays = rng.choice(PAYS)
-            place: BirthPlace = {"code_pays_naissance": code_pays, "departement_naissance": "99", "lieu_naissance": pays}
+            place: BirthPlace = {
+                "code_pays_naissance": code_pays,
+                "departement_naissance": "99",
+                "lieu_naissance": pays,
+            }
             nom = nom or rng.choice(NOMS_ETRANGERS + NOMS)
         else:
             insee, _cp, commune, dept = rng.choice(COMMUNES)

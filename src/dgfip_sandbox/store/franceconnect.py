@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,7 +62,7 @@ class FcDataProvider(Base):
     client_id: Mapped[str] = mapped_column(String(100), unique=True)
     client_secret_hash: Mapped[str] = mapped_column(String(200))
     scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
-    jwks: Mapped[dict] = mapped_column(JSON, default=dict)  # public keys only (what jwks_uri would serve)
+    jwks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # public keys only (what jwks_uri would serve)
     checktoken_signed_response_alg: Mapped[str] = mapped_column(String(10), default="ES256")
     checktoken_encrypted_response_alg: Mapped[str] = mapped_column(String(20), default="ECDH-ES")
     checktoken_encrypted_response_enc: Mapped[str] = mapped_column(String(20), default="A256GCM")
@@ -104,7 +105,7 @@ class FcSession(Base):
     state: Mapped[str] = mapped_column(Text)
     nonce: Mapped[str] = mapped_column(Text)
     acr: Mapped[str] = mapped_column(String(20))
-    claims: Mapped[dict] = mapped_column(JSON, default=dict)
+    claims: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prompt: Mapped[str | None] = mapped_column(String(60), nullable=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("fc_citizens.id", ondelete="CASCADE"), nullable=True)
@@ -166,7 +167,7 @@ class FcEvent(Base):
     sp_client_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     dp_client_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     citizen_login: Mapped[str | None] = mapped_column(String(60), nullable=True)
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 # FranceConnect's tracking step numbers (core-fcp-low config/tracking.ts).
@@ -278,4 +279,4 @@ async def revoke_tokens_of_code(session: AsyncSession, code_id: int, now: dateti
         .where(FcAccessToken.code_id == code_id, FcAccessToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0
