@@ -173,7 +173,7 @@ except ImportError:  # pragma: no cover - httptools is a declared dependency
     TlsScopeHttpToolsProtocol: type[asyncio.Protocol] | None = None
 else:
 
-    class TlsScopeHttpToolsProtocol(_TlsScopeMixin, HttpToolsProtocol):  # type: ignore[no-redef]
+    class TlsScopeHttpToolsProtocol(_TlsScopeMixin, HttpToolsProtocol):  # type: ignore[no-redef]  # the None fallback above
         pass
 
 
@@ -224,7 +224,7 @@ class TlsHandshakeProtocol(asyncio.Protocol):
     ) -> None:
         self.loop = _loop or asyncio.get_event_loop()
         self.connections = server_state.connections
-        self.http = self.http_protocol(config=config, server_state=server_state, app_state=app_state, _loop=_loop)  # type: ignore[call-arg]
+        self.http = self.http_protocol(config=config, server_state=server_state, app_state=app_state, _loop=_loop)  # type: ignore[call-arg]  # uvicorn's protocols take these keywords; its stubs say less
         self.transport: asyncio.Transport | None = None
         self.task: asyncio.Task[None] | None = None
         self.peer = "?"

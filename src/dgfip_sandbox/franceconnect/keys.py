@@ -64,8 +64,8 @@ class ProviderKeys:
 
     def signing_key(self, alg: str) -> ECKey | RSAKey:
         for key in self.keys.keys:
-            if key.get("alg") == alg:
-                return key  # type: ignore[return-value]
+            if key.get("alg") == alg and isinstance(key, ECKey | RSAKey):
+                return key
         raise KeyError(alg)
 
     def public_jwks(self) -> KeySetSerialization:
