@@ -142,7 +142,7 @@ class Criteria:
         return pays, dept, commune
 
     def domiciliation(self, dom: Domiciliation | None, prefix: str, *, france_only: bool) -> dict[str, str]:
-        if is_empty(dom):
+        if dom is None or is_empty(dom):
             return {}
         pays = given(dom.codePays)
         others = [
@@ -178,7 +178,7 @@ class Criteria:
 
     def person(self, criteres: CriteresPerPhy, prefix: str, *, multi_detention: bool) -> PersonCriteria:
         etat = criteres.etatCivil
-        if is_empty(etat):
+        if etat is None or is_empty(etat):
             raise errors.CAF001(f"{prefix}etatCivil")
         nom_norm = normalise(etat.nom)
         if not nom_norm:
@@ -286,7 +286,7 @@ class Criteria:
     def designation(
         self, designation: Designation | None, dom: Domiciliation | None, prefix: str, *, multi_detention: bool
     ) -> DesignationCriteria:
-        if is_empty(designation):
+        if designation is None or is_empty(designation):
             raise errors.CAF001(f"{prefix}designation")
         raison, sigle, enseigne = (
             normalise(designation.raisonSociale),
