@@ -237,21 +237,63 @@ def _identity_rows(citizens: list[FcCitizen]) -> list[dict[str, str]]:
     ]
 
 
+def _login_page(
+    state: FranceConnectState,
+    uid: str,
+    client: FcServiceProvider,
+    session: FcSession,
+    citizens: list[FcCitizen],
+    *,
+    error: str | None = None,
+    login: str = "",
+) -> Response:
+    """The demo identity provider's page (401 when it shows a refused login)."""
+    return render(
+        state,
+        "login.html",
+        status_code=401 if error else 200,
+        uid=uid,
+        sp_name=client.name,
+        csrf_token=session.csrf_token,
+        identities=_identity_rows(citizens),
+        error=error,
+        login=login,
+    )
+
+
+def _consent_page(
+    state: FranceConnectState,
+    uid: str,
+    client: FcServiceProvider,
+    session: FcSession,
+    citizen: FcCitizen,
+    scopes: list[str],
+    *,
+    error: str | None = None,
+) -> Response:
+    """The consent page (400 when it shows a refused submission: a private FS's consent not given)."""
+    anonymous = scopes == ["openid"]
+    return render(
+        state,
+        "consent.html",
+        status_code=400 if error else 200,
+        uid=uid,
+        sp_name=client.name,
+        csrf_token=session.csrf_token,
+        groups=consent_groups(scopes),
+        anonymous=anonymous,
+        consent_required=client.sp_type == "private" and not anonymous,
+        citizen_name=f"{citizen.given_name} {citizen.family_name}",
+        error=error,
+    )
+
+
 @router.get("/interaction/{uid}", response_class=HTMLResponse)
 async def identity_provider_page(uid: str, request: Request, state: StateDep) -> Response:
     async with state.sessionmaker() as db:
         session, client = await _load_session(db, request, state, uid, statuses=("pending", "authenticated"))
         citizens = await list_citizens(db)
-    return render(
-        state,
-        "login.html",
-        uid=uid,
-        sp_name=client.name,
-        csrf_token=session.csrf_token,
-        identities=_identity_rows(citizens),
-        error=None,
-        login="",
-    )
+    return _login_page(state, uid, client, session, citizens)
 
 
 @router.post("/interaction/{uid}/login", response_class=HTMLResponse)
@@ -268,16 +310,8 @@ async def identity_provider_login(uid: str, request: Request, state: StateDep) -
         citizen = await get_citizen_by_login(db, login) if login else None
         if citizen is None or not verify_secret(password, citizen.password_hash):
             citizens = await list_citizens(db)
-            return render(
-                state,
-                "login.html",
-                status_code=401,
-                uid=uid,
-                sp_name=client.name,
-                csrf_token=session.csrf_token,
-                identities=_identity_rows(citizens),
-                error="Identifiant ou mot de passe incorrect.",
-                login=login,
+            return _login_page(
+                state, uid, client, session, citizens, error="Identifiant ou mot de passe incorrect.", login=login
             )
         session.citizen_id = citizen.id
         session.status = "authenticated"
@@ -305,19 +339,7 @@ async def consent_page(uid: str, request: Request, state: StateDep) -> Response:
             citizen_login=citizen.login,
             data={"claims": claims_for_scopes(scopes), "scope": session.scope},
         )
-    anonymous = scopes == ["openid"]
-    return render(
-        state,
-        "consent.html",
-        uid=uid,
-        sp_name=client.name,
-        csrf_token=session.csrf_token,
-        groups=consent_groups(scopes),
-        anonymous=anonymous,
-        consent_required=client.sp_type == "private" and not anonymous,
-        citizen_name=f"{citizen.given_name} {citizen.family_name}",
-        error=None,
-    )
+    return _consent_page(state, uid, client, session, citizen, scopes)
 
 
 @router.post("/login")
@@ -335,17 +357,13 @@ async def consent_given(request: Request, state: StateDep) -> Response:
         scopes = split_scope(session.scope)
         anonymous = scopes == ["openid"]
         if client.sp_type == "private" and not anonymous and form.get("accept") != "1":
-            return render(
+            return _consent_page(
                 state,
-                "consent.html",
-                status_code=400,
-                uid=uid,
-                sp_name=client.name,
-                csrf_token=session.csrf_token,
-                groups=consent_groups(scopes),
-                anonymous=False,
-                consent_required=True,
-                citizen_name=f"{citizen.given_name} {citizen.family_name}",
+                uid,
+                client,
+                session,
+                citizen,
+                scopes,
                 error="Vous devez accepter la transmission de vos données pour continuer.",
             )
         code = secrets.token_urlsafe(32)
