@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -40,6 +40,6 @@ class TrustedProxies:
         return any(ip in net for net in self._networks)
 
 
-def peer_address(scope: MutableMapping[str, Any]) -> str | None:
+def peer_address(scope: Mapping[str, Any]) -> str | None:
     client = scope.get("client")
-    return str(client[0]) if client else None
+    return client[0] if client else None
