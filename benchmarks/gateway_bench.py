@@ -74,7 +74,7 @@ def start_server(workdir: Path, env: dict[str, str], core: int) -> subprocess.Po
     )
 
 
-def wait_for_port(port: int, timeout: float = 60) -> None:
+def wait_for_port(port: int, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -168,7 +168,7 @@ def main() -> None:
                 f"http://127.0.0.1:{env['DGFIP_SANDBOX_FC_PORT']}",
                 fs,
                 spi,
-                ["identite_pivot", "dgfip_rfr", "dgfip_sitfam", "dgfip_nbpart"],
+                ["identite_pivot", "dgfip_rfr", "dgfip_sitfam", "dgfip_nbpart", "dgfip_annee_n_moins_1"],
             ).access_token
             fc_seconds = min(args.seconds, 45.0)  # a FranceConnect access token lives 60 s
             fc = asyncio.run(

@@ -10,12 +10,13 @@ Codes and access tokens are stored as SHA-256 digests: the database never holds 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dgfip_sandbox.store.base import Base
@@ -188,8 +189,7 @@ EVENT_STEPS: dict[str, str] = {
 }
 
 
-async def record_event(
-    session: AsyncSession,
+def event_values(
     type_: str,
     at: datetime,
     *,
@@ -198,19 +198,53 @@ async def record_event(
     dp_client_id: str | None = None,
     citizen_login: str | None = None,
     data: dict[str, Any] | None = None,
-) -> None:
-    session.add(
-        FcEvent(
-            at=at,
-            type=type_,
-            step=EVENT_STEPS.get(type_),
-            session_id=session_id,
-            sp_client_id=sp_client_id,
-            dp_client_id=dp_client_id,
-            citizen_login=citizen_login,
-            data=data or {},
-        )
-    )
+) -> dict[str, Any]:
+    return {
+        "at": at,
+        "type": type_,
+        "step": EVENT_STEPS.get(type_),
+        "session_id": session_id,
+        "sp_client_id": sp_client_id,
+        "dp_client_id": dp_client_id,
+        "citizen_login": citizen_login,
+        "data": data or {},
+    }
+
+
+async def record_event(session: AsyncSession, type_: str, at: datetime, **fields: Any) -> None:
+    """Add an event to the session's unit of work (written at its flush); fields: see ``event_values``."""
+    session.add(FcEvent(**event_values(type_, at, **fields)))
+
+
+class EventBatcher:
+    """Events of the hot path (checktoken) committed in groups, each caller returning once its own
+    event is committed: the caller that takes the lock commits every event queued so far in one
+    transaction, and those queued meanwhile find theirs done. No background task, nothing to start."""
+
+    def __init__(self) -> None:
+        self._queued: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._lock = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def record(self, engine: AsyncEngine, type_: str, at: datetime, **fields: Any) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # an app reused by another loop (tests): futures and lock are per loop
+            self._loop, self._queued, self._lock = loop, [], asyncio.Lock()
+        future: asyncio.Future[None] = loop.create_future()
+        self._queued.append((event_values(type_, at, **fields), future))
+        async with self._lock:
+            if not future.done():
+                batch, self._queued = self._queued, []
+                try:
+                    async with engine.begin() as connection:
+                        await connection.execute(insert(FcEvent), [values for values, _ in batch])
+                except Exception as exc:  # noqa: BLE001 - every caller of the batch gets the error
+                    for _, waiting in batch:
+                        waiting.set_exception(exc)
+                else:
+                    for _, waiting in batch:
+                        waiting.set_result(None)
+        await future
 
 
 async def list_events(
@@ -270,6 +304,37 @@ async def get_access_token(session: AsyncSession, token: str) -> FcAccessToken |
     return (
         await session.execute(select(FcAccessToken).where(FcAccessToken.token_hash == token_digest(token)))
     ).scalar_one_or_none()
+
+
+def is_active(row: FcAccessToken, now: datetime) -> bool:
+    """Not revoked (revocation, logout) and not expired on ``now``."""
+    return row.revoked_at is None and aware(row.expires_at) > now
+
+
+_TOKEN_COLUMNS = ("client_id", "session_id", "scope", "acr", "jti", "issued_at", "expires_at", "revoked_at")
+_CITIZEN_COLUMNS = ("login", "given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry")
+_TOKEN_WITH_CITIZEN = (
+    select(
+        *(getattr(FcAccessToken, c) for c in _TOKEN_COLUMNS),
+        *(getattr(FcCitizen, c).label(f"citizen_{c}") for c in _CITIZEN_COLUMNS),
+    )
+    .join(FcCitizen, FcCitizen.id == FcAccessToken.citizen_id)
+    .where(FcAccessToken.token_hash == bindparam("token_hash"))
+)
+
+
+async def get_access_token_with_citizen(engine: AsyncEngine, token: str) -> tuple[FcAccessToken, FcCitizen] | None:
+    """The access token and its citizen in one Core statement on a bare connection (checktoken's one
+    read per call), as detached objects carrying the columns checktoken needs."""
+    async with engine.connect() as connection:
+        row = (await connection.execute(_TOKEN_WITH_CITIZEN, {"token_hash": token_digest(token)})).first()
+    if row is None:
+        return None
+    values = row._mapping
+    return (
+        FcAccessToken(**{c: values[c] for c in _TOKEN_COLUMNS}),
+        FcCitizen(**{c: values[f"citizen_{c}"] for c in _CITIZEN_COLUMNS}),
+    )
 
 
 async def revoke_tokens_of_code(session: AsyncSession, code_id: int, now: datetime) -> int:
