@@ -24,7 +24,7 @@ async def fc(sandbox):  # type: ignore[no-untyped-def]
     app = build_franceconnect_app(sandbox.settings, clock=sandbox.clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        sandbox.state.extras["fc_transport"] = transport
+        await sandbox.use_fc_transport(transport)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8444") as browser:
             yield FlowDriver(client=browser, settings=sandbox.settings, clock=sandbox.clock)
 
@@ -140,7 +140,7 @@ async def test_franceconnect_unreachable(sandbox) -> None:
     async def down(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
-    sandbox.state.extras["fc_transport"] = httpx.MockTransport(down)
+    await sandbox.use_fc_transport(httpx.MockTransport(down))
     response = await (await sandbox.client("mairie-demo")).get(ROUTE, headers={"X-FranceConnect-OAuth": "x" * 40})
     assert response.status_code == 502
     assert response.json()["erreur"]["code"] == 5021
@@ -150,7 +150,7 @@ async def test_franceconnect_too_slow(sandbox) -> None:
     async def slow(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)
 
-    sandbox.state.extras["fc_transport"] = httpx.MockTransport(slow)
+    await sandbox.use_fc_transport(httpx.MockTransport(slow))
     response = await (await sandbox.client("mairie-demo")).get(ROUTE, headers={"X-FranceConnect-OAuth": "x" * 40})
     assert response.status_code == 502
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.gateway.test_pipeline import assert_envelope
@@ -204,7 +206,7 @@ async def test_rotate_secret_returns_it_once_and_the_old_one_stops_working(admin
 async def test_issue_rotate_and_revoke_certificates_with_the_crl_following_at_once(admin) -> None:
     client = admin.client()
     consumer = admin.gateway.consumer("caf-demo")
-    old_cert_pem = open(consumer["cert"]).read()
+    old_cert_pem = Path(consumer["cert"]).read_text()
     old_cert = admin.gateway.settings.certs_dir / "old-caf.pem"
     old_cert.write_text(old_cert_pem)
 
@@ -228,7 +230,7 @@ async def test_issue_rotate_and_revoke_certificates_with_the_crl_following_at_on
     # The CRL itself lists it (a TLS proxy checking the CRL refuses it too).
     from dgfip_sandbox import pki
 
-    serial = pki.load_pem_cert(open(rotated["cert"], "rb").read()).serial_number
+    serial = pki.load_pem_cert(Path(rotated["cert"]).read_bytes()).serial_number
     assert serial in pki.load_trust(admin.gateway.settings.certs_dir).revoked_serials
 
     assert_envelope(
@@ -282,4 +284,4 @@ async def test_admin_journal_view_of_one_consumer(admin) -> None:
     gateway = await admin.gateway.client("caf-demo")
     await gateway.get("/probe/open?x=1")
     entries = (await admin.client().get("/api/consumers/caf-demo/journal")).json()["entries"]
-    assert entries[0]["query"] == "x=1" and entries[0]["consumer"] == "caf-demo"
+    assert entries[0]["query"] == "x=***" and entries[0]["consumer"] == "caf-demo"  # undeclared: value not kept

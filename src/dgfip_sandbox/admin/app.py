@@ -30,6 +30,7 @@ from dgfip_sandbox.admin.service import ConsumerAdmin, NewConsumer
 from dgfip_sandbox.clock import Clock, SystemClock
 from dgfip_sandbox.errors import ApiError, InternalError
 from dgfip_sandbox.gateway.quota import QuotaStore
+from dgfip_sandbox.gateway.scenarios import ScenarioErrors
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 
@@ -44,9 +45,17 @@ class AdminState:
     sessionmaker: async_sessionmaker[AsyncSession]
     quota: QuotaStore | None
     token: str
+    scenario_errors: ScenarioErrors
 
     def service(self) -> ConsumerAdmin:
-        return ConsumerAdmin(self.settings, self.sessionmaker, clock=self.clock, quota=self.quota, actor="api")
+        return ConsumerAdmin(
+            self.settings,
+            self.sessionmaker,
+            clock=self.clock,
+            scenario_errors=self.scenario_errors,
+            quota=self.quota,
+            actor="api",
+        )
 
 
 def is_loopback(address: str | None) -> bool:
@@ -302,9 +311,11 @@ def create_admin_app(
     clock: Clock | None = None,
     quota_store: QuotaStore | None = None,
     gateway_openapi: dict[str, Any] | None = None,
+    scenario_errors: ScenarioErrors | None = None,
 ) -> FastAPI:
     """The admin API and portal. Pass the gateway's quota store when both run in one process
-    (the portal then shows the quota used now) and its OpenAPI document (else one is built)."""
+    (the portal then shows the quota used now), its OpenAPI document (else one is built) and the
+    codes its scenarios may inject (else only the gateway's own 500 and 503)."""
     clock = clock or SystemClock()
     token = ensure_admin_token(settings)
 
@@ -318,6 +329,7 @@ def create_admin_app(
             sessionmaker=create_sessionmaker(engine),
             quota=quota_store,
             token=token,
+            scenario_errors=scenario_errors or ScenarioErrors(),
         )
         try:
             yield

@@ -31,7 +31,7 @@ from dgfip_sandbox.admin.errors import (
 from dgfip_sandbox.clock import Clock
 from dgfip_sandbox.gateway.quota import QuotaStore, quota_key, window_start
 from dgfip_sandbox.gateway.scenarios import OPTION as SCENARIO_OPTION
-from dgfip_sandbox.gateway.scenarios import ScenarioSyntaxError, parse_scenario
+from dgfip_sandbox.gateway.scenarios import ScenarioErrors, ScenarioSyntaxError, parse_scenario
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store import admin_events, journal
 from dgfip_sandbox.store.admin_events import AdminEvent
@@ -142,10 +142,13 @@ class ConsumerAdmin:
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
         clock: Clock,
+        scenario_errors: ScenarioErrors,
         quota: QuotaStore | None = None,
         actor: str = "cli",
     ) -> None:
+        """``scenario_errors``: the codes a standing scenario may inject (``assembly.scenario_errors()``)."""
         self.settings = settings
+        self.scenario_errors = scenario_errors
         self.sessionmaker = sessionmaker
         self.clock = clock
         self.quota = quota
@@ -297,7 +300,9 @@ class ConsumerAdmin:
         text = (scenario or "").strip() or None
         if text is not None:
             try:
-                text = parse_scenario(text, max_latency_ms=self.settings.scenario_max_latency_ms).describe()
+                text = parse_scenario(
+                    text, self.scenario_errors, max_latency_ms=self.settings.scenario_max_latency_ms
+                ).describe()
             except ScenarioSyntaxError as exc:
                 raise InvalidAdminRequest(f"scénario invalide : {exc}") from exc
             if text == "none":

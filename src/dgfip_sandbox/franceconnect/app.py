@@ -18,7 +18,8 @@ from fastapi.staticfiles import StaticFiles
 
 from dgfip_sandbox.clock import Clock, SystemClock
 from dgfip_sandbox.franceconnect import authorize, checktoken, oidc
-from dgfip_sandbox.franceconnect.errors import PageError
+from dgfip_sandbox.franceconnect.control_bytes import RefuseControlBytes
+from dgfip_sandbox.franceconnect.errors import PageError, is_back_channel
 from dgfip_sandbox.franceconnect.keys import load_or_create_provider_keys
 from dgfip_sandbox.franceconnect.pages import render, render_error
 from dgfip_sandbox.franceconnect.state import STATIC_DIR, TEMPLATES_DIR, FranceConnectState, template_environment
@@ -56,6 +57,7 @@ def create_franceconnect_app(settings: Settings, *, clock: Clock | None = None) 
     app.include_router(oidc.router)
     app.include_router(checktoken.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(RefuseControlBytes, state=state)
 
     @app.get("/", include_in_schema=False)
     async def home() -> Response:
@@ -64,7 +66,7 @@ def create_franceconnect_app(settings: Settings, *, clock: Clock | None = None) 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.error("franceconnect.unexpected_error", path=request.url.path, error=type(exc).__name__)
-        if request.url.path.endswith(("/token", "/userinfo", "/checktoken")):
+        if is_back_channel(request.url.path):
             return JSONResponse(
                 {
                     "error": "server_error",

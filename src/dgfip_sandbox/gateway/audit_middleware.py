@@ -58,7 +58,7 @@ class AuditMiddleware:
         echo = correlation if correlation and UUID_PATTERN.match(correlation) else None
         audited = scope["path"] not in UNAUDITED_PATHS
         capture = (
-            JournalCapture(state.settings.journal_body_bytes)
+            JournalCapture(state.settings.journal_body_bytes, state.journal_policy)
             if audited and scope["path"] not in UNJOURNALED_PATHS
             else None
         )

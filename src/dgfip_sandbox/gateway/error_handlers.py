@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 
 from dgfip_sandbox.errors import ApiError, BadRequest, MethodNotAllowed, ResourceNotFound
+from dgfip_sandbox.gateway.http_methods import allow_methods
 
 
 def _respond(request: Request, error: ApiError) -> JSONResponse:
@@ -26,11 +27,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return _respond(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
             return _respond(request, ResourceNotFound(f"{request.method} {request.url.path}"))
         if exc.status_code == 405:
-            return _respond(request, MethodNotAllowed(f"{request.method} {request.url.path}"))
+            allow = allow_methods((exc.headers or {}).get("Allow", ""))
+            if request.method == "OPTIONS":  # a known path: RFC 9110 §9.3.7
+                return Response(status_code=204, headers={"Allow": allow})
+            error = MethodNotAllowed(f"{request.method} {request.url.path}", headers={"Allow": allow})
+            return _respond(request, error)
         error = BadRequest(str(exc.detail))
         return _respond(request, error)
 

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-IMPOT_PARTICULIER_OAUTH_SCOPES = (
-    "RessourceIR",
-    "RessourceIRFacture",
-    "RessourceIRDerniere",
-    "RessourceIRDerniere2",
-    "RessourceIRMultiple",
-    "RessourceIFI",
-    "RessourceTHPrincipale",
-    "RessourceLEP",
-)
+from dgfip_sandbox.apis.impot_particulier.scopes import OAuthScope
+
+IMPOT_PARTICULIER_OAUTH_SCOPES: tuple[str, ...] = tuple(OAuthScope)
 
 IMPOT_PARTICULIER_DATAPASS_SCOPES = (
     "dgfip_annee_n_moins_1",
