@@ -56,14 +56,46 @@ class FlowDriver:
     async def authorize(self, private: bool = False, **overrides: Any) -> httpx.Response:
         return await self.client.get("/api/v2/authorize?" + urlencode(self.authorize_params(private, **overrides)))
 
-    async def login(self, interaction_url: str, login: str, password: str = "123") -> httpx.Response:
-        page = await self.client.get(interaction_url)
+    async def identity_provider_page(self, interaction_url: str) -> httpx.Response:
+        """The identity-provider choice ("Choisissez un compte…"), the demo tile, the provider's page."""
+        choice = await self.client.get(interaction_url)
+        assert choice.status_code == 200, choice.text
+        assert "Choisissez un compte pour vous connecter" in choice.text
+        uid = interaction_url.rstrip("/").split("/")[-1]
+        chosen = await self.client.post(
+            f"/api/v2/interaction/{uid}/redirect-to-idp",
+            data={"providerUid": hidden(choice.text, "providerUid"), "csrfToken": hidden(choice.text, "csrfToken")},
+        )
+        assert chosen.status_code == 303, chosen.text
+        page = await self.client.get(chosen.headers["location"])
         assert page.status_code == 200, page.text
+        return page
+
+    async def login(self, interaction_url: str, login: str, password: str = "123") -> httpx.Response:
+        page = await self.identity_provider_page(interaction_url)
         uid = interaction_url.rstrip("/").split("/")[-1]
         return await self.client.post(
             f"/api/v2/interaction/{uid}/login",
             data={"login": login, "password": password, "csrfToken": hidden(page.text, "csrfToken")},
         )
+
+    async def browse(self, authorize_url: str, *, login: str = "0123456789012", accept: bool = False) -> str:
+        """A browser from an /authorize URL (built by an RP) to the FS callback URL FranceConnect sends it to."""
+        parts = urlsplit(authorize_url)
+        to_idp = await self.client.get(f"{parts.path}?{parts.query}")
+        assert to_idp.status_code == 303, to_idp.text
+        logged = await self.login(to_idp.headers["location"], login)
+        assert logged.status_code == 303, logged.text
+        verified = await self.client.get(logged.headers["location"])
+        assert verified.status_code == 303, verified.text
+        consent = await self.client.get(verified.headers["location"])
+        assert consent.status_code == 200, consent.text
+        data = {"csrfToken": hidden(consent.text, "csrfToken"), "interactionId": hidden(consent.text, "interactionId")}
+        if accept:
+            data["accept"] = "1"
+        answer = await self.client.post("/api/v2/login", data=data)
+        assert answer.status_code == 303, answer.text
+        return answer.headers["location"]
 
     async def consent_page(
         self, authorize_overrides: dict[str, Any] | None = None, *, login: str = "0123456789012", private: bool = False
@@ -72,7 +104,9 @@ class FlowDriver:
         assert response.status_code == 303, response.text
         logged = await self.login(response.headers["location"], login)
         assert logged.status_code == 303, logged.text
-        consent = await self.client.get(logged.headers["location"])
+        verified = await self.client.get(logged.headers["location"])
+        assert verified.status_code == 303, verified.text
+        consent = await self.client.get(verified.headers["location"])
         assert consent.status_code == 200, consent.text
         return consent
 
@@ -87,6 +121,7 @@ class FlowDriver:
         assert location.startswith(self.sp(private).redirect_uris(self.settings)[0])
         query = parse_qs(urlsplit(location).query)
         assert query["state"] == [self.state]
+        assert query["iss"] == [self.settings.franceconnect_base_url + "/api/v2"]
         return query["code"][0]
 
     async def exchange(

@@ -55,7 +55,7 @@ SCOPE = " ".join(
         "dgfip_rfr dgfip_nbpart dgfip_sitfam dgfip_pac dgfip_pariso dgfip_aft",
         "dgfip_nmNaiDec1 dgfip_nmUsaDec1 dgfip_prnmDec1 dgfip_dateNaisDec1",
         "dgfip_nmNaiDec2 dgfip_nmUsaDec2 dgfip_prnmDec2 dgfip_dateNaisDec2",
-        "dgfip_rbg dgfip_mntRevbareme dgfip_inddeficit dgfip_annee_n_moins_1",
+        "dgfip_mntRevbareme dgfip_inddeficit dgfip_annee_n_moins_1",
     )
 )
 TEMPLATES = Path(__file__).parent / "templates"
@@ -158,6 +158,9 @@ def create_demo_fs_app(
             session.error = "Le paramètre state ne correspond pas à la demande : connexion refusée."
             return back_home(sid)
         issuer = franceconnect_issuer(settings)
+        if params.get("iss") != issuer:  # RFC 9207: the answer comes from the FranceConnect we called
+            session.error = "Le paramètre iss ne correspond pas à FranceConnect : connexion refusée."
+            return back_home(sid)
         try:
             async with oauth_client(session.redirect_uri or origin_of(request) + "/callback") as client:
                 token = await client.fetch_token(

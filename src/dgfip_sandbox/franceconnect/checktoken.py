@@ -27,7 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from joserfc.jwk import ECKey, RSAKey
 
 from dgfip_sandbox.franceconnect import jose
-from dgfip_sandbox.franceconnect.errors import OidcError, invalid_client
+from dgfip_sandbox.franceconnect.errors import OidcError
 from dgfip_sandbox.franceconnect.identity import IDP_HOST, IDP_ID, pairwise_sub, pivot_identity
 from dgfip_sandbox.franceconnect.oidc import NO_STORE, active_token, oidc_error_response
 from dgfip_sandbox.franceconnect.scopes import split_scope
@@ -152,7 +152,7 @@ async def checktoken_v2(request: Request, state: StateDep) -> Response:
             await state.events.record(
                 state.engine, "DP_USED_INVALID_CREDENTIAL", now, dp_client_id=fields["client_id"][:100]
             )
-            raise invalid_client("Client authentication failed.")
+            raise OidcError(401, "invalid_client", "Client authentication failed.")
         found = await get_access_token_with_citizen(state.engine, fields["token"])
         introspection: dict[str, Any]
         if found is None or not is_active(found[0], now):

@@ -13,6 +13,8 @@ hard link that fails when another process won the race), so replicas never disag
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import secrets
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet, InvalidToken
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
 from dgfip_sandbox.settings import Settings
@@ -102,6 +105,21 @@ class ProviderKeys:
 
     def public_jwks(self) -> dict[str, Any]:
         return self.keys.as_dict(private=False)
+
+    def _fernet(self) -> Fernet:
+        derived = hashlib.sha256(f"dgfip-sandbox:fs-client-secret:{self.sub_secret}".encode()).digest()
+        return Fernet(base64.urlsafe_b64encode(derived))
+
+    def seal(self, secret: str) -> str:
+        """Encrypt an FS client secret: HS256 signs with the secret itself, so FranceConnect must be able
+        to read it back (the hash still authenticates the FS)."""
+        return self._fernet().encrypt(secret.encode()).decode()
+
+    def unseal(self, sealed: str) -> str:
+        try:
+            return self._fernet().decrypt(sealed.encode()).decode()
+        except InvalidToken:
+            raise LookupError("the sealed client secret was made with other provider keys") from None
 
 
 def load_or_create_provider_keys(settings: Settings) -> ProviderKeys:
