@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from dgfip_sandbox.admin import franceconnect_api
 from dgfip_sandbox.admin.credential import ensure_admin_token, token_matches
 from dgfip_sandbox.admin.errors import AdminForbidden, AdminUnauthorized, InvalidAdminRequest, RouteNotFound
 from dgfip_sandbox.admin.service import ConsumerAdmin, NewConsumer
@@ -345,6 +346,7 @@ def create_admin_app(
     )
     _install_error_handlers(app)
     app.include_router(api)
+    app.include_router(franceconnect_api.build_router(require_admin))
     from dgfip_sandbox.admin import portal
 
     app.include_router(portal.build_router(settings, gateway_openapi))

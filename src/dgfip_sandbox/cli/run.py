@@ -1,4 +1,5 @@
-"""Starting the sandbox: ``up`` (prepare and serve), ``prepare``, ``serve``, ``franceconnect``, ``demo-fs``."""
+"""Starting the sandbox: ``up`` (prepare and serve), ``prepare``, ``serve``, ``demo-fs`` (``franceconnect``
+alone: cli/franceconnect.py)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def up(
     now = clock_from_offset(settings.clock_offset_seconds).now()
     credentials = prepare_sandbox(settings, now=now)
     typer.echo(banner(settings, credentials, now=now))
-    raise typer.Exit(_run_servers(settings, workers=workers))
+    raise typer.Exit(run_servers(settings, workers=workers))
 
 
 @app.command()
@@ -65,7 +66,7 @@ def serve(
     settings = load_settings(port=port, host=host)
     _refuse_workers(settings, workers)
     raise typer.Exit(
-        _run_servers(
+        run_servers(
             settings,
             workers=workers,
             with_gateway=gateway,
@@ -85,7 +86,7 @@ def _refuse_workers(settings: Settings, workers: int) -> None:
         raise typer.Exit(2)
 
 
-def _run_servers(
+def run_servers(
     settings: Settings,
     *,
     workers: int = 1,
@@ -110,19 +111,6 @@ def _run_servers(
     return server.run(specs, workers=workers)
 
 
-@app.command()
-def franceconnect(
-    fc_port: int | None = typer.Option(None, "--fc-port", help="Port du service FranceConnect (défaut 8444)"),
-    https: bool = typer.Option(False, "--https", help="Servir en HTTPS avec le certificat serveur du bac à sable"),
-) -> None:
-    """Serve the FranceConnect-like service alone (after a first `up`)."""
-    settings = load_settings(fc_port=fc_port, fc_https=https or None)
-    typer.echo(
-        f"FranceConnect (bac à sable) : {settings.franceconnect_base_url}/api/v2/.well-known/openid-configuration"
-    )
-    raise typer.Exit(_run_servers(settings, with_gateway=False, with_fc=True))
-
-
 @app.command("demo-fs")
 def demo_fs(
     port: int | None = typer.Option(
@@ -135,7 +123,7 @@ def demo_fs(
     and its own port (the one FranceConnect registered for it), so no port needs repeating."""
     settings = demo_fs_settings(load_settings(demo_fs_port=port))
     typer.echo(f"Fournisseur de service de démonstration : http://localhost:{settings.demo_fs_port}/")
-    raise typer.Exit(_run_servers(settings, with_gateway=False, with_fc=False, with_demo_fs=True))
+    raise typer.Exit(run_servers(settings, with_gateway=False, with_fc=False, with_demo_fs=True))
 
 
 def demo_fs_settings(settings: Settings) -> Settings:

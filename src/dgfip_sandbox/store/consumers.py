@@ -158,3 +158,13 @@ async def list_all(session: AsyncSession) -> list[ConsumerRecord]:
 def generation() -> int:
     """Changes to consumers or certificates made in this process (see store/changes.py)."""
     return changes.generation("consumers", "consumer_certificates")
+
+
+async def link_service_provider(session: AsyncSession, name: str, fc_client_id: str | None) -> tuple[bool, str | None]:
+    """Set the FranceConnect FS whose tokens the consumer's FranceConnect routes accept: (found, previous)."""
+    row = (await session.execute(select(Consumer).where(Consumer.name == name))).scalar_one_or_none()
+    if row is None:
+        return False, None
+    previous, row.fc_client_id = row.fc_client_id, fc_client_id
+    await session.flush()
+    return True, previous

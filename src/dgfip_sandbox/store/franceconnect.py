@@ -15,7 +15,21 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, bindparam, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -462,3 +476,28 @@ async def revoke_tokens_of_code(session: AsyncSession, code_id: int, now: dateti
         .values(revoked_at=now)
     )
     return result.rowcount or 0
+
+
+# --- the integrator's registrations (admin/franceconnect.py) -----------------------------------
+
+
+async def list_service_providers(session: AsyncSession) -> list[FcServiceProvider]:
+    return list((await session.execute(select(FcServiceProvider).order_by(FcServiceProvider.id))).scalars())
+
+
+async def delete_service_provider(session: AsyncSession, client_id: str) -> bool:
+    result = await session.execute(delete(FcServiceProvider).where(FcServiceProvider.client_id == client_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # a DML result carries rowcount
+
+
+async def insert_citizen(session: AsyncSession, citizen: FcCitizen) -> FcCitizen:
+    """A new account of the demo identity provider, shown last in the picker."""
+    citizen.position = int((await session.execute(select(func.max(FcCitizen.position)))).scalar() or 0) + 1
+    session.add(citizen)
+    await session.flush()
+    return citizen
+
+
+async def delete_citizen(session: AsyncSession, login: str) -> bool:
+    result = await session.execute(delete(FcCitizen).where(FcCitizen.login == login))
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # a DML result carries rowcount
