@@ -5,8 +5,8 @@ app's admin dependency. Every operation is :class:`dgfip_sandbox.admin.francecon
 (actor "api"), which validates and audits it.
 """
 
-from __future__ import annotations
-
+# No "from __future__ import annotations": the routes built in build_router need their annotations
+# evaluated where they are defined (the Admin dependency is a local of build_router).
 from collections.abc import Callable
 from typing import Annotated, Any
 

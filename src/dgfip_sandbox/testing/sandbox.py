@@ -27,7 +27,7 @@ from dgfip_sandbox.settings import Settings
 
 T = TypeVar("T")
 START_TIMEOUT_SECONDS = 60.0
-FC_PASSWORD = "123"
+FC_PASSWORD = "123"  # noqa: S105 - every demo identity's published password (FranceConnect's mock convention)
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class FranceConnectTokens:
     id_token: str
     scope: str
     expires_in: int
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
 
 
 class FranceConnectFlowError(AssertionError):
@@ -256,7 +256,8 @@ class DgfipSandbox:
     # Lifecycle
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        assert self._loop is not None, "the sandbox is not running"
+        if self._loop is None:
+            raise RuntimeError("the sandbox is not running")
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=60)
 
     def stop(self) -> None:
