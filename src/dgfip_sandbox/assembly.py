@@ -99,7 +99,7 @@ def build_demo_fs_app(
     fc_transport: httpx.AsyncBaseTransport | None = None,
     gateway_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    """The demo service provider (a "S'identifier avec FranceConnect" page and the DGFiP data it fetches)."""
+    """The demo service provider (a "S’identifier avec FranceConnect" page and the DGFiP data it fetches)."""
     from dgfip_sandbox.demo_fs.app import create_demo_fs_app
 
     return create_demo_fs_app(settings, clock=clock, fc_transport=fc_transport, gateway_transport=gateway_transport)

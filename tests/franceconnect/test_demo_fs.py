@@ -60,7 +60,11 @@ async def test_demo_fs_runs_the_whole_flow(fc_client, fc_settings, fc_clock):
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8446") as demo:
         home = await demo.get("/")
-        assert "S'identifier avec FranceConnect" in home.text
+        # FranceConnect's official button and its help link
+        assert '<span class="fr-connect__login">S’identifier avec</span>' in home.text
+        assert '<span class="fr-connect__brand">FranceConnect</span>' in home.text
+        assert ">Qu’est-ce que FranceConnect ?</a>" in home.text
+        assert "<link" not in home.text and "<script" not in home.text  # nothing loaded from elsewhere
         start = await demo.get("/login")
         assert start.status_code == 303
         authorize = urlsplit(start.headers["location"])
@@ -88,7 +92,7 @@ async def test_demo_fs_runs_the_whole_flow(fc_client, fc_settings, fc_clock):
         assert back_out.status_code == 303
         final = urlsplit(back_out.headers["location"])
         await demo.get(f"{final.path}?{final.query}")
-        assert "S'identifier avec FranceConnect" in (await demo.get("/")).text
+        assert 'class="fr-connect"' in (await demo.get("/")).text
     await checktoken.aclose()
     await engine.dispose()
 

@@ -62,7 +62,9 @@ async def test_unknown_client_gets_a_page(flow):
     _error_page(await flow.authorize(client_id=""), "Y030007")
 
 
-@pytest.mark.parametrize("missing", ["acr_values", "client_id", "nonce", "redirect_uri", "response_type", "scope", "state"])
+@pytest.mark.parametrize(
+    "missing", ["acr_values", "client_id", "nonce", "redirect_uri", "response_type", "scope", "state"]
+)
 async def test_missing_parameter_is_a_y030007_page(flow, missing):
     _error_page(await flow.authorize(**{missing: None}), "Y030007")
 
@@ -182,7 +184,9 @@ async def test_amr_claim_needs_the_amr_authorisation(flow, fc_settings):
     await engine.dispose()
     response = await flow.authorize(claims='{"id_token": {"amr": {"essential": true}}}')
     _error_page(
-        response, "Y100009", "Une erreur technique est survenue, fermez l’onglet de votre navigateur et reconnectez-vous"
+        response,
+        "Y100009",
+        "Une erreur technique est survenue, fermez l’onglet de votre navigateur et reconnectez-vous",
     )
 
 
@@ -273,7 +277,9 @@ async def test_reused_code_is_invalid_grant_and_revokes_tokens(flow):
     access_token = first.json()["access_token"]
     assert (await flow.client.post("/api/v1/checktoken", json={"token": access_token})).status_code == 200
     second = await flow.exchange(code)
-    _json_error(second, 400, "invalid_grant", "grant request is invalid (authorization code already consumed)", "Y0416228")
+    _json_error(
+        second, 400, "invalid_grant", "grant request is invalid (authorization code already consumed)", "Y0416228"
+    )
     revoked = await flow.client.post("/api/v1/checktoken", json={"token": access_token})
     assert revoked.status_code == 401
     userinfo = await flow.client.get("/api/v2/userinfo", headers={"Authorization": f"Bearer {access_token}"})
@@ -358,7 +364,11 @@ async def test_client_secret_basic_is_refused_as_franceconnect_does(flow):
         auth=(flow.sp().client_id, flow.secret()),
     )
     _json_error(
-        both, 400, "invalid_request", "client authentication must only be provided using one mechanism (undefined)", "Y047E9E5"
+        both,
+        400,
+        "invalid_request",
+        "client authentication must only be provided using one mechanism (undefined)",
+        "Y047E9E5",
     )
     assert (await flow.exchange(code)).status_code == 200
 

@@ -193,7 +193,9 @@ async def test_private_sp_rs256_and_explicit_consent(flow):
         "/api/v2/login",
         data={"csrfToken": hidden(consent.text, "csrfToken"), "interactionId": hidden(consent.text, "interactionId")},
     )
-    assert refused.status_code == 400 and "Veuillez cocher la case pour accepter le transfert des données" in refused.text
+    assert (
+        refused.status_code == 400 and "Veuillez cocher la case pour accepter le transfert des données" in refused.text
+    )
     accepted = await flow.client.post(
         "/api/v2/login",
         data={

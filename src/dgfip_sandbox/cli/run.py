@@ -117,7 +117,7 @@ def demo_fs(
         None, "--port", help="Port du fournisseur de service de démonstration (défaut 8446)"
     ),
 ) -> None:
-    """Serve the demo service provider: a "S'identifier avec FranceConnect" button and the DGFiP data it fetches.
+    """Serve the demo service provider: a "S’identifier avec FranceConnect" button and the DGFiP data it fetches.
 
     Run it after `up`, in the same folder: it reads var/credentials.json for the gateway, FranceConnect
     and its own port (the one FranceConnect registered for it), so no port needs repeating."""

@@ -1,6 +1,6 @@
 """The demo service provider (FS), on ``settings.demo_fs_port`` (8446).
 
-``/`` shows a "S'identifier avec FranceConnect" button; ``/login`` starts the authorization code
+``/`` shows a "S’identifier avec FranceConnect" button; ``/login`` starts the authorization code
 flow (Authlib's OAuth 2 client builds the request and exchanges the code); ``/callback`` checks the
 state, verifies the id_token (FranceConnect's JWKS, iss, aud, nonce) with joserfc, reads
 ``/userinfo``, then calls the gateway's FC route of API Impôt particulier
@@ -121,7 +121,7 @@ def create_demo_fs_app(
         return AsyncOAuth2Client(
             client_id=DEMO_FS.client_id,
             client_secret=service_provider_secret(settings, DEMO_FS.client_id),
-            token_endpoint_auth_method="client_secret_post",
+            token_endpoint_auth_method="client_secret_post",  # noqa: S106 - a method name, not a secret
             redirect_uri=redirect_uri,
             scope=SCOPE,
             transport=fc_transport,

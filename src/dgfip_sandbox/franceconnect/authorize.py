@@ -68,6 +68,8 @@ from dgfip_sandbox.store.franceconnect import (
     latest_sso_session,
     list_citizens,
     record_event,
+    require_citizen,
+    require_service_provider,
     token_digest,
 )
 
@@ -213,9 +215,7 @@ async def authorize(request: Request, state: StateDep) -> Response:
     async with state.sessionmaker() as db, db.begin():
         sso = None
         if cookie:
-            sso = await latest_sso_session(
-                db, token_digest(cookie), since=now - timedelta(seconds=SESSION_TTL_SECONDS)
-            )
+            sso = await latest_sso_session(db, token_digest(cookie), since=now - timedelta(seconds=SESSION_TTL_SECONDS))
         db.add(
             FcSession(
                 id=uid,
@@ -286,9 +286,7 @@ async def _load_session(
             code="Y190003",
             error="invalid_step",
         )
-    client = await get_service_provider(db, session.client_id)
-    assert client is not None
-    return session, client
+    return session, await require_service_provider(db, session.client_id)
 
 
 def _check_csrf(session: FcSession, submitted: str) -> None:
@@ -396,7 +394,13 @@ async def identity_provider_login(uid: str, request: Request, state: StateDep) -
         citizen = await get_citizen_by_login(db, login) if login else None
         if citizen is None or not verify_secret(password, citizen.password_hash):
             return await _render_login(
-                db, state, uid, session, client, error="Identifiant ou mot de passe incorrect.", login=login,
+                db,
+                state,
+                uid,
+                session,
+                client,
+                error="Identifiant ou mot de passe incorrect.",
+                login=login,
                 status_code=401,
             )
         session.citizen_id = citizen.id
@@ -413,18 +417,24 @@ def _skips_consent(session: FcSession) -> bool:
     return bool(session.prompt) and "consent" not in (session.prompt or "").split()
 
 
+async def _authenticated(
+    db: AsyncSession, request: Request, state: FranceConnectState, uid: str
+) -> tuple[FcSession, FcServiceProvider, FcCitizen]:
+    """The session of a browser whose identity is known (after the identity provider or SSO)."""
+    session, client = await _load_session(db, request, state, uid, statuses=("authenticated",))
+    return session, client, await require_citizen(db, session.citizen_id)
+
+
 @router.get("/interaction/{uid}/verify")
 async def verify(uid: str, request: Request, state: StateDep) -> Response:
     """After the identity provider (or SSO): to the consent page, or straight back with a code."""
     now = state.clock.now()
     async with state.sessionmaker() as db, db.begin():
         try:
-            session, client = await _load_session(db, request, state, uid, statuses=("authenticated",))
+            session, client, citizen = await _authenticated(db, request, state, uid)
         except PageError as error:
             return render_error(state, error)
         if _skips_consent(session):
-            citizen = await db.get(FcCitizen, session.citizen_id)
-            assert citizen is not None
             return await _issue_code(db, state, session, client, citizen, now)
     return redirect(f"{PREFIX}/interaction/{uid}/consent")
 
@@ -453,11 +463,9 @@ async def consent_page(uid: str, request: Request, state: StateDep) -> Response:
     now = state.clock.now()
     async with state.sessionmaker() as db, db.begin():
         try:
-            session, client = await _load_session(db, request, state, uid, statuses=("authenticated",))
+            session, client, citizen = await _authenticated(db, request, state, uid)
         except PageError as error:
             return render_error(state, error)
-        citizen = await db.get(FcCitizen, session.citizen_id)
-        assert citizen is not None
         scopes = split_scope(session.scope)
         await record_event(
             db,
@@ -478,12 +486,10 @@ async def consent_given(request: Request, state: StateDep) -> Response:
     now = state.clock.now()
     async with state.sessionmaker() as db, db.begin():
         try:
-            session, client = await _load_session(db, request, state, uid, statuses=("authenticated",))
+            session, client, citizen = await _authenticated(db, request, state, uid)
             _check_csrf(session, str(form.get("csrfToken", "")))
         except PageError as error:
             return render_error(state, error)
-        citizen = await db.get(FcCitizen, session.citizen_id)
-        assert citizen is not None
         context = _consent_context(uid, session, client, citizen)
         if context["consent_required"] and form.get("accept") != "1":
             context["error"] = "Veuillez cocher la case pour accepter le transfert des données"

@@ -40,9 +40,10 @@ from dgfip_sandbox.store.franceconnect import (
     aware,
     get_access_token_with_citizen,
     get_data_provider,
-    get_service_provider,
     is_active,
     record_event,
+    require_citizen,
+    require_service_provider,
 )
 
 router = APIRouter()
@@ -215,10 +216,8 @@ async def checktoken_v1(request: Request, state: StateDep) -> JSONResponse:
         if row is None:
             await record_event(db, "DP_USED_INVALID_ACCESS_TOKEN", now, data={"api": "v1"})
             return _v1_fail("token_not_found_or_expired")
-        citizen = await db.get(FcCitizen, row.citizen_id)
-        client = await get_service_provider(db, row.client_id)
-        if citizen is None or client is None:  # deleted since the token was issued
-            return _v1_fail("token_not_found_or_expired")
+        citizen = await require_citizen(db, row.citizen_id)
+        client = await require_service_provider(db, row.client_id)
         scopes = split_scope(row.scope)
         await record_event(
             db,

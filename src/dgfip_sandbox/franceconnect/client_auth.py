@@ -102,7 +102,8 @@ async def authenticate_client(
         if not verify_secret(form["client_secret"], client.client_secret_hash):
             raise invalid_client("invalid secret provided", "Y0434A7B")
         return client
-    assert assertion is not None
+    if assertion is None:  # unreachable: private_key_jwt parsed it above
+        raise invalid_request("invalid client_assertion format", "Y04E1CFF")
     await _verify_assertion(db, state, client, form["client_assertion"], assertion, endpoint_url)
     return client
 

@@ -23,13 +23,13 @@ import uuid
 # FranceConnect's OidcProvider errorUriBase.
 ERROR_URI_BASE = "https://docs.partenaires.franceconnect.gouv.fr/fs/fs-technique/fs-technique-erreurs/"
 
-# The French messages of FranceConnect's error pages (its i18n strings).
-TECHNICAL_ERROR = "Une erreur technique est survenue, fermez l’onglet de votre navigateur et reconnectez-vous."
+# FranceConnect's code and page message for a request its DTO refuses (missing, malformed or unknown
+# parameter: OidcProviderAuthorizeParamsException), and its message for an FS it cannot talk to.
+FORMAT_ERROR_CODE = "Y030007"
+FORMAT_ERROR_MESSAGE = "Une erreur technique est survenue, fermez l’onglet de votre navigateur et reconnectez-vous."
 SP_COMMUNICATION_ERROR = (
     "Une erreur de communication avec le fournisseur de service est survenue. Veuillez réessayer ultérieurement."
 )
-# FranceConnect's code for an /authorize request its DTO refuses (missing, malformed or unknown parameter).
-AUTHORIZE_PARAMS_CODE = "Y030007"
 
 
 class OidcError(Exception):
@@ -75,7 +75,9 @@ def invalid_token(description: str, detail: str, code: str) -> OidcError:
         "invalid_token",
         f"{description} ({detail})",
         code=code,
-        headers={"WWW-Authenticate": f'Bearer realm="FranceConnect", error="invalid_token", error_description="{description}"'},
+        headers={
+            "WWW-Authenticate": f'Bearer realm="FranceConnect", error="invalid_token", error_description="{description}"'
+        },
     )
 
 
@@ -84,9 +86,9 @@ class PageError(Exception):
 
     def __init__(
         self,
-        message: str = TECHNICAL_ERROR,
+        message: str = FORMAT_ERROR_MESSAGE,
         *,
-        code: str = AUTHORIZE_PARAMS_CODE,
+        code: str = FORMAT_ERROR_CODE,
         error: str = "invalid_request",
         status_code: int = 400,
     ):
@@ -95,10 +97,6 @@ class PageError(Exception):
         self.code = code
         self.error = error
         self.status_code = status_code
-
-
-FORMAT_ERROR_CODE = "Y030007"
-FORMAT_ERROR_MESSAGE = "Une erreur technique est survenue, fermez l’onglet de votre navigateur et reconnectez-vous."
 
 
 def format_error(*, back_channel: bool) -> OidcError | PageError:
@@ -112,7 +110,7 @@ def format_error(*, back_channel: bool) -> OidcError | PageError:
 
 def is_back_channel(path: str) -> bool:
     """The endpoints that answer JSON (OAuth errors) rather than an HTML page."""
-    return path.endswith(("/token", "/userinfo", "/checktoken"))
+    return path.endswith(("/token", "/token/revocation", "/userinfo", "/checktoken"))
 
 
 class RedirectError(Exception):

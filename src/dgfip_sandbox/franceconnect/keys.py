@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
-from joserfc.jwk import ECKey, KeySet, RSAKey
+from joserfc.jwk import ECKey, KeyParameters, KeySet, RSAKey
 
 from dgfip_sandbox.settings import Settings
 
@@ -73,7 +73,7 @@ def read_json(path: Path) -> dict[str, Any] | None:
 
 
 def generate_signing_key(alg: str) -> ECKey | RSAKey:
-    params = {"use": "sig", "alg": alg}
+    params: KeyParameters = {"use": "sig", "alg": alg}
     if alg == "ES256":
         return ECKey.generate_key("P-256", parameters=params, auto_kid=True)
     if alg == "RS256":
@@ -82,7 +82,7 @@ def generate_signing_key(alg: str) -> ECKey | RSAKey:
 
 
 def generate_encryption_key(alg: str) -> ECKey | RSAKey:
-    params = {"use": "enc", "alg": alg}
+    params: KeyParameters = {"use": "enc", "alg": alg}
     if alg.startswith("ECDH-ES"):
         return ECKey.generate_key("P-256", parameters=params, auto_kid=True)
     if alg.startswith("RSA-OAEP"):
@@ -104,7 +104,7 @@ class ProviderKeys:
         raise KeyError(alg)
 
     def public_jwks(self) -> dict[str, Any]:
-        return self.keys.as_dict(private=False)
+        return dict(self.keys.as_dict(private=False))
 
     def _fernet(self) -> Fernet:
         derived = hashlib.sha256(f"dgfip-sandbox:fs-client-secret:{self.sub_secret}".encode()).digest()
@@ -132,5 +132,6 @@ def load_or_create_provider_keys(settings: Settings) -> ProviderKeys:
         }
         write_private_json(path, fresh, exclusive=True)
         data = read_json(path)
-        assert data is not None
+        if data is None:
+            raise OSError(f"cannot read {path} back")
     return ProviderKeys(keys=KeySet.import_key_set({"keys": data["keys"]}), sub_secret=data["sub_secret"])

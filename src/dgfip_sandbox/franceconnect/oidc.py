@@ -20,6 +20,7 @@ from dgfip_sandbox.franceconnect.client_auth import authenticate_client
 from dgfip_sandbox.franceconnect.errors import (
     OidcError,
     PageError,
+    format_error,
     invalid_grant,
     invalid_request,
     invalid_token,
@@ -47,6 +48,8 @@ from dgfip_sandbox.store.franceconnect import (
     get_access_token,
     get_service_provider,
     record_event,
+    require_citizen,
+    require_service_provider,
     revoke_access_token,
     revoke_tokens_of_code,
     token_digest,
@@ -194,8 +197,7 @@ async def token(request: Request, state: StateDep) -> JSONResponse:
                 )
                 await db.commit()  # the revocation stands although the exchange fails
                 raise invalid_grant("authorization code already consumed", "Y0416228")
-            citizen = await db.get(FcCitizen, code.citizen_id)
-            assert citizen is not None
+            citizen = await require_citizen(db, code.citizen_id)
             access_token = secrets.token_urlsafe(32)
             ttl = state.settings.fc_access_token_ttl_seconds
             db.add(
@@ -270,9 +272,8 @@ async def userinfo(request: Request, state: StateDep) -> Response:
             row = await active_token(db, state, value)
             if row is None:
                 raise invalid_token("invalid token provided", "access token not found", "Y040001")
-            client = await get_service_provider(db, row.client_id)
-            citizen = await db.get(FcCitizen, row.citizen_id)
-            assert client is not None and citizen is not None
+            client = await require_service_provider(db, row.client_id)
+            citizen = await require_citizen(db, row.citizen_id)
             await record_event(
                 db,
                 "SP_REQUESTED_FC_USERINFO",
@@ -314,7 +315,7 @@ async def revocation(request: Request, state: StateDep) -> Response:
             and form["client_secret"].isascii()
         )
         if not valid:
-            raise OidcError(400, "invalid_request", "invalid parameter (undefined)", code="Y040001")
+            raise format_error(back_channel=True)
         async with state.sessionmaker() as db, db.begin():
             client = await authenticate_client(
                 db, state, request.headers, form, endpoint_url=state.url("/token/revocation")

@@ -46,7 +46,7 @@ TOKEN_ENDPOINT_AUTH_METHODS = ("client_secret_post", "private_key_jwt")
 PROMPTS = ("login", "consent")
 SP_TYPES = ("public", "private")
 
-PASSWORD = "123"  # every demo citizen's password (FranceConnect's mock identity provider convention)
+PASSWORD = "123"  # noqa: S105 - public by design: every demo citizen's password (FranceConnect's mock identity provider convention)
 
 
 def stable_client_id(kind: str, name: str) -> str:
@@ -100,9 +100,9 @@ class ServiceProviderRegistration:
     post_logout_redirect_uris: list[str]
     scopes: list[str]
     sp_type: str = "public"  # "public": information page; "private": explicit consent checkbox
-    id_token_signed_response_alg: str = "ES256"
+    id_token_signed_response_alg: str = "ES256"  # noqa: S105 - an algorithm name, not a secret
     userinfo_signed_response_alg: str = "ES256"
-    token_endpoint_auth_method: str = "client_secret_post"
+    token_endpoint_auth_method: str = "client_secret_post"  # noqa: S105 - a method name, not a secret
     jwks: dict[str, Any] | None = None  # public keys of the FS (private_key_jwt)
     jwks_uri: str | None = None  # or where FranceConnect fetches them at each /token
     allowed_prompts: list[str] = field(default_factory=list)
@@ -133,7 +133,7 @@ class ServiceProviderRegistration:
                 f"Méthode d'authentification invalide : {self.token_endpoint_auth_method!r} "
                 f"({', '.join(TOKEN_ENDPOINT_AUTH_METHODS)})."
             )
-        if self.token_endpoint_auth_method == "private_key_jwt":
+        if self.token_endpoint_auth_method == "private_key_jwt":  # noqa: S105 - a method name
             if (self.jwks is None) == (self.jwks_uri is None):
                 raise ValueError("private_key_jwt demande soit un JWKS, soit une adresse jwks_uri (l'un des deux).")
             if self.jwks_uri is not None and urlsplit(self.jwks_uri).scheme not in ("http", "https"):
@@ -235,7 +235,8 @@ DGFIP_DATA_PROVIDER = DataProviderSpec(
     slug="dgfip", title="Les services de la DGFIP", scopes=tuple(sorted(DGFIP_SCOPES))
 )
 
-assert not set(DGFIP_DATA_PROVIDER.scopes) & IDENTITY_SCOPES
+if set(DGFIP_DATA_PROVIDER.scopes) & IDENTITY_SCOPES:
+    raise RuntimeError("the DGFIP data provider cannot hold identity scopes")
 
 
 # --- var/franceconnect/secrets.json ------------------------------------------------------------

@@ -129,8 +129,7 @@ _DGFIP_LABELS: dict[str, str] = {
     "dgfip_RevNets_Cat5_NonSal": "Catégorie 5 - Revenus des professions non salariées",
     "dgfip_PaDeduc_EnfMaj": "Pensions alimentaires déductibles - Pension alimentaire versées à enfant majeur",
     "dgfip_PaDeduc_Autres": (
-        "Pensions alimentaires déductibles - Autres pensions alimentaires versées "
-        "(enfants mineurs, ascendants, etc.)"
+        "Pensions alimentaires déductibles - Autres pensions alimentaires versées (enfants mineurs, ascendants, etc.)"
     ),
     "dgfip_EpargRetrDeduc": "Versement épargne retraite",
     "dgfip_annee_n_moins_2_si_indispo_n_moins_1": (

@@ -13,11 +13,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    CursorResult,
     DateTime,
     ForeignKey,
     Integer,
@@ -325,6 +326,22 @@ async def get_service_provider(session: AsyncSession, client_id: str) -> FcServi
     ).scalar_one_or_none()
 
 
+async def require_citizen(session: AsyncSession, citizen_id: int | None) -> FcCitizen:
+    """The citizen a session, code or token points to (a foreign key: missing only if the row was deleted)."""
+    citizen = await session.get(FcCitizen, citizen_id) if citizen_id is not None else None
+    if citizen is None:
+        raise LookupError(f"fc_citizens row {citizen_id} is gone")
+    return citizen
+
+
+async def require_service_provider(session: AsyncSession, client_id: str) -> FcServiceProvider:
+    """The FS a session, code or token was made for (missing only if the row was deleted)."""
+    client = await get_service_provider(session, client_id)
+    if client is None:
+        raise LookupError(f"fc_service_providers row {client_id} is gone")
+    return client
+
+
 async def get_data_provider(session: AsyncSession, client_id: str) -> FcDataProvider | None:
     return (
         await session.execute(select(FcDataProvider).where(FcDataProvider.client_id == client_id))
@@ -412,10 +429,13 @@ async def find_authorization_code(session: AsyncSession, code: str) -> FcAuthori
 
 async def consume_authorization_code(session: AsyncSession, code_id: int, now: datetime) -> bool:
     """Mark the code used; of two concurrent exchanges one wins (True) and the other is a reuse (False)."""
-    result = await session.execute(
-        update(FcAuthorizationCode)
-        .where(FcAuthorizationCode.id == code_id, FcAuthorizationCode.used_at.is_(None))
-        .values(used_at=now)
+    result = cast(
+        "CursorResult[Any]",
+        await session.execute(
+            update(FcAuthorizationCode)
+            .where(FcAuthorizationCode.id == code_id, FcAuthorizationCode.used_at.is_(None))
+            .values(used_at=now)
+        ),
     )
     return result.rowcount == 1
 
@@ -470,10 +490,13 @@ async def revoke_access_token(session: AsyncSession, token_id: int, now: datetim
 
 
 async def revoke_tokens_of_code(session: AsyncSession, code_id: int, now: datetime) -> int:
-    result = await session.execute(
-        update(FcAccessToken)
-        .where(FcAccessToken.code_id == code_id, FcAccessToken.revoked_at.is_(None))
-        .values(revoked_at=now)
+    result = cast(
+        "CursorResult[Any]",
+        await session.execute(
+            update(FcAccessToken)
+            .where(FcAccessToken.code_id == code_id, FcAccessToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        ),
     )
     return result.rowcount or 0
 
@@ -486,8 +509,11 @@ async def list_service_providers(session: AsyncSession) -> list[FcServiceProvide
 
 
 async def delete_service_provider(session: AsyncSession, client_id: str) -> bool:
-    result = await session.execute(delete(FcServiceProvider).where(FcServiceProvider.client_id == client_id))
-    return bool(result.rowcount)  # type: ignore[attr-defined]  # a DML result carries rowcount
+    result = cast(
+        "CursorResult[Any]",
+        await session.execute(delete(FcServiceProvider).where(FcServiceProvider.client_id == client_id)),
+    )
+    return bool(result.rowcount)
 
 
 async def insert_citizen(session: AsyncSession, citizen: FcCitizen) -> FcCitizen:
@@ -499,5 +525,5 @@ async def insert_citizen(session: AsyncSession, citizen: FcCitizen) -> FcCitizen
 
 
 async def delete_citizen(session: AsyncSession, login: str) -> bool:
-    result = await session.execute(delete(FcCitizen).where(FcCitizen.login == login))
-    return bool(result.rowcount)  # type: ignore[attr-defined]  # a DML result carries rowcount
+    result = cast("CursorResult[Any]", await session.execute(delete(FcCitizen).where(FcCitizen.login == login)))
+    return bool(result.rowcount)

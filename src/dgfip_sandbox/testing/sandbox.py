@@ -27,7 +27,7 @@ from dgfip_sandbox.settings import Settings
 
 T = TypeVar("T")
 START_TIMEOUT_SECONDS = 60.0
-FC_PASSWORD = "123"  # noqa: S105 - every demo identity's published password (FranceConnect's mock convention)
+FC_PASSWORD = "123"  # noqa: S105 - public by design: every demo identity's password
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class FranceConnectTokens:
     id_token: str
     scope: str
     expires_in: int
-    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
+    token_type: str = "Bearer"  # noqa: S105 - a token type, not a token
 
 
 class FranceConnectFlowError(AssertionError):
