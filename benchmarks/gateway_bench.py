@@ -7,9 +7,11 @@ to core 0, drives it from this process pinned to core 1, and prints:
   (a) a bare JSON endpoint served by the same server process (GET /health: no check, no audit);
   (b) the full chain on situations/ir/assiettes (certificate, IP, token, scope, correlation id,
       quota, query, DataPass filtering, audit record committed before the response);
-(c) the same resource through its FranceConnect route (X-FranceConnect-OAuth: checktoken v2 over one
-    pooled client, réconciliation), and (b)/(a), (c)/(b). The benchmark consumer's quota is raised in the throw-away database so that the quota
-check runs but never refuses.
+  (c) the same resource through its FranceConnect route (X-FranceConnect-OAuth: a checktoken v2 per
+      call, to the FranceConnect this process serves, through the in-process transport; the user
+      consented to the year asked), and (b)/(a), (c)/(b).
+The benchmark consumer's quota is raised in the throw-away database so that the quota check runs but
+never refuses.
 """
 
 from __future__ import annotations
