@@ -56,3 +56,15 @@ def test_a_removed_fs_gets_no_token(box: DgfipSandbox) -> None:
     box.remove_service_provider("fs-retire")
     with pytest.raises(KeyError):
         box.franceconnect_token(COUPLE_DEC1, [], service_provider="fs-retire")
+
+
+def test_an_hs256_fs_gets_an_id_token_signed_with_its_secret(box: DgfipSandbox) -> None:
+    from joserfc import jwt
+    from joserfc.jwk import OctKey
+
+    fs = box.add_service_provider(
+        "fs-hs256", redirect_uris=["https://hs.example/callback"], scopes=["openid", "identite_pivot"], alg="HS256"
+    )
+    tokens = box.franceconnect_token(COUPLE_DEC1, ["identite_pivot"], service_provider="fs-hs256")
+    token = jwt.decode(tokens.id_token, OctKey.import_key(fs.client_secret), algorithms=["HS256"])
+    assert token.header["alg"] == "HS256" and token.claims["aud"] == fs.client_id
