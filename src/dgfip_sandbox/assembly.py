@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from dgfip_sandbox.gateway.mounted_api import MountedApi
     from dgfip_sandbox.gateway.quota import QuotaStore
-    from dgfip_sandbox.gateway.scenarios import ScenarioErrors
+    from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
     from dgfip_sandbox.server import ServerSpec
 
 
@@ -36,7 +36,7 @@ def mounted_apis() -> list[MountedApi]:
 
 def scenario_errors() -> ScenarioErrors:
     """What ``X-Sandbox-Scenario`` may inject on this sandbox's APIs (the admin checks standing scenarios)."""
-    from dgfip_sandbox.gateway.scenarios import ScenarioErrors
+    from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
 
     return ScenarioErrors.of(mounted_apis())
 

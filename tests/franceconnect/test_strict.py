@@ -94,6 +94,8 @@ async def test_prompt_login_skips_consent_only_for_an_fs_allowed_to_send_it(flow
         return verified.headers["location"]
 
     skipped = await after_login(prompt="login")
+    # each value counts once: a long repetition is the same prompt (and fits the session row)
+    assert (await after_login(prompt=" ".join(["login"] * 40))).startswith("https://prompt-login.example/callback?")
     assert skipped.startswith("https://prompt-login.example/callback?")
     assert {"code", "state", "iss"} == set(parse_qs(urlsplit(skipped).query))
     assert (await after_login(prompt="login consent")).endswith("/consent")
@@ -380,6 +382,32 @@ def test_the_registry_refuses_what_franceconnect_refuses(changes, message):
     values.update(changes)
     with pytest.raises(ValueError, match=re.escape(message)):
         ServiceProviderRegistration(**values).validate()
+
+
+async def test_a_new_fs_needs_a_secret(fc_settings):
+    from datetime import UTC, datetime
+
+    from dgfip_sandbox.franceconnect.keys import load_or_create_provider_keys
+    from dgfip_sandbox.franceconnect.registry import register_service_provider
+    from dgfip_sandbox.store.database import create_engine, create_sessionmaker
+
+    registration = ServiceProviderRegistration(
+        title="Service", redirect_uris=["https://fs.example/callback"], post_logout_redirect_uris=[], scopes=["openid"]
+    )
+    engine = create_engine(fc_settings.sqlalchemy_url)
+    try:
+        async with create_sessionmaker(engine)() as db, db.begin():
+            with pytest.raises(ValueError, match="doit recevoir un secret"):
+                await register_service_provider(
+                    db,
+                    load_or_create_provider_keys(fc_settings),
+                    "nouveau",
+                    registration,
+                    secret=None,
+                    now=datetime.now(UTC),
+                )
+    finally:
+        await engine.dispose()
 
 
 def test_a_private_key_is_refused_in_a_registered_jwks():

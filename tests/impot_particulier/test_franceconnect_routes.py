@@ -79,25 +79,34 @@ async def test_audit_record_holds_jti_sub_and_consented_scopes(sandbox, fc) -> N
     assert token not in str(record.extra)
 
 
-async def test_every_fc_twin_route_answers(sandbox, fc) -> None:
+# Each FranceConnect twin route and what it answers for the couple's first déclarant (consented: rfr,
+# sitFam, aft, indiIFI): the keys of a 200 body, or the codeapp of the error.
+TWIN_ROUTES = [
+    ("situations/ir/assiettes/annrev/2025", 200, {"rfr", "sitFam", "aft", "aftDetail"}),
+    ("situations/ir/factures/annrev/2025", 200, {"rfr", "sitFam", "aft", "aftDetail"}),
+    ("dernieresituation/ir/assiettes/annrev/2025", 200, {"annRevenu", "rfr", "sitFam", "aft", "aftDetail"}),
+    ("dernieresituation/ir/assiettes/deuxans", 200, {"annRevenu", "rfr", "sitFam", "aft", "aftDetail"}),
+    ("situations/ir/assiettes/multiple/annrev/2025", 200, {"situationsIR"}),
+    ("situations/ifiisf/assiettes/annrev/2025", 410, 4101),  # the couple pays no IFI
+    ("situations/th/assiettes/principale/annrev/2022", 200, {"situationsTH"}),
+]
+
+
+@pytest.mark.parametrize(("path", "status", "expected"), TWIN_ROUTES, ids=[r[0] for r in TWIN_ROUTES])
+async def test_every_fc_twin_route_answers(sandbox, fc, path: str, status: int, expected: set[str] | int) -> None:
     token = await fc_token(
         fc, scope="openid identite_pivot dgfip_rfr dgfip_sitfam dgfip_aft dgfip_indiIFI " + ALL_YEARS
     )
     client = await sandbox.client("mairie-demo")
-    paths = [
-        "situations/ir/assiettes/annrev/2025",
-        "situations/ir/factures/annrev/2025",
-        "dernieresituation/ir/assiettes/annrev/2025",
-        "dernieresituation/ir/assiettes/deuxans",
-        "situations/ir/assiettes/multiple/annrev/2025",
-        "situations/ifiisf/assiettes/annrev/2025",
-        "situations/th/assiettes/principale/annrev/2022",
-    ]
-    for path in paths:
-        response = await client.get(f"/impotparticulier/1.0/{path}", headers={"X-FranceConnect-OAuth": token})
-        assert response.status_code in (200, 410), (path, response.text)
-        if response.status_code == 410:
-            assert response.json()["erreur"]["code"] in (4101,)
+    response = await client.get(f"/impotparticulier/1.0/{path}", headers={"X-FranceConnect-OAuth": token})
+    assert response.status_code == status, response.text
+    body = response.json()
+    if isinstance(expected, int):
+        assert body["erreur"]["code"] == expected
+    else:
+        assert set(body) == expected
+        if "rfr" in body:
+            assert body["rfr"] == 70344 and body["sitFam"] == "M"
 
 
 async def test_missing_header(sandbox, fc) -> None:

@@ -285,3 +285,45 @@ async def test_admin_journal_view_of_one_consumer(admin) -> None:
     await gateway.get("/probe/open?x=1")
     entries = (await admin.client().get("/api/consumers/caf-demo/journal")).json()["entries"]
     assert entries[0]["query"] == "x=***" and entries[0]["consumer"] == "caf-demo"  # undeclared: value not kept
+
+
+@pytest.mark.parametrize("via", ["api", "cli"])
+async def test_reset_keeps_the_demo_extra_allowed_ips(probed, via: str) -> None:
+    """Regression: after ``POST /api/reset`` or ``dgfip-sandbox reset`` the DGFIP_SANDBOX_DEMO_EXTRA_ALLOWED_IPS
+    ranges were gone from the demo consumers, and docker-compose's host clients got 403 900805."""
+    import anyio
+    import httpx
+    from typer.testing import CliRunner
+
+    from dgfip_sandbox.assembly import build_admin_app
+    from dgfip_sandbox.cli import app as cli_app
+
+    extra = ["172.17.0.0/16"]
+    settings = probed.settings.model_copy(update={"demo_extra_allowed_ips": extra})
+    bridge_ip = "172.17.0.9"
+    if via == "api":
+        app = build_admin_app(settings, clock=probed.clock, gateway_openapi={})
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
+            headers = {"Authorization": f"Bearer {probed.credentials['admin']['token']}"}
+            async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", headers=headers) as admin:
+                assert (await admin.post("/api/reset")).status_code == 200
+    else:
+        env = {
+            "DGFIP_SANDBOX_VAR_DIR": str(settings.var_dir),
+            "DGFIP_SANDBOX_CERTS_DIR": str(settings.certs_dir),
+            "DGFIP_SANDBOX_DEMO_EXTRA_ALLOWED_IPS": ",".join(extra),
+        }
+        if settings.database_url:
+            env["DGFIP_SANDBOX_DATABASE_URL"] = settings.database_url
+        # The CLI runs its own event loop: in a worker thread, as from a terminal.
+        result = await anyio.to_thread.run_sync(lambda: CliRunner().invoke(cli_app, ["reset", "--yes"], env=env))
+        assert result.exit_code == 0, result.output
+    client = await probed.client("mairie-demo", client_ip=bridge_ip)
+    assert (await client.get("/probe/open")).status_code == 200
+    # A consumer whose allowlist is not loopback-only keeps exactly its own ranges.
+    other = probed.consumer("hors-reseau-demo")
+    refused = await probed.raw_client(cert=other["cert"], client_ip=bridge_ip).post(
+        "/token", data={"grant_type": "client_credentials"}, auth=(other["client_id"], other["client_secret"])
+    )
+    assert_envelope(refused, 403, 900805)

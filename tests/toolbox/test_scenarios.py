@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from dgfip_sandbox.assembly import scenario_errors
-from dgfip_sandbox.gateway.scenarios import ScenarioErrors, ScenarioSyntaxError, parse_scenario
+from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
+from dgfip_sandbox.gateway.scenarios import ScenarioSyntaxError, parse_scenario
 from dgfip_sandbox.store.audit import AuditRecord
 from tests.gateway.test_pipeline import assert_envelope
 from tests.toolbox.conftest import set_consumer

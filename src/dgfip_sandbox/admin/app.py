@@ -1,6 +1,6 @@
 """The admin app: consumer administration API and developer portal, on 127.0.0.1:<admin_port>.
 
-Two locks: the TCP peer must be a loopback address (else 403, whatever the path), and every
+Two locks (admin/access.py): the TCP peer must be a loopback address (else 403, whatever the path), and every
 request carries the admin bearer token (else 401); the portal's pages may carry it in a
 ``SameSite=Strict`` cookie set from ``/portal?token=…``, for reading only. Every change goes through
 :class:`dgfip_sandbox.admin.service.ConsumerAdmin` (actor "api"), which audits it.
@@ -8,118 +8,29 @@ request carries the admin bearer token (else 401); the portal's pages may carry 
 
 from __future__ import annotations
 
-import ipaddress
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Query
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dgfip_sandbox.admin import franceconnect_api
-from dgfip_sandbox.admin.credential import ensure_admin_token, token_matches
-from dgfip_sandbox.admin.errors import AdminForbidden, AdminUnauthorized, InvalidAdminRequest, RouteNotFound
+from dgfip_sandbox.admin import franceconnect_api, portal
+from dgfip_sandbox.admin.access import LoopbackOnly, require_admin
+from dgfip_sandbox.admin.credential import ensure_admin_token
+from dgfip_sandbox.admin.errors import HttpRefusal, InvalidAdminRequest, RouteNotFound
 from dgfip_sandbox.admin.service import ConsumerAdmin, NewConsumer
+from dgfip_sandbox.admin.state import AdminState, admin_state
 from dgfip_sandbox.clock import Clock, SystemClock
-from dgfip_sandbox.errors import ApiError, InternalError
+from dgfip_sandbox.envelope import install_envelope
+from dgfip_sandbox.errors import ApiError
 from dgfip_sandbox.gateway.quota import QuotaStore
-from dgfip_sandbox.gateway.scenarios import ScenarioErrors
+from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
-
-COOKIE = "dgfip_sandbox_admin"
-
-
-@dataclass
-class AdminState:
-    settings: Settings
-    clock: Clock
-    engine: AsyncEngine
-    sessionmaker: async_sessionmaker[AsyncSession]
-    quota: QuotaStore | None
-    token: str
-    scenario_errors: ScenarioErrors
-
-    def service(self) -> ConsumerAdmin:
-        return ConsumerAdmin(
-            self.settings,
-            self.sessionmaker,
-            clock=self.clock,
-            scenario_errors=self.scenario_errors,
-            quota=self.quota,
-            actor="api",
-        )
-
-
-def is_loopback(address: str | None) -> bool:
-    if not address:
-        return False
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_loopback
-
-
-class LoopbackOnly:
-    """Refuses (403, in the envelope) any request whose TCP peer is not a loopback address."""
-
-    def __init__(self, app: ASGIApp, clock: Clock) -> None:
-        self.app = app
-        self.clock = clock
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            peer = (scope.get("client") or (None,))[0]
-            if not is_loopback(peer):
-                error = AdminForbidden(
-                    f"l'administration n'est ouverte qu'à la machine locale (adresse {peer or 'inconnue'})"
-                )
-                body = json.dumps(error.envelope(self.clock.now()), ensure_ascii=False).encode()
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 403,
-                        "headers": [
-                            (b"content-type", b"application/json; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode()),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
-                return
-        await self.app(scope, receive, send)
-
-
-def admin_state(request: Request) -> AdminState:
-    return request.app.state.admin
-
-
-def require_admin(request: Request) -> ConsumerAdmin:
-    state = admin_state(request)
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    presented = value.strip() if scheme.lower() == "bearer" else ""
-    if not presented and request.method in ("GET", "HEAD"):
-        presented = request.cookies.get(COOKIE, "")
-    if not presented:
-        raise AdminUnauthorized(
-            "jeton d'administration absent (en-tête Authorization: Bearer <jeton>, voir var/credentials.json)"
-        )
-    if not token_matches(presented, state.token):
-        raise AdminUnauthorized("jeton d'administration incorrect")
-    return state.service()
-
 
 Admin = Annotated[ConsumerAdmin, Depends(require_admin)]
 
@@ -271,39 +182,14 @@ async def reset(admin: Admin) -> dict[str, Any]:
     return await admin.reset()
 
 
-def _install_error_handlers(app: FastAPI) -> None:
-    def respond(request: Request, error: ApiError) -> JSONResponse:
-        return JSONResponse(
-            error.envelope(admin_state(request).clock.now()), status_code=error.status_code, headers=error.headers
-        )
+def _now(request: Request) -> datetime:
+    return admin_state(request).clock.now()
 
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return respond(request, exc)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 404:
-            return respond(request, RouteNotFound(f"{request.method} {request.url.path}"))
-        error = InvalidAdminRequest(str(exc.detail))
-        error.status_code = exc.status_code  # type: ignore[misc]
-        error.code = exc.status_code  # type: ignore[misc]
-        return respond(request, error)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        parts = []
-        for err in exc.errors()[:5]:
-            location = ".".join(str(p) for p in err.get("loc", ()))
-            parts.append(f"{location} : {err.get('msg', 'invalide')}")
-        return respond(request, InvalidAdminRequest("; ".join(parts)))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        import structlog
-
-        structlog.get_logger("dgfip_sandbox.admin").exception("admin_unhandled_error", path=request.url.path)
-        return respond(request, InternalError())
+def _http_error(request: Request, exc: StarletteHTTPException) -> ApiError:
+    if exc.status_code == 404:
+        return RouteNotFound(f"{request.method} {request.url.path}")
+    return HttpRefusal(exc.status_code, str(exc.detail))
 
 
 def create_admin_app(
@@ -344,11 +230,15 @@ def create_admin_app(
         docs_url="/docs",
         redoc_url=None,
     )
-    _install_error_handlers(app)
+    install_envelope(
+        app,
+        now=_now,
+        http_error=_http_error,
+        invalid_request=InvalidAdminRequest,
+        unexpected_logger="dgfip_sandbox.admin",
+    )
     app.include_router(api)
     app.include_router(franceconnect_api.build_router(require_admin))
-    from dgfip_sandbox.admin import portal
-
     app.include_router(portal.build_router(settings, gateway_openapi))
     app.add_middleware(LoopbackOnly, clock=clock)
     return app

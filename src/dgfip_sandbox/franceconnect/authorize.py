@@ -20,6 +20,9 @@ session's 30 minutes, skips the identity provider and goes to the consent page.
 
 The session row (SQL) is bound to the browser by a cookie holding a random value whose SHA-256 is
 stored; every interaction step checks it, so a leaked interaction URL is useless in another browser.
+
+A step refuses by raising ``PageError`` (an error page) or ``RedirectError`` (an OAuth error sent back
+to the FS's redirect_uri); the app's exception handlers (app.py) answer both, once for every route.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.franceconnect.errors import SP_COMMUNICATION_ERROR, PageError, RedirectError
 from dgfip_sandbox.franceconnect.identity import IDP_ID
-from dgfip_sandbox.franceconnect.pages import redirect, redirect_error, render, render_error, with_query
+from dgfip_sandbox.franceconnect.pages import redirect, redirect_error, render, with_query
 from dgfip_sandbox.franceconnect.scopes import (
     DGFIP_SCOPES,
     IDENTITY_SCOPES,
@@ -179,34 +182,30 @@ def _wants_amr(claims: dict[str, Any]) -> bool:
 
 def _sp_prompt(params: dict[str, str], client: FcServiceProvider) -> str | None:
     """The prompt FranceConnect honours: only an FS allowed to send it; else it forces "login consent"."""
-    prompt = params.get("prompt")
+    values = list(dict.fromkeys((params.get("prompt") or "").split()))  # each value once
     allowed = client.allowed_prompts or []
-    if prompt and allowed and all(value in allowed for value in prompt.split()):
-        return prompt
+    if values and allowed and all(value in allowed for value in values):
+        return " ".join(values)
     return None
 
 
 @router.api_route("/authorize", methods=["GET", "POST"])
 async def authorize(request: Request, state: StateDep) -> Response:
-    try:
-        params = validate_dto(await _raw_params(request))
-        async with state.sessionmaker() as db:
-            client = await get_service_provider(db, params["client_id"])
-        if client is None or not client.active:
-            raise PageError(SP_COMMUNICATION_ERROR, code="Y04EA6EF", error="invalid_client")
-        if params["redirect_uri"] not in client.redirect_uris:
-            raise PageError(SP_COMMUNICATION_ERROR, code="Y04C013C", error="invalid_redirect_uri")
-        scopes, claims = _validate_protocol(params, client)
-        if _wants_amr(claims) and "amr" not in client.scopes:
-            raise PageError(
-                "Une erreur technique est survenue, fermez l’onglet de votre navigateur et reconnectez-vous",
-                code="Y100009",
-                error="server_error",
-            )
-    except PageError as error:
-        return render_error(state, error)
-    except RedirectError as error:
-        return redirect_error(error, state.issuer)
+    # PageError and RedirectError are answered by the app's handlers (app.py): a page, or back to the FS.
+    params = validate_dto(await _raw_params(request))
+    async with state.sessionmaker() as db:
+        client = await get_service_provider(db, params["client_id"])
+    if client is None or not client.active:
+        raise PageError(SP_COMMUNICATION_ERROR, code="Y04EA6EF", error="invalid_client")
+    if params["redirect_uri"] not in client.redirect_uris:
+        raise PageError(SP_COMMUNICATION_ERROR, code="Y04C013C", error="invalid_redirect_uri")
+    scopes, claims = _validate_protocol(params, client)
+    if _wants_amr(claims) and "amr" not in client.scopes:
+        raise PageError(
+            "Une erreur technique est survenue, fermez l’onglet de votre navigateur et reconnectez-vous",
+            code="Y100009",
+            error="server_error",
+        )
 
     now = state.clock.now()
     cookie = request.cookies.get(BROWSER_COOKIE)
@@ -310,10 +309,7 @@ def _identity_rows(citizens: list[FcCitizen]) -> list[dict[str, str]]:
 async def identity_provider_choice(uid: str, request: Request, state: StateDep) -> Response:
     now = state.clock.now()
     async with state.sessionmaker() as db, db.begin():
-        try:
-            session, client = await _load_session(db, request, state, uid, statuses=("pending",))
-        except PageError as error:
-            return render_error(state, error)
+        session, client = await _load_session(db, request, state, uid, statuses=("pending",))
         await record_event(db, "FC_SHOWED_IDP_CHOICE", now, session_id=uid, sp_client_id=client.client_id)
     return render(
         state,
@@ -329,17 +325,14 @@ async def identity_provider_choice(uid: str, request: Request, state: StateDep) 
 async def redirect_to_identity_provider(uid: str, request: Request, state: StateDep) -> Response:
     form = await request.form()
     async with state.sessionmaker() as db:
-        try:
-            session, _client = await _load_session(db, request, state, uid, statuses=("pending",))
-            _check_csrf(session, str(form.get("csrfToken", "")))
-            if form.get("providerUid") != IDP_ID:
-                raise PageError(
-                    "Une erreur technique est survenue. Si le problème persiste, veuillez nous contacter.",
-                    code="Y020001",
-                    error="invalid_request",
-                )
-        except PageError as error:
-            return render_error(state, error)
+        session, _client = await _load_session(db, request, state, uid, statuses=("pending",))
+        _check_csrf(session, str(form.get("csrfToken", "")))
+        if form.get("providerUid") != IDP_ID:
+            raise PageError(
+                "Une erreur technique est survenue. Si le problème persiste, veuillez nous contacter.",
+                code="Y020001",
+                error="invalid_request",
+            )
     return redirect(f"{PREFIX}/interaction/{uid}/fi")
 
 
@@ -372,10 +365,7 @@ async def _render_login(
 @router.get("/interaction/{uid}/fi", response_class=HTMLResponse)
 async def identity_provider_page(uid: str, request: Request, state: StateDep) -> Response:
     async with state.sessionmaker() as db:
-        try:
-            session, client = await _load_session(db, request, state, uid, statuses=("pending",))
-        except PageError as error:
-            return render_error(state, error)
+        session, client = await _load_session(db, request, state, uid, statuses=("pending",))
         return await _render_login(db, state, uid, session, client)
 
 
@@ -386,11 +376,8 @@ async def identity_provider_login(uid: str, request: Request, state: StateDep) -
     password = str(form.get("password", ""))
     now = state.clock.now()
     async with state.sessionmaker() as db, db.begin():
-        try:
-            session, client = await _load_session(db, request, state, uid, statuses=("pending",))
-            _check_csrf(session, str(form.get("csrfToken", "")))
-        except PageError as error:
-            return render_error(state, error)
+        session, client = await _load_session(db, request, state, uid, statuses=("pending",))
+        _check_csrf(session, str(form.get("csrfToken", "")))
         citizen = await get_citizen_by_login(db, login) if login else None
         if citizen is None or not verify_secret(password, citizen.password_hash):
             return await _render_login(
@@ -430,10 +417,7 @@ async def verify(uid: str, request: Request, state: StateDep) -> Response:
     """After the identity provider (or SSO): to the consent page, or straight back with a code."""
     now = state.clock.now()
     async with state.sessionmaker() as db, db.begin():
-        try:
-            session, client, citizen = await _authenticated(db, request, state, uid)
-        except PageError as error:
-            return render_error(state, error)
+        session, client, citizen = await _authenticated(db, request, state, uid)
         if _skips_consent(session):
             return await _issue_code(db, state, session, client, citizen, now)
     return redirect(f"{PREFIX}/interaction/{uid}/consent")
@@ -462,10 +446,7 @@ def _consent_context(
 async def consent_page(uid: str, request: Request, state: StateDep) -> Response:
     now = state.clock.now()
     async with state.sessionmaker() as db, db.begin():
-        try:
-            session, client, citizen = await _authenticated(db, request, state, uid)
-        except PageError as error:
-            return render_error(state, error)
+        session, client, citizen = await _authenticated(db, request, state, uid)
         scopes = split_scope(session.scope)
         await record_event(
             db,
@@ -485,11 +466,8 @@ async def consent_given(request: Request, state: StateDep) -> Response:
     uid = str(form.get("interactionId", ""))
     now = state.clock.now()
     async with state.sessionmaker() as db, db.begin():
-        try:
-            session, client, citizen = await _authenticated(db, request, state, uid)
-            _check_csrf(session, str(form.get("csrfToken", "")))
-        except PageError as error:
-            return render_error(state, error)
+        session, client, citizen = await _authenticated(db, request, state, uid)
+        _check_csrf(session, str(form.get("csrfToken", "")))
         context = _consent_context(uid, session, client, citizen)
         if context["consent_required"] and form.get("accept") != "1":
             context["error"] = "Veuillez cocher la case pour accepter le transfert des données"
@@ -556,9 +534,6 @@ async def _issue_code(
 @router.get("/interaction/{uid}/abort")
 async def abort(uid: str, request: Request, state: StateDep) -> Response:
     async with state.sessionmaker() as db, db.begin():
-        try:
-            session, _client = await _load_session(db, request, state, uid, statuses=("pending", "authenticated"))
-        except PageError as error:
-            return render_error(state, error)
+        session, _client = await _load_session(db, request, state, uid, statuses=("pending", "authenticated"))
         await end_session(db, uid, state.clock.now())
     return redirect_error(RedirectError(session.redirect_uri, session.state, "access_denied", ABORTED), state.issuer)

@@ -179,5 +179,5 @@ async def _verify_assertion(
     if isinstance(payload.get("nbf"), int | float) and payload["nbf"] > now.timestamp():
         raise invalid_client("jwt not active", "Y04F7688")
     expires_at = datetime.fromtimestamp(payload["exp"], tz=UTC)
-    if not await use_client_assertion(db, client.client_id, str(payload["jti"]), expires_at):
+    if not await use_client_assertion(db, client.client_id, str(payload["jti"]), expires_at, now):
         raise invalid_client("client assertion tokens must only be used once", "Y0486328")

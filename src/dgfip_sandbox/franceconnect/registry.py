@@ -34,11 +34,12 @@ from joserfc.jwk import KeySet
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.franceconnect.jose import CLIENT_AUTH_ALGS, ID_TOKEN_ALGS
-from dgfip_sandbox.franceconnect.keys import ProviderKeys, read_json, secrets_path, write_private_json
+from dgfip_sandbox.franceconnect.keys import ProviderKeys, secrets_path
 from dgfip_sandbox.franceconnect.scopes import DGFIP_SCOPES, IDENTITY_SCOPES, SCOPES
+from dgfip_sandbox.private_files import read_json, write_private_json
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.consumers import hash_secret
-from dgfip_sandbox.store.franceconnect import FcServiceProvider, save_service_provider
+from dgfip_sandbox.store.franceconnect import FcServiceProvider, get_service_provider, save_service_provider
 
 # FranceConnect's tokenEndpointAuthMethods (no client_secret_basic, no none).
 TOKEN_ENDPOINT_AUTH_METHODS = ("client_secret_post", "private_key_jwt")
@@ -170,8 +171,11 @@ async def register_service_provider(
     secret: str | None,
     now: datetime,
 ) -> FcServiceProvider:
-    """Insert or update the FS ``client_id``; ``secret`` (plain) replaces its secret when given."""
+    """Insert or update the FS ``client_id``; ``secret`` (plain) replaces its secret when given (a new FS
+    needs one). Raises ValueError (French message) for what FranceConnect's back-office refuses."""
     registration.validate()
+    if secret is None and await get_service_provider(session, client_id) is None:
+        raise ValueError("Un nouveau fournisseur de service doit recevoir un secret (client_secret).")
     values: dict[str, Any] = {
         "name": registration.title,
         "redirect_uris": list(registration.redirect_uris),

@@ -24,7 +24,7 @@ from dgfip_sandbox.gateway.metrics import GatewayMetrics
 from dgfip_sandbox.gateway.mounted_api import MountedApi
 from dgfip_sandbox.gateway.pipeline import GatewayPolicy
 from dgfip_sandbox.gateway.quota import MemoryQuotaStore, QuotaStore
-from dgfip_sandbox.gateway.scenarios import ScenarioErrors
+from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
 from dgfip_sandbox.gateway.state import GatewayState, TrustMaterial
 from dgfip_sandbox.gateway.tokens import TokenService, load_or_create_signing_key
 from dgfip_sandbox.gateway.trusted_proxies import TrustedProxies

@@ -18,33 +18,27 @@ header from a consumer with the option is a 400 in the APIM envelope, never a 50
 goes through ``GatewayState.sleep`` so that tests never sleep.
 
 The gateway imports no API: the injectable codes and the FranceConnect outage error come from the
-mounted APIs (``MountedApi``, gateway/mounted_api.py) as a ``ScenarioErrors`` catalogue, so each
+mounted APIs (``MountedApi``, gateway/mounted_api.py) as a ``ScenarioErrors`` catalogue (scenario_errors.py), so each
 injected error is the API's own class, in the API's own envelope.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from dgfip_sandbox.errors import ApiError, BadRequest, InternalError, QuotaExceeded
-from dgfip_sandbox.gateway.mounted_api import ErrorFactory, MountedApi
+from dgfip_sandbox.errors import BadRequest, QuotaExceeded
 from dgfip_sandbox.gateway.quota import WINDOW_SECONDS
+from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
+from dgfip_sandbox.gateway.state import GatewayState
 from dgfip_sandbox.store.audit import AuditEntry
 from dgfip_sandbox.store.consumers import ConsumerRecord
-
-if TYPE_CHECKING:
-    from dgfip_sandbox.gateway.state import GatewayState
 
 HEADER = "x-sandbox-scenario"
 OPTION = "scenarios"
 MAX_HEADER_LENGTH = 200
-
-SERVICE_UNAVAILABLE_RETRY_AFTER = "5"
 
 _ITEM = re.compile(r"^(?P<name>[a-z][a-z-]*)(?:=(?P<value>[A-Za-z0-9]+))?$")
 
@@ -75,48 +69,6 @@ class Scenario:
         if self.fc_unreachable:
             parts.append("fc-unreachable")
         return ",".join(parts) or "none"
-
-
-class ServiceUnavailable(ApiError):
-    status_code = 503
-    code = 503
-    message = "Service indisponible"
-
-
-def _service_unavailable(detail: str | None) -> ApiError:
-    return ServiceUnavailable(detail, headers={"Retry-After": SERVICE_UNAVAILABLE_RETRY_AFTER})
-
-
-# The gateway's own injectable errors, in the APIM envelope.
-GATEWAY_ERRORS: dict[str, ErrorFactory] = {"500": InternalError, "503": _service_unavailable}
-
-
-@dataclass(frozen=True)
-class ScenarioErrors:
-    """What a scenario may inject: the gateway's 500 and 503, and the mounted APIs' own codes."""
-
-    by_code: Mapping[str, ErrorFactory] = field(default_factory=lambda: dict(GATEWAY_ERRORS))
-    franceconnect_unreachable: ErrorFactory | None = None
-
-    @classmethod
-    def of(cls, apis: Iterable[MountedApi]) -> ScenarioErrors:
-        by_code = dict(GATEWAY_ERRORS)
-        unreachable = None
-        for api in apis:
-            clash = by_code.keys() & api.injectable_errors.keys()
-            if clash:
-                raise ValueError(f"{api.name}: scenario codes already taken: {sorted(clash)}")
-            by_code.update(api.injectable_errors)
-            unreachable = unreachable or api.franceconnect_unreachable
-        return cls(by_code=by_code, franceconnect_unreachable=unreachable)
-
-    def error(self, code: str) -> ApiError:
-        return self.by_code[code](None)
-
-    def fc_unreachable(self, detail: str) -> ApiError:
-        if self.franceconnect_unreachable is None:  # no mounted API calls FranceConnect
-            return _service_unavailable(detail)
-        return self.franceconnect_unreachable(detail)
 
 
 def parse_scenario(text: str, errors: ScenarioErrors, *, max_latency_ms: int = 30000) -> Scenario:

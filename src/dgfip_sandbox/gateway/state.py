@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -17,7 +17,7 @@ from dgfip_sandbox.gateway.certificate_cache import VerifiedCertificates
 from dgfip_sandbox.gateway.journal import JournalPolicy
 from dgfip_sandbox.gateway.mounted_api import MountedApi
 from dgfip_sandbox.gateway.quota import QuotaStore
-from dgfip_sandbox.gateway.scenarios import ScenarioErrors
+from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
 from dgfip_sandbox.gateway.tokens import TokenService
 from dgfip_sandbox.gateway.trusted_proxies import TrustedProxies
 from dgfip_sandbox.settings import Settings

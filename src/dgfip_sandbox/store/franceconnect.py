@@ -31,6 +31,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -408,16 +409,25 @@ async def save_service_provider(
     return row
 
 
-async def use_client_assertion(session: AsyncSession, client_id: str, jti: str, expires_at: datetime) -> bool:
-    """Record a client assertion's jti; False when it was already used (and has not expired yet)."""
+async def use_client_assertion(
+    session: AsyncSession, client_id: str, jti: str, expires_at: datetime, now: datetime
+) -> bool:
+    """Record a client assertion's jti; False when it was already used (and has not expired yet).
+    The client's expired assertions are forgotten on the way (an expired assertion is refused anyway)."""
+    await session.execute(
+        delete(FcClientAssertion).where(FcClientAssertion.client_id == client_id, FcClientAssertion.expires_at < now)
+    )
     digest = token_digest(f"{client_id}:{jti}")
     existing = (
         await session.execute(select(FcClientAssertion).where(FcClientAssertion.jti_hash == digest))
     ).scalar_one_or_none()
     if existing is not None:
         return False
-    session.add(FcClientAssertion(jti_hash=digest, client_id=client_id, expires_at=expires_at))
-    await session.flush()
+    try:
+        async with session.begin_nested():  # two concurrent uses of one jti: the unique index decides
+            session.add(FcClientAssertion(jti_hash=digest, client_id=client_id, expires_at=expires_at))
+    except IntegrityError:
+        return False
     return True
 
 

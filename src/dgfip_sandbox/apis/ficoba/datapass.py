@@ -156,10 +156,6 @@ def filter_personne_recherche(personne: dict[str, Any], scopes: frozenset[str]) 
     return _pick(personne, keep)
 
 
-def filter_verification(verification: dict[str, Any], scopes: frozenset[str]) -> dict[str, Any] | None:
-    return verification if VERIFICATION in scopes else None
-
-
 def filter_compte_multi_detention(compte: dict[str, Any], scopes: frozenset[str]) -> dict[str, Any]:
     keep = {"nature", "codeEtab", "guichet"}
     if MD_IBAN in scopes:

@@ -8,7 +8,7 @@ correlation id, quota). Then, in this order:
     body within MAX_BODY_BYTES               413
     Content-Type is JSON, body is JSON       CAT002
     attributes present / well formed         CAF001 / CAF002 (schemas.parse; never FastAPI's 422)
-    envelope, habilitation, criteria, search service.FicobaService
+    envelope, habilitation, criteria, search searches.FicobaService (criteria.py, answers.py)
 
 The body is read here rather than declared as a FastAPI body parameter, so that every refusal keeps
 FICOBA's codes and envelope.
@@ -24,7 +24,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from dgfip_sandbox.apis.ficoba import errors, schemas
-from dgfip_sandbox.apis.ficoba.service import FicobaService, Reponse
+from dgfip_sandbox.apis.ficoba.searches import FicobaService, Reponse
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.pipeline import GatewayPolicy
 

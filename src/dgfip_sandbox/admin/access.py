@@ -1,0 +1,66 @@
+"""The admin app's two locks: the TCP peer must be a loopback address (``LoopbackOnly``, else 403 whatever
+the path), and every request carries the admin bearer token (``require_admin``, else 401); the portal's
+pages may carry it in the ``COOKIE`` set from ``/portal?token=…``, for reading only."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from dgfip_sandbox.admin.credential import token_matches
+from dgfip_sandbox.admin.errors import AdminForbidden, AdminUnauthorized
+from dgfip_sandbox.admin.service import ConsumerAdmin
+from dgfip_sandbox.admin.state import admin_state
+from dgfip_sandbox.clock import Clock
+from dgfip_sandbox.envelope import send_error
+
+COOKIE = "dgfip_sandbox_admin"
+
+
+def is_loopback(address: str | None) -> bool:
+    if not address:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+class LoopbackOnly:
+    """Refuses (403, in the envelope) any request whose TCP peer is not a loopback address."""
+
+    def __init__(self, app: ASGIApp, clock: Clock) -> None:
+        self.app = app
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            peer = (scope.get("client") or (None,))[0]
+            if not is_loopback(peer):
+                error = AdminForbidden(
+                    f"l'administration n'est ouverte qu'à la machine locale (adresse {peer or 'inconnue'})"
+                )
+                await send_error(send, error, self.clock.now())
+                return
+        await self.app(scope, receive, send)
+
+
+def require_admin(request: Request) -> ConsumerAdmin:
+    state = admin_state(request)
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    presented = value.strip() if scheme.lower() == "bearer" else ""
+    if not presented and request.method in ("GET", "HEAD"):
+        presented = request.cookies.get(COOKIE, "")
+    if not presented:
+        raise AdminUnauthorized(
+            "jeton d'administration absent (en-tête Authorization: Bearer <jeton>, voir var/credentials.json)"
+        )
+    if not token_matches(presented, state.token):
+        raise AdminUnauthorized("jeton d'administration incorrect")
+    return state.service()
