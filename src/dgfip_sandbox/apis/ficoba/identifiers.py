@@ -15,11 +15,11 @@ from schwifty.exceptions import SchwiftyException
 from stdnum import luhn
 from stdnum.iso7064 import mod_97_10
 
-_SHAPE = re.compile(r"^(FR|FC)[0-9]{2}[0-9]{10}[0-9A-Z]{11}[0-9]{2}$")
+_SHAPE = re.compile(r"(FR|FC)[0-9]{2}[0-9]{10}[0-9A-Z]{11}[0-9]{2}", re.ASCII)
 
 
 def is_valid_iban(value: str) -> bool:
-    if not _SHAPE.match(value):
+    if not _SHAPE.fullmatch(value):
         return False
     if not mod_97_10.is_valid(value[4:] + value[:4]):
         return False
