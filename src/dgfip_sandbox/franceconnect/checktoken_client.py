@@ -108,7 +108,7 @@ class ChecktokenClient:
         self._settings = settings
         self._loaded: tuple[DataProviderCredentials, KeySet] | None = None
         if credentials is not None:
-            self._loaded = (credentials, KeySet.import_key_set(credentials.private_jwks))
+            self._loaded = (credentials, KeySet.import_key_set(credentials.private_jwks))  # type: ignore[arg-type]  # joserfc types the JWKS as a TypedDict
         self._issuer = settings.franceconnect_base_url + "/api/v2"
         self._fc_keys: KeySet | None = None
         self._timeout_seconds = settings.fc_checktoken_timeout_seconds
@@ -125,7 +125,7 @@ class ChecktokenClient:
         """Raises LookupError when the data provider is not seeded yet."""
         if self._loaded is None:
             credentials = DataProviderCredentials.load(self._settings)
-            self._loaded = (credentials, KeySet.import_key_set(credentials.private_jwks))
+            self._loaded = (credentials, KeySet.import_key_set(credentials.private_jwks))  # type: ignore[arg-type]  # joserfc types the JWKS as a TypedDict
         return self._loaded
 
     async def aclose(self) -> None:
