@@ -235,3 +235,20 @@ async def test_a_revoked_session_token_is_refused_on_the_next_call(sandbox, fc) 
     assert logout.status_code in (302, 303), logout.text
     after = await client.get(ROUTE, headers=headers)
     assert after.status_code == 401 and after.json()["erreur"]["code"] == 4011
+
+
+async def test_a_link_made_by_another_process_is_effective_at_once(sandbox, fc) -> None:
+    from sqlalchemy import text
+
+    token = await fc_token(fc)  # the demo FS's token; editeur-demo is linked to no FS
+    client = await sandbox.client("editeur-demo")
+    refused = await client.get(ROUTE, headers={"X-FranceConnect-OAuth": token})
+    assert refused.status_code == 403 and refused.json()["erreur"]["code"] == 4033  # editeur-demo now cached
+    # Another process's `consumers link-fs`: a write this process's change counters never see.
+    engine = sandbox.state.sessionmaker.kw["bind"]
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE consumers SET fc_client_id = :fs WHERE name = 'editeur-demo'"), {"fs": fc.sp().client_id}
+        )
+    accepted = await client.get(ROUTE, headers={"X-FranceConnect-OAuth": token})
+    assert accepted.status_code == 200, accepted.text

@@ -14,8 +14,8 @@ test identities — the one set of operations behind ``dgfip-sandbox franceconne
 
 Every change is validated here (French messages naming the field) and recorded in ``admin_events`` in
 its transaction. FranceConnect reads the FS and the identities from SQL at each request, so a change is
-effective at once in every process; the gateway sees a new link at once in this process and within its
-consumer cache's few seconds in another (docs/franceconnect.md).
+effective at once in every process; so is a new link (the gateway reads the consumer's FS again before
+refusing 4033); a replaced link is seen within the consumer cache's 2 s in another process.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dgfip_sandbox.admin.errors import AdminError, ConsumerNotFound, InvalidAdminRequest
+from dgfip_sandbox.admin.service import NAME_PATTERN, _check  # the consumer administration's rules
 from dgfip_sandbox.clock import Clock
 from dgfip_sandbox.franceconnect.identity import demo_email
 from dgfip_sandbox.franceconnect.jose import ID_TOKEN_ALGS
@@ -44,14 +45,13 @@ from dgfip_sandbox.franceconnect.registry import (
 from dgfip_sandbox.franceconnect.scopes import SCOPES
 from dgfip_sandbox.franceconnect.seed import _title as title_case
 from dgfip_sandbox.settings import Settings
+from dgfip_sandbox.store import admin_events
 from dgfip_sandbox.store import consumers as consumer_store
 from dgfip_sandbox.store import franceconnect as store
-from dgfip_sandbox.store.admin_events import AdminEvent
 from dgfip_sandbox.store.consumers import hash_secret, new_client_secret
 from dgfip_sandbox.store.franceconnect import FcCitizen, FcServiceProvider
 from dgfip_sandbox.store.taxpayers import Declarant
 
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 LOGIN_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{2,60}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 INSEE_COG = re.compile(r"^[0-9][0-9AB][0-9]{3}$")
@@ -113,11 +113,6 @@ class NewIdentity:
     email: str | None = None
     preferred_username: str | None = None
     description: str | None = None
-
-
-def _check(condition: bool, detail: str) -> None:
-    if not condition:
-        raise InvalidAdminRequest(detail)
 
 
 def _check_uri(field_name: str, uri: str) -> None:
@@ -360,8 +355,8 @@ class FranceConnectAdmin:
         )
 
     def _event(self, session: AsyncSession, action: str, consumer: str | None, details: dict[str, Any]) -> None:
-        session.add(
-            AdminEvent(at=self.clock.now(), actor=self.actor, action=action, consumer_name=consumer, details=details)
+        admin_events.record(
+            session, at=self.clock.now(), actor=self.actor, action=action, consumer_name=consumer, details=details
         )
 
 

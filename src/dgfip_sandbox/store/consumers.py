@@ -206,7 +206,7 @@ def generation() -> int:
 
 async def link_service_provider(session: AsyncSession, name: str, fc_client_id: str | None) -> tuple[bool, str | None]:
     """Set the FranceConnect FS whose tokens the consumer's FranceConnect routes accept: (found, previous)."""
-    row = (await session.execute(select(Consumer).where(Consumer.name == name))).scalar_one_or_none()
+    row = await get_row(session, name)
     if row is None:
         return False, None
     previous, row.fc_client_id = row.fc_client_id, fc_client_id
