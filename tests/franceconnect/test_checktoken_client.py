@@ -121,3 +121,27 @@ async def test_reconciliation_cases(db):
         await find_spi(db, {k: v for k, v in identity.items() if k != "birthdate"})
     with pytest.raises(IncompleteIdentity):
         await find_spi(db, {**identity, "gender": "autre"})
+
+
+async def test_concurrent_checktokens_each_commit_their_event(flow, checktoken, db):
+    import asyncio
+
+    from dgfip_sandbox.store.franceconnect import list_events
+
+    tokens = await flow.tokens()
+    before = len(await list_events(db, type_="DP_VERIFIED_FC_CHECKTOKEN", limit=1000))
+    results = await asyncio.gather(*(checktoken.introspect(tokens["access_token"]) for _ in range(20)))
+    assert {r.jti for r in results} == {results[0].jti}
+    await db.rollback()  # a fresh read: the events were committed before each answer
+    after = await list_events(db, type_="DP_VERIFIED_FC_CHECKTOKEN", limit=1000)
+    assert len(after) - before == 20
+    assert all(e["data"]["jti"] == results[0].jti for e in after[:20])
+
+
+def test_the_in_process_transport_reaches_the_app_served_by_this_process(fc_settings):
+    from dgfip_sandbox.assembly import build_franceconnect_app, in_process_checktoken
+
+    assert in_process_checktoken(None) is None  # FranceConnect served elsewhere: real HTTP
+    app = build_franceconnect_app(fc_settings)
+    transport = in_process_checktoken(app)
+    assert isinstance(transport, httpx.ASGITransport) and transport.app is app
