@@ -260,7 +260,8 @@ async def record_event(session: AsyncSession, type_: str, at: datetime, **fields
 class EventBatcher:
     """Events of the hot path (checktoken) committed in groups, each caller returning once its own
     event is committed: the caller that takes the lock commits every event queued so far in one
-    transaction, and those queued meanwhile find theirs done. No background task, nothing to start."""
+    transaction, and those queued meanwhile find theirs done. No background task, nothing to start. A
+    refused batch is retried event by event, so that only the refused event's caller gets the error."""
 
     def __init__(self) -> None:
         self._queued: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
@@ -277,15 +278,24 @@ class EventBatcher:
             if not future.done():
                 batch, self._queued = self._queued, []
                 try:
-                    async with engine.begin() as connection:
-                        await connection.execute(insert(FcEvent), [values for values, _ in batch])
-                except Exception as exc:  # noqa: BLE001 - every caller of the batch gets the error
-                    for _, waiting in batch:
-                        waiting.set_exception(exc)
+                    await _insert_events(engine, [values for values, _ in batch])
+                except Exception:  # noqa: BLE001 - one refused event must not cost the others theirs
+                    for values, waiting in batch:
+                        try:
+                            await _insert_events(engine, [values])
+                        except Exception as exc:  # noqa: BLE001 - its caller gets the error
+                            waiting.set_exception(exc)
+                        else:
+                            waiting.set_result(None)
                 else:
                     for _, waiting in batch:
                         waiting.set_result(None)
         await future
+
+
+async def _insert_events(engine: AsyncEngine, rows: list[dict[str, Any]]) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(insert(FcEvent), rows)
 
 
 async def list_events(
