@@ -5,13 +5,14 @@
 - ``info``: personas, fc-events, journal
 - ``audit``: audit, audit purge
 - ``consumers``: consumers … (link-fs included), reset
+- ``data``: data add, data remove, data list
 """
 
 from __future__ import annotations
 
 import typer
 
-from dgfip_sandbox.cli import audit, consumers, franceconnect, info, run
+from dgfip_sandbox.cli import audit, consumers, data, franceconnect, info, run
 from dgfip_sandbox.cli.banner import banner, banner_year
 from dgfip_sandbox.cli.run import demo_fs_settings
 
@@ -20,6 +21,7 @@ for group in (run.app, info.app, consumers.reset_app):
     app.registered_commands.extend(group.registered_commands)
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(consumers.consumers_app, name="consumers")
+app.add_typer(data.data_app, name="data")
 app.add_typer(franceconnect.franceconnect_app, name="franceconnect")
 
 __all__ = ["app", "banner", "banner_year", "demo_fs_settings", "main"]

@@ -3,7 +3,11 @@ alone: cli/franceconnect.py)."""
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -24,16 +28,64 @@ def up(
     fc_port: int | None = typer.Option(None, "--fc-port", help="Port du service FranceConnect (défaut 8444)"),
     seed_size: int | None = typer.Option(None, help="Nombre de foyers fiscaux générés (défaut 2000)"),
     workers: int = typer.Option(1, "--workers", min=1, help=WORKERS_HELP),
+    data: list[Path] = typer.Option(
+        [], "--data", exists=True, dir_okay=False, help="Fichier de données de test YAML ou JSON (répétable)"
+    ),
+    ready_file: Path | None = typer.Option(
+        None, "--ready-file", help="Fichier JSON écrit quand tous les ports écoutent (URLs, ports, identifiants)"
+    ),
 ) -> None:
-    """Prepare (migrate, PKI, seed, consumers) and serve the sandbox."""
+    """Prepare (migrate, PKI, seed, consumers, --data files) and serve the sandbox."""
     from dgfip_sandbox.bootstrap import prepare_sandbox
+    from dgfip_sandbox.cli.data import load_data_files
 
     settings = load_settings(port=port, host=host, fc_port=fc_port, seed_size=seed_size)
     _refuse_workers(settings, workers)
     now = clock_from_offset(settings.clock_offset_seconds).now()
+    if ready_file is not None:
+        ready_file.unlink(missing_ok=True)  # a file left by an earlier run would announce readiness too early
     credentials = prepare_sandbox(settings, now=now)
+    # Loaded again at each `up`: what an earlier load of the same file created is replaced.
+    loaded = load_data_files(data, replace=True, settings=settings)
     typer.echo(banner(settings, credentials, now=now))
-    raise typer.Exit(run_servers(settings, workers=workers))
+    for path, created in loaded.items():
+        counts = ", ".join(f"{len(items)} {kind}" for kind, items in created.items())
+        typer.echo(f"Données de test {path} : {counts}")
+    on_ready = None
+    if ready_file is not None:
+        on_ready = functools.partial(write_ready_file, ready_file, settings, credentials, loaded)
+    raise typer.Exit(run_servers(settings, workers=workers, on_ready=on_ready))
+
+
+def write_ready_file(
+    path: Path,
+    settings: Settings,
+    credentials: dict[str, Any],
+    loaded: dict[str, dict[str, list[dict[str, Any]]]],
+    urls: dict[str, str],
+) -> None:
+    """The ready file: written (atomically) once every port listens, for test frameworks to wait on.
+    It holds no secret: the client secrets stay in the credentials file it names."""
+    from dgfip_sandbox.private_files import write_private_json
+
+    ports = {name: int(url.rsplit(":", 1)[1]) for name, url in urls.items()}
+    gateway = credentials.get("gateway", {})
+    document = {
+        "ready": True,
+        "ports": ports,
+        "urls": {
+            "gateway": f"https://localhost:{ports['gateway']}" if "gateway" in ports else None,
+            "franceconnect": settings.franceconnect_base_url if "franceconnect" in ports else None,
+            "admin": f"http://127.0.0.1:{ports['admin']}" if "admin" in ports else None,
+        },
+        "credentials_file": str(settings.credentials_path.resolve()),
+        "ca_cert": str(Path(gateway["ca_cert"]).resolve()) if gateway.get("ca_cert") else None,
+        "data": {
+            Path(file).name: {kind: [item["key"] for item in items] for kind, items in created.items()}
+            for file, created in loaded.items()
+        },
+    }
+    write_private_json(path, document)
 
 
 @app.command()
@@ -94,6 +146,7 @@ def run_servers(
     with_fc: bool = True,
     with_demo_fs: bool = False,
     with_admin: bool = True,
+    on_ready: Callable[[dict[str, str]], None] | None = None,
 ) -> int:
     from dgfip_sandbox import server
     from dgfip_sandbox.assembly import build_server_specs
@@ -108,7 +161,7 @@ def run_servers(
     if not specs:
         typer.echo("rien à servir", err=True)
         return 2
-    return server.run(specs, workers=workers)
+    return server.run(specs, workers=workers, on_ready=on_ready)
 
 
 @app.command("demo-fs")

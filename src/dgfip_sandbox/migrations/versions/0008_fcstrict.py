@@ -2,7 +2,7 @@
 for HS256, allowed prompts, and the one-time client assertions (jti replay)
 
 Revision ID: 0006_fcstrict
-Revises: 0005 (re-chain onto the newest revision on main when merging)
+Revises: 0006_data
 Create Date: 2026-12-01 09:55:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_fcstrict"
-down_revision = "0005"
+down_revision = "0006_data"
 branch_labels = None
 depends_on = None
 
