@@ -244,7 +244,7 @@ async def test_a_link_made_by_another_process_is_effective_at_once(sandbox, fc) 
     client = await sandbox.client("editeur-demo")
     refused = await client.get(ROUTE, headers={"X-FranceConnect-OAuth": token})
     assert refused.status_code == 403 and refused.json()["erreur"]["code"] == 4033  # editeur-demo now cached
-    # Another process's `consumers link-fs`: a write this process's change counters never see.
+    # Another process's `consumers link-fs`: a plain SQL write (the database's change counters see it).
     engine = sandbox.state.sessionmaker.kw["bind"]
     async with engine.begin() as connection:
         await connection.execute(

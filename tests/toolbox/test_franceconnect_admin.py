@@ -12,20 +12,19 @@ import pytest
 from dgfip_sandbox.assembly import build_franceconnect_app
 from dgfip_sandbox.franceconnect.registry import stable_client_id
 from tests.gateway.test_pipeline import assert_envelope
-from tests.toolbox.test_cli_admin import cli  # noqa: F401 - the CLI fixture
 
 COUPLE_DEC1 = "1000000001084"
 REDIRECT = "https://mon-fs.example/callback"
 
 
-def fs_add(cli, name: str = "mon-fs", *extra: str, ok: bool = True):  # type: ignore[no-untyped-def]  # noqa: F811
+def fs_add(cli, name: str = "mon-fs", *extra: str, ok: bool = True):  # type: ignore[no-untyped-def]
     return cli("franceconnect", "fs", "add", name, "--redirect-uri", REDIRECT, *extra, ok=ok)
 
 
 # CLI ---------------------------------------------------------------------------------------------------
 
 
-def test_fs_add_list_show_remove(cli) -> None:  # noqa: F811
+def test_fs_add_list_show_remove(cli) -> None:
     added = fs_add(
         cli,
         "mon-fs",
@@ -67,13 +66,13 @@ def test_fs_add_list_show_remove(cli) -> None:  # noqa: F811
         (("--jwks-uri", "https://mon-fs.example/jwks"), "jwks_uri : réservé"),
     ],
 )
-def test_fs_add_refuses_with_the_field_named(cli, extra: tuple[str, ...], fragment: str) -> None:  # noqa: F811
+def test_fs_add_refuses_with_the_field_named(cli, extra: tuple[str, ...], fragment: str) -> None:
     refused = fs_add(cli, "mon-fs", *extra, ok=False)
     assert refused.exit_code == 1 and fragment in refused.output, refused.output
     assert "Traceback" not in refused.output
 
 
-def test_fs_add_private_key_jwt_and_hs256(cli) -> None:  # noqa: F811
+def test_fs_add_private_key_jwt_and_hs256(cli) -> None:
     created = json.loads(
         fs_add(cli, "fs-pkjwt", "--auth", "private_key_jwt", "--jwks-uri", "https://mon-fs.example/jwks").stdout
     )
@@ -81,7 +80,7 @@ def test_fs_add_private_key_jwt_and_hs256(cli) -> None:  # noqa: F811
     assert json.loads(fs_add(cli, "fs-hs256", "--alg", "HS256").stdout)["alg"] == "HS256"
 
 
-def test_idp_add_from_a_spi_and_from_birth_data(cli) -> None:  # noqa: F811
+def test_idp_add_from_a_spi_and_from_birth_data(cli) -> None:
     from_spi = json.loads(cli("franceconnect", "idp", "add", "mon-declarant", "--spi", COUPLE_DEC1).stdout)
     assert from_spi["expected_spi"] == COUPLE_DEC1 and from_spi["email"].endswith("@bac-a-sable.example")
     born_abroad = json.loads(
@@ -125,12 +124,12 @@ def test_idp_add_from_a_spi_and_from_birth_data(cli) -> None:  # noqa: F811
         ),
     ],
 )
-def test_idp_add_refuses_with_the_field_named(cli, args: tuple[str, ...], fragment: str) -> None:  # noqa: F811
+def test_idp_add_refuses_with_the_field_named(cli, args: tuple[str, ...], fragment: str) -> None:
     refused = cli("franceconnect", "idp", "add", "refusee", *args, ok=False)
     assert refused.exit_code == 1 and fragment in refused.output, refused.output
 
 
-def test_link_fs(cli) -> None:  # noqa: F811
+def test_link_fs(cli) -> None:
     fs_add(cli, "mon-fs")
     linked = cli("consumers", "link-fs", "caf-demo", "mon-fs")
     assert "mon-fs" in linked.stdout
@@ -141,7 +140,7 @@ def test_link_fs(cli) -> None:  # noqa: F811
     assert unknown_consumer.exit_code == 1 and "Partenaire inconnu" in unknown_consumer.output
 
 
-def test_the_franceconnect_group_still_serves_by_default(cli) -> None:  # noqa: F811
+def test_the_franceconnect_group_still_serves_by_default(cli) -> None:
     helped = cli("franceconnect", "--help").stdout
     assert "--fc-port" in helped and "fs" in helped and "idp" in helped
 

@@ -14,8 +14,8 @@ test identities — the one set of operations behind ``dgfip-sandbox franceconne
 
 Every change is validated here (French messages naming the field) and recorded in ``admin_events`` in
 its transaction. FranceConnect reads the FS and the identities from SQL at each request, so a change is
-effective at once in every process; so is a new link (the gateway reads the consumer's FS again before
-refusing 4033); a replaced link is seen within the consumer cache's 2 s in another process.
+effective at once in every process; so is a link (the gateway's consumer cache follows the database's
+change counters, store/changes.py).
 """
 
 from __future__ import annotations

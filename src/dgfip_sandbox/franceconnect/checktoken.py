@@ -32,7 +32,6 @@ from dgfip_sandbox.franceconnect.identity import IDP_HOST, IDP_ID, pairwise_sub,
 from dgfip_sandbox.franceconnect.oidc import NO_STORE, active_token, oidc_error_response
 from dgfip_sandbox.franceconnect.scopes import split_scope
 from dgfip_sandbox.franceconnect.state import FranceConnectState, get_state
-from dgfip_sandbox.store import changes
 from dgfip_sandbox.store.consumers import verify_secret
 from dgfip_sandbox.store.franceconnect import (
     FcAccessToken,
@@ -86,19 +85,18 @@ class _DataProvider:
     encryption_key: ECKey | RSAKey | None  # None: no key for its registered alg (answers 500)
 
 
-# Data providers are written by the seeder only: cached per process, emptied by any write to their
-# table in this process (store/changes.py) and expiring after a few seconds for other processes'.
+# Data providers are written by the seeder only (`prepare`, `up`, before any checktoken): their
+# registration is cached per process for a few seconds.
 DATA_PROVIDER_CACHE_SECONDS = 5.0
-_data_providers: dict[tuple[str, str], tuple[float, int, _DataProvider | None]] = {}
+_data_providers: dict[tuple[str, str], tuple[float, _DataProvider | None]] = {}
 
 
 async def _data_provider(state: FranceConnectState, client_id: str) -> _DataProvider | None:
     key = (str(state.engine.url), client_id)
-    generation = changes.generation("fc_data_providers")
     now = time.monotonic()
     entry = _data_providers.get(key)
-    if entry is not None and entry[0] > now and entry[1] == generation:
-        return entry[2]
+    if entry is not None and entry[0] > now:
+        return entry[1]
     async with state.sessionmaker() as db:
         row = await get_data_provider(db, client_id)
     found = None
@@ -119,7 +117,7 @@ async def _data_provider(state: FranceConnectState, client_id: str) -> _DataProv
         )
     if len(_data_providers) > 256:
         _data_providers.clear()
-    _data_providers[key] = (now + DATA_PROVIDER_CACHE_SECONDS, generation, found)
+    _data_providers[key] = (now + DATA_PROVIDER_CACHE_SECONDS, found)
     return found
 
 

@@ -47,7 +47,6 @@ from dgfip_sandbox.franceconnect.reconciliation import ReconciliationError, Seve
 from dgfip_sandbox.franceconnect.scopes import DGFIP_SCOPES
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.state import GatewayState
-from dgfip_sandbox.store import consumers
 
 HEADER = "X-FranceConnect-OAuth"
 
@@ -82,9 +81,7 @@ async def resolve(request: Request, caller: CallerContext) -> FranceConnectCalle
         "fs": introspection.client_id,
         "scopes": sorted(introspection.scopes),
     }
-    if caller.consumer.fc_client_id != introspection.client_id and not await _linked_now(
-        state, caller.consumer.name, introspection.client_id
-    ):
+    if caller.consumer.fc_client_id != introspection.client_id:
         raise FranceConnectWrongServiceProvider(
             f"le fournisseur de service {introspection.client_id[:16]}… n'est pas celui de l'habilitation "
             f"de « {caller.consumer.name} »"
@@ -117,14 +114,6 @@ def consented_years(consented: frozenset[str], datapass: frozenset[str]) -> froz
     ):
         years.add(YEAR_N_1)
     return frozenset(years)
-
-
-async def _linked_now(state: GatewayState, consumer: str, fc_client_id: str) -> bool:
-    """Before refusing 4033, the consumer's FS as SQL holds it now: a ``link-fs`` made by another
-    process is effective at once, not only when the gateway's consumer cache expires."""
-    async with state.sessionmaker() as session:
-        fresh = await consumers.get_by_name(session, consumer)
-    return fresh is not None and fresh.fc_client_id == fc_client_id
 
 
 async def _reconcile(state: GatewayState, introspection: Introspection) -> str:
