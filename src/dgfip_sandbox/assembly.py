@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import httpx
     from fastapi import FastAPI
 
+    from dgfip_sandbox.gateway.metrics import GatewayMetrics
     from dgfip_sandbox.gateway.mounted_api import MountedApi
     from dgfip_sandbox.gateway.quota import QuotaStore
     from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
@@ -64,6 +65,21 @@ def build_gateway_app(
     )
 
 
+def build_openapi_documents(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The gateway's OpenAPI documents, URL → document (gateway/openapi.py), without serving anything."""
+    documents: dict[str, dict[str, Any]] = build_gateway_app(settings).state.openapi_documents()
+    return documents
+
+
+def shipped_files() -> dict[str, str]:
+    """URL of a served document → the name of its file in dgfip_sandbox/contract/."""
+    from dgfip_sandbox.contract import COMBINED_FILE
+    from dgfip_sandbox.gateway.openapi import COMBINED_URL
+
+    contracts = [api.contract for api in mounted_apis() if api.contract is not None]
+    return {COMBINED_URL: COMBINED_FILE, **{c.url: c.file_name for c in contracts}}
+
+
 def build_franceconnect_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """The FranceConnect-like provider (authorize, token, userinfo, checktoken…)."""
     from dgfip_sandbox.franceconnect.app import create_franceconnect_app
@@ -77,8 +93,10 @@ def build_admin_app(
     clock: Clock | None = None,
     quota_store: QuotaStore | None = None,
     gateway_openapi: dict[str, Any] | None = None,
+    metrics: GatewayMetrics | None = None,
 ) -> FastAPI:
-    """The admin API and developer portal; the portal lists the gateway's routes from its OpenAPI document."""
+    """The admin API and developer portal; the portal lists the gateway's routes from its OpenAPI document;
+    ``/metrics`` renders the gateway's ``metrics`` (the same process's gateway app's ``state.metrics``)."""
     from dgfip_sandbox.admin.app import create_admin_app
 
     if gateway_openapi is None:
@@ -89,6 +107,7 @@ def build_admin_app(
         quota_store=quota_store,
         gateway_openapi=gateway_openapi,
         scenario_errors=scenario_errors(),
+        metrics=metrics,
     )
 
 
@@ -153,11 +172,13 @@ def build_server_specs(
     quota = quota_store or build_quota_store(settings)
     gateway_openapi = None
     fc_app = build_franceconnect_app(settings, clock=clock) if with_fc else None
+    gateway_metrics = None
     if with_gateway:
         gateway_app = build_gateway_app(
             settings, clock=clock, quota_store=quota, sleeper=sleeper, fc_transport=in_process_checktoken(fc_app)
         )
         gateway_openapi = gateway_app.openapi()
+        gateway_metrics = gateway_app.state.metrics
         specs.append(
             server.ServerSpec(
                 name="gateway",
@@ -181,11 +202,21 @@ def build_server_specs(
                 access_log=access_log,
             )
         )
-    if with_gateway and with_admin:
+    if with_gateway:
+        # The admin listener: the admin app, or for a replica without it (--no-admin) /metrics alone.
+        # The gateway's metrics are served there, never on the public gateway port.
+        if with_admin:
+            admin_app = build_admin_app(
+                settings, clock=clock, quota_store=quota, gateway_openapi=gateway_openapi, metrics=gateway_metrics
+            )
+        else:
+            from dgfip_sandbox.admin.metrics import metrics_app
+
+            admin_app = metrics_app(gateway_metrics, clock=clock)
         specs.append(
             server.ServerSpec(
                 name="admin",
-                app=build_admin_app(settings, clock=clock, quota_store=quota, gateway_openapi=gateway_openapi),
+                app=admin_app,
                 host="127.0.0.1",  # never another interface: the admin app also refuses non-loopback peers
                 port=settings.admin_port,
                 ssl_context=None,

@@ -105,6 +105,16 @@ async def test_demo_fs_rejects_a_wrong_state(fc_client, fc_settings):
         assert "state ne correspond pas" in (await demo.get("/")).text
 
 
+async def test_demo_fs_rejects_an_answer_from_another_issuer(fc_client, fc_settings):
+    """RFC 9207: the callback's iss must be the FranceConnect the demo FS called (mix-up defence)."""
+    app = build_demo_fs_app(fc_settings, fc_transport=fc_client._transport)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8446") as demo:
+        start = await demo.get("/login")
+        state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+        await demo.get(f"/callback?code=x&state={state}&iss=https://autre-fournisseur.example/api/v2")
+        assert "Le paramètre iss ne correspond pas à FranceConnect" in (await demo.get("/")).text
+
+
 async def test_demo_fs_keeps_the_origin_the_browser_used(fc_client, fc_settings):
     """Opened at 127.0.0.1, the demo FS asks FranceConnect to come back to 127.0.0.1 (also registered):
     the session cookie, set for 127.0.0.1, then comes back with the callback."""

@@ -6,18 +6,19 @@
 - ``audit``: audit, audit purge
 - ``consumers``: consumers … (link-fs included), reset
 - ``data``: data add, data remove, data list
+- ``export``: export openapi | postman | bruno
 """
 
 from __future__ import annotations
 
 import typer
 
-from dgfip_sandbox.cli import audit, consumers, data, franceconnect, info, run
+from dgfip_sandbox.cli import audit, consumers, data, export, franceconnect, info, run
 from dgfip_sandbox.cli.banner import banner, banner_year
 from dgfip_sandbox.cli.run import demo_fs_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Bac à sable local de l'API Management de la DGFiP.")
-for group in (run.app, info.app, consumers.reset_app):
+for group in (run.app, info.app, consumers.reset_app, export.app):
     app.registered_commands.extend(group.registered_commands)
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(consumers.consumers_app, name="consumers")

@@ -112,10 +112,18 @@ def consumers_grant(
 
 
 @consumers_app.command("quota")
-def consumers_quota(name: str, tier: int = typer.Argument(..., help="200, 500 ou 750")) -> None:
-    """Set the quota tier (200, 500 or 750 calls per minute)."""
-    run_admin(lambda s: s.set_quota(name, tier))
-    typer.echo(f"{name} : {tier} appels/minute")
+def consumers_quota(
+    name: str,
+    tier: int = typer.Argument(..., help="200, 500 ou 750 ; avec --api, un palier DataPass de cette API"),
+    api: str | None = typer.Option(
+        None,
+        "--api",
+        help="impot_particulier (50, 100, 200, 500, 750, 1000) ou ficoba (200, 500, 700) ; absent : toutes les API",
+    ),
+) -> None:
+    """Set the quota tier (every API, or one with --api)."""
+    run_admin(lambda s: s.set_quota(name, tier, api))
+    typer.echo(f"{name} : {tier} appels/minute" + (f" sur {api}" if api else ""))
 
 
 @consumers_app.command("scenario")

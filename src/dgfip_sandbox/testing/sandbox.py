@@ -514,7 +514,9 @@ def start_sandbox(
         gateway = build_gateway_app(settings, clock=clock, quota_store=quota, sleeper=sleeps)
         specs[0].app = gateway
         specs[1].app = build_franceconnect_app(settings, clock=clock)
-        specs[2].app = build_admin_app(settings, clock=clock, quota_store=quota, gateway_openapi=gateway.openapi())
+        specs[2].app = build_admin_app(
+            settings, clock=clock, quota_store=quota, gateway_openapi=gateway.openapi(), metrics=gateway.state.metrics
+        )
         if with_demo_fs:
             specs[3].app = build_demo_fs_app(settings, clock=clock)
         engine = create_engine(settings.sqlalchemy_url, pool_size=2)
