@@ -57,4 +57,4 @@ class FranceConnectState:
 
 async def get_state(request: Request) -> FranceConnectState:
     """Async: FastAPI runs a sync dependency in its thread pool, one thread hop per request."""
-    return request.app.state.franceconnect
+    return request.app.state.franceconnect  # type: ignore[no-any-return]  # Starlette's app.state is untyped
