@@ -18,18 +18,36 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox import pki
+from dgfip_sandbox.progress import Reporter
 from dgfip_sandbox.seed import seeders
 from dgfip_sandbox.seed.consumers import DemoConsumer, demo_consumers
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.consumers import Consumer, ConsumerCertificate, hash_secret, new_client_secret, verify_secret
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
-from dgfip_sandbox.store.migrate import upgrade_to_head
+from dgfip_sandbox.store.migrate import downgrade_to_base, upgrade_to_head
 
 
-def prepare_sandbox(settings: Settings, *, now: datetime) -> dict[str, Any]:
-    """Synchronous entry point (runs its own event loop for the async parts)."""
+def prepare_sandbox(
+    settings: Settings, *, now: datetime, reset: bool = False, progress: Reporter | None = None
+) -> dict[str, Any]:
+    """Synchronous entry point (runs its own event loop for the async parts).
+
+    ``reset``: empty the database first (every table dropped by the migrations, then migrated and
+    seeded again); credentials.json's secrets are kept, so the demo consumers' credentials still work.
+    ``progress``: where long steps report (a bar or plain lines); silent by default.
+    Raises :class:`~dgfip_sandbox.seed.size.SeedSizeMismatch` when an explicit ``seed_size`` differs
+    from the population the database holds."""
+    from dgfip_sandbox import progress as progress_module
+
+    with progress_module.reporting(progress or progress_module.SilentReporter()):
+        return _prepare(settings, now=now, reset=reset)
+
+
+def _prepare(settings: Settings, *, now: datetime, reset: bool) -> dict[str, Any]:
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     settings.certs_dir.mkdir(parents=True, exist_ok=True)
+    if reset:
+        downgrade_to_base(settings.sqlalchemy_url)
     upgrade_to_head(settings.sqlalchemy_url)
     consumers = demo_consumers()
     sandbox_pki = pki.ensure_pki(settings.certs_dir, [c.name for c in consumers], now=now)

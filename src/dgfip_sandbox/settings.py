@@ -8,7 +8,7 @@ app factories; tests build their own with explicit values.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -57,7 +57,9 @@ class Settings(BaseSettings):
         description="CIDRs of TLS-terminating proxies whose Client-Cert / X-Forwarded-For headers are honoured",
     )
     token_ttl_seconds: int = 3600
-    token_issuer: str = "https://localhost:8443/token"
+    token_issuer: str | None = Field(
+        default=None, description="The tokens' iss claim; default: the gateway's public URL + /token"
+    )
     max_header_bytes: int = 8192
     ficoba_require_request_id: bool = True
     demo_extra_allowed_ips: Annotated[list[str], NoDecode] = Field(
@@ -85,6 +87,9 @@ class Settings(BaseSettings):
 
     # Logs
     log_level: str = "INFO"
+    log_format: Literal["auto", "console", "json"] = Field(
+        default="auto", description="auto: the console renderer on a terminal, JSON lines otherwise"
+    )
 
     # Admin API, journal, scenarios
     admin_token: str | None = Field(
@@ -112,6 +117,11 @@ class Settings(BaseSettings):
             return self.public_base_url.rstrip("/")
         host = "localhost" if self.host in ("127.0.0.1", "0.0.0.0", "localhost", "::") else self.host
         return f"https://{host}:{self.port}"
+
+    @property
+    def gateway_token_issuer(self) -> str:
+        """The ``iss`` of the gateway's tokens: its token endpoint at its public URL, unless set."""
+        return self.token_issuer or f"{self.gateway_base_url}/token"
 
     @property
     def franceconnect_base_url(self) -> str:

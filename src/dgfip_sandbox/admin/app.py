@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from dgfip_sandbox.admin.credential import ensure_admin_token, token_matches
 from dgfip_sandbox.admin.errors import AdminForbidden, AdminUnauthorized, InvalidAdminRequest, RouteNotFound
 from dgfip_sandbox.admin.service import ConsumerAdmin, NewConsumer
+from dgfip_sandbox.api_docs import install_api_docs
 from dgfip_sandbox.clock import Clock, SystemClock
 from dgfip_sandbox.errors import ApiError, InternalError
 from dgfip_sandbox.gateway.quota import QuotaStore
@@ -328,9 +329,10 @@ def create_admin_app(
         title="Bac à sable DGFiP — administration",
         version="1.0",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
     )
+    install_api_docs(app)
     _install_error_handlers(app)
     app.include_router(api)
     from dgfip_sandbox.admin import portal

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse, Response
 
+from dgfip_sandbox.api_docs import install_api_docs
 from dgfip_sandbox.clock import Clock, SystemClock
 from dgfip_sandbox.gateway import journal_endpoint, token_endpoint
 from dgfip_sandbox.gateway.audit_middleware import AuditMiddleware
@@ -43,7 +44,7 @@ def create_gateway_app(
 ) -> FastAPI:
     """``fc_transport``: an httpx transport for the checktoken client (tests reach FranceConnect in-process)."""
     clock = clock or SystemClock()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     metrics = GatewayMetrics()
 
     @asynccontextmanager
@@ -59,7 +60,7 @@ def create_gateway_app(
             trust_material=TrustMaterial(settings),
             tokens=TokenService(
                 load_or_create_signing_key(signing_key_path(settings)),
-                issuer=settings.token_issuer,
+                issuer=settings.gateway_token_issuer,
                 ttl_seconds=settings.token_ttl_seconds,
             ),
             quota=quota_store or MemoryQuotaStore(),
@@ -87,9 +88,10 @@ def create_gateway_app(
         title="Bac à sable DGFiP — passerelle APIM",
         version="1.0",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
     )
+    install_api_docs(app)
     install_error_handlers(app)
     app.add_middleware(AuditMiddleware, state_getter=lambda: app.state.sandbox)
 

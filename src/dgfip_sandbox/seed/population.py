@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.seed.avis import Incomes
@@ -224,16 +224,25 @@ def population_rows(seed: int, size: int) -> Iterator[dict[str, list[dict[str, A
 
 
 async def seed(session: AsyncSession, settings: Settings) -> None:
-    if (await session.execute(select(Foyer.id).limit(1))).first() is not None:
+    from dgfip_sandbox import progress
+    from dgfip_sandbox.seed.size import check_seed_size
+
+    if await check_seed_size(session, settings):
         return
     batch = _empty_batch()
-    for rows in population_rows(settings.seed, settings.seed_size):
-        for name, _ in TABLES:
-            batch[name].extend(rows[name])
-        if len(batch["tax_situations"]) >= CHUNK:
-            await _write(session, batch)
-            batch = _empty_batch()
-    await _write(session, batch)
+    with progress.current().task("foyers fiscaux", len(PERSONA_FOYERS) + settings.seed_size) as task:
+        pending = 0
+        for rows in population_rows(settings.seed, settings.seed_size):
+            for name, _ in TABLES:
+                batch[name].extend(rows[name])
+            pending += 1
+            if len(batch["tax_situations"]) >= CHUNK:
+                await _write(session, batch)
+                batch = _empty_batch()
+                task.advance(pending)
+                pending = 0
+        await _write(session, batch)
+        task.advance(pending)
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(
             text("SELECT setval(pg_get_serial_sequence('foyers', 'id'), (SELECT max(id) FROM foyers))")

@@ -360,7 +360,12 @@ def start_sandbox(
 
     async def main() -> None:
         from dgfip_sandbox.admin.service import ConsumerAdmin
-        from dgfip_sandbox.assembly import build_admin_app, build_demo_fs_app, build_franceconnect_app, build_gateway_app
+        from dgfip_sandbox.assembly import (
+            build_admin_app,
+            build_demo_fs_app,
+            build_franceconnect_app,
+            build_gateway_app,
+        )
         from dgfip_sandbox.gateway.quota import MemoryQuotaStore
         from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 
