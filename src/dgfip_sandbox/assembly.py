@@ -120,8 +120,8 @@ def server_addresses(
     if with_fc:
         addresses.append(("franceconnect", settings.fc_host, settings.fc_port))
     if with_gateway and with_admin:
-        # Never another interface: the admin app also refuses non-loopback peers.
-        addresses.append(("admin", "127.0.0.1", settings.admin_port))
+        # 127.0.0.1 unless told (a container): the admin app refuses peers neither loopback nor allowed.
+        addresses.append(("admin", settings.admin_host, settings.admin_port))
     if with_demo_fs:
         addresses.append(("demo-fs", settings.demo_fs_host, settings.demo_fs_port))
     return addresses

@@ -24,6 +24,13 @@ class Settings(BaseSettings):
     fc_port: int = 8444
     fc_https: bool = False
     admin_port: int = 8445
+    admin_host: str = Field(
+        default="127.0.0.1", description="Where the admin API listens; another interface needs admin_allowed_ips"
+    )
+    admin_allowed_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="CIDRs allowed on the admin API besides the loopback (docker compose: the bridge's gateway address)",
+    )
     demo_fs_port: int = 8446
     demo_fs_host: str = "127.0.0.1"
     public_base_url: str | None = Field(
@@ -98,7 +105,7 @@ class Settings(BaseSettings):
     journal_body_bytes: int = Field(default=4096, description="Request/response body bytes kept per journal entry")
     scenario_max_latency_ms: int = 30000
 
-    @field_validator("trusted_proxies", "demo_extra_allowed_ips", mode="before")
+    @field_validator("trusted_proxies", "demo_extra_allowed_ips", "admin_allowed_ips", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):

@@ -31,6 +31,7 @@ from dgfip_sandbox.api_docs import install_api_docs
 from dgfip_sandbox.clock import Clock, SystemClock
 from dgfip_sandbox.errors import ApiError, InternalError
 from dgfip_sandbox.gateway.quota import QuotaStore
+from dgfip_sandbox.health import health_router
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 
@@ -62,17 +63,31 @@ def is_loopback(address: str | None) -> bool:
     return ip.is_loopback
 
 
-class LoopbackOnly:
-    """Refuses (403, in the envelope) any request whose TCP peer is not a loopback address."""
+def in_networks(address: str | None, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
+    if not address or not networks:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return any(ip in network for network in networks)
 
-    def __init__(self, app: ASGIApp, clock: Clock) -> None:
+
+class LoopbackOnly:
+    """Refuses (403, in the envelope) any request whose TCP peer is neither a loopback address nor in
+    ``allowed`` (``admin_allowed_ips``: in a container, the bridge address host clients arrive from)."""
+
+    def __init__(self, app: ASGIApp, clock: Clock, allowed: tuple[str, ...] = ()) -> None:
         self.app = app
         self.clock = clock
+        self.allowed = tuple(ipaddress.ip_network(cidr, strict=False) for cidr in allowed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             peer = (scope.get("client") or (None,))[0]
-            if not is_loopback(peer):
+            if not is_loopback(peer) and not in_networks(peer, self.allowed):
                 error = AdminForbidden(
                     f"l'administration n'est ouverte qu'à la machine locale (adresse {peer or 'inconnue'})"
                 )
@@ -334,9 +349,10 @@ def create_admin_app(
     )
     install_api_docs(app)
     _install_error_handlers(app)
+    app.include_router(health_router(tags=["administration"]))
     app.include_router(api)
     from dgfip_sandbox.admin import portal
 
     app.include_router(portal.build_router(settings, gateway_openapi))
-    app.add_middleware(LoopbackOnly, clock=clock)
+    app.add_middleware(LoopbackOnly, clock=clock, allowed=tuple(settings.admin_allowed_ips))
     return app

@@ -22,6 +22,7 @@ from dgfip_sandbox.gateway.quota import MemoryQuotaStore, QuotaStore
 from dgfip_sandbox.gateway.state import GatewayState, TrustMaterial
 from dgfip_sandbox.gateway.tokens import TokenService, load_or_create_signing_key
 from dgfip_sandbox.gateway.trusted_proxies import TrustedProxies
+from dgfip_sandbox.health import health_router
 from dgfip_sandbox.logs import configure_logging
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store import audit as audit_store
@@ -95,9 +96,7 @@ def create_gateway_app(
     install_error_handlers(app)
     app.add_middleware(AuditMiddleware, state_getter=lambda: app.state.sandbox)
 
-    @app.get("/health", tags=["APIM"], summary="État de la passerelle (sans authentification)")
-    async def health() -> dict[str, str]:
-        return {"status": "UP"}
+    app.include_router(health_router(tags=["APIM"]))
 
     @app.get("/metrics", tags=["APIM"], summary="Métriques Prometheus (à ne pas exposer hors du réseau d'exploitation)")
     async def prometheus_metrics() -> Response:

@@ -1,8 +1,9 @@
 """The fictitious population of API Impôt particulier: the named personas plus ``settings.seed_size``
 random foyers drawn from ``random.Random(settings.seed)`` (same seed, same population).
 
-Rows are built as plain dicts and written with bulk ``insert(Model)`` in chunks: 100,000 foyers take
-well under a minute on SQLite. The seeder does nothing when foyers already exist.
+Rows are built as plain dicts and loaded in chunks by ``store.bulk`` (COPY on PostgreSQL, executemany
+elsewhere), the secondary indexes built once after the load. The seeder does nothing when foyers
+already exist (and refuses an explicit ``seed_size`` other than the one they were drawn with).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.seed.avis import Incomes
@@ -30,6 +31,7 @@ from dgfip_sandbox.seed.referentiels import (
 )
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.spi import random_spi
+from dgfip_sandbox.store.bulk import deferred_indexes, insert_rows
 from dgfip_sandbox.store.taxpayers import Declarant, Foyer, TaxSituation, ThSituation
 
 __all__ = ["PERSONAS", "seed", "population_rows", "random_foyers"]
@@ -230,19 +232,22 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
     if await check_seed_size(session, settings):
         return
     batch = _empty_batch()
-    with progress.current().task("foyers fiscaux", len(PERSONA_FOYERS) + settings.seed_size) as task:
-        pending = 0
-        for rows in population_rows(settings.seed, settings.seed_size):
-            for name, _ in TABLES:
-                batch[name].extend(rows[name])
-            pending += 1
-            if len(batch["tax_situations"]) >= CHUNK:
-                await _write(session, batch)
-                batch = _empty_batch()
-                task.advance(pending)
-                pending = 0
-        await _write(session, batch)
-        task.advance(pending)
+    tables = [model.__table__ for _, model in TABLES]
+    total = len(PERSONA_FOYERS) + settings.seed_size
+    with progress.current().task("foyers fiscaux", total) as task:
+        async with deferred_indexes(session, tables):
+            pending = 0
+            for rows in population_rows(settings.seed, settings.seed_size):
+                for name, _ in TABLES:
+                    batch[name].extend(rows[name])
+                pending += 1
+                if len(batch["tax_situations"]) >= CHUNK:
+                    await _write(session, batch)
+                    batch = _empty_batch()
+                    task.advance(pending)
+                    pending = 0
+            await _write(session, batch)
+            task.advance(pending)
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(
             text("SELECT setval(pg_get_serial_sequence('foyers', 'id'), (SELECT max(id) FROM foyers))")
@@ -256,5 +261,4 @@ def _empty_batch() -> dict[str, list[dict[str, Any]]]:
 async def _write(session: AsyncSession, batch: dict[str, list[dict[str, Any]]]) -> None:
     # Parents before children (foreign keys).
     for name, model in TABLES:
-        if batch[name]:
-            await session.execute(insert(model.__table__), batch[name])
+        await insert_rows(session, model.__table__, batch[name])
