@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from dgfip_sandbox.apis.ficoba import datapass, schemas
-from dgfip_sandbox.apis.ficoba.service import FicobaService
+from dgfip_sandbox.apis.ficoba.searches import FicobaService
 from dgfip_sandbox.clock import FrozenClock
 from dgfip_sandbox.seed import ficoba as ficoba_seed
 from dgfip_sandbox.seed import seeders

@@ -21,10 +21,12 @@ from typing import Any
 import httpx
 import pytest
 
+from dgfip_sandbox.assembly import build_gateway_app
 from dgfip_sandbox.bootstrap import prepare_sandbox
 from dgfip_sandbox.clock import FrozenClock
-from dgfip_sandbox.assembly import build_gateway_app
+from dgfip_sandbox.franceconnect.checktoken_client import ChecktokenClient
 from dgfip_sandbox.gateway.quota import MemoryQuotaStore
+from dgfip_sandbox.gateway.state import GatewayState
 from dgfip_sandbox.settings import Settings
 from tests.services import (
     create_postgres_database,
@@ -141,8 +143,15 @@ class Sandbox:
     _clients: list[httpx.AsyncClient] = field(default_factory=list)
 
     @property
-    def state(self) -> Any:
-        return self.app.state.sandbox
+    def state(self) -> GatewayState:
+        return self.app.state.sandbox  # type: ignore[no-any-return]  # Starlette's app.state is untyped
+
+    async def use_fc_transport(self, transport: httpx.AsyncBaseTransport) -> None:
+        """The gateway's checktoken client now reaches FranceConnect through ``transport`` (in-process app,
+        mock outage); the lifespan closes whichever client is current."""
+        previous = self.state.checktoken
+        self.state.checktoken = ChecktokenClient(self.settings, transport=transport)
+        await previous.aclose()
 
     def consumer(self, name: str) -> dict[str, Any]:
         for consumer in self.credentials["consumers"]:

@@ -19,18 +19,28 @@ if TYPE_CHECKING:
     import ssl
 
     import httpx
-    from fastapi import APIRouter, FastAPI
+    from fastapi import FastAPI
 
+    from dgfip_sandbox.gateway.mounted_api import MountedApi
     from dgfip_sandbox.gateway.quota import QuotaStore
+    from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
     from dgfip_sandbox.server import ServerSpec
 
 
-def api_routers() -> list[APIRouter]:
-    """The business APIs mounted behind the gateway's pipeline (each router carries its full prefix)."""
-    from dgfip_sandbox.apis.ficoba import router as ficoba
-    from dgfip_sandbox.apis.impot_particulier import franceconnect_router, router
+def mounted_apis() -> list[MountedApi]:
+    """The business APIs mounted behind the gateway's pipeline: routers (with their full prefix), scopes,
+    injectable errors."""
+    from dgfip_sandbox.apis.ficoba.mount import API as FICOBA
+    from dgfip_sandbox.apis.impot_particulier.mount import API as IMPOT_PARTICULIER
 
-    return [router.router, franceconnect_router.router, ficoba.router]
+    return [IMPOT_PARTICULIER, FICOBA]
+
+
+def scenario_errors() -> ScenarioErrors:
+    """What ``X-Sandbox-Scenario`` may inject on this sandbox's APIs (the admin checks standing scenarios)."""
+    from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
+
+    return ScenarioErrors.of(mounted_apis())
 
 
 def build_gateway_app(
@@ -48,7 +58,7 @@ def build_gateway_app(
 
     return create_gateway_app(
         settings,
-        routers=api_routers(),
+        apis=mounted_apis(),
         clock=clock,
         quota_store=quota_store or build_quota_store(settings),
         sleeper=sleeper,
@@ -75,7 +85,13 @@ def build_admin_app(
 
     if gateway_openapi is None:
         gateway_openapi = build_gateway_app(settings, clock=clock).openapi()
-    return create_admin_app(settings, clock=clock, quota_store=quota_store, gateway_openapi=gateway_openapi)
+    return create_admin_app(
+        settings,
+        clock=clock,
+        quota_store=quota_store,
+        gateway_openapi=gateway_openapi,
+        scenario_errors=scenario_errors(),
+    )
 
 
 def build_demo_fs_app(

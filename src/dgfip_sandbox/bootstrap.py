@@ -8,21 +8,19 @@ var/credentials.json. Re-running reuses what exists: no data lost, no key regene
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dgfip_sandbox import pki
+from dgfip_sandbox import pki, registration
+from dgfip_sandbox.private_files import write_private_json
 from dgfip_sandbox.progress import Reporter
 from dgfip_sandbox.seed import seeders
-from dgfip_sandbox.seed.consumers import DemoConsumer, demo_consumers
+from dgfip_sandbox.seed.consumers import demo_consumers
+from dgfip_sandbox.seed.demo_consumer import DemoConsumer
 from dgfip_sandbox.settings import Settings
-from dgfip_sandbox.store.consumers import Consumer, ConsumerCertificate, hash_secret, new_client_secret, verify_secret
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 from dgfip_sandbox.store.migrate import downgrade_to_base, upgrade_to_head
 
@@ -70,9 +68,9 @@ async def _seed_and_register(
             async with sessionmaker() as session:
                 await seeder(session, settings)
                 await session.commit()
-        previous = _read_previous_secrets(settings.credentials_path)
+        previous = registration.read_demo_secrets(settings.credentials_path)
         async with sessionmaker() as session, session.begin():
-            secrets_by_name = await _register_consumers(
+            secrets_by_name = await registration.register_demo_consumers(
                 session,
                 consumers,
                 sandbox_pki,
@@ -90,14 +88,10 @@ async def _seed_and_register(
     return credentials
 
 
-async def _extra_credentials(settings: Settings, sessionmaker: Any) -> dict[str, Any]:
+async def _extra_credentials(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
     """Sections other packages add to credentials.json (FranceConnect registries)."""
-    try:
-        from dgfip_sandbox.franceconnect.seed import credentials_section
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("dgfip_sandbox.franceconnect", "dgfip_sandbox.franceconnect.seed"):
-            raise
-        return {}
+    from dgfip_sandbox.franceconnect.credentials import credentials_section
+
     async with sessionmaker() as session:
         return {"franceconnect": await credentials_section(session, settings)}
 
@@ -110,108 +104,6 @@ def admin_credentials(settings: Settings) -> dict[str, Any]:
         "token": ensure_admin_token(settings),
         "portal": f"{settings.admin_base_url}/portal",
     }
-
-
-def _read_previous_secrets(path: Path) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text())
-        return {c["name"]: c["client_secret"] for c in data.get("consumers", [])}
-    except (ValueError, KeyError, TypeError):
-        return {}
-
-
-async def _register_consumers(
-    session: AsyncSession,
-    consumers: tuple[DemoConsumer, ...],
-    sandbox_pki: pki.SandboxPki,
-    previous: dict[str, str],
-    *,
-    now: datetime,
-    extra_allowed_ips: tuple[str, ...] = (),
-) -> dict[str, str]:
-    secrets_by_name: dict[str, str] = {}
-    for spec in consumers:
-        allowed_ips = _allowed_ips(spec, extra_allowed_ips)
-        row = (await session.execute(select(Consumer).where(Consumer.name == spec.name))).scalar_one_or_none()
-        secret = previous.get(spec.name)
-        if row is None:
-            secret = secret or new_client_secret()
-            row = Consumer(
-                name=spec.name,
-                organisation=spec.organisation,
-                application=spec.application,
-                siret=spec.siret,
-                client_id=f"{spec.name}-{_short_id(spec.name)}",
-                client_secret_hash=hash_secret(secret),
-                active=True,
-                oauth_scopes=list(spec.oauth_scopes),
-                datapass_scopes=list(spec.datapass_scopes),
-                allowed_ips=allowed_ips,
-                quota_per_minute=spec.quota_per_minute,
-                id_teleservice=spec.id_teleservice,
-                ficoba_modalities=list(spec.ficoba_modalities),
-                ficoba_motifs=list(spec.ficoba_motifs),
-                sandbox_options=list(spec.sandbox_options),
-                fc_client_id=spec.fc_client_id,
-                created_at=now,
-            )
-            session.add(row)
-            await session.flush()
-        else:
-            if extra_allowed_ips:
-                row.allowed_ips = allowed_ips
-            if secret is None or not verify_secret(secret, row.client_secret_hash):
-                # credentials.json was lost: the stored hash cannot give the secret back, so rotate it.
-                secret = new_client_secret()
-                row.client_secret_hash = hash_secret(secret)
-        secrets_by_name[spec.name] = secret
-        cert_paths = [sandbox_pki.clients[spec.name][0]]
-        if spec.name == consumers[0].name:
-            # The deliberately bad certificates (but the unknown-CA one) belong to the first consumer, so
-            # that each is refused for its own reason, not for being unregistered.
-            cert_paths += [sandbox_pki.bad[kind][0] for kind in ("expired", "not_yet_valid", "revoked")]
-        for cert_path in cert_paths:
-            await _register_certificate(session, row.id, cert_path)
-    return secrets_by_name
-
-
-async def _register_certificate(session: AsyncSession, consumer_id: int, cert_path: Path) -> None:
-    cert = pki.load_pem_cert(cert_path.read_bytes())
-    fingerprint = pki.fingerprint_sha256(cert)
-    exists = (
-        await session.execute(
-            select(ConsumerCertificate.id).where(ConsumerCertificate.fingerprint_sha256 == fingerprint)
-        )
-    ).first()
-    if exists:
-        return
-    session.add(
-        ConsumerCertificate(
-            consumer_id=consumer_id,
-            fingerprint_sha256=fingerprint,
-            serial_number=format(cert.serial_number, "x"),
-            subject=cert.subject.rfc4514_string()[:300],
-            not_after=cert.not_valid_after_utc,
-        )
-    )
-
-
-def _allowed_ips(spec: DemoConsumer, extra: tuple[str, ...]) -> list[str]:
-    """The spec's CIDRs, plus ``demo_extra_allowed_ips`` for the loopback-only consumers (a proxy in a
-    container sees host clients from its bridge network, not from 127.0.0.1)."""
-    from dgfip_sandbox.seed.consumers import LOOPBACK
-
-    if extra and tuple(spec.allowed_ips) == LOOPBACK:
-        return list(spec.allowed_ips) + [cidr for cidr in extra if cidr not in spec.allowed_ips]
-    return list(spec.allowed_ips)
-
-
-def _short_id(name: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(name.encode()).hexdigest()[:8]
 
 
 def _rel(path: Path) -> str:
@@ -237,7 +129,7 @@ def build_credentials(
             {
                 "name": spec.name,
                 "organisation": spec.organisation,
-                "client_id": f"{spec.name}-{_short_id(spec.name)}",
+                "client_id": registration.demo_client_id(spec.name),
                 "client_secret": secrets_by_name[spec.name],
                 "cert": _rel(sandbox_pki.clients[spec.name][0]),
                 "key": _rel(sandbox_pki.clients[spec.name][1]),
@@ -257,14 +149,3 @@ def build_credentials(
             kind: {"cert": _rel(cert), "key": _rel(key)} for kind, (cert, key) in sorted(sandbox_pki.bad.items())
         },
     }
-
-
-def write_private_json(path: Path, data: dict[str, Any]) -> None:
-    """Write atomically, readable by the owner only (it holds client secrets)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(data, handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
-    tmp.replace(path)

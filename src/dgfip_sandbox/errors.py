@@ -28,7 +28,7 @@ what exactly was wrong.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -40,9 +40,10 @@ def horodatage(now: datetime) -> str:
 
 
 class ApiError(Exception):
-    status_code: ClassVar[int] = 400
-    code: ClassVar[int | str] = 0
-    message: ClassVar[str] = ""
+    # Class attributes each subclass sets; an instance may override them (admin's HttpRefusal).
+    status_code: int = 400
+    code: int | str = 0
+    message: str = ""
 
     def __init__(
         self,

@@ -30,9 +30,7 @@ import binascii
 import contextlib
 import fcntl
 import ipaddress
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -44,6 +42,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
+
+from dgfip_sandbox.private_files import write_atomic
 
 ORGANIZATION = "Bac à sable DGFiP"
 CA_COMMON_NAME = "Autorité de certification du bac à sable DGFiP"
@@ -160,7 +160,7 @@ def issue_client_certificate(pki: SandboxPki, name: str, *, now: datetime, days:
         key = ec.generate_private_key(ec.SECP256R1())
         cert = issuer.sign(_client_builder(key, name, now, days))
         _write_private_key(key_path, key)
-        _write_file(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+        write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
     pki.clients[name] = (cert_path, key_path)
     return cert_path, key_path
 
@@ -466,7 +466,7 @@ def _ensure_ca(pki: SandboxPki, now: datetime) -> tuple[x509.Certificate, ec.Ell
     key = ec.generate_private_key(ec.SECP256R1())
     cert = _ca_certificate(key, CA_COMMON_NAME, now)
     _write_private_key(pki.ca_key, key)
-    _write_file(pki.ca_cert, cert.public_bytes(serialization.Encoding.PEM))
+    write_atomic(pki.ca_cert, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
     return cert, key
 
 
@@ -505,7 +505,7 @@ def _ensure_leaf(
         key = ec.generate_private_key(ec.SECP256R1())
         _write_private_key(key_path, key)
     cert = issuer.sign(builder_for(key))
-    _write_file(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+    write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
     return cert
 
 
@@ -523,7 +523,7 @@ def _ensure_unknown_ca_leaf(pki: SandboxPki, issuer_path: Path, now: datetime) -
         lambda key: _client_builder(key, "bac-a-sable-autorite-inconnue", now, LEAF_DAYS),
         check_issuer=False,
     )
-    _write_file(issuer_path, foreign_ca.public_bytes(serialization.Encoding.PEM))
+    write_atomic(issuer_path, foreign_ca.public_bytes(serialization.Encoding.PEM), mode=0o644)
 
 
 def _crl_entries(crl_path: Path) -> dict[int, datetime]:
@@ -546,7 +546,7 @@ def _write_crl(crl_path: Path, issuer: _Issuer, entries: dict[int, datetime], no
             x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(revoked_at).build()
         )
     crl = builder.sign(issuer.key, hashes.SHA256())
-    _write_file(crl_path, crl.public_bytes(serialization.Encoding.PEM))
+    write_atomic(crl_path, crl.public_bytes(serialization.Encoding.PEM), mode=0o644)
 
 
 def _ensure_crl(pki: SandboxPki, issuer: _Issuer, revoked_cert: x509.Certificate, now: datetime) -> None:
@@ -563,21 +563,7 @@ def _ensure_crl(pki: SandboxPki, issuer: _Issuer, revoked_cert: x509.Certificate
 
 def _write_private_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    _write_file(path, pem, mode=0o600)
-
-
-def _write_file(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    """Write atomically (temp file + rename) so an interrupted run never leaves half a PEM."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, pem, mode=0o600)
 
 
 _MONTHS = (

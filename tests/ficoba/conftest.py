@@ -13,7 +13,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.apis.ficoba import datapass
-from dgfip_sandbox.apis.ficoba.service import FicobaService
+from dgfip_sandbox.apis.ficoba.searches import FicobaService
 from dgfip_sandbox.clock import FrozenClock
 from dgfip_sandbox.seed import ficoba as ficoba_seed
 from dgfip_sandbox.settings import Settings

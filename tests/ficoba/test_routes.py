@@ -116,6 +116,24 @@ async def test_vendor_media_type_accepted(sandbox):
     assert response.headers["content-type"].startswith(vendor)
 
 
+@pytest.mark.parametrize("version", ["v1.7", "v2", "v1.1.0"])
+async def test_a_vendor_version_that_does_not_exist_is_refused(sandbox, version):
+    vendor = f"application/vnd.dgfip.ficoba3.{version}+json"
+    client = await sandbox.client(ADMIN)
+    payload = json.dumps(body({"numeroSPI": seed.SPI_DUBOIS}))
+    refused = await client.post(f"{BASE}/comptes/spi", content=payload, headers=headers(Accept=vendor))
+    assert refused.status_code == 406
+    assert refused.json()["erreur"]["code"] == "406"
+    assert "version inconnue" in refused.json()["erreur"]["message"]
+    sent = await client.post(
+        f"{BASE}/comptes/spi",
+        content=payload,
+        headers=headers(**{"Content-Type": vendor, "Accept": "application/json"}),
+    )
+    assert sent.status_code == 400
+    assert sent.json()["erreur"]["code"] == "CAT002"
+
+
 async def test_malformed_json_is_cat002(sandbox):
     client = await sandbox.client(ADMIN)
     response = await client.post(

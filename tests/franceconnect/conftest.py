@@ -4,14 +4,15 @@ déclarants, the FranceConnect seeder, the app on a frozen clock, and an httpx c
 from __future__ import annotations
 
 import asyncio
+import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
-from dgfip_sandbox.clock import FrozenClock
 from dgfip_sandbox.assembly import build_franceconnect_app
+from dgfip_sandbox.clock import FrozenClock
 from dgfip_sandbox.franceconnect import seed as fc_seed
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
@@ -83,11 +84,18 @@ def prepare_database(settings: Settings, population: list[tuple] = POPULATION) -
     asyncio.run(_populate(settings, population))
 
 
+@pytest.fixture(scope="session")
+def fc_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrated and seeded once per session; each test gets a copy (migrating per test cost ~3 s)."""
+    root = tmp_path_factory.mktemp("fc-template")
+    prepare_database(make_settings(root))
+    return root
+
+
 @pytest.fixture
-def fc_settings(tmp_path: Path) -> Settings:
-    settings = make_settings(tmp_path)
-    prepare_database(settings)
-    return settings
+def fc_settings(fc_template: Path, tmp_path: Path) -> Settings:
+    shutil.copytree(fc_template, tmp_path, dirs_exist_ok=True)
+    return make_settings(tmp_path)
 
 
 @pytest.fixture

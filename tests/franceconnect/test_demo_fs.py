@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from dgfip_sandbox.clock import FrozenClock
 from dgfip_sandbox.assembly import build_demo_fs_app
+from dgfip_sandbox.clock import FrozenClock
 from dgfip_sandbox.demo_fs.app import DEMO_CONSUMER
 from dgfip_sandbox.franceconnect.checktoken_client import ChecktokenClient
 from dgfip_sandbox.franceconnect.reconciliation import find_spi

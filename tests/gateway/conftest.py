@@ -14,6 +14,7 @@ probe_router = APIRouter(prefix="/probe")
 @probe_router.get("/ifi")
 async def probe_ifi(
     caller: Annotated[CallerContext, Depends(GatewayPolicy(api="probe", scope="RessourceIFI"))],
+    annee: str | None = None,
 ) -> dict[str, Any]:
     return {"consumer": caller.consumer.name, "ip": caller.client_ip}
 

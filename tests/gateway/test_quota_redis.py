@@ -16,10 +16,13 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-async def store():  # type: ignore[no-untyped-def]
-    url = redis_url_or_skip()
-    store = RedisQuotaStore.from_url(url)
-    store._prefix = f"test-{uuid.uuid4().hex}:"  # isolated from other runs
+def prefix() -> str:
+    return f"test-{uuid.uuid4().hex}:"  # isolated from other tests and runs
+
+
+@pytest.fixture
+async def store(prefix: str):  # type: ignore[no-untyped-def]
+    store = RedisQuotaStore.from_url(redis_url_or_skip(), prefix=prefix)
     yield store
     await store.reset()
     await store.close()
@@ -39,9 +42,8 @@ async def test_exact_count_under_concurrency(store, clock) -> None:  # type: ign
     assert await one()
 
 
-async def test_several_stores_share_the_count(store, clock) -> None:  # type: ignore[no-untyped-def]
-    other = RedisQuotaStore.from_url(redis_url_or_skip())
-    other._prefix = store._prefix
+async def test_several_stores_share_the_count(store, prefix: str, clock) -> None:  # type: ignore[no-untyped-def]
+    other = RedisQuotaStore.from_url(redis_url_or_skip(), prefix=prefix)
     try:
         counts = await asyncio.gather(*(s.hit("k", 60, 60) for s in [store, other] * 50))
     finally:

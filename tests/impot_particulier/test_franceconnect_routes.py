@@ -23,7 +23,7 @@ async def fc(sandbox):  # type: ignore[no-untyped-def]
     app = build_franceconnect_app(sandbox.settings, clock=sandbox.clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        sandbox.state.extras["fc_transport"] = transport
+        await sandbox.use_fc_transport(transport)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8444") as browser:
             yield FlowDriver(client=browser, settings=sandbox.settings, clock=sandbox.clock)
 
@@ -76,23 +76,32 @@ async def test_audit_record_holds_jti_sub_and_consented_scopes(sandbox, fc) -> N
     assert token not in str(record.extra)
 
 
-async def test_every_fc_twin_route_answers(sandbox, fc) -> None:
+# Each FranceConnect twin route and what it answers for the couple's first déclarant (consented: rfr,
+# sitFam, aft, indiIFI): the keys of a 200 body, or the codeapp of the error.
+TWIN_ROUTES = [
+    ("situations/ir/assiettes/annrev/2025", 200, {"rfr", "sitFam", "aft", "aftDetail"}),
+    ("situations/ir/factures/annrev/2025", 200, {"rfr", "sitFam", "aft", "aftDetail"}),
+    ("dernieresituation/ir/assiettes/annrev/2025", 200, {"annRevenu", "rfr", "sitFam", "aft", "aftDetail"}),
+    ("dernieresituation/ir/assiettes/deuxans", 200, {"annRevenu", "rfr", "sitFam", "aft", "aftDetail"}),
+    ("situations/ir/assiettes/multiple/annrev/2025", 200, {"situationsIR"}),
+    ("situations/ifiisf/assiettes/annrev/2025", 410, 4101),  # the couple pays no IFI
+    ("situations/th/assiettes/principale/annrev/2022", 200, {"situationsTH"}),
+]
+
+
+@pytest.mark.parametrize(("path", "status", "expected"), TWIN_ROUTES, ids=[r[0] for r in TWIN_ROUTES])
+async def test_every_fc_twin_route_answers(sandbox, fc, path: str, status: int, expected: set[str] | int) -> None:
     token = await fc_token(fc, scope="openid identite_pivot dgfip_rfr dgfip_sitfam dgfip_aft dgfip_indiIFI")
     client = await sandbox.client("mairie-demo")
-    paths = [
-        "situations/ir/assiettes/annrev/2025",
-        "situations/ir/factures/annrev/2025",
-        "dernieresituation/ir/assiettes/annrev/2025",
-        "dernieresituation/ir/assiettes/deuxans",
-        "situations/ir/assiettes/multiple/annrev/2025",
-        "situations/ifiisf/assiettes/annrev/2025",
-        "situations/th/assiettes/principale/annrev/2022",
-    ]
-    for path in paths:
-        response = await client.get(f"/impotparticulier/1.0/{path}", headers={"X-FranceConnect-OAuth": token})
-        assert response.status_code in (200, 410), (path, response.text)
-        if response.status_code == 410:
-            assert response.json()["erreur"]["code"] in (4101,)
+    response = await client.get(f"/impotparticulier/1.0/{path}", headers={"X-FranceConnect-OAuth": token})
+    assert response.status_code == status, response.text
+    body = response.json()
+    if isinstance(expected, int):
+        assert body["erreur"]["code"] == expected
+    else:
+        assert set(body) == expected
+        if "rfr" in body:
+            assert body["rfr"] == 70344 and body["sitFam"] == "M"
 
 
 async def test_missing_header(sandbox, fc) -> None:
@@ -135,7 +144,7 @@ async def test_franceconnect_unreachable(sandbox) -> None:
     async def down(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
-    sandbox.state.extras["fc_transport"] = httpx.MockTransport(down)
+    await sandbox.use_fc_transport(httpx.MockTransport(down))
     response = await (await sandbox.client("mairie-demo")).get(ROUTE, headers={"X-FranceConnect-OAuth": "x" * 40})
     assert response.status_code == 502
     assert response.json()["erreur"]["code"] == 5021
@@ -145,6 +154,6 @@ async def test_franceconnect_too_slow(sandbox) -> None:
     async def slow(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)
 
-    sandbox.state.extras["fc_transport"] = httpx.MockTransport(slow)
+    await sandbox.use_fc_transport(httpx.MockTransport(slow))
     response = await (await sandbox.client("mairie-demo")).get(ROUTE, headers={"X-FranceConnect-OAuth": "x" * 40})
     assert response.status_code == 502

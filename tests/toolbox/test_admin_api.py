@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.gateway.test_pipeline import assert_envelope
@@ -204,7 +206,7 @@ async def test_rotate_secret_returns_it_once_and_the_old_one_stops_working(admin
 async def test_issue_rotate_and_revoke_certificates_with_the_crl_following_at_once(admin) -> None:
     client = admin.client()
     consumer = admin.gateway.consumer("caf-demo")
-    old_cert_pem = open(consumer["cert"]).read()
+    old_cert_pem = Path(consumer["cert"]).read_text()
     old_cert = admin.gateway.settings.certs_dir / "old-caf.pem"
     old_cert.write_text(old_cert_pem)
 
@@ -228,7 +230,7 @@ async def test_issue_rotate_and_revoke_certificates_with_the_crl_following_at_on
     # The CRL itself lists it (a TLS proxy checking the CRL refuses it too).
     from dgfip_sandbox import pki
 
-    serial = pki.load_pem_cert(open(rotated["cert"], "rb").read()).serial_number
+    serial = pki.load_pem_cert(Path(rotated["cert"]).read_bytes()).serial_number
     assert serial in pki.load_trust(admin.gateway.settings.certs_dir).revoked_serials
 
     assert_envelope(
@@ -282,4 +284,46 @@ async def test_admin_journal_view_of_one_consumer(admin) -> None:
     gateway = await admin.gateway.client("caf-demo")
     await gateway.get("/probe/open?x=1")
     entries = (await admin.client().get("/api/consumers/caf-demo/journal")).json()["entries"]
-    assert entries[0]["query"] == "x=1" and entries[0]["consumer"] == "caf-demo"
+    assert entries[0]["query"] == "x=***" and entries[0]["consumer"] == "caf-demo"  # undeclared: value not kept
+
+
+@pytest.mark.parametrize("via", ["api", "cli"])
+async def test_reset_keeps_the_demo_extra_allowed_ips(probed, via: str) -> None:
+    """Regression: after ``POST /api/reset`` or ``dgfip-sandbox reset`` the DGFIP_SANDBOX_DEMO_EXTRA_ALLOWED_IPS
+    ranges were gone from the demo consumers, and docker-compose's host clients got 403 900805."""
+    import anyio
+    import httpx
+    from typer.testing import CliRunner
+
+    from dgfip_sandbox.assembly import build_admin_app
+    from dgfip_sandbox.cli import app as cli_app
+
+    extra = ["172.17.0.0/16"]
+    settings = probed.settings.model_copy(update={"demo_extra_allowed_ips": extra})
+    bridge_ip = "172.17.0.9"
+    if via == "api":
+        app = build_admin_app(settings, clock=probed.clock, gateway_openapi={})
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
+            headers = {"Authorization": f"Bearer {probed.credentials['admin']['token']}"}
+            async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", headers=headers) as admin:
+                assert (await admin.post("/api/reset")).status_code == 200
+    else:
+        env = {
+            "DGFIP_SANDBOX_VAR_DIR": str(settings.var_dir),
+            "DGFIP_SANDBOX_CERTS_DIR": str(settings.certs_dir),
+            "DGFIP_SANDBOX_DEMO_EXTRA_ALLOWED_IPS": ",".join(extra),
+        }
+        if settings.database_url:
+            env["DGFIP_SANDBOX_DATABASE_URL"] = settings.database_url
+        # The CLI runs its own event loop: in a worker thread, as from a terminal.
+        result = await anyio.to_thread.run_sync(lambda: CliRunner().invoke(cli_app, ["reset", "--yes"], env=env))
+        assert result.exit_code == 0, result.output
+    client = await probed.client("mairie-demo", client_ip=bridge_ip)
+    assert (await client.get("/probe/open")).status_code == 200
+    # A consumer whose allowlist is not loopback-only keeps exactly its own ranges.
+    other = probed.consumer("hors-reseau-demo")
+    refused = await probed.raw_client(cert=other["cert"], client_ip=bridge_ip).post(
+        "/token", data={"grant_type": "client_credentials"}, auth=(other["client_id"], other["client_secret"])
+    )
+    assert_envelope(refused, 403, 900805)

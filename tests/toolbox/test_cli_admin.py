@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from dgfip_sandbox.admin.journal_tail import format_entry, tail
 from dgfip_sandbox.admin.service import ConsumerAdmin
+from dgfip_sandbox.assembly import scenario_errors
 from dgfip_sandbox.cli import app
 from dgfip_sandbox.clock import FrozenClock
 from dgfip_sandbox.settings import Settings
@@ -88,7 +89,9 @@ def test_reset(cli) -> None:
 def test_journal_prints_calls_and_follow_tails_new_ones(settings: Settings) -> None:
     async def scenario() -> list[str]:
         engine = create_engine(settings.sqlalchemy_url)
-        service = ConsumerAdmin(settings, create_sessionmaker(engine), clock=FrozenClock(CLOCK_START))
+        service = ConsumerAdmin(
+            settings, create_sessionmaker(engine), clock=FrozenClock(CLOCK_START), scenario_errors=scenario_errors()
+        )
         from dgfip_sandbox.store.consumers import get_by_name
         from dgfip_sandbox.store.journal import JournalEntry
 

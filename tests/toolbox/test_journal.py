@@ -76,7 +76,7 @@ async def test_a_consumer_never_reads_another_consumers_calls(probed) -> None:
     assert {e["consumer"] for e in mine["entries"]} == {"caf-demo"}
     theirs = (await mairie.get("/sandbox/journal")).json()["entries"]
     assert all(e["consumer"] == "mairie-demo" for e in theirs)
-    assert not any(e["query"] == "de=caf" for e in theirs)
+    assert not any(e["query"].startswith("de=") for e in theirs)
 
 
 async def test_since_id_tails_and_limits_are_validated_in_the_envelope(probed) -> None:
@@ -86,7 +86,7 @@ async def test_since_id_tails_and_limits_are_validated_in_the_envelope(probed) -
     assert len(first) == 1
     await client.get("/probe/open?n=2")
     newer = (await client.get("/sandbox/journal", params={"since_id": first[0]["id"]})).json()["entries"]
-    assert [e["query"] for e in newer] == ["n=2"]
+    assert [e["query"] for e in newer] == ["n=***"]  # an undeclared parameter: its name kept, not its value
     bad = await client.get("/sandbox/journal", params={"limit": 0})
     assert bad.status_code == 400 and bad.json()["erreur"]["code"] == 400
 
@@ -110,7 +110,8 @@ async def test_bodies_are_truncated_to_the_configured_bound(probed) -> None:
     assert response.status_code == 200
     async with probed.state.sessionmaker() as session:
         row = (await session.execute(select(JournalEntry).order_by(JournalEntry.id.desc()).limit(1))).scalar_one()
-    assert row.request_body == "pad=" + "x" * 60 + f"… [{len(form) - 64} octets tronqués]"
+    # the kept bytes, decoded and whitelisted ("pad" is no field of the /token form), then the note
+    assert row.request_body == f"pad=***… [{len(form) - 64} octets tronqués]"
     assert len(row.response_body) < 64 + 40 and "octets tronqués" in row.response_body
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from sqlalchemy import select
 
+from dgfip_sandbox.assembly import scenario_errors
+from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
 from dgfip_sandbox.gateway.scenarios import ScenarioSyntaxError, parse_scenario
 from dgfip_sandbox.store.audit import AuditRecord
 from tests.gateway.test_pipeline import assert_envelope
 from tests.toolbox.conftest import set_consumer
 
 pytestmark = pytest.mark.anyio
+
+FC_ROUTE = "/impotparticulier/1.0/situations/ir/assiettes/annrev/2025"
 
 
 async def last_audit(sandbox) -> AuditRecord:  # type: ignore[no-untyped-def]
@@ -74,7 +79,24 @@ async def test_fc_unreachable_fails_only_calls_carrying_a_franceconnect_token(pr
     fc = await client.get(
         "/probe/open", headers={"X-Sandbox-Scenario": "fc-unreachable", "X-FranceConnect-OAuth": "jeton-fc"}
     )
-    assert_envelope(fc, 502, 502, "FranceConnect est injoignable")
+    assert_envelope(fc, 502, 5021, "FranceConnect est injoignable")
+
+
+async def test_fc_unreachable_answers_what_a_real_franceconnect_outage_answers(probed, sleeps) -> None:
+    """Regression: the scenario answered code 502 while a real outage answers 5021 (Impôt particulier's
+    FranceConnectUnreachable): an integrator's retry logic must see the same error in both cases."""
+
+    async def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    await probed.use_fc_transport(httpx.MockTransport(down))
+    client = await probed.client("mairie-demo")
+    fc_headers = {"X-FranceConnect-OAuth": "x" * 40}
+    real = await client.get(FC_ROUTE, headers=fc_headers)
+    simulated = await client.get("/probe/open", headers={"X-Sandbox-Scenario": "fc-unreachable", **fc_headers})
+    assert real.status_code == simulated.status_code == 502
+    assert real.json()["erreur"]["code"] == simulated.json()["erreur"]["code"] == 5021
+    assert simulated.json()["erreur"]["message"].startswith(real.json()["erreur"]["message"].split(" : ")[0])
 
 
 @pytest.mark.parametrize(
@@ -132,7 +154,22 @@ async def test_injected_calls_still_count_against_the_real_quota(probed, sleeps)
 
 
 def test_parse_scenario_canonical_form() -> None:
-    assert parse_scenario(" latency=10 ; error=cat007 ").describe() == "latency=10,error=CAT007"
-    assert parse_scenario("none").empty
+    errors = scenario_errors()
+    assert parse_scenario(" latency=10 ; error=cat007 ", errors).describe() == "latency=10,error=CAT007"
+    assert parse_scenario("none", errors).empty
     with pytest.raises(ScenarioSyntaxError):
-        parse_scenario(",")
+        parse_scenario(",", errors)
+
+
+def test_injectable_codes_come_from_the_mounted_apis() -> None:
+    """The gateway keeps no copy of an API's catalogue: the codes are the APIs' own error classes."""
+    from dgfip_sandbox.apis.ficoba.errors import CAT001
+    from dgfip_sandbox.apis.impot_particulier.errors import FranceConnectUnreachable, NoResult
+
+    errors = scenario_errors()
+    assert isinstance(errors.error("4101"), NoResult)
+    assert isinstance(errors.error("CAT001"), CAT001)
+    assert "CAF007" not in errors.by_code  # a 200 "no result" answer, not an HTTP error
+    assert isinstance(errors.fc_unreachable("détail"), FranceConnectUnreachable)
+    with pytest.raises(ScenarioSyntaxError, match="code d'erreur inconnu"):
+        parse_scenario("error=4101", ScenarioErrors())  # a gateway without the API knows only 500 and 503

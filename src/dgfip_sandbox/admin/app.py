@@ -1,6 +1,6 @@
 """The admin app: consumer administration API and developer portal, on 127.0.0.1:<admin_port>.
 
-Two locks: the TCP peer must be a loopback address (else 403, whatever the path), and every
+Two locks (admin/access.py): the TCP peer must be a loopback address (else 403, whatever the path), and every
 request carries the admin bearer token (else 401); the portal's pages may carry it in a
 ``SameSite=Strict`` cookie set from ``/portal?token=…``, for reading only. Every change goes through
 :class:`dgfip_sandbox.admin.service.ConsumerAdmin` (actor "api"), which audits it.
@@ -8,124 +8,31 @@ request carries the admin bearer token (else 401); the portal's pages may carry 
 
 from __future__ import annotations
 
-import ipaddress
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Query
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dgfip_sandbox.admin.credential import ensure_admin_token, token_matches
-from dgfip_sandbox.admin.errors import AdminForbidden, AdminUnauthorized, InvalidAdminRequest, RouteNotFound
+from dgfip_sandbox.admin import portal
+from dgfip_sandbox.admin.access import LoopbackOnly, require_admin
+from dgfip_sandbox.admin.credential import ensure_admin_token
+from dgfip_sandbox.admin.errors import HttpRefusal, InvalidAdminRequest, RouteNotFound
 from dgfip_sandbox.admin.service import ConsumerAdmin, NewConsumer
+from dgfip_sandbox.admin.state import AdminState, admin_state
 from dgfip_sandbox.api_docs import install_api_docs
 from dgfip_sandbox.clock import Clock, SystemClock
-from dgfip_sandbox.errors import ApiError, InternalError
+from dgfip_sandbox.envelope import install_envelope
+from dgfip_sandbox.errors import ApiError
 from dgfip_sandbox.gateway.quota import QuotaStore
+from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
 from dgfip_sandbox.health import health_router
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
-
-COOKIE = "dgfip_sandbox_admin"
-
-
-@dataclass
-class AdminState:
-    settings: Settings
-    clock: Clock
-    engine: AsyncEngine
-    sessionmaker: async_sessionmaker[AsyncSession]
-    quota: QuotaStore | None
-    token: str
-
-    def service(self) -> ConsumerAdmin:
-        return ConsumerAdmin(self.settings, self.sessionmaker, clock=self.clock, quota=self.quota, actor="api")
-
-
-def is_loopback(address: str | None) -> bool:
-    if not address:
-        return False
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_loopback
-
-
-def in_networks(address: str | None, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
-    if not address or not networks:
-        return False
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return any(ip in network for network in networks)
-
-
-class LoopbackOnly:
-    """Refuses (403, in the envelope) any request whose TCP peer is neither a loopback address nor in
-    ``allowed`` (``admin_allowed_ips``: in a container, the bridge address host clients arrive from)."""
-
-    def __init__(self, app: ASGIApp, clock: Clock, allowed: tuple[str, ...] = ()) -> None:
-        self.app = app
-        self.clock = clock
-        self.allowed = tuple(ipaddress.ip_network(cidr, strict=False) for cidr in allowed)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            peer = (scope.get("client") or (None,))[0]
-            if not is_loopback(peer) and not in_networks(peer, self.allowed):
-                error = AdminForbidden(
-                    f"l'administration n'est ouverte qu'à la machine locale (adresse {peer or 'inconnue'})"
-                )
-                body = json.dumps(error.envelope(self.clock.now()), ensure_ascii=False).encode()
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 403,
-                        "headers": [
-                            (b"content-type", b"application/json; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode()),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
-                return
-        await self.app(scope, receive, send)
-
-
-def admin_state(request: Request) -> AdminState:
-    return request.app.state.admin
-
-
-def require_admin(request: Request) -> ConsumerAdmin:
-    state = admin_state(request)
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    presented = value.strip() if scheme.lower() == "bearer" else ""
-    if not presented and request.method in ("GET", "HEAD"):
-        presented = request.cookies.get(COOKIE, "")
-    if not presented:
-        raise AdminUnauthorized(
-            "jeton d'administration absent (en-tête Authorization: Bearer <jeton>, voir var/credentials.json)"
-        )
-    if not token_matches(presented, state.token):
-        raise AdminUnauthorized("jeton d'administration incorrect")
-    return state.service()
-
 
 Admin = Annotated[ConsumerAdmin, Depends(require_admin)]
 
@@ -277,39 +184,14 @@ async def reset(admin: Admin) -> dict[str, Any]:
     return await admin.reset()
 
 
-def _install_error_handlers(app: FastAPI) -> None:
-    def respond(request: Request, error: ApiError) -> JSONResponse:
-        return JSONResponse(
-            error.envelope(admin_state(request).clock.now()), status_code=error.status_code, headers=error.headers
-        )
+def _now(request: Request) -> datetime:
+    return admin_state(request).clock.now()
 
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return respond(request, exc)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 404:
-            return respond(request, RouteNotFound(f"{request.method} {request.url.path}"))
-        error = InvalidAdminRequest(str(exc.detail))
-        error.status_code = exc.status_code  # type: ignore[misc]
-        error.code = exc.status_code  # type: ignore[misc]
-        return respond(request, error)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        parts = []
-        for err in exc.errors()[:5]:
-            location = ".".join(str(p) for p in err.get("loc", ()))
-            parts.append(f"{location} : {err.get('msg', 'invalide')}")
-        return respond(request, InvalidAdminRequest("; ".join(parts)))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        import structlog
-
-        structlog.get_logger("dgfip_sandbox.admin").exception("admin_unhandled_error", path=request.url.path)
-        return respond(request, InternalError())
+def _http_error(request: Request, exc: StarletteHTTPException) -> ApiError:
+    if exc.status_code == 404:
+        return RouteNotFound(f"{request.method} {request.url.path}")
+    return HttpRefusal(exc.status_code, str(exc.detail))
 
 
 def create_admin_app(
@@ -318,9 +200,11 @@ def create_admin_app(
     clock: Clock | None = None,
     quota_store: QuotaStore | None = None,
     gateway_openapi: dict[str, Any] | None = None,
+    scenario_errors: ScenarioErrors | None = None,
 ) -> FastAPI:
     """The admin API and portal. Pass the gateway's quota store when both run in one process
-    (the portal then shows the quota used now) and its OpenAPI document (else one is built)."""
+    (the portal then shows the quota used now), its OpenAPI document (else one is built) and the
+    codes its scenarios may inject (else only the gateway's own 500 and 503)."""
     clock = clock or SystemClock()
     token = ensure_admin_token(settings)
 
@@ -334,6 +218,7 @@ def create_admin_app(
             sessionmaker=create_sessionmaker(engine),
             quota=quota_store,
             token=token,
+            scenario_errors=scenario_errors or ScenarioErrors(),
         )
         try:
             yield
@@ -348,11 +233,15 @@ def create_admin_app(
         redoc_url=None,
     )
     install_api_docs(app)
-    _install_error_handlers(app)
+    install_envelope(
+        app,
+        now=_now,
+        http_error=_http_error,
+        invalid_request=InvalidAdminRequest,
+        unexpected_logger="dgfip_sandbox.admin",
+    )
     app.include_router(health_router(tags=["administration"]))
     app.include_router(api)
-    from dgfip_sandbox.admin import portal
-
     app.include_router(portal.build_router(settings, gateway_openapi))
     app.add_middleware(LoopbackOnly, clock=clock, allowed=tuple(settings.admin_allowed_ips))
     return app

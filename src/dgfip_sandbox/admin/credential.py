@@ -7,9 +7,9 @@ var/credentials.json under "admin" (that file is readable by its owner only).
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 
+from dgfip_sandbox.private_files import write_private_text
 from dgfip_sandbox.settings import Settings
 
 
@@ -22,12 +22,7 @@ def ensure_admin_token(settings: Settings) -> str:
         if token:
             return token
     token = secrets.token_urlsafe(32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(token + "\n")
-    tmp.replace(path)
+    write_private_text(path, token + "\n")
     return token
 
 

@@ -52,3 +52,12 @@ class InvalidAdminRequest(AdminError):
     status_code = 400
     code = 400
     message = "Requête d'administration invalide"
+
+
+class HttpRefusal(InvalidAdminRequest):
+    """A routing refusal other than 404 (405, …): its HTTP status is the status and the code."""
+
+    def __init__(self, status: int, detail: str | None = None) -> None:
+        self.status_code = status
+        self.code = status
+        super().__init__(detail)

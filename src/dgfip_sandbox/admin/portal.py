@@ -17,8 +17,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 
+from dgfip_sandbox.admin.access import COOKIE, require_admin
 from dgfip_sandbox.admin.credential import token_matches
 from dgfip_sandbox.admin.errors import RouteNotFound
+from dgfip_sandbox.admin.state import admin_state
 from dgfip_sandbox.settings import Settings
 
 HERE = Path(__file__).parent
@@ -52,8 +54,6 @@ def api_routes(openapi: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def build_router(settings: Settings, gateway_openapi: dict[str, Any] | None) -> APIRouter:
-    from dgfip_sandbox.admin.app import COOKIE, admin_state, require_admin
-
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
     router = APIRouter(include_in_schema=False)
     cache: dict[str, Any] = {}

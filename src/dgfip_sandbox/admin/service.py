@@ -8,20 +8,20 @@ certificates are issued and revoked with the sandbox CA (pki.py): a revocation r
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dgfip_sandbox import pki
+from dgfip_sandbox import pki, registration
 from dgfip_sandbox.admin.errors import (
     CertificateNotFound,
     ConsumerExists,
@@ -30,11 +30,12 @@ from dgfip_sandbox.admin.errors import (
 )
 from dgfip_sandbox.clock import Clock
 from dgfip_sandbox.gateway.quota import QuotaStore, quota_key, window_start
+from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
 from dgfip_sandbox.gateway.scenarios import OPTION as SCENARIO_OPTION
 from dgfip_sandbox.gateway.scenarios import ScenarioSyntaxError, parse_scenario
+from dgfip_sandbox.seed.consumers import demo_consumers
 from dgfip_sandbox.settings import Settings
-from dgfip_sandbox.store import admin_events, journal
-from dgfip_sandbox.store.admin_events import AdminEvent
+from dgfip_sandbox.store import admin_events, consumers, journal
 from dgfip_sandbox.store.consumers import (
     QUOTA_TIERS,
     Consumer,
@@ -65,6 +66,7 @@ class NewConsumer:
     ficoba_modalities: list[str] = field(default_factory=list)
     ficoba_motifs: list[str] = field(default_factory=list)
     sandbox_options: list[str] = field(default_factory=lambda: [SCENARIO_OPTION])
+    fc_client_id: str | None = None
     issue_certificate: bool = True
 
 
@@ -142,10 +144,13 @@ class ConsumerAdmin:
         sessionmaker: async_sessionmaker[AsyncSession],
         *,
         clock: Clock,
+        scenario_errors: ScenarioErrors,
         quota: QuotaStore | None = None,
         actor: str = "cli",
     ) -> None:
+        """``scenario_errors``: the codes a standing scenario may inject (``assembly.scenario_errors()``)."""
         self.settings = settings
+        self.scenario_errors = scenario_errors
         self.sessionmaker = sessionmaker
         self.clock = clock
         self.quota = quota
@@ -156,23 +161,12 @@ class ConsumerAdmin:
 
     async def list_consumers(self) -> list[dict[str, Any]]:
         async with self.sessionmaker() as session:
-            rows = (await session.execute(select(Consumer).order_by(Consumer.name))).scalars().all()
-            return [consumer_as_dict(row) for row in rows]
+            return [consumer_as_dict(row) for row in await consumers.list_rows(session)]
 
     async def show(self, name: str) -> dict[str, Any]:
         async with self.sessionmaker() as session:
             row = await self._get(session, name)
-            certs = (
-                (
-                    await session.execute(
-                        select(ConsumerCertificate)
-                        .where(ConsumerCertificate.consumer_id == row.id)
-                        .order_by(ConsumerCertificate.id)
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            certs = await consumers.certificates_of(session, row.id)
             result = consumer_as_dict(row)
             result["certificates"] = [certificate_as_dict(c) for c in certs]
             result["quota_usage"] = await self.quota_usage(row.id, row.quota_per_minute)
@@ -213,32 +207,28 @@ class ConsumerAdmin:
         _check(not spec.siret or bool(re.fullmatch(r"\d{14}", spec.siret)), "le SIRET doit compter 14 chiffres")
         options = _clean_list(spec.sandbox_options, CODE_PATTERN, "option")
         _check(set(options) <= SANDBOX_OPTIONS, f"options connues : {', '.join(sorted(SANDBOX_OPTIONS))}")
+        terms = replace(
+            spec,
+            name=name,
+            organisation=spec.organisation.strip()[:200],
+            application=(spec.application or "Application").strip()[:200],
+            siret=spec.siret or None,
+            oauth_scopes=_clean_list(spec.oauth_scopes, SCOPE_PATTERN, "scope OAuth"),
+            datapass_scopes=_clean_list(spec.datapass_scopes, SCOPE_PATTERN, "scope DataPass"),
+            allowed_ips=_clean_cidrs(spec.allowed_ips),
+            quota_per_minute=check_quota_tier(spec.quota_per_minute),
+            id_teleservice=(spec.id_teleservice or None),
+            ficoba_modalities=_clean_list(spec.ficoba_modalities, CODE_PATTERN, "modalité FICOBA"),
+            ficoba_motifs=_clean_list(spec.ficoba_motifs, CODE_PATTERN, "motif FICOBA"),
+            sandbox_options=options,
+        )
         secret = new_client_secret()
-        now = self.clock.now()
         async with self.sessionmaker() as session, session.begin():
-            exists = (await session.execute(select(Consumer.id).where(Consumer.name == name))).first()
-            if exists:
+            if await consumers.name_taken(session, name):
                 raise ConsumerExists(name)
-            row = Consumer(
-                name=name,
-                organisation=spec.organisation.strip()[:200],
-                application=(spec.application or "Application").strip()[:200],
-                siret=spec.siret or None,
-                client_id=f"{name}-{secrets.token_hex(4)}",
-                client_secret_hash=hash_secret(secret),
-                active=True,
-                oauth_scopes=_clean_list(spec.oauth_scopes, SCOPE_PATTERN, "scope OAuth"),
-                datapass_scopes=_clean_list(spec.datapass_scopes, SCOPE_PATTERN, "scope DataPass"),
-                allowed_ips=_clean_cidrs(spec.allowed_ips),
-                quota_per_minute=check_quota_tier(spec.quota_per_minute),
-                id_teleservice=(spec.id_teleservice or None),
-                ficoba_modalities=_clean_list(spec.ficoba_modalities, CODE_PATTERN, "modalité FICOBA"),
-                ficoba_motifs=_clean_list(spec.ficoba_motifs, CODE_PATTERN, "motif FICOBA"),
-                sandbox_options=options,
-                created_at=now,
+            row = await registration.register_consumer(
+                session, terms, client_id=f"{name}-{secrets.token_hex(4)}", secret=secret, now=self.clock.now()
             )
-            session.add(row)
-            await session.flush()
             result = consumer_as_dict(row)
             result["client_secret"] = secret
             if spec.issue_certificate:
@@ -297,7 +287,9 @@ class ConsumerAdmin:
         text = (scenario or "").strip() or None
         if text is not None:
             try:
-                text = parse_scenario(text, max_latency_ms=self.settings.scenario_max_latency_ms).describe()
+                text = parse_scenario(
+                    text, self.scenario_errors, max_latency_ms=self.settings.scenario_max_latency_ms
+                ).describe()
             except ScenarioSyntaxError as exc:
                 raise InvalidAdminRequest(f"scénario invalide : {exc}") from exc
             if text == "none":
@@ -338,12 +330,12 @@ class ConsumerAdmin:
         """Revoke one certificate (by SHA-256 fingerprint) or every certificate in force of the consumer."""
         async with self.sessionmaker() as session, session.begin():
             row = await self._get(session, name)
-            query = select(ConsumerCertificate).where(ConsumerCertificate.consumer_id == row.id)
             if fingerprint is not None:
-                query = query.where(ConsumerCertificate.fingerprint_sha256 == fingerprint.lower().replace(":", ""))
+                certs = await consumers.certificates_of(
+                    session, row.id, fingerprint=fingerprint.lower().replace(":", "")
+                )
             else:
-                query = query.where(ConsumerCertificate.revoked_at.is_(None))
-            certs = list((await session.execute(query)).scalars().all())
+                certs = await consumers.certificates_of(session, row.id, in_force=True)
             if fingerprint is not None and not certs:
                 raise CertificateNotFound(f"aucun certificat d'empreinte {fingerprint[:16]}… pour « {name} »")
             _check(bool(certs), f"« {name} » n'a aucun certificat en vigueur")
@@ -367,8 +359,6 @@ class ConsumerAdmin:
         (re-issued in place when an admin revoked them). The audit records and the admin audit
         trail are kept: they are append-only.
         """
-        from dgfip_sandbox import bootstrap
-        from dgfip_sandbox.seed.consumers import demo_consumers
 
         now = self.clock.now()
         specs = demo_consumers()
@@ -381,29 +371,16 @@ class ConsumerAdmin:
             if pki.load_pem_cert(cert_path.read_bytes()).serial_number in revoked_serials:
                 pki.issue_client_certificate(sandbox_pki, spec.name, now=now)
                 reissued.append(spec.name)
-        previous = bootstrap._read_previous_secrets(self.settings.credentials_path)
+        previous = registration.read_demo_secrets(self.settings.credentials_path)
         async with self.sessionmaker() as session, session.begin():
-            removed = list(
-                (await session.execute(select(Consumer.name).where(Consumer.name.not_in(names)))).scalars().all()
+            removed, secrets_by_name = await registration.reset_demo_consumers(
+                session,
+                specs,
+                sandbox_pki,
+                previous,
+                now=now,
+                extra_allowed_ips=self.settings.demo_extra_allowed_ips,
             )
-            await session.execute(delete(ConsumerCertificate))
-            await session.execute(delete(Consumer).where(Consumer.name.not_in(names)))
-            for spec in specs:
-                row = (await session.execute(select(Consumer).where(Consumer.name == spec.name))).scalar_one_or_none()
-                if row is None:
-                    continue
-                row.organisation, row.application, row.siret = spec.organisation, spec.application, spec.siret
-                row.client_id = f"{spec.name}-{bootstrap._short_id(spec.name)}"
-                row.active = True
-                row.oauth_scopes, row.datapass_scopes = list(spec.oauth_scopes), list(spec.datapass_scopes)
-                row.allowed_ips, row.quota_per_minute = list(spec.allowed_ips), spec.quota_per_minute
-                row.id_teleservice, row.fc_client_id = spec.id_teleservice, spec.fc_client_id
-                row.ficoba_modalities, row.ficoba_motifs = list(spec.ficoba_modalities), list(spec.ficoba_motifs)
-                row.sandbox_options, row.sandbox_scenario = list(spec.sandbox_options), None
-                if spec.name in previous:  # the secret of var/credentials.json, even after a rotation
-                    row.client_secret_hash = hash_secret(previous[spec.name])
-            await session.flush()
-            secrets_by_name = await bootstrap._register_consumers(session, specs, sandbox_pki, previous, now=now)
             purged = await journal.purge_all(session)
             self._event(
                 session,
@@ -413,7 +390,7 @@ class ConsumerAdmin:
             )
         changed = {n: s for n, s in secrets_by_name.items() if previous.get(n) != s}
         if changed:
-            _update_credentials_secrets(self.settings.credentials_path, changed)
+            registration.update_demo_secrets(self.settings.credentials_path, changed)
         await self.reset_quota(audited=False)
         return {
             "removed": removed,
@@ -426,31 +403,21 @@ class ConsumerAdmin:
     # Internals
 
     async def _get(self, session: AsyncSession, name: str) -> Consumer:
-        row = (await session.execute(select(Consumer).where(Consumer.name == name))).scalar_one_or_none()
+        row = await consumers.get_row(session, name)
         if row is None:
             raise ConsumerNotFound(name[:100])
         return row
 
     def _event(self, session: AsyncSession, action: str, consumer: str | None, details: dict[str, Any]) -> None:
-        session.add(
-            AdminEvent(at=self.clock.now(), actor=self.actor, action=action, consumer_name=consumer, details=details)
+        admin_events.record(
+            session, at=self.clock.now(), actor=self.actor, action=action, consumer_name=consumer, details=details
         )
 
     async def _issue(self, session: AsyncSession, row: Consumer, *, revoke_previous: bool) -> dict[str, Any]:
         now = self.clock.now()
         revoked: list[str] = []
         if revoke_previous:
-            in_force = (
-                (
-                    await session.execute(
-                        select(ConsumerCertificate).where(
-                            ConsumerCertificate.consumer_id == row.id, ConsumerCertificate.revoked_at.is_(None)
-                        )
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            in_force = await consumers.certificates_of(session, row.id, in_force=True)
             # Revoked before the new files replace the old ones (their PEM may only be on disk).
             revoked = [await self._revoke(c) for c in in_force if _aware(c.not_after) > now]
         sandbox_pki = pki.ensure_pki(self.settings.certs_dir, [], now=now)
@@ -460,17 +427,7 @@ class ConsumerAdmin:
             raise InvalidAdminRequest(str(exc)) from exc
         pem = cert_path.read_text()
         cert = pki.load_pem_cert(pem)
-        fingerprint = pki.fingerprint_sha256(cert)
-        session.add(
-            ConsumerCertificate(
-                consumer_id=row.id,
-                fingerprint_sha256=fingerprint,
-                serial_number=format(cert.serial_number, "x"),
-                subject=cert.subject.rfc4514_string()[:300],
-                not_after=cert.not_valid_after_utc,
-                pem=pem,
-            )
-        )
+        fingerprint = await registration.register_certificate(session, row.id, cert, pem=pem)
         return {
             "name": row.name,
             "fingerprint_sha256": fingerprint,
@@ -485,10 +442,8 @@ class ConsumerAdmin:
         cert = self._find_certificate(row)
         if cert is not None:
             sandbox_pki = pki.ensure_pki(self.settings.certs_dir, [], now=now)
-            try:
+            with contextlib.suppress(pki.PkiError):  # not issued by the sandbox CA: the registration alone is revoked
                 pki.revoke_certificate(sandbox_pki, cert, now=now)
-            except pki.PkiError:
-                pass  # not issued by the sandbox CA: the registration alone is revoked
         if row.revoked_at is None:
             row.revoked_at = now
         return row.fingerprint_sha256
@@ -511,17 +466,3 @@ class ConsumerAdmin:
 def _aware(when: datetime) -> datetime:
     """SQLite gives naive datetimes back; they were stored in UTC."""
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-
-
-def _update_credentials_secrets(path: Path, secrets_by_name: dict[str, str]) -> None:
-    import json
-
-    from dgfip_sandbox.bootstrap import write_private_json
-
-    if not path.exists():
-        return
-    data = json.loads(path.read_text())
-    for consumer in data.get("consumers", []):
-        if consumer.get("name") in secrets_by_name:
-            consumer["client_secret"] = secrets_by_name[consumer["name"]]
-    write_private_json(path, data)

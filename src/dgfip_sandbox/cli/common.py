@@ -30,6 +30,7 @@ def run_admin(operation: Any, *, quota: bool = False) -> Any:
     """Run ``operation(service)`` against the configured database; admin errors exit with status 1."""
     from dgfip_sandbox.admin.errors import AdminError
     from dgfip_sandbox.admin.service import ConsumerAdmin
+    from dgfip_sandbox.assembly import scenario_errors
     from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 
     settings = load_settings()
@@ -46,6 +47,7 @@ def run_admin(operation: Any, *, quota: bool = False) -> Any:
                 settings,
                 create_sessionmaker(engine),
                 clock=clock_from_offset(settings.clock_offset_seconds),
+                scenario_errors=scenario_errors(),
                 quota=store,
                 actor="cli",
             )

@@ -18,9 +18,10 @@ from fastapi.staticfiles import StaticFiles
 
 from dgfip_sandbox.clock import Clock, SystemClock
 from dgfip_sandbox.franceconnect import authorize, checktoken, oidc
-from dgfip_sandbox.franceconnect.errors import PageError
+from dgfip_sandbox.franceconnect.control_bytes import RefuseControlBytes
+from dgfip_sandbox.franceconnect.errors import PageError, RedirectError, is_back_channel
 from dgfip_sandbox.franceconnect.keys import load_or_create_provider_keys
-from dgfip_sandbox.franceconnect.pages import render, render_error
+from dgfip_sandbox.franceconnect.pages import redirect_error, render, render_error
 from dgfip_sandbox.franceconnect.state import STATIC_DIR, TEMPLATES_DIR, FranceConnectState, template_environment
 from dgfip_sandbox.health import health_router
 from dgfip_sandbox.settings import Settings
@@ -58,15 +59,25 @@ def create_franceconnect_app(settings: Settings, *, clock: Clock | None = None) 
     app.include_router(oidc.router)
     app.include_router(checktoken.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(RefuseControlBytes, state=state)
 
     @app.get("/", include_in_schema=False)
     async def home() -> Response:
         return render(state, "home.html", issuer=state.issuer)
 
+    # The pages' errors, raised anywhere in authorize.py: shown to the user, or sent back to the FS.
+    @app.exception_handler(PageError)
+    async def page_error(request: Request, exc: PageError) -> Response:
+        return render_error(state, exc)
+
+    @app.exception_handler(RedirectError)
+    async def redirect_to_service_provider(request: Request, exc: RedirectError) -> Response:
+        return redirect_error(exc)
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.error("franceconnect.unexpected_error", path=request.url.path, error=type(exc).__name__)
-        if request.url.path.endswith(("/token", "/userinfo", "/checktoken")):
+        if is_back_channel(request.url.path):
             return JSONResponse(
                 {
                     "error": "server_error",

@@ -11,6 +11,9 @@ Steps (FranceConnect v2 naming)::
 
 The session row (SQL) is bound to the browser by a cookie holding a random value whose SHA-256 is
 stored; every interaction step checks it, so a leaked interaction URL is useless in another browser.
+
+A step refuses by raising ``PageError`` (an error page) or ``RedirectError`` (an OAuth error sent back
+to the FS's redirect_uri); the app's exception handlers (app.py) answer both, once for every route.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.franceconnect.errors import PageError, RedirectError
-from dgfip_sandbox.franceconnect.pages import redirect, redirect_error, render, render_error, with_query
+from dgfip_sandbox.franceconnect.pages import redirect, redirect_error, render, with_query
 from dgfip_sandbox.franceconnect.scopes import (
     DGFIP_SCOPES,
     IDENTITY_SCOPES,
@@ -123,34 +126,29 @@ def _validate_protocol(params: dict[str, str], client: FcServiceProvider) -> tup
 @router.api_route("/authorize", methods=["GET", "POST"])
 async def authorize(request: Request, state: StateDep) -> Response:
     params = await _params(request)
-    try:
-        client_id = params.get("client_id", "").strip()
-        if not client_id:
-            raise PageError("Le paramètre « client_id » est obligatoire et n'a pas été fourni.")
-        redirect_uri = params.get("redirect_uri", "")
-        async with state.sessionmaker() as db:
-            client = await get_service_provider(db, client_id)
-        if client is None or not client.active:
-            raise PageError(
-                "Le fournisseur de service est inconnu de FranceConnect (client_id non enregistré).",
-                code="Y030106",
-                error="invalid_client",
-            )
-        if not redirect_uri:
-            raise PageError("Le paramètre « redirect_uri » est obligatoire et n'a pas été fourni.")
-        if redirect_uri not in client.redirect_uris:
-            raise PageError(
-                "L'adresse de retour (redirect_uri) ne correspond à aucune des adresses enregistrées "
-                "pour ce fournisseur de service.",
-                code="Y030118",
-                error="invalid_redirect_uri",
-            )
-        _validate_format(params)
-        scopes, claims = _validate_protocol(params, client)
-    except PageError as error:
-        return render_error(state, error)
-    except RedirectError as error:
-        return redirect_error(error)
+    client_id = params.get("client_id", "").strip()
+    if not client_id:
+        raise PageError("Le paramètre « client_id » est obligatoire et n'a pas été fourni.")
+    redirect_uri = params.get("redirect_uri", "")
+    async with state.sessionmaker() as db:
+        client = await get_service_provider(db, client_id)
+    if client is None or not client.active:
+        raise PageError(
+            "Le fournisseur de service est inconnu de FranceConnect (client_id non enregistré).",
+            code="Y030106",
+            error="invalid_client",
+        )
+    if not redirect_uri:
+        raise PageError("Le paramètre « redirect_uri » est obligatoire et n'a pas été fourni.")
+    if redirect_uri not in client.redirect_uris:
+        raise PageError(
+            "L'adresse de retour (redirect_uri) ne correspond à aucune des adresses enregistrées "
+            "pour ce fournisseur de service.",
+            code="Y030118",
+            error="invalid_redirect_uri",
+        )
+    _validate_format(params)
+    scopes, claims = _validate_protocol(params, client)
 
     now = state.clock.now()
     browser_id = secrets.token_urlsafe(32)
@@ -242,10 +240,7 @@ def _identity_rows(citizens: list[FcCitizen]) -> list[dict[str, str]]:
 @router.get("/interaction/{uid}", response_class=HTMLResponse)
 async def identity_provider_page(uid: str, request: Request, state: StateDep) -> Response:
     async with state.sessionmaker() as db:
-        try:
-            session, client = await _load_session(db, request, state, uid, statuses=("pending", "authenticated"))
-        except PageError as error:
-            return render_error(state, error)
+        session, client = await _load_session(db, request, state, uid, statuses=("pending", "authenticated"))
         citizens = await list_citizens(db)
     return render(
         state,
@@ -267,14 +262,9 @@ async def identity_provider_login(uid: str, request: Request, state: StateDep) -
     csrf = str(form.get("csrfToken", ""))
     now = state.clock.now()
     async with state.sessionmaker() as db, db.begin():
-        try:
-            session, client = await _load_session(db, request, state, uid, statuses=("pending", "authenticated"))
-            if not hmac.compare_digest(session.csrf_token, csrf):
-                raise PageError(
-                    "Le jeton de sécurité du formulaire est invalide.", code="Y190004", error="invalid_csrf"
-                )
-        except PageError as error:
-            return render_error(state, error)
+        session, client = await _load_session(db, request, state, uid, statuses=("pending", "authenticated"))
+        if not hmac.compare_digest(session.csrf_token, csrf):
+            raise PageError("Le jeton de sécurité du formulaire est invalide.", code="Y190004", error="invalid_csrf")
         citizen = await get_citizen_by_login(db, login) if login else None
         if citizen is None or not verify_secret(password, citizen.password_hash):
             citizens = await list_citizens(db)
@@ -302,10 +292,7 @@ async def identity_provider_login(uid: str, request: Request, state: StateDep) -
 async def consent_page(uid: str, request: Request, state: StateDep) -> Response:
     now = state.clock.now()
     async with state.sessionmaker() as db, db.begin():
-        try:
-            session, client = await _load_session(db, request, state, uid, statuses=("authenticated",))
-        except PageError as error:
-            return render_error(state, error)
+        session, client = await _load_session(db, request, state, uid, statuses=("authenticated",))
         citizen = await db.get(FcCitizen, session.citizen_id)
         assert citizen is not None
         scopes = split_scope(session.scope)
@@ -340,14 +327,9 @@ async def consent_given(request: Request, state: StateDep) -> Response:
     csrf = str(form.get("csrfToken", ""))
     now = state.clock.now()
     async with state.sessionmaker() as db, db.begin():
-        try:
-            session, client = await _load_session(db, request, state, uid, statuses=("authenticated",))
-            if not hmac.compare_digest(session.csrf_token, csrf):
-                raise PageError(
-                    "Le jeton de sécurité du formulaire est invalide.", code="Y190004", error="invalid_csrf"
-                )
-        except PageError as error:
-            return render_error(state, error)
+        session, client = await _load_session(db, request, state, uid, statuses=("authenticated",))
+        if not hmac.compare_digest(session.csrf_token, csrf):
+            raise PageError("Le jeton de sécurité du formulaire est invalide.", code="Y190004", error="invalid_csrf")
         citizen = await db.get(FcCitizen, session.citizen_id)
         assert citizen is not None
         scopes = split_scope(session.scope)
@@ -411,10 +393,7 @@ async def consent_given(request: Request, state: StateDep) -> Response:
 @router.get("/interaction/{uid}/abort")
 async def abort(uid: str, request: Request, state: StateDep) -> Response:
     async with state.sessionmaker() as db, db.begin():
-        try:
-            session, _client = await _load_session(db, request, state, uid, statuses=("pending", "authenticated"))
-        except PageError as error:
-            return render_error(state, error)
+        session, _client = await _load_session(db, request, state, uid, statuses=("pending", "authenticated"))
         await db.execute(
             update(FcSession).where(FcSession.id == uid).values(status="ended", ended_at=state.clock.now())
         )

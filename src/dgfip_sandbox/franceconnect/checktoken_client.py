@@ -103,9 +103,12 @@ class ChecktokenClient:
         transport: httpx.AsyncBaseTransport | None = None,
         verify: Any = True,
     ) -> None:
-        self._credentials = credentials or DataProviderCredentials.load(settings)
+        # The data provider's credentials are read on first use (the seeders may run after the gateway starts).
+        self._settings = settings
+        self._loaded: tuple[DataProviderCredentials, KeySet] | None = None
+        if credentials is not None:
+            self._loaded = (credentials, KeySet.import_key_set(credentials.private_jwks))
         self._issuer = settings.franceconnect_base_url + "/api/v2"
-        self._private_keys = KeySet.import_key_set(self._credentials.private_jwks)
         self._fc_keys: KeySet | None = None
         self._client = httpx.AsyncClient(
             base_url=settings.franceconnect_base_url,
@@ -115,6 +118,13 @@ class ChecktokenClient:
             verify=verify,
             headers={"User-Agent": "dgfip-sandbox-gateway"},
         )
+
+    def _credentials_and_keys(self) -> tuple[DataProviderCredentials, KeySet]:
+        """Raises LookupError when the data provider is not seeded yet."""
+        if self._loaded is None:
+            credentials = DataProviderCredentials.load(self._settings)
+            self._loaded = (credentials, KeySet.import_key_set(credentials.private_jwks))
+        return self._loaded
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -147,13 +157,15 @@ class ChecktokenClient:
         return self._fc_keys
 
     async def introspect(self, token: str) -> Introspection:
+        """Raises a ChecktokenError, or LookupError when the data provider is not seeded."""
+        credentials, _keys = self._credentials_and_keys()
         response = await self._request(
             "POST",
             CHECKTOKEN_PATH,
             data={
                 "token": token,
-                "client_id": self._credentials.client_id,
-                "client_secret": self._credentials.client_secret,
+                "client_id": credentials.client_id,
+                "client_secret": credentials.client_secret,
             },
         )
         if response.status_code != 200:
@@ -193,9 +205,9 @@ class ChecktokenClient:
             raise InvalidChecktokenResponse(f"incomplete introspection ({exc})") from None
 
     async def _open(self, value: str) -> dict[str, Any]:
-        creds = self._credentials
+        creds, private_keys = self._credentials_and_keys()
         try:
-            header, plaintext = jose.decrypt(value, self._private_keys)
+            header, plaintext = jose.decrypt(value, private_keys)
         except (JoseError, ValueError) as exc:
             raise InvalidChecktokenResponse(f"cannot decrypt ({type(exc).__name__})") from None
         if header.get("alg") != creds.encrypted_alg or header.get("enc") != creds.encrypted_enc:

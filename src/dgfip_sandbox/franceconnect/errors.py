@@ -60,6 +60,24 @@ class PageError(Exception):
         self.status_code = status_code
 
 
+FORMAT_ERROR_CODE = "Y030007"
+FORMAT_ERROR_MESSAGE = "Une erreur technique est survenue, fermez l’onglet de votre navigateur et reconnectez-vous."
+
+
+def format_error(*, back_channel: bool) -> OidcError | PageError:
+    """FranceConnect's refusal of a parameter its DTO does not validate (``Y030007``,
+    OidcProviderAuthorizeParamsException: 400, ``invalid_request``, "invalid parameter"): an error
+    page on a browser step, the OAuth JSON error on a back-channel endpoint."""
+    if back_channel:
+        return OidcError(400, "invalid_request", "invalid parameter")
+    return PageError(FORMAT_ERROR_MESSAGE, code=FORMAT_ERROR_CODE)
+
+
+def is_back_channel(path: str) -> bool:
+    """The endpoints that answer JSON (OAuth errors) rather than an HTML page."""
+    return path.endswith(("/token", "/userinfo", "/checktoken"))
+
+
 class RedirectError(Exception):
     """A protocol error sent back to the service provider's registered redirect_uri."""
 

@@ -13,16 +13,14 @@ hard link that fails when another process won the race), so replicas never disag
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
+from dgfip_sandbox.private_files import read_json, write_private_json
 from dgfip_sandbox.settings import Settings
 
 SIGNING_ALGS = ("ES256", "RS256")
@@ -38,35 +36,6 @@ def provider_keys_path(settings: Settings) -> Path:
 
 def secrets_path(settings: Settings) -> Path:
     return fc_dir(settings) / "secrets.json"
-
-
-def write_private_json(path: Path, data: dict[str, Any], *, exclusive: bool = False) -> bool:
-    """Write ``data`` to ``path`` readable by the owner only. With ``exclusive``, never replace an
-    existing file and return False when one is there."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-        os.chmod(tmp, 0o600)
-        if exclusive:
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                return False
-            return True
-        os.replace(tmp, path)
-        return True
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        return None
 
 
 def generate_signing_key(alg: str) -> ECKey | RSAKey:

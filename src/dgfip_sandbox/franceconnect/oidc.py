@@ -27,7 +27,7 @@ from dgfip_sandbox.franceconnect.errors import (
     invalid_token,
 )
 from dgfip_sandbox.franceconnect.identity import AMR, claims_for, pairwise_sub
-from dgfip_sandbox.franceconnect.pages import redirect, render_error, with_query
+from dgfip_sandbox.franceconnect.pages import redirect, with_query
 from dgfip_sandbox.franceconnect.scopes import CLAIMS_SUPPORTED, SCOPES, split_scope
 from dgfip_sandbox.franceconnect.state import (
     ACR,
@@ -284,56 +284,53 @@ async def userinfo(request: Request, state: StateDep) -> Response:
 @router.get("/session/end")
 async def end_session(request: Request, state: StateDep) -> Response:
     params = request.query_params
+    for name in ("id_token_hint", "state", "post_logout_redirect_uri"):
+        if not params.get(name):
+            raise PageError(f"Le paramètre « {name} » est obligatoire et n'a pas été fourni.")
     try:
-        for name in ("id_token_hint", "state", "post_logout_redirect_uri"):
-            if not params.get(name):
-                raise PageError(f"Le paramètre « {name} » est obligatoire et n'a pas été fourni.")
-        try:
-            _header, claims = jose.verify(params["id_token_hint"], state.keys.keys)
-        except (JoseError, ValueError):
+        _header, claims = jose.verify(params["id_token_hint"], state.keys.keys)
+    except (JoseError, ValueError):
+        raise PageError(
+            "Le paramètre « id_token_hint » n'est pas un jeton d'identité émis par FranceConnect."
+        ) from None
+    if claims.get("iss") != state.issuer or not isinstance(claims.get("aud"), str):
+        raise PageError("Le paramètre « id_token_hint » n'est pas un jeton d'identité émis par FranceConnect.")
+    now = state.clock.now()
+    async with state.sessionmaker() as db, db.begin():
+        client = await get_service_provider(db, claims["aud"])
+        if client is None:
+            raise PageError("Le fournisseur de service du jeton d'identité est inconnu.", error="invalid_client")
+        target = params["post_logout_redirect_uri"]
+        if target not in client.post_logout_redirect_uris:
             raise PageError(
-                "Le paramètre « id_token_hint » n'est pas un jeton d'identité émis par FranceConnect."
-            ) from None
-        if claims.get("iss") != state.issuer or not isinstance(claims.get("aud"), str):
-            raise PageError("Le paramètre « id_token_hint » n'est pas un jeton d'identité émis par FranceConnect.")
-        now = state.clock.now()
-        async with state.sessionmaker() as db, db.begin():
-            client = await get_service_provider(db, claims["aud"])
-            if client is None:
-                raise PageError("Le fournisseur de service du jeton d'identité est inconnu.", error="invalid_client")
-            target = params["post_logout_redirect_uri"]
-            if target not in client.post_logout_redirect_uris:
-                raise PageError(
-                    "L'adresse de retour après déconnexion (post_logout_redirect_uri) n'est pas enregistrée "
-                    "pour ce fournisseur de service.",
-                    code="Y030119",
-                    error="invalid_post_logout_redirect_uri",
-                )
-            cookie = request.cookies.get(BROWSER_COOKIE)
-            ended: list[str] = []
-            if cookie:
-                ended = list(
-                    (
-                        await db.execute(
-                            select(FcSession.id).where(
-                                FcSession.browser_id_hash == token_digest(cookie), FcSession.ended_at.is_(None)
-                            )
-                        )
-                    ).scalars()
-                )
-            if ended:
-                await db.execute(update(FcSession).where(FcSession.id.in_(ended)).values(status="ended", ended_at=now))
-                # Ending the FranceConnect session ends the grants made in it (checktoken → inactive).
-                await db.execute(
-                    update(FcAccessToken)
-                    .where(FcAccessToken.session_id.in_(ended), FcAccessToken.revoked_at.is_(None))
-                    .values(revoked_at=now)
-                )
-            await record_event(
-                db, "FC_SESSION_TERMINATED", now, sp_client_id=client.client_id, data={"sessions_ended": len(ended)}
+                "L'adresse de retour après déconnexion (post_logout_redirect_uri) n'est pas enregistrée "
+                "pour ce fournisseur de service.",
+                code="Y030119",
+                error="invalid_post_logout_redirect_uri",
             )
-    except PageError as error:
-        return render_error(state, error)
+        cookie = request.cookies.get(BROWSER_COOKIE)
+        ended: list[str] = []
+        if cookie:
+            ended = list(
+                (
+                    await db.execute(
+                        select(FcSession.id).where(
+                            FcSession.browser_id_hash == token_digest(cookie), FcSession.ended_at.is_(None)
+                        )
+                    )
+                ).scalars()
+            )
+        if ended:
+            await db.execute(update(FcSession).where(FcSession.id.in_(ended)).values(status="ended", ended_at=now))
+            # Ending the FranceConnect session ends the grants made in it (checktoken → inactive).
+            await db.execute(
+                update(FcAccessToken)
+                .where(FcAccessToken.session_id.in_(ended), FcAccessToken.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+        await record_event(
+            db, "FC_SESSION_TERMINATED", now, sp_client_id=client.client_id, data={"sessions_ended": len(ended)}
+        )
     response = redirect(with_query(target, {"state": params["state"]}))
     response.delete_cookie(BROWSER_COOKIE, path=PREFIX)
     return response

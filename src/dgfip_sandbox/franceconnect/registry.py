@@ -11,8 +11,9 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from dgfip_sandbox.franceconnect.keys import read_json, secrets_path, write_private_json
+from dgfip_sandbox.franceconnect.keys import secrets_path
 from dgfip_sandbox.franceconnect.scopes import DGFIP_SCOPES, IDENTITY_SCOPES, SCOPES
+from dgfip_sandbox.private_files import read_json, write_private_json
 from dgfip_sandbox.settings import Settings
 
 PASSWORD = "123"  # every demo citizen's password (FranceConnect's mock identity provider convention)

@@ -314,6 +314,4 @@ async def _insert_homonyms(session: AsyncSession, already: int) -> None:
         )
 
 
-from dgfip_sandbox.franceconnect.credentials import credentials_section  # noqa: E402  (bootstrap's entry point)
-
-__all__ = ["PERSONAS", "seed", "credentials_section"]
+__all__ = ["PERSONAS", "seed"]

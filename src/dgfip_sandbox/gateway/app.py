@@ -1,24 +1,31 @@
 """The gateway app factory: the APIM pipeline, the token endpoint and the sandbox routes, with the
-API routers it is given (the composition root, ``dgfip_sandbox.assembly``, passes the business APIs)."""
+APIs it is given (the composition root, ``dgfip_sandbox.assembly``, passes each business API's
+``MountedApi``: its routers, scopes and injectable errors)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI
+import httpx
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse, Response
 
 from dgfip_sandbox.api_docs import install_api_docs
 from dgfip_sandbox.clock import Clock, SystemClock
+from dgfip_sandbox.franceconnect.checktoken_client import ChecktokenClient
 from dgfip_sandbox.gateway import journal_endpoint, token_endpoint
 from dgfip_sandbox.gateway.audit_middleware import AuditMiddleware
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.error_handlers import install_error_handlers
+from dgfip_sandbox.gateway.http_methods import HeadAsGet
 from dgfip_sandbox.gateway.metrics import GatewayMetrics
+from dgfip_sandbox.gateway.mounted_api import MountedApi
 from dgfip_sandbox.gateway.pipeline import GatewayPolicy
 from dgfip_sandbox.gateway.quota import MemoryQuotaStore, QuotaStore
+from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
 from dgfip_sandbox.gateway.state import GatewayState, TrustMaterial
 from dgfip_sandbox.gateway.tokens import TokenService, load_or_create_signing_key
 from dgfip_sandbox.gateway.trusted_proxies import TrustedProxies
@@ -30,23 +37,24 @@ from dgfip_sandbox.store.audit import AuditWriter
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 
 
-def signing_key_path(settings: Settings):  # type: ignore[no-untyped-def]
+def signing_key_path(settings: Settings) -> Path:
     return settings.var_dir / "keys" / "gateway-signing-key.jwk.json"
 
 
 def create_gateway_app(
     settings: Settings,
     *,
-    routers: Sequence[APIRouter] = (),
+    apis: Sequence[MountedApi] = (),
     clock: Clock | None = None,
     quota_store: QuotaStore | None = None,
     sleeper: Callable[[float], Awaitable[None]] | None = None,
-    fc_transport: Any = None,
+    fc_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """``fc_transport``: an httpx transport for the checktoken client (tests reach FranceConnect in-process)."""
     clock = clock or SystemClock()
     configure_logging(settings.log_level, settings.log_format)
     metrics = GatewayMetrics()
+    scenario_errors = ScenarioErrors.of(apis)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -67,20 +75,20 @@ def create_gateway_app(
             quota=quota_store or MemoryQuotaStore(),
             audit=writer,
             trusted_proxies=TrustedProxies(settings.trusted_proxies),
+            checktoken=ChecktokenClient(settings, transport=fc_transport),
+            apis=tuple(apis),
+            scenario_errors=scenario_errors,
             metrics=metrics,
+            openapi=app.openapi,
         )
         if sleeper is not None:
             state.sleep = sleeper
-        if fc_transport is not None:
-            state.extras["fc_transport"] = fc_transport
         app.state.sandbox = state
         await writer.start()
         try:
             yield
         finally:
-            checktoken = state.extras.pop("checktoken", None)
-            if checktoken is not None:
-                await checktoken.aclose()
+            await state.checktoken.aclose()
             await writer.stop()
             await state.quota.close()
             await engine.dispose()
@@ -91,9 +99,11 @@ def create_gateway_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        redirect_slashes=False,  # a trailing slash is another path: 404, never a redirect
     )
     install_api_docs(app)
     install_error_handlers(app)
+    app.add_middleware(HeadAsGet)  # inside the audit layer: the audit records HEAD
     app.add_middleware(AuditMiddleware, state_getter=lambda: app.state.sandbox)
 
     app.include_router(health_router(tags=["APIM"]))
@@ -119,6 +129,7 @@ def create_gateway_app(
 
     app.include_router(journal_endpoint.router)
 
-    for router in routers:
-        app.include_router(router)
+    for api in apis:
+        for router in api.routers:
+            app.include_router(router)
     return app

@@ -13,6 +13,7 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dgfip_sandbox.api_docs import is_docs_path
+from dgfip_sandbox.envelope import render, send_error
 from dgfip_sandbox.errors import ApiError, HeadersTooLarge, InternalError
 from dgfip_sandbox.gateway.correlation import UUID_PATTERN
 from dgfip_sandbox.gateway.journal import JournalCapture
@@ -26,15 +27,6 @@ log = structlog.get_logger("dgfip_sandbox.gateway")
 UNAUDITED_PATHS = frozenset({"/health", "/.well-known/jwks.json", "/metrics"})
 # Reading one's journal is audited but not journaled (a tail would otherwise fill the journal with itself).
 UNJOURNALED_PATHS = frozenset({"/sandbox/journal"})
-
-
-def render_error(error: ApiError, state: GatewayState) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    import json
-
-    body = json.dumps(error.envelope(state.clock.now()), ensure_ascii=False).encode()
-    headers = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode())]
-    headers += [(k.lower().encode(), v.encode("latin-1", "replace")) for k, v in error.headers.items()]
-    return error.status_code, headers, body
 
 
 class AuditMiddleware:
@@ -60,7 +52,7 @@ class AuditMiddleware:
         # The API documentation (Swagger UI, ReDoc and their assets) is public and carries no data.
         audited = scope["path"] not in UNAUDITED_PATHS and not is_docs_path(scope["path"])
         capture = (
-            JournalCapture(state.settings.journal_body_bytes)
+            JournalCapture(state.settings.journal_body_bytes, state.journal_policy)
             if audited and scope["path"] not in UNJOURNALED_PATHS
             else None
         )
@@ -126,8 +118,9 @@ class AuditMiddleware:
         size = sum(len(k) + len(v) for k, v in scope.get("headers", []))
         if size > state.settings.max_header_bytes:
             entry.outcome = str(HeadersTooLarge.code)
-            status, headers, body = render_error(
-                HeadersTooLarge(f"{size} octets d'en-têtes pour {state.settings.max_header_bytes} au plus"), state
+            status, headers, body = render(
+                HeadersTooLarge(f"{size} octets d'en-têtes pour {state.settings.max_header_bytes} au plus"),
+                state.clock.now(),
             )
             await send_wrapper({"type": "http.response.start", "status": status, "headers": headers})
             await send_wrapper({"type": "http.response.body", "body": body})
@@ -140,7 +133,7 @@ class AuditMiddleware:
             if not start_sent and not replaced:
                 held_start = None
                 entry.outcome = str(InternalError.code)
-                status, headers, body = render_error(InternalError(), state)
+                status, headers, body = render(InternalError(), state.clock.now())
                 await send_wrapper({"type": "http.response.start", "status": status, "headers": headers})
                 await send_wrapper({"type": "http.response.body", "body": body})
         finally:
@@ -148,11 +141,9 @@ class AuditMiddleware:
                 state.metrics.observe(entry, route_template(scope), time.perf_counter() - started)
 
     async def _send_error(self, send: Send, error: ApiError, state: GatewayState, echo: str | None) -> None:
-        status, headers, body = render_error(error, state)
-        if echo:
-            headers.append((b"x-correlation-id", echo.encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send_error(
+            send, error, state.clock.now(), extra_headers=[(b"x-correlation-id", echo.encode())] if echo else ()
+        )
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -19,30 +19,6 @@ from dgfip_sandbox.gateway.trusted_proxies import peer_address
 from dgfip_sandbox.store.consumers import ConsumerRecord
 
 
-class VerifiedCertificates:
-    """Certificates that passed the full verification, per trust material (CA + CRL).
-
-    Path validation costs about 0.4 ms; a client presents the same certificate on every call. A hit
-    is reused only while the trust material is the same object (a new CRL makes a new one, so a
-    revocation takes effect at once); the validity dates are checked again on every call.
-    """
-
-    def __init__(self, size: int = 1024) -> None:
-        self._size = size
-        self._entries: dict[str, tuple[object, x509.Certificate, str]] = {}
-
-    def get(self, key: str, trust: object) -> tuple[x509.Certificate, str] | None:
-        entry = self._entries.get(key)
-        if entry is None or entry[0] is not trust:
-            return None
-        return entry[1], entry[2]
-
-    def put(self, key: str, trust: object, cert: x509.Certificate, fingerprint: str) -> None:
-        if len(self._entries) >= self._size:
-            self._entries.pop(next(iter(self._entries)))
-        self._entries[key] = (trust, cert, fingerprint)
-
-
 def presented_certificate(request: Request, state: GatewayState) -> tuple[str, x509.Certificate] | None:
     """The presented certificate and a key identifying its encoding (for the verification cache)."""
     scope = request.scope
@@ -64,7 +40,7 @@ def _verified(request: Request, state: GatewayState) -> tuple[x509.Certificate, 
     if presented is None:
         raise CertificateRejected("aucun certificat client n'a été présenté (authentification mTLS obligatoire)")
     key, cert = presented
-    cache: VerifiedCertificates = state.extras.setdefault("verified_certificates", VerifiedCertificates())
+    cache = state.verified_certificates
     trust = state.trust
     now = state.clock.now()
     hit = cache.get(key, trust)

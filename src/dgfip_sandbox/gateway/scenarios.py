@@ -8,7 +8,7 @@ run out of quota or find FranceConnect unreachable. The grammar (docs/scenarios.
     item     = "latency=" milliseconds            slow: wait, then answer normally
              | "error=" ( "500" | "503" | CATnnn | CAFnnn | codeapp )
              | "quota"                            429 900804, as a spent quota
-             | "fc-unreachable"                   502 on calls that carry X-FranceConnect-OAuth
+             | "fc-unreachable"                   502 5021 on calls that carry X-FranceConnect-OAuth
              | "none"                             no scenario (overrides a standing one)
 
 At most one failure (error, quota, fc-unreachable) per scenario; latency combines with any. The
@@ -16,50 +16,29 @@ step runs after the quota check, so an injected call still counts against the re
 consumer without the option the header is ignored (and the audit record says so); a malformed
 header from a consumer with the option is a 400 in the APIM envelope, never a 500. The latency
 goes through ``GatewayState.sleep`` so that tests never sleep.
+
+The gateway imports no API: the injectable codes and the FranceConnect outage error come from the
+mounted APIs (``MountedApi``, gateway/mounted_api.py) as a ``ScenarioErrors`` catalogue (scenario_errors.py), so each
+injected error is the API's own class, in the API's own envelope.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.requests import Request
 
-from dgfip_sandbox.apis.ficoba import errors as ficoba_errors
-from dgfip_sandbox.apis.ficoba.errors import FicobaError
-from dgfip_sandbox.errors import ApiError, BadRequest, InternalError, QuotaExceeded
+from dgfip_sandbox.errors import BadRequest, QuotaExceeded
 from dgfip_sandbox.gateway.quota import WINDOW_SECONDS
+from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
+from dgfip_sandbox.gateway.state import GatewayState
 from dgfip_sandbox.store.audit import AuditEntry
 from dgfip_sandbox.store.consumers import ConsumerRecord
 
 HEADER = "x-sandbox-scenario"
 OPTION = "scenarios"
 MAX_HEADER_LENGTH = 200
-
-# FICOBA's technical and functional anomalies, from the FICOBA API's own catalogue (apis/ficoba/errors.py,
-# Protocole technique Ficoba3 v8, annexe 9). Only the codes answered with an HTTP error can be injected;
-# the "no result" CAF codes are 200 answers of the API itself (use the FICOBA personas for them).
-FICOBA_ERRORS: dict[str, type[FicobaError]] = {
-    name: cls
-    for name, cls in vars(ficoba_errors).items()
-    if re.fullmatch(r"CA[TF]\d{3}", name)
-    and isinstance(cls, type)
-    and issubclass(cls, FicobaError)
-    and cls.status_code >= 400
-}
-
-# API Impôt particulier's codeapp values (swagger, LEP and IFI operations): code → (HTTP, message).
-IMPOT_PARTICULIER_CODES: dict[str, tuple[int, str]] = {
-    "4001": (400, "Le spi est dans un format incorrect"),
-    "4002": (400, "Mauvais format d'année (annrev ou bareme)"),
-    "4007": (400, "Mauvais format de département"),
-    "4031": (403, "L'utilisateur n'a pas accès à la ressource"),
-    "4101": (410, "La requête avec le spi et l'année ne renvoie aucun résultat"),
-    "4102": (410, "Le spi envoyé ne correspond à aucun usager"),
-}
-
-SERVICE_UNAVAILABLE_RETRY_AFTER = "5"
 
 _ITEM = re.compile(r"^(?P<name>[a-z][a-z-]*)(?:=(?P<value>[A-Za-z0-9]+))?$")
 
@@ -92,7 +71,7 @@ class Scenario:
         return ",".join(parts) or "none"
 
 
-def parse_scenario(text: str, *, max_latency_ms: int = 30000) -> Scenario:
+def parse_scenario(text: str, errors: ScenarioErrors, *, max_latency_ms: int = 30000) -> Scenario:
     """Parse the header (or a standing scenario); raise ScenarioSyntaxError with a French reason."""
     if len(text) > MAX_HEADER_LENGTH:
         raise ScenarioSyntaxError(f"valeur trop longue ({len(text)} caractères, {MAX_HEADER_LENGTH} au plus)")
@@ -122,7 +101,7 @@ def parse_scenario(text: str, *, max_latency_ms: int = 30000) -> Scenario:
                     "error attend un code (error=503, error=500, error=CAT001, error=CAF003, error=4101)"
                 )
             code = value.upper()
-            if code not in ("500", "503") and code not in FICOBA_ERRORS and code not in IMPOT_PARTICULIER_CODES:
+            if code not in errors.by_code:
                 raise ScenarioSyntaxError(f"code d'erreur inconnu « {value} » (voir docs/scenarios.md)")
             error = code
             failures.append(item)
@@ -146,35 +125,6 @@ def parse_scenario(text: str, *, max_latency_ms: int = 30000) -> Scenario:
     return Scenario(latency_ms=latency or 0, error=error, quota=quota, fc_unreachable=fc)
 
 
-class ServiceUnavailable(ApiError):
-    status_code = 503
-    code = 503
-    message = "Service indisponible"
-
-
-class FranceConnectUnreachable(ApiError):
-    status_code = 502
-    code = 502
-    message = "Le service FranceConnect est injoignable"
-
-
-class ImpotParticulierInjectedError(ApiError):
-    def __init__(self, code: str) -> None:
-        self.status_code, self.message = IMPOT_PARTICULIER_CODES[code]  # type: ignore[misc]
-        self.code = int(code)  # type: ignore[misc]
-        super().__init__(None)
-
-
-def injected_error(code: str) -> ApiError:
-    if code == "500":
-        return InternalError()
-    if code == "503":
-        return ServiceUnavailable(headers={"Retry-After": SERVICE_UNAVAILABLE_RETRY_AFTER})
-    if code in FICOBA_ERRORS:
-        return FICOBA_ERRORS[code]()
-    return ImpotParticulierInjectedError(code)
-
-
 def _source(request: Request, consumer: ConsumerRecord) -> tuple[str, str] | None:
     header = request.headers.get(HEADER)
     if header is not None:
@@ -184,7 +134,7 @@ def _source(request: Request, consumer: ConsumerRecord) -> tuple[str, str] | Non
     return None
 
 
-async def check_scenario(request: Request, state: Any, consumer: ConsumerRecord, audit: AuditEntry) -> str:
+async def check_scenario(request: Request, state: GatewayState, consumer: ConsumerRecord, audit: AuditEntry) -> str:
     """Apply the scenario, if any; return the trace line. Raises the injected ApiError."""
     source = _source(request, consumer)
     if source is None:
@@ -194,7 +144,7 @@ async def check_scenario(request: Request, state: Any, consumer: ConsumerRecord,
         audit.extra["scenario_ignored"] = text[:MAX_HEADER_LENGTH]
         return f"ignoré : le partenaire n'a pas l'option « {OPTION} »"
     try:
-        scenario = parse_scenario(text, max_latency_ms=state.settings.scenario_max_latency_ms)
+        scenario = parse_scenario(text, state.scenario_errors, max_latency_ms=state.settings.scenario_max_latency_ms)
     except ScenarioSyntaxError as exc:
         audit.extra["scenario"] = text[:MAX_HEADER_LENGTH]
         raise BadRequest(f"en-tête X-Sandbox-Scenario invalide : {exc}") from exc
@@ -216,7 +166,9 @@ async def check_scenario(request: Request, state: Any, consumer: ConsumerRecord,
             },
         )
     if scenario.error:
-        raise injected_error(scenario.error)
+        raise state.scenario_errors.error(scenario.error)
     if scenario.fc_unreachable and request.headers.get("x-franceconnect-oauth"):
-        raise FranceConnectUnreachable("le contrôle du jeton FranceConnect (checktoken) a échoué (scénario simulé)")
+        raise state.scenario_errors.fc_unreachable(
+            "le contrôle du jeton FranceConnect (checktoken) a échoué (scénario simulé)"
+        )
     return f"{scenario.describe()} ({origin})"

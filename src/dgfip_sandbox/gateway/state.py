@@ -6,19 +6,27 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dgfip_sandbox import pki
 from dgfip_sandbox.clock import Clock
+from dgfip_sandbox.franceconnect.checktoken_client import ChecktokenClient
+from dgfip_sandbox.gateway.certificate_cache import VerifiedCertificates
+from dgfip_sandbox.gateway.journal import JournalPolicy
+from dgfip_sandbox.gateway.mounted_api import MountedApi
 from dgfip_sandbox.gateway.quota import QuotaStore
+from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
 from dgfip_sandbox.gateway.tokens import TokenService
 from dgfip_sandbox.gateway.trusted_proxies import TrustedProxies
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store import consumers
 from dgfip_sandbox.store.audit import AuditWriter
 from dgfip_sandbox.store.consumers import ConsumerRecord
+
+if TYPE_CHECKING:
+    from dgfip_sandbox.gateway.metrics import GatewayMetrics
 
 CONSUMER_CACHE_SECONDS = 2.0
 
@@ -54,10 +62,26 @@ class GatewayState:
     quota: QuotaStore
     audit: AuditWriter
     trusted_proxies: TrustedProxies
-    metrics: Any = None  # metrics.GatewayMetrics (None: not measured)
-    extras: dict[str, Any] = field(default_factory=dict)
+    # The one pooled client of FranceConnect's checktoken (built and closed by the app's lifespan).
+    checktoken: ChecktokenClient
+    apis: tuple[MountedApi, ...] = ()
+    scenario_errors: ScenarioErrors = field(default_factory=ScenarioErrors)
+    metrics: GatewayMetrics | None = None  # None: not measured
+    # The served OpenAPI document, from which the request journal learns what it may keep.
+    openapi: Callable[[], dict[str, Any]] | None = None
+    _journal_policy: JournalPolicy | None = None
+
+    @property
+    def journal_policy(self) -> JournalPolicy:
+        """What the request journal may keep (gateway/journal.py), read once from the served contract."""
+        if self._journal_policy is None:
+            self._journal_policy = JournalPolicy.from_openapi(self.openapi()) if self.openapi else JournalPolicy()
+        return self._journal_policy
+
     # Injected waits (scenario latency): tests pass a recorder instead of sleeping.
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    verified_certificates: VerifiedCertificates = field(default_factory=VerifiedCertificates)
+    consumer_cache: dict[str, tuple[float, int, tuple[ConsumerRecord, bool] | None]] = field(default_factory=dict)
 
     @property
     def trust(self) -> pki.Trust:
@@ -70,9 +94,7 @@ class GatewayState:
         same process, tests) invalidates the cache at once through ``consumers.generation()``; a change
         made by another process is seen within that delay.
         """
-        cache: dict[str, tuple[float, int, tuple[ConsumerRecord, bool] | None]] = self.extras.setdefault(
-            "consumer_cache", {}
-        )
+        cache = self.consumer_cache
         generation = consumers.generation()
         entry = cache.get(fingerprint)
         now = time.monotonic()

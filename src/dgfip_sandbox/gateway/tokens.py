@@ -8,7 +8,6 @@ token), and ``cnf.x5t#S256``, the SHA-256 thumbprint of the certificate the toke
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from collections import OrderedDict
 from datetime import datetime
@@ -18,6 +17,8 @@ from typing import Any
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet
+
+from dgfip_sandbox.private_files import write_private_json
 
 AUDIENCE = "dgfip-apim"
 
@@ -33,12 +34,7 @@ def load_or_create_signing_key(path: Path) -> ECKey:
     key = ECKey.generate_key(
         "P-256", parameters={"kid": secrets.token_hex(8), "use": "sig", "alg": "ES256"}, private=True
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(key.as_dict(private=True), handle)
-    tmp.replace(path)
+    write_private_json(path, key.as_dict(private=True))
     return key
 
 

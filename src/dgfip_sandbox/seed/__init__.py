@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,24 +11,15 @@ from dgfip_sandbox.settings import Settings
 
 Seeder = Callable[[AsyncSession, Settings], Awaitable[None]]
 
-# Modules providing ``seed(session, settings)`` and ``PERSONAS``, in dependency order: the Impôt
-# particulier population first (FICOBA and FranceConnect link to its déclarants).
-SEEDER_MODULES = (
-    "dgfip_sandbox.seed.population",
-    "dgfip_sandbox.seed.ficoba",
-    "dgfip_sandbox.franceconnect.seed",
-)
-
 
 def _modules() -> list[Any]:
-    found = []
-    for name in SEEDER_MODULES:
-        try:
-            found.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if not exc.name or not name.startswith(exc.name):
-                raise
-    return found
+    """The modules providing ``seed(session, settings)`` and ``PERSONAS``, in dependency order: the Impôt
+    particulier population first (FICOBA and FranceConnect link to its déclarants). Imported on use: each
+    is large, and most importers of this package need none of them."""
+    from dgfip_sandbox.franceconnect import seed as franceconnect
+    from dgfip_sandbox.seed import ficoba, population
+
+    return [population, ficoba, franceconnect]
 
 
 def seeders() -> list[Seeder]:

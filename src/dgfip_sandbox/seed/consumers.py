@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dgfip_sandbox.apis.impot_particulier.scopes import OAuthScope
+from dgfip_sandbox.seed.demo_consumer import DemoConsumer
 
-IMPOT_PARTICULIER_OAUTH_SCOPES = (
-    "RessourceIR",
-    "RessourceIRFacture",
-    "RessourceIRDerniere",
-    "RessourceIRDerniere2",
-    "RessourceIRMultiple",
-    "RessourceIFI",
-    "RessourceTHPrincipale",
-    "RessourceLEP",
-)
+IMPOT_PARTICULIER_OAUTH_SCOPES: tuple[str, ...] = tuple(OAuthScope)
 
 IMPOT_PARTICULIER_DATAPASS_SCOPES = (
     "dgfip_annee_n_moins_1",
@@ -56,28 +48,6 @@ IMPOT_PARTICULIER_DATAPASS_SCOPES = (
     "dgfip_EpargRetrDeduc",
     "dgfip_IndLep",
 )
-
-LOOPBACK = ("127.0.0.0/8", "::1/128")
-
-
-@dataclass(frozen=True)
-class DemoConsumer:
-    name: str
-    organisation: str
-    application: str
-    oauth_scopes: tuple[str, ...]
-    datapass_scopes: tuple[str, ...]
-    quota_per_minute: int
-    id_teleservice: str
-    allowed_ips: tuple[str, ...] = LOOPBACK
-    siret: str | None = None
-    ficoba_modalities: tuple[str, ...] = ()
-    ficoba_motifs: tuple[str, ...] = ()
-    sandbox_options: tuple[str, ...] = ("scenarios",)
-    fc_client_id: str | None = None
-    description: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
-
 
 DEMO_CONSUMERS: tuple[DemoConsumer, ...] = (
     DemoConsumer(
@@ -128,12 +98,6 @@ DEMO_CONSUMERS: tuple[DemoConsumer, ...] = (
 
 def demo_consumers() -> tuple[DemoConsumer, ...]:
     """The Impôt particulier demo consumers plus those the other APIs contribute."""
-    extra: list[DemoConsumer] = []
-    try:
-        from dgfip_sandbox.seed.ficoba import DEMO_CONSUMERS as FICOBA_CONSUMERS
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("dgfip_sandbox.seed.ficoba",):
-            raise
-    else:
-        extra.extend(FICOBA_CONSUMERS)
-    return DEMO_CONSUMERS + tuple(extra)
+    from dgfip_sandbox.seed.ficoba import DEMO_CONSUMERS as FICOBA_CONSUMERS  # a large module, loaded on use
+
+    return DEMO_CONSUMERS + FICOBA_CONSUMERS

@@ -27,7 +27,7 @@ from dgfip_sandbox.apis.ficoba import datapass
 from dgfip_sandbox.apis.ficoba import nomenclatures as nom
 from dgfip_sandbox.apis.ficoba.identifiers import make_iban, make_siren, make_siret
 from dgfip_sandbox.apis.ficoba.matching import normalise
-from dgfip_sandbox.seed.consumers import DemoConsumer
+from dgfip_sandbox.seed.demo_consumer import DemoConsumer
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.accounts import Compte, Droit, Etablissement, Guichet, Personne
 from dgfip_sandbox.store.bulk import deferred_indexes, insert_rows

@@ -20,7 +20,14 @@ class AdminEvent(Base):
     actor: Mapped[str] = mapped_column(String(40))
     action: Mapped[str] = mapped_column(String(40))
     consumer_name: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
-    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+def record(
+    session: AsyncSession, *, at: datetime, actor: str, action: str, consumer_name: str | None, details: dict[str, Any]
+) -> None:
+    """Append one event to the trail, in the caller's transaction (written with the change it records)."""
+    session.add(AdminEvent(at=at, actor=actor, action=action, consumer_name=consumer_name, details=details))
 
 
 async def list_events(session: AsyncSession, *, consumer_name: str | None = None, limit: int = 100) -> list[AdminEvent]:

@@ -3,21 +3,27 @@
 ``AuditWriter`` commits records in groups: each request enqueues its record and waits until the
 transaction holding it has committed, so no response leaves before its record is durable, while
 concurrent requests share one commit.
+
+Whatever bytes a request carried, its record is storable: every text is passed through
+:func:`storable` (NUL, other control characters and lone surrogates escaped, which PostgreSQL would
+refuse), and a batch the database still refuses is retried record by record, so that one record's
+failure never fails another request's answer or record.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, Integer, String, delete, select
+from sqlalchemy import JSON, CursorResult, DateTime, Integer, String, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dgfip_sandbox.store.base import Base
-from dgfip_sandbox.store.journal import JournalEntry
+from dgfip_sandbox.store.journal import JournalEntry, storable, storable_text
 
 
 class AuditRecord(Base):
@@ -70,22 +76,29 @@ class AuditEntry:
         extra = dict(self.extra)
         if self.trace:
             extra["trace"] = self.trace
-        return {
-            "at": self.at,
-            "consumer_id": self.consumer_id,
-            "consumer_name": self.consumer_name,
-            "cert_fingerprint": self.cert_fingerprint,
-            "client_ip": self.client_ip,
-            "method": self.method,
-            "route": self.route[:500],
-            "api": self.api,
-            "spi": self.spi,
-            "correlation_id": (self.correlation_id or "")[:100] or None,
-            "status": self.status,
-            "outcome": self.outcome[:40],
-            "fields_returned": self.fields_returned,
-            "extra": extra,
-        }
+        return storable(
+            {
+                "at": self.at,
+                "consumer_id": self.consumer_id,
+                "consumer_name": _cut(self.consumer_name, 100),
+                "cert_fingerprint": _cut(self.cert_fingerprint, 64),
+                "client_ip": _cut(self.client_ip, 64),
+                "method": storable_text(self.method)[:10],
+                "route": storable_text(self.route)[:500],
+                "api": _cut(self.api, 40),
+                "spi": _cut(self.spi, 20),
+                "correlation_id": _cut(self.correlation_id, 100) or None,
+                "status": self.status,
+                "outcome": storable_text(self.outcome)[:40],
+                "fields_returned": self.fields_returned,
+                "extra": extra,
+            }
+        )
+
+
+def _cut(value: str | None, length: int) -> str | None:
+    """``value`` escaped (see :func:`storable`), then cut to its column's length."""
+    return None if value is None else storable_text(value)[:length]
 
 
 class AuditWriter:
@@ -107,49 +120,71 @@ class AuditWriter:
             return
         await self._queue.join()
         self._task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await self._task
-        except asyncio.CancelledError:
-            pass
         self._task = None
 
     async def write(self, entry: AuditEntry) -> None:
         """Return once the record is committed."""
         if self._queue is None or self._task is None or self._task.done():
-            await self._commit([entry.as_row()], [entry.journal] if entry.journal else [])
+            await self._commit([entry.as_row()], [storable(entry.journal)] if entry.journal else [])
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        await self._queue.put((entry.as_row(), entry.journal, future))
+        await self._queue.put((entry.as_row(), storable(entry.journal) if entry.journal else None, future))
         await future
 
     async def _commit(self, rows: list[dict[str, Any]], journal_rows: list[dict[str, Any]] | None = None) -> None:
         # Core inserts on a connection: the ORM's bulk path costs more than the statement itself here.
         engine = self._sessionmaker.kw["bind"]
         async with engine.begin() as connection:
-            await connection.execute(AuditRecord.__table__.insert(), rows)
+            await connection.execute(insert(AuditRecord), rows)
             if journal_rows:
-                await connection.execute(JournalEntry.__table__.insert(), journal_rows)
+                await connection.execute(insert(JournalEntry), journal_rows)
 
     async def _run(self) -> None:
-        assert self._queue is not None
         queue = self._queue
+        if queue is None:
+            return
         while True:
             batch = [await queue.get()]
             while not queue.empty() and len(batch) < self._max_batch:
                 batch.append(queue.get_nowait())
             try:
-                await self._commit([row for row, _, _ in batch], [j for _, j, _ in batch if j])
-            except Exception as exc:  # noqa: BLE001 - the waiting requests get the error
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-            else:
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_result(None)
+                await self._commit_isolated(batch)
             finally:
                 for _ in batch:
                     queue.task_done()
+
+    async def _commit_isolated(
+        self, batch: list[tuple[dict[str, Any], dict[str, Any] | None, asyncio.Future[None]]]
+    ) -> None:
+        """Commit the batch in one transaction; if the database refuses it, retry each record in a
+        transaction of its own, so that only a record the database refuses alone fails its request."""
+        try:
+            await self._commit([row for row, _, _ in batch], [j for _, j, _ in batch if j])
+        except Exception as exc:  # noqa: BLE001 - isolated below
+            if len(batch) == 1:
+                _settle(batch[0][2], exc)
+                return
+            for row, journal, future in batch:
+                try:
+                    await self._commit([row], [journal] if journal else [])
+                except Exception as alone:  # noqa: BLE001 - this request alone gets the error
+                    _settle(future, alone)
+                else:
+                    _settle(future, None)
+        else:
+            for _, _, future in batch:
+                _settle(future, None)
+
+
+def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
 
 
 async def list_for_consumer(session: AsyncSession, consumer_id: int, *, limit: int = 100) -> list[AuditRecord]:
@@ -161,7 +196,7 @@ async def list_for_consumer(session: AsyncSession, consumer_id: int, *, limit: i
 
 async def purge_before(session: AsyncSession, cutoff: datetime) -> int:
     result = await session.execute(delete(AuditRecord).where(AuditRecord.at < cutoff))
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def record_as_dict(record: AuditRecord) -> dict[str, Any]:

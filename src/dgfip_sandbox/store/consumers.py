@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -140,19 +141,62 @@ async def get_by_certificate(
     return ConsumerRecord.from_row(row[0]), row[1]
 
 
-async def get_by_client_id(session: AsyncSession, client_id: str) -> ConsumerRecord | None:
-    row = (await session.execute(select(Consumer).where(Consumer.client_id == client_id))).scalar_one_or_none()
-    return ConsumerRecord.from_row(row) if row else None
-
-
 async def get_by_name(session: AsyncSession, name: str) -> ConsumerRecord | None:
     row = (await session.execute(select(Consumer).where(Consumer.name == name))).scalar_one_or_none()
     return ConsumerRecord.from_row(row) if row else None
 
 
-async def list_all(session: AsyncSession) -> list[ConsumerRecord]:
-    rows = (await session.execute(select(Consumer).order_by(Consumer.id))).scalars().all()
-    return [ConsumerRecord.from_row(r) for r in rows]
+async def get_row(session: AsyncSession, name: str) -> Consumer | None:
+    """The consumer row itself, attached to the session (to change it)."""
+    return (await session.execute(select(Consumer).where(Consumer.name == name))).scalar_one_or_none()
+
+
+async def name_taken(session: AsyncSession, name: str) -> bool:
+    return (await session.execute(select(Consumer.id).where(Consumer.name == name))).first() is not None
+
+
+async def list_rows(session: AsyncSession) -> list[Consumer]:
+    return list((await session.execute(select(Consumer).order_by(Consumer.name))).scalars().all())
+
+
+async def insert(session: AsyncSession, row: Consumer) -> Consumer:
+    """Add a new consumer and give it its id."""
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def delete_all_but(session: AsyncSession, names: Iterable[str]) -> list[str]:
+    """Remove every consumer not named (their certificates go with them); return the names removed."""
+    kept = list(names)
+    removed = list((await session.execute(select(Consumer.name).where(Consumer.name.not_in(kept)))).scalars().all())
+    await session.execute(delete(Consumer).where(Consumer.name.not_in(kept)))
+    return removed
+
+
+async def certificates_of(
+    session: AsyncSession, consumer_id: int, *, in_force: bool = False, fingerprint: str | None = None
+) -> list[ConsumerCertificate]:
+    """A consumer's registered certificates, oldest first (``in_force``: not revoked)."""
+    query = select(ConsumerCertificate).where(ConsumerCertificate.consumer_id == consumer_id)
+    if in_force:
+        query = query.where(ConsumerCertificate.revoked_at.is_(None))
+    if fingerprint is not None:
+        query = query.where(ConsumerCertificate.fingerprint_sha256 == fingerprint)
+    return list((await session.execute(query.order_by(ConsumerCertificate.id))).scalars().all())
+
+
+async def certificate_registered(session: AsyncSession, fingerprint: str) -> bool:
+    query = select(ConsumerCertificate.id).where(ConsumerCertificate.fingerprint_sha256 == fingerprint)
+    return (await session.execute(query)).first() is not None
+
+
+async def insert_certificate(session: AsyncSession, row: ConsumerCertificate) -> None:
+    session.add(row)
+
+
+async def delete_all_certificates(session: AsyncSession) -> None:
+    await session.execute(delete(ConsumerCertificate))
 
 
 def generation() -> int:

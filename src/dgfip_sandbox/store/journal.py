@@ -6,18 +6,48 @@ redacted) and the pipeline's decision trace. Written by the gateway's audit midd
 transaction as the audit record, so every replica serves the same journal.
 
 A consumer reads only its own rows: every query here takes a ``consumer_id``.
+
+Rows are written through :func:`storable`: a request's bytes (a NUL in a path, a header or a body)
+never make a row the database refuses.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, delete, select
+from sqlalchemy import JSON, CursorResult, DateTime, Integer, String, Text, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dgfip_sandbox.store.base import Base
+
+# What PostgreSQL refuses in text (NUL), what a log reader should not be handed raw (the other C0
+# controls but tab, line feed and carriage return; DEL) and what no encoder takes (lone surrogates).
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def storable_text(text: str) -> str:
+    """``text`` with NUL, control characters and lone surrogates written as visible escapes."""
+    return _UNSTORABLE.sub(_escape, text) if _UNSTORABLE.search(text) else text
+
+
+def storable(value: Any) -> Any:
+    """``value`` with every string in it (dict keys and values, list items) made storable (see
+    :func:`storable_text`); other values unchanged."""
+    if isinstance(value, str):
+        return storable_text(value)
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(storable(v) for v in value)
+    return value
 
 
 class JournalEntry(Base):
@@ -57,12 +87,12 @@ async def list_for_consumer(
 
 async def purge_before(session: AsyncSession, cutoff: datetime) -> int:
     result = await session.execute(delete(JournalEntry).where(JournalEntry.at < cutoff))
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 async def purge_all(session: AsyncSession) -> int:
     result = await session.execute(delete(JournalEntry))
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def entry_as_dict(entry: JournalEntry) -> dict[str, Any]:

@@ -365,6 +365,7 @@ def start_sandbox(
             build_demo_fs_app,
             build_franceconnect_app,
             build_gateway_app,
+            scenario_errors,
         )
         from dgfip_sandbox.gateway.quota import MemoryQuotaStore
         from dgfip_sandbox.store.database import create_engine, create_sessionmaker
@@ -377,7 +378,14 @@ def start_sandbox(
         if with_demo_fs:
             specs[3].app = build_demo_fs_app(settings, clock=clock)
         engine = create_engine(settings.sqlalchemy_url, pool_size=2)
-        box._admin = ConsumerAdmin(settings, create_sessionmaker(engine), clock=clock, quota=quota, actor="pytest")
+        box._admin = ConsumerAdmin(
+            settings,
+            create_sessionmaker(engine),
+            clock=clock,
+            scenario_errors=scenario_errors(),
+            quota=quota,
+            actor="pytest",
+        )
         box._loop = asyncio.get_running_loop()
         box._group = group
 

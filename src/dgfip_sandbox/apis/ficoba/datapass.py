@@ -13,20 +13,37 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any
 
-# DataPass scopes (group "Informations du compte")
-ETAT_CIVIL = "dgfip_ficoba_etat_civil_denomination"
-ADRESSE = "dgfip_ficoba_adresse"
-COMPTE = "dgfip_ficoba_compte"
-ETABLISSEMENT = "dgfip_ficoba_etablissement_bancaire"
-DATE = "dgfip_ficoba_date"
-VERIFICATION = "dgfip_ficoba_restitution_verification"
-# Group "Contrôle multi-détention PER – établissements bancaires uniquement"
-MD_NOMBRE_COMPTES = "dgfip_ficoba_nombre_comptes"
-MD_IBAN = "dgfip_ficoba_iban"
-MD_DATE_OUVERTURE = "dgfip_ficoba_date_ouverture"
-MD_MOTIF_OUVERTURE = "dgfip_ficoba_motif_ouverture"
+
+class DataPassScope(StrEnum):
+    """FICOBA's scopes: its routes need no OAuth scope, the DataPass scopes filter what is returned."""
+
+    # Group "Informations du compte"
+    ETAT_CIVIL = "dgfip_ficoba_etat_civil_denomination"
+    ADRESSE = "dgfip_ficoba_adresse"
+    COMPTE = "dgfip_ficoba_compte"
+    ETABLISSEMENT = "dgfip_ficoba_etablissement_bancaire"
+    DATE = "dgfip_ficoba_date"
+    VERIFICATION = "dgfip_ficoba_restitution_verification"
+    # Group "Contrôle multi-détention PER – établissements bancaires uniquement"
+    MD_NOMBRE_COMPTES = "dgfip_ficoba_nombre_comptes"
+    MD_IBAN = "dgfip_ficoba_iban"
+    MD_DATE_OUVERTURE = "dgfip_ficoba_date_ouverture"
+    MD_MOTIF_OUVERTURE = "dgfip_ficoba_motif_ouverture"
+
+
+ETAT_CIVIL = DataPassScope.ETAT_CIVIL
+ADRESSE = DataPassScope.ADRESSE
+COMPTE = DataPassScope.COMPTE
+ETABLISSEMENT = DataPassScope.ETABLISSEMENT
+DATE = DataPassScope.DATE
+VERIFICATION = DataPassScope.VERIFICATION
+MD_NOMBRE_COMPTES = DataPassScope.MD_NOMBRE_COMPTES
+MD_IBAN = DataPassScope.MD_IBAN
+MD_DATE_OUVERTURE = DataPassScope.MD_DATE_OUVERTURE
+MD_MOTIF_OUVERTURE = DataPassScope.MD_MOTIF_OUVERTURE
 
 ACCOUNT_SCOPES = (ETAT_CIVIL, ADRESSE, COMPTE, ETABLISSEMENT, DATE, VERIFICATION)
 MULTI_DETENTION_SCOPES = (MD_NOMBRE_COMPTES, MD_IBAN, MD_DATE_OUVERTURE, MD_MOTIF_OUVERTURE)
@@ -137,10 +154,6 @@ def filter_personne_recherche(personne: dict[str, Any], scopes: frozenset[str]) 
     if ADRESSE in scopes:
         keep.add("adresse")
     return _pick(personne, keep)
-
-
-def filter_verification(verification: dict[str, Any], scopes: frozenset[str]) -> dict[str, Any] | None:
-    return verification if VERIFICATION in scopes else None
 
 
 def filter_compte_multi_detention(compte: dict[str, Any], scopes: frozenset[str]) -> dict[str, Any]:

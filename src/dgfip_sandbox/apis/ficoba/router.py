@@ -4,11 +4,11 @@ Every route runs behind the APIM pipeline (``GatewayPolicy(api="ficoba")``: cert
 correlation id, quota). Then, in this order:
 
     X-Request-ID present                     CAT012 (500, as published; settings.ficoba_require_request_id)
-    Accept names JSON                        406 (application/json, application/vnd.dgfip.ficoba3.v1[.N]+json, */*)
+    Accept names JSON                        406 (application/json, */*, or a published vendor version: VENDOR_MEDIA_TYPES)
     body within MAX_BODY_BYTES               413
     Content-Type is JSON, body is JSON       CAT002
     attributes present / well formed         CAF001 / CAF002 (schemas.parse; never FastAPI's 422)
-    envelope, habilitation, criteria, search service.FicobaService
+    envelope, habilitation, criteria, search searches.FicobaService (criteria.py, answers.py)
 
 The body is read here rather than declared as a FastAPI body parameter, so that every refusal keeps
 FICOBA's codes and envelope.
@@ -24,7 +24,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from dgfip_sandbox.apis.ficoba import errors, schemas
-from dgfip_sandbox.apis.ficoba.service import FicobaService, Reponse
+from dgfip_sandbox.apis.ficoba.searches import FicobaService, Reponse
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.pipeline import GatewayPolicy
 
@@ -32,7 +32,15 @@ router = APIRouter(prefix="/fcb-masrestit/api/v2", tags=["API FICOBA"])
 
 MAX_BODY_BYTES = 64 * 1024
 JSON_MEDIA_TYPE = "application/json"
-_VENDOR = re.compile(r"^application/vnd\.dgfip\.ficoba3(?:\.v\d+(?:\.\d+)?)?\+json$")
+_VENDOR = re.compile(r"^application/vnd\.dgfip\.ficoba3(?:\.v\d+(?:\.\d+)*)?\+json$", re.ASCII)
+# The vendor versions that exist: protocole technique v8 §1.5 publishes "application/vnd.dgfip.ficoba3.v1.1+json"
+# [C]; the unversioned and major-only forms are the same API [I]. Any other version is refused with 406 (a client
+# asking for a version that does not exist must learn it here, not against the real platform).
+VENDOR_MEDIA_TYPES = (
+    "application/vnd.dgfip.ficoba3+json",
+    "application/vnd.dgfip.ficoba3.v1+json",
+    "application/vnd.dgfip.ficoba3.v1.1+json",
+)
 _ACCEPTABLE = {"application/json", "application/*", "*/*"}
 
 Caller = Annotated[CallerContext, Depends(GatewayPolicy(api="ficoba", scope=None))]
@@ -49,10 +57,15 @@ def response_media_type(request: Request) -> str:
         return JSON_MEDIA_TYPE
     types = _media_types(accept)
     for media_type in types:
-        if _VENDOR.match(media_type):
+        if media_type in VENDOR_MEDIA_TYPES:
             return media_type
     if any(t in _ACCEPTABLE for t in types):
         return JSON_MEDIA_TYPE
+    unknown = next((t for t in types if _VENDOR.match(t)), None)
+    if unknown:
+        raise errors.NotAcceptable(
+            f"version inconnue {unknown[:100]} (versions publiées : {', '.join(VENDOR_MEDIA_TYPES)})"
+        )
     raise errors.NotAcceptable(f"Accept: {accept[:100]}")
 
 
@@ -71,7 +84,11 @@ async def read_body(request: Request) -> bytes:
     content_type = request.headers.get("content-type")
     if content_type:
         media_type = _media_types(content_type)[0] if _media_types(content_type) else ""
-        if media_type != JSON_MEDIA_TYPE and not _VENDOR.match(media_type):
+        if media_type != JSON_MEDIA_TYPE and media_type not in VENDOR_MEDIA_TYPES:
+            if _VENDOR.match(media_type):
+                raise errors.CAT002(
+                    f"Content-Type {content_type[:80]} : version inconnue (versions publiées : {', '.join(VENDOR_MEDIA_TYPES)})"
+                )
             raise errors.CAT002(f"Content-Type {content_type[:80]} : seul le JSON est accepté")
     chunks: list[bytes] = []
     size = 0

@@ -3,7 +3,7 @@
 Strict: every value is a JSON string (or null), unknown attributes are refused, lengths are bounded. A
 body that does not fit becomes CAF001 (a mandatory attribute is missing) or CAF002 (format), never
 FastAPI's 422: see ``parse``. Business rules that need more than one field (flags, date ranges, SPI
-format…) live in ``service.py``.
+format…) live in ``criteria.py``.
 """
 
 from __future__ import annotations

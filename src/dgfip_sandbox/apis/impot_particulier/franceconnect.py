@@ -30,7 +30,6 @@ from dgfip_sandbox.apis.impot_particulier.errors import (
     FranceConnectWrongServiceProvider,
 )
 from dgfip_sandbox.franceconnect.checktoken_client import (
-    ChecktokenClient,
     ChecktokenError,
     ChecktokenRejected,
     FranceConnectUnavailable,
@@ -50,15 +49,6 @@ class FranceConnectCaller:
     scopes: frozenset[str]  # what the response may hold: consented ∩ DataPass, plus DataPass years
 
 
-def checktoken_client(state: GatewayState) -> ChecktokenClient:
-    """The process's one pooled checktoken client, built on first use."""
-    client = state.extras.get("checktoken")
-    if client is None:
-        client = ChecktokenClient(state.settings, transport=state.extras.get("fc_transport"))
-        state.extras["checktoken"] = client
-    return client
-
-
 async def resolve(request: Request, caller: CallerContext) -> FranceConnectCaller:
     token = (request.headers.get(HEADER) or "").strip()
     if not token:
@@ -66,7 +56,7 @@ async def resolve(request: Request, caller: CallerContext) -> FranceConnectCalle
     state: GatewayState = request.app.state.sandbox
     audit = caller.audit
     try:
-        introspection = await checktoken_client(state).introspect(token)
+        introspection = await state.checktoken.introspect(token)
     except TokenInactive as exc:
         raise FranceConnectTokenInvalid("FranceConnect le déclare inactif (inconnu, expiré ou révoqué)") from exc
     except FranceConnectUnavailable as exc:

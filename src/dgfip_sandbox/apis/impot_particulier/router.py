@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.apis.impot_particulier import service
 from dgfip_sandbox.apis.impot_particulier.negotiation import negotiate
+from dgfip_sandbox.apis.impot_particulier.scopes import OAuthScope
 from dgfip_sandbox.apis.impot_particulier.teleservice import HEADER as ID_TELESERVICE
 from dgfip_sandbox.apis.impot_particulier.teleservice import check_teleservice
 from dgfip_sandbox.errors import ApiError
@@ -105,12 +106,12 @@ async def answer(
 # The resources that take an SPI and (but deuxans) an income year, as the swagger publishes them:
 # (path after /spi/{spi}, operationId, summary, OAuth scope, media type, service function). The
 # FranceConnect twins (franceconnect_router.py) are declared from this same table.
-RESOURCES: tuple[tuple[str, str, str, str, str, Callable[..., Awaitable[Any]]], ...] = (
+RESOURCES: tuple[tuple[str, str, str, OAuthScope, str, Callable[..., Awaitable[Any]]], ...] = (
     (
         "/situations/ir/assiettes/annrev/{annrev}",
         "SituationsIrAssiettesV1",
         "SituationsIrAssiettesV1",
-        "RessourceIR",
+        OAuthScope.IR,
         ASSIETTES,
         service.get_situation_ir,
     ),
@@ -118,7 +119,7 @@ RESOURCES: tuple[tuple[str, str, str, str, str, Callable[..., Awaitable[Any]]], 
         "/situations/ir/factures/annrev/{annrev}",
         "SituationsIrFacturesV1",
         "Situations IR factures",
-        "RessourceIRFacture",
+        OAuthScope.IR_FACTURE,
         FACTURES,
         service.get_situation_ir_factures,
     ),
@@ -126,7 +127,7 @@ RESOURCES: tuple[tuple[str, str, str, str, str, Callable[..., Awaitable[Any]]], 
         "/dernieresituation/ir/assiettes/annrev/{annrev}",
         "derniereSituationsIrAssiettesV1",
         "Fournit la situation IR de la dernière période d'un millésime",
-        "RessourceIRDerniere",
+        OAuthScope.IR_DERNIERE,
         DERNIERE,
         service.get_derniere_situation_ir,
     ),
@@ -134,7 +135,7 @@ RESOURCES: tuple[tuple[str, str, str, str, str, Callable[..., Awaitable[Any]]], 
         "/dernieresituation/ir/assiettes/deuxans",
         "situationsIrAssiettesDeuxDernierMillesimeV1",
         "Fournit la situation IR de la dernière période des 2 derniers millésimes",
-        "RessourceIRDerniere2",
+        OAuthScope.IR_DERNIERE_2,
         DERNIERE,
         service.get_derniere_situation_ir_deux_ans,
     ),
@@ -142,7 +143,7 @@ RESOURCES: tuple[tuple[str, str, str, str, str, Callable[..., Awaitable[Any]]], 
         "/situations/ir/assiettes/multiple/annrev/{annrev}",
         "SituationsIrAssiettesMultipleV1",
         "SituationsIrAssiettesMultipleV1",
-        "RessourceIRMultiple",
+        OAuthScope.IR_MULTIPLE,
         MULTIPLE,
         service.get_situations_ir_multiple,
     ),
@@ -150,7 +151,7 @@ RESOURCES: tuple[tuple[str, str, str, str, str, Callable[..., Awaitable[Any]]], 
         "/situations/ifiisf/assiettes/annrev/{annrev}",
         "SituationIfiIsfV1",
         "Situation IFI ISF",
-        "RessourceIFI",
+        OAuthScope.IFI,
         IFI,
         service.get_situation_ifi,
     ),
@@ -158,7 +159,7 @@ RESOURCES: tuple[tuple[str, str, str, str, str, Callable[..., Awaitable[Any]]], 
         "/situations/th/assiettes/principale/annrev/{annrev}",
         "SituationsTHPV1",
         "Situations TH Principale",
-        "RessourceTHPrincipale",
+        OAuthScope.TH_PRINCIPALE,
         TH,
         service.get_situations_th,
     ),
@@ -229,7 +230,7 @@ async def ouverture_lep(
     departement: Annotated[str, Path(description="Numéro de département")],
     annrev: AnnrevParam,
     bareme: Annotated[str, Path(description="Année barème")],
-    caller: Annotated[CallerContext, _policy("RessourceLEP")],
+    caller: Annotated[CallerContext, _policy(OAuthScope.LEP)],
     id_teleservice: TeleserviceHeader = None,
 ) -> Response:
     return await answer(
