@@ -97,11 +97,12 @@ def terminal_reporter(stream: TextIO | None = None) -> Reporter:
     return RichReporter() if stream.isatty() else LineReporter(stream)
 
 
-_current: contextvars.ContextVar[Reporter] = contextvars.ContextVar("dgfip_sandbox_progress", default=SilentReporter())
+_SILENT = SilentReporter()
+_current: contextvars.ContextVar[Reporter | None] = contextvars.ContextVar("dgfip_sandbox_progress", default=None)
 
 
 def current() -> Reporter:
-    return _current.get()
+    return _current.get() or _SILENT
 
 
 @contextlib.contextmanager

@@ -228,7 +228,7 @@ class TlsHandshakeProtocol(asyncio.Protocol):
         self.peer = "?"
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        assert isinstance(transport, asyncio.Transport)  # noqa: S101 - asyncio's contract for a stream server
         self.transport = transport
         # Read nothing until start_tls has installed its SSL protocol (it resumes reading itself).
         transport.pause_reading()
@@ -239,7 +239,7 @@ class TlsHandshakeProtocol(asyncio.Protocol):
         self.task = self.loop.create_task(self._handshake())
 
     async def _handshake(self) -> None:
-        assert self.transport is not None
+        assert self.transport is not None  # noqa: S101 - set by connection_made, which runs first
         # start_tls delivers decrypted bytes as soon as the handshake completes, before this task
         # resumes: a TLS 1.3 client's first request often rides with its Finished message. Those
         # bytes go to a buffer, replayed to the HTTP protocol once it has its transport.

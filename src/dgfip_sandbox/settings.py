@@ -122,7 +122,7 @@ class Settings(BaseSettings):
     def gateway_base_url(self) -> str:
         if self.public_base_url:
             return self.public_base_url.rstrip("/")
-        host = "localhost" if self.host in ("127.0.0.1", "0.0.0.0", "localhost", "::") else self.host
+        host = "localhost" if self.host in ("127.0.0.1", "0.0.0.0", "localhost", "::") else self.host  # noqa: S104 - compared, not bound
         return f"https://{host}:{self.port}"
 
     @property

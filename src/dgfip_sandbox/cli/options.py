@@ -5,13 +5,13 @@ Each option is also a ``DGFIP_SANDBOX_*`` variable (the settings); the option wi
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 
-class LogFormatChoice(str, Enum):
+class LogFormatChoice(StrEnum):
     auto = "auto"
     console = "console"
     json = "json"

@@ -123,7 +123,7 @@ def create_demo_fs_app(
         return AsyncOAuth2Client(
             client_id=DEMO_FS.client_id,
             client_secret=service_provider_secret(settings, DEMO_FS.client_id),
-            token_endpoint_auth_method="client_secret_post",
+            token_endpoint_auth_method="client_secret_post",  # noqa: S106 - a method name, not a password
             redirect_uri=redirect_uri,
             scope=SCOPE,
             transport=fc_transport,

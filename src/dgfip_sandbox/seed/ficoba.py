@@ -653,8 +653,10 @@ async def insert_batch(session: AsyncSession, batch: Batch) -> None:
 async def seed(session: AsyncSession, settings: Settings) -> None:
     if await session.scalar(select(func.count()).select_from(Etablissement)):
         return
-    rng = random.Random(f"ficoba:{settings.seed}")
-    await session.execute(insert(Etablissement), [{"code": c, "libelle": l, "bic": b} for c, l, b in ETABLISSEMENTS])
+    rng = random.Random(f"ficoba:{settings.seed}")  # noqa: S311 - deterministic fictitious data, not a secret
+    await session.execute(
+        insert(Etablissement), [{"code": c, "libelle": label, "bic": b} for c, label, b in ETABLISSEMENTS]
+    )
     await session.execute(
         insert(Guichet),
         [

@@ -183,7 +183,7 @@ def random_foyer(drawer: _Drawer) -> FoyerSpec:
         if rank == 1:
             dec1 = PersonSpec(**{**dec1.__dict__, "date_deces": when})
         else:
-            assert dec2 is not None
+            assert dec2 is not None  # noqa: S101 - a couple has a second déclarant
             dec2 = PersonSpec(**{**dec2.__dict__, "date_deces": when})
     return FoyerSpec(
         persona=None,
@@ -204,7 +204,7 @@ def random_foyer(drawer: _Drawer) -> FoyerSpec:
 
 
 def random_foyers(seed: int, size: int) -> Iterator[FoyerSpec]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - deterministic fictitious data, not a secret
     taken = {spec.dec1.spi for spec in PERSONA_FOYERS} | {spec.dec2.spi for spec in PERSONA_FOYERS if spec.dec2}
     taken.add(SPI_INCONNU)
     drawer = _Drawer(rng, taken)
@@ -218,8 +218,8 @@ def population_rows(seed: int, size: int) -> Iterator[dict[str, list[dict[str, A
     for spec in PERSONA_FOYERS:
         foyer_id += 1
         # Personas draw their varying details from their own generator: adding random foyers never changes them.
-        yield foyer_rows(foyer_id, spec, random.Random(f"{seed}:{spec.persona}"))
-    detail_rng = random.Random(seed + 1)
+        yield foyer_rows(foyer_id, spec, random.Random(f"{seed}:{spec.persona}"))  # noqa: S311 - fictitious data
+    detail_rng = random.Random(seed + 1)  # noqa: S311 - deterministic fictitious data, not a secret
     for spec in random_foyers(seed, size):
         foyer_id += 1
         yield foyer_rows(foyer_id, spec, detail_rng)
