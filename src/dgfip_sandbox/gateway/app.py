@@ -21,6 +21,7 @@ from dgfip_sandbox.gateway.audit_middleware import AuditMiddleware
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.error_handlers import install_error_handlers
 from dgfip_sandbox.gateway.http_methods import HeadAsGet
+from dgfip_sandbox.gateway.journal import JournalPolicy
 from dgfip_sandbox.gateway.metrics import GatewayMetrics
 from dgfip_sandbox.gateway.mounted_api import MountedApi
 from dgfip_sandbox.gateway.pipeline import GatewayPolicy
@@ -79,7 +80,9 @@ def create_gateway_app(
             apis=tuple(apis),
             scenario_errors=scenario_errors,
             metrics=metrics,
-            openapi=app.openapi,
+            journal_contract=lambda: JournalPolicy.from_contract(
+                app.openapi(), [schema for api in apis for schema in api.request_schemas]
+            ),
         )
         if sleeper is not None:
             state.sleep = sleeper

@@ -1,6 +1,7 @@
 """The outermost layer of the gateway: one audit record per answered request, committed before the
 response leaves (with its request-journal row, gateway/journal.py, for identified consumers); ``X-Correlation-ID`` echoed on every response (errors included); oversized headers
-refused in the envelope; any unexpected failure answered as a 500 envelope, never a stack trace.
+refused in the envelope; any unexpected failure answered as a 500 envelope, never a stack trace; a
+client that disconnects mid-request recorded as a client abort (499, no traceback, no 5xx).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dgfip_sandbox.api_docs import is_docs_path
@@ -24,6 +26,9 @@ from dgfip_sandbox.store.audit import AuditEntry
 
 log = structlog.get_logger("dgfip_sandbox.gateway")
 
+# A client that disconnects before its request body is whole (nginx's 499 "client closed request").
+CLIENT_ABORT_STATUS = 499
+CLIENT_ABORT = "client_abort"
 UNAUDITED_PATHS = frozenset({"/health", "/.well-known/jwks.json", "/metrics"})
 # Reading one's journal is audited but not journaled (a tail would otherwise fill the journal with itself).
 UNJOURNALED_PATHS = frozenset({"/sandbox/journal"})
@@ -48,7 +53,7 @@ class AuditMiddleware:
         correlation = _header(scope, b"x-correlation-id")
         if correlation is not None:
             entry.correlation_id = correlation[:100]
-        echo = correlation if correlation and UUID_PATTERN.match(correlation) else None
+        echo = correlation if correlation and UUID_PATTERN.fullmatch(correlation) else None
         # The API documentation (Swagger UI, ReDoc and their assets) is public and carries no data.
         audited = scope["path"] not in UNAUDITED_PATHS and not is_docs_path(scope["path"])
         capture = (
@@ -128,6 +133,19 @@ class AuditMiddleware:
         try:
             with structlog.contextvars.bound_contextvars(correlation_id=echo):
                 await self.app(scope, receive_wrapper, send_wrapper)
+        except ClientDisconnect:
+            # The client went away before its request was whole: nothing to answer, nobody to blame
+            # but the client. Recorded as such (status 499, nginx's "client closed request").
+            log.info("client_abort", route=entry.route)
+            if not start_sent and not replaced:
+                held_start = None
+                entry.status, entry.outcome = CLIENT_ABORT_STATUS, CLIENT_ABORT
+                entry.check("client_abort", False, "le client a fermé la connexion avant la fin de sa requête")
+                if audited:
+                    try:
+                        await state.audit.write(entry)
+                    except Exception:  # noqa: BLE001 - nobody is waiting for an answer
+                        log.exception("audit_write_failed", route=entry.route)
         except Exception:  # noqa: BLE001
             log.exception("unhandled_error", route=entry.route)
             if not start_sent and not replaced:

@@ -7,7 +7,8 @@ transaction. Capture is cheap: at most ``limit`` bytes of each body are kept.
 What the caller sent is redacted after decoding, on a whitelist (:class:`JournalPolicy`): a value is
 kept only when its name, once decoded (percent-decoding for forms and queries, JSON unescaping), is
 one the served contract declares: the ``/token`` form's ``grant_type``, ``scope`` and ``client_id``,
-the query parameters and request-body properties of the served OpenAPI document, the headers in
+the query parameters and request-body members of the served contract (OpenAPI document, and
+the JSON schemas of the bodies FICOBA parses itself), the headers in
 ``KEPT_HEADERS`` (``Authorization`` keeps its scheme). Every other value is written ``***``, so a
 secret field smuggled under an encoded name (``client%5Fsecret``, ``"client\\u005fsecret"``) is never kept.
 What the gateway itself answers is redacted on the names it writes (``access_token`` and the other
@@ -72,7 +73,9 @@ class JournalPolicy:
     body: frozenset[str] = field(default=TOKEN_FORM_FIELDS)
 
     @classmethod
-    def from_openapi(cls, document: dict[str, Any]) -> JournalPolicy:
+    def from_contract(cls, document: dict[str, Any], request_schemas: Iterable[dict[str, Any]] = ()) -> JournalPolicy:
+        """From the served OpenAPI document and the JSON schemas (each with its ``$defs``) of the
+        request bodies an API reads without declaring them."""
         query: set[str] = set()
         body: set[str] = set(TOKEN_FORM_FIELDS)
         schemas = document.get("components", {}).get("schemas", {})
@@ -83,6 +86,8 @@ class JournalPolicy:
                 query.update(p["name"] for p in operation.get("parameters", []) if p.get("in") == "query")
                 for media in operation.get("requestBody", {}).get("content", {}).values():
                     body.update(_property_names(media.get("schema", {}), schemas, set()))
+        for schema in request_schemas:
+            body.update(_property_names(schema, schema.get("$defs", {}), set()))
         return cls(query=frozenset(query), body=frozenset(body))
 
 

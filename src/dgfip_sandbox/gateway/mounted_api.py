@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from fastapi import APIRouter
 
@@ -26,10 +27,13 @@ class MountedApi:
 
     ``injectable_errors``: the codes ``X-Sandbox-Scenario: error=<code>`` may inject (code → factory),
     from the API's own catalogue; ``franceconnect_unreachable``: the error the API answers when
-    FranceConnect's checktoken cannot be reached (the ``fc-unreachable`` scenario answers the same)."""
+    FranceConnect's checktoken cannot be reached (the ``fc-unreachable`` scenario answers the same);
+    ``request_schemas``: the JSON schemas (each with its ``$defs``) of the request bodies the API reads
+    without declaring them to FastAPI (the request journal keeps the values of their members)."""
 
     name: str
     routers: Sequence[APIRouter]
     scopes: type[StrEnum]
     injectable_errors: Mapping[str, ErrorFactory] = field(default_factory=dict)
     franceconnect_unreachable: ErrorFactory | None = None
+    request_schemas: Sequence[dict[str, Any]] = ()

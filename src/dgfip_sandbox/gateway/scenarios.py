@@ -40,7 +40,7 @@ HEADER = "x-sandbox-scenario"
 OPTION = "scenarios"
 MAX_HEADER_LENGTH = 200
 
-_ITEM = re.compile(r"^(?P<name>[a-z][a-z-]*)(?:=(?P<value>[A-Za-z0-9]+))?$")
+_ITEM = re.compile(r"(?P<name>[a-z][a-z-]*)(?:=(?P<value>[A-Za-z0-9]+))?", re.ASCII)
 
 
 class ScenarioSyntaxError(ValueError):
@@ -83,12 +83,12 @@ def parse_scenario(text: str, errors: ScenarioErrors, *, max_latency_ms: int = 3
     error: str | None = None
     quota = fc = none = False
     for item in items:
-        match = _ITEM.match(item)
+        match = _ITEM.fullmatch(item)
         if not item or match is None:
             raise ScenarioSyntaxError(f"élément illisible « {item[:40]} »")
         name, value = match.group("name"), match.group("value")
         if name == "latency":
-            if value is None or not value.isdigit():
+            if value is None or not (value.isascii() and value.isdigit()):
                 raise ScenarioSyntaxError("latency attend une durée en millisecondes (latency=1500)")
             if latency is not None:
                 raise ScenarioSyntaxError("latency est donné deux fois")

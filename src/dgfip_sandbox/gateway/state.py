@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -18,6 +18,7 @@ from dgfip_sandbox.gateway.journal import JournalPolicy
 from dgfip_sandbox.gateway.mounted_api import MountedApi
 from dgfip_sandbox.gateway.quota import QuotaStore
 from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
+from dgfip_sandbox.gateway.token_throttle import TokenThrottle
 from dgfip_sandbox.gateway.tokens import TokenService
 from dgfip_sandbox.gateway.trusted_proxies import TrustedProxies
 from dgfip_sandbox.settings import Settings
@@ -67,21 +68,23 @@ class GatewayState:
     apis: tuple[MountedApi, ...] = ()
     scenario_errors: ScenarioErrors = field(default_factory=ScenarioErrors)
     metrics: GatewayMetrics | None = None  # None: not measured
-    # The served OpenAPI document, from which the request journal learns what it may keep.
-    openapi: Callable[[], dict[str, Any]] | None = None
+    # What the request journal may keep, read from the served contract on first use (the routers
+    # are all mounted by then).
+    journal_contract: Callable[[], JournalPolicy] | None = None
     _journal_policy: JournalPolicy | None = None
-
-    @property
-    def journal_policy(self) -> JournalPolicy:
-        """What the request journal may keep (gateway/journal.py), read once from the served contract."""
-        if self._journal_policy is None:
-            self._journal_policy = JournalPolicy.from_openapi(self.openapi()) if self.openapi else JournalPolicy()
-        return self._journal_policy
-
+    # Back-off on wrong secrets at /token, per consumer (gateway/token_throttle.py).
+    token_throttle: TokenThrottle = field(default_factory=TokenThrottle)
     # Injected waits (scenario latency): tests pass a recorder instead of sleeping.
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     verified_certificates: VerifiedCertificates = field(default_factory=VerifiedCertificates)
     consumer_cache: dict[str, tuple[float, int, tuple[ConsumerRecord, bool] | None]] = field(default_factory=dict)
+
+    @property
+    def journal_policy(self) -> JournalPolicy:
+        """What the request journal may keep (gateway/journal.py)."""
+        if self._journal_policy is None:
+            self._journal_policy = self.journal_contract() if self.journal_contract else JournalPolicy()
+        return self._journal_policy
 
     @property
     def trust(self) -> pki.Trust:

@@ -35,13 +35,21 @@ router = APIRouter()
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-def _oauth_error(error: OAuth2Error, request: Request) -> JSONResponse:
+def _oauth_error(error: OAuth2Error, request: Request, *, headers: dict[str, str] | None = None) -> JSONResponse:
     audit = audit_entry(request)
     audit.outcome = error.error
     audit.extra["error"] = error.description
-    headers = dict(error.get_headers())
-    headers.pop("Content-Type", None)
-    return JSONResponse(dict(error.get_body()), status_code=error.status_code, headers={**headers, **NO_STORE})
+    answer = dict(error.get_headers())
+    answer.pop("Content-Type", None)
+    return JSONResponse(
+        dict(error.get_body()), status_code=error.status_code, headers={**answer, **NO_STORE, **(headers or {})}
+    )
+
+
+def _invalid_client(description: str) -> InvalidClientError:
+    error = InvalidClientError(description)
+    error.status_code = 401
+    return error
 
 
 def _ascii(text: str) -> str:
@@ -85,15 +93,27 @@ async def issue_token(request: Request) -> JSONResponse:
         return _oauth_error(InvalidRequestError("use one client authentication method, not both"), request)
     client_id, secret = basic if basic is not None else (str(form_id or ""), str(form_secret or ""))
     if not client_id or not secret:
-        error = InvalidClientError("client authentication is required (HTTP Basic or client_id/client_secret)")
-        error.status_code = 401
-        return _oauth_error(error, request)
-    if client_id != consumer.client_id or not verify_secret(secret, consumer.client_secret_hash):
-        error = InvalidClientError(
-            "unknown client, wrong secret, or client_id not registered to the presented certificate"
+        return _oauth_error(
+            _invalid_client("client authentication is required (HTTP Basic or client_id/client_secret)"), request
         )
-        error.status_code = 401
-        return _oauth_error(error, request)
+    now = state.clock.now()
+    wait = state.token_throttle.wait_seconds(consumer.id, now)
+    if wait:
+        # Refused without checking the secret: a guess made now tells nothing (gateway/token_throttle.py).
+        audit.extra["throttled_seconds"] = wait
+        audit.check("token_throttle", False, f"{wait} s")
+        return _oauth_error(
+            _invalid_client(f"trop d'echecs d'authentification pour ce client : nouvel essai possible dans {wait} s"),
+            request,
+            headers={"Retry-After": str(wait)},
+        )
+    if client_id != consumer.client_id or not verify_secret(secret, consumer.client_secret_hash):
+        state.token_throttle.failed(consumer.id, now)
+        return _oauth_error(
+            _invalid_client("unknown client, wrong secret, or client_id not registered to the presented certificate"),
+            request,
+        )
+    state.token_throttle.succeeded(consumer.id)
 
     grant_type = form.get("grant_type")
     if not grant_type:

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from dgfip_sandbox.apis.ficoba import nomenclatures as nom
+from dgfip_sandbox.apis.ficoba.criteria import DIGITS
 from dgfip_sandbox.store.accounts import Compte, Personne
 
 
@@ -52,7 +53,7 @@ def adresse(p: Personne) -> dict[str, str]:
 
 def _part(value: str | None) -> str:
     """Birth month/day as the examples write them: "2", "18"; unknown ("00") is blank."""
-    number = int(value) if value and value.isdigit() else 0
+    number = int(value) if value and DIGITS.fullmatch(value) else 0
     return str(number) if number else ""
 
 

@@ -28,17 +28,22 @@ from dgfip_sandbox.apis.ficoba.schemas import (
     LieuNaissance,
 )
 
-DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:\s?T[0-9:.]+Z?)?$")
-DIGITS = re.compile(r"^[0-9]+$")
+# Dates, codes and identifiers are ASCII and whole (fullmatch, re.ASCII): no fullwidth or Arabic-Indic
+# digits, no trailing newline.
+DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?: ?T[0-9:.]+Z?)?", re.ASCII)
+DIGITS = re.compile(r"[0-9]+", re.ASCII)
+DEPARTEMENT = re.compile(r"[0-9]{2,3}|2[AB]", re.ASCII)
 
 
 def given(value: str | None) -> str:
-    return (value or "").strip()
+    """The value without surrounding spaces (only spaces: a newline or a tab is kept, and refused
+    wherever a code is expected)."""
+    return (value or "").strip(" ")
 
 
 def digits(value: str, length: int | tuple[int, ...], label: str) -> str:
     lengths = (length,) if isinstance(length, int) else length
-    if not DIGITS.match(value) or len(value) not in lengths:
+    if not DIGITS.fullmatch(value) or len(value) not in lengths:
         raise errors.CAF002(label)
     return value
 
@@ -109,7 +114,7 @@ class Criteria:
         value = given(value)
         if not value:
             return ""
-        if not DIGITS.match(value) or len(value) > 2:
+        if not DIGITS.fullmatch(value) or len(value) > 2:
             raise errors.CAF002(label)
         if int(value) == 0:
             if not born_abroad:
@@ -128,7 +133,7 @@ class Criteria:
                 raise errors.CAF001(f"{prefix}lieuNaissance.codePaysNaissance")
             return "", "", ""
         digits(pays, 5, f"{prefix}lieuNaissance.codePaysNaissance (5 chiffres)")
-        if dept and not re.match(r"^[0-9]{2,3}$|^2[AB]$", dept):
+        if dept and not DEPARTEMENT.fullmatch(dept):
             raise errors.CAF002(f"{prefix}lieuNaissance.codeDepartementNaissance")
         if commune:
             digits(commune, (2, 3), f"{prefix}lieuNaissance.codeCommuneNaissance")
@@ -139,7 +144,6 @@ class Criteria:
     def domiciliation(self, dom: Domiciliation | None, prefix: str, *, france_only: bool) -> dict[str, str]:
         if is_empty(dom):
             return {}
-        assert dom is not None
         pays = given(dom.codePays)
         others = [
             given(dom.codeDepartement),
@@ -156,7 +160,7 @@ class Criteria:
                 raise errors.CAF016(f"{prefix}domiciliation")
             raise errors.CAF027(f"{prefix}domiciliation.codePays")
         dept = given(dom.codeDepartement).upper()
-        if dept and not re.match(r"^[0-9]{2,3}$|^2[AB]$", dept):
+        if dept and not DEPARTEMENT.fullmatch(dept):
             raise errors.CAF002(f"{prefix}domiciliation.codeDepartement")
         commune = given(dom.codeCommune)
         if commune:
@@ -175,7 +179,6 @@ class Criteria:
         etat = criteres.etatCivil
         if is_empty(etat):
             raise errors.CAF001(f"{prefix}etatCivil")
-        assert etat is not None
         nom_norm = normalise(etat.nom)
         if not nom_norm:
             raise errors.CAF001(f"{prefix}etatCivil.nom")
@@ -284,7 +287,6 @@ class Criteria:
     ) -> DesignationCriteria:
         if is_empty(designation):
             raise errors.CAF001(f"{prefix}designation")
-        assert designation is not None
         raison, sigle, enseigne = (
             normalise(designation.raisonSociale),
             normalise(designation.sigle),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from dgfip_sandbox.apis.ficoba import errors, router
+from dgfip_sandbox.apis.ficoba import errors, router, schemas
 from dgfip_sandbox.apis.ficoba.datapass import DataPassScope
 from dgfip_sandbox.gateway.mounted_api import ErrorFactory, MountedApi
 
@@ -13,7 +13,7 @@ from dgfip_sandbox.gateway.mounted_api import ErrorFactory, MountedApi
 INJECTABLE_ERRORS: dict[str, ErrorFactory] = {
     name: cls
     for name, cls in vars(errors).items()
-    if re.fullmatch(r"CA[TF]\d{3}", name)
+    if re.fullmatch(r"CA[TF][0-9]{3}", name)
     and isinstance(cls, type)
     and issubclass(cls, errors.FicobaError)
     and cls.status_code >= 400
@@ -24,4 +24,6 @@ API = MountedApi(
     routers=(router.router,),
     scopes=DataPassScope,
     injectable_errors=INJECTABLE_ERRORS,
+    # FICOBA parses its raw bodies (schemas.parse): the gateway's journal learns their members here.
+    request_schemas=tuple(model.model_json_schema() for model in schemas.REQUEST_MODELS),
 )

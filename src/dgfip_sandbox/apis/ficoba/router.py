@@ -32,7 +32,8 @@ router = APIRouter(prefix="/fcb-masrestit/api/v2", tags=["API FICOBA"])
 
 MAX_BODY_BYTES = 64 * 1024
 JSON_MEDIA_TYPE = "application/json"
-_VENDOR = re.compile(r"^application/vnd\.dgfip\.ficoba3(?:\.v\d+(?:\.\d+)*)?\+json$", re.ASCII)
+_VENDOR = re.compile(r"application/vnd\.dgfip\.ficoba3(?:\.v[0-9]+(?:\.[0-9]+)*)?\+json", re.ASCII)
+_LENGTH = re.compile(r"[0-9]{1,18}", re.ASCII)
 # The vendor versions that exist: protocole technique v8 §1.5 publishes "application/vnd.dgfip.ficoba3.v1.1+json"
 # [C]; the unversioned and major-only forms are the same API [I]. Any other version is refused with 406 (a client
 # asking for a version that does not exist must learn it here, not against the real platform).
@@ -61,7 +62,7 @@ def response_media_type(request: Request) -> str:
             return media_type
     if any(t in _ACCEPTABLE for t in types):
         return JSON_MEDIA_TYPE
-    unknown = next((t for t in types if _VENDOR.match(t)), None)
+    unknown = next((t for t in types if _VENDOR.fullmatch(t)), None)
     if unknown:
         raise errors.NotAcceptable(
             f"version inconnue {unknown[:100]} (versions publiées : {', '.join(VENDOR_MEDIA_TYPES)})"
@@ -79,13 +80,13 @@ def check_request_id(request: Request) -> str | None:
 
 async def read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared and _LENGTH.fullmatch(declared) and int(declared) > MAX_BODY_BYTES:
         raise errors.PayloadTooLarge(f"{declared} octets, {MAX_BODY_BYTES} au plus")
     content_type = request.headers.get("content-type")
     if content_type:
         media_type = _media_types(content_type)[0] if _media_types(content_type) else ""
         if media_type != JSON_MEDIA_TYPE and media_type not in VENDOR_MEDIA_TYPES:
-            if _VENDOR.match(media_type):
+            if _VENDOR.fullmatch(media_type):
                 raise errors.CAT002(
                     f"Content-Type {content_type[:80]} : version inconnue (versions publiées : {', '.join(VENDOR_MEDIA_TYPES)})"
                 )

@@ -175,6 +175,17 @@ class DemandeVerifIban(_Demande):
     criteresRecherche: CriteresVerifIban
 
 
+# Every request body FICOBA reads (its routes parse the raw body: these models are its contract).
+REQUEST_MODELS: tuple[type[_Demande], ...] = (
+    DemandeNumCpte,
+    DemandeSpi,
+    DemandeSiretSiren,
+    DemandePerPhy,
+    DemandePerPro,
+    DemandeMultiDet,
+    DemandeVerifIban,
+)
+
 Demande = TypeVar("Demande", bound=_Demande)
 
 

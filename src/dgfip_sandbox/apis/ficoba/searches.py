@@ -77,7 +77,7 @@ class FicobaService:
     # Envelope
 
     def check_envelope(self, demande: _Demande) -> None:
-        match = DATE.match(demande.dateDemande.strip())
+        match = DATE.fullmatch(demande.dateDemande.strip(" "))
         if not match:
             raise errors.CAF002("dateDemande (format AAAA-MM-JJ)")
         try:
@@ -93,7 +93,7 @@ class FicobaService:
         motif = given(demande.motif)
         if not motif:
             raise errors.CAF001("motif")
-        if not DIGITS.match(motif) or len(motif) < 3:
+        if not DIGITS.fullmatch(motif) or len(motif) < 3:
             raise errors.CAF002("motif (3 ou 4 chiffres)")
 
         siret, siren = given(demande.siretDemandeur), given(demande.sirenDemandeur)
@@ -247,7 +247,7 @@ class FicobaService:
             raise errors.CAF001("criteresRecherche.numeroSPI")
         if len(spi) != 13:
             raise errors.CAF004(f"{len(spi)} caractères au lieu de 13")
-        if not DIGITS.match(spi):
+        if not DIGITS.fullmatch(spi):
             raise errors.CAF002("criteresRecherche.numeroSPI (13 chiffres)")
         if spi[0] not in "0123":
             raise errors.CAF005("le numéro SPI commence par 0, 1, 2 ou 3")
@@ -331,13 +331,15 @@ class FicobaService:
 
         prefix = "criteresRecherche."
         if kind == "recherchePP":
-            assert criteres.criteresRecherchePhy is not None
+            if criteres.criteresRecherchePhy is None:  # the chosen search's block (checked non-empty above)
+                raise errors.CAF001(prefix + "criteresRecherchePhy")
             criteria = self.criteria.person(
                 criteres.criteresRecherchePhy, prefix + "criteresRecherchePhy.", multi_detention=True
             )
             personnes = [p for p, _ in await self._match_personnes(criteria)]
         elif kind == "recherchePM":
-            assert criteres.criteresRecherchePro is not None
+            if criteres.criteresRecherchePro is None:  # the chosen search's block (checked non-empty above)
+                raise errors.CAF001(prefix + "criteresRecherchePro")
             designation = self.criteria.designation(
                 criteres.criteresRecherchePro.designation,
                 criteres.criteresRecherchePro.domiciliation,
@@ -399,7 +401,8 @@ class FicobaService:
 
         prefix = "criteresRecherche."
         if kind == "recherchePP":
-            assert criteres.etatCivil is not None
+            if criteres.etatCivil is None:  # the chosen search's block (checked non-empty above)
+                raise errors.CAF001(prefix + "etatCivil")
             criteria = self.criteria.titulaire(criteres.etatCivil, criteres.lieuNaissance, prefix)
 
             def matches(p: Personne) -> bool:

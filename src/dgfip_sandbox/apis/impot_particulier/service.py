@@ -116,9 +116,9 @@ MULTIPLE_ORDER = (
     "dateDecesdec2",
 )
 
-_YEAR = re.compile(r"[0-9]{4}")
+_YEAR = re.compile(r"[0-9]{4}", re.ASCII)
 # Départements: 01–19, 2A, 2B, 21–95, and the overseas 971–976 (also accepted with a leading zero: 075).
-_DEPARTEMENT = re.compile(r"0?(0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5])|97[1-6]")
+_DEPARTEMENT = re.compile(r"0?(0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5])|97[1-6]", re.ASCII)
 
 
 # 1. formats ---------------------------------------------------------------------------------------
