@@ -22,8 +22,9 @@ LogFormat = Literal["auto", "console", "json"]
 
 _configured: tuple[str, str] | None = None
 # Loggers whose INFO lines say nothing to a user of the sandbox (uvicorn.error: "Started server process",
-# "Waiting for application startup"…: the sandbox logs server_started itself).
-QUIET_LOGGERS = ("alembic", "uvicorn.access", "uvicorn.error")
+# "Waiting for application startup"…: the sandbox logs server_started itself), or would write URLs with
+# their query strings (httpx's "HTTP Request: GET …?token=…" from the demo FS and the checktoken client).
+QUIET_LOGGERS = ("alembic", "uvicorn.access", "uvicorn.error", "httpx", "httpcore")
 
 
 def resolved_format(log_format: str = "auto") -> Literal["console", "json"]:
@@ -73,5 +74,10 @@ def configure_logging(level: str = "INFO", log_format: str = "auto") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
+    quiet_noisy_loggers(numeric)
+
+
+def quiet_noisy_loggers(level: int = logging.INFO) -> None:
+    """Only warnings from :data:`QUIET_LOGGERS`."""
     for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(max(numeric, logging.WARNING))
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))

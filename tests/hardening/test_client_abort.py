@@ -47,7 +47,10 @@ async def test_a_disconnect_mid_body_is_recorded_as_a_client_abort(sandbox, capl
         "client": ("127.0.0.1", 51000),
         "server": ("localhost", 8443),
     }
-    messages = [{"type": "http.request", "body": b'{"dateDemande": "2026-', "more_body": True}, {"type": "http.disconnect"}]
+    messages = [
+        {"type": "http.request", "body": b'{"dateDemande": "2026-', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
 
     async def receive() -> dict[str, Any]:
         return messages.pop(0) if messages else {"type": "http.disconnect"}
@@ -64,9 +67,13 @@ async def test_a_disconnect_mid_body_is_recorded_as_a_client_abort(sandbox, capl
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert "Traceback" not in caplog.text
     async with sandbox.state.sessionmaker() as session:
-        record = (await session.execute(select(AuditRecord).where(AuditRecord.correlation_id == correlation))).scalar_one()
+        record = (
+            await session.execute(select(AuditRecord).where(AuditRecord.correlation_id == correlation))
+        ).scalar_one()
     assert record.status == 499 and record.outcome == "client_abort"
     body, _ = sandbox.state.metrics.render()
-    lines = [line for line in body.decode().splitlines() if line.startswith("dgfip_gateway_calls_total") and path in line]
+    lines = [
+        line for line in body.decode().splitlines() if line.startswith("dgfip_gateway_calls_total") and path in line
+    ]
     assert any('outcome="client_abort"' in line and 'status="499"' in line for line in lines), lines
     assert not any('status="5' in line for line in lines), lines
