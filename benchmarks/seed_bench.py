@@ -12,16 +12,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from tests.services import create_postgres_database, drop_postgres_database, postgres_reachable, unique_database_name
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from dgfip_sandbox.seed import seeders
-from dgfip_sandbox.settings import Settings
-from dgfip_sandbox.store.database import create_engine, create_sessionmaker
-from dgfip_sandbox.store.migrate import upgrade_to_head
+from tests.services import (  # noqa: E402
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_reachable,
+    unique_database_name,
+)
+
+from dgfip_sandbox.seed import seeders  # noqa: E402
+from dgfip_sandbox.settings import Settings  # noqa: E402
+from dgfip_sandbox.store.database import create_engine, create_sessionmaker  # noqa: E402
+from dgfip_sandbox.store.migrate import upgrade_to_head  # noqa: E402
 
 
 async def _seed(settings: Settings) -> dict[str, float]:
