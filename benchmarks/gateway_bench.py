@@ -1,15 +1,23 @@
 """Gateway benchmark: throughput and p50/p99 latency over real mTLS with keep-alive connections.
 
-    python benchmarks/gateway_bench.py [--seconds 10] [--connections 16]
+    python benchmarks/gateway_bench.py [--seconds 10] [--connections 16] [--rss-requests 100000]
+        [--with-prism] [--with-franceconnect] [--profile PROFILE.txt]
 
-Starts a throw-away sandbox (its own var/ and certs/ in a temporary folder) with one worker pinned
-to core 0, drives it from this process pinned to core 1, and prints:
+Starts a throw-away sandbox (its own var/ and certs/ in a temporary folder, SQLite, in-process
+quotas) with one worker pinned to core 0, drives it from this process pinned to core 1, and prints:
   (a) a bare JSON endpoint served by the same server process (GET /health: no check, no audit);
   (b) the full chain on situations/ir/assiettes (certificate, IP, token, scope, correlation id,
-      quota, query, DataPass filtering, audit record committed before the response);
-(c) the same resource through its FranceConnect route (X-FranceConnect-OAuth: checktoken v2 over one
-    pooled client, réconciliation), and (b)/(a), (c)/(b). The benchmark consumer's quota is raised in the throw-away database so that the quota
-check runs but never refuses.
+      quota, taxpayer read, DataPass filtering, audit + journal rows committed before the response);
+  (c) the full chain on the LEP route (spi/…/lep/departement/75/annrev/…/bareme/…);
+  the ratios (b)/(a) and (c)/(a), and the resident size (RSS) of the gateway worker after
+  ``--rss-requests`` full-chain requests (it must stay flat: no unbounded cache or journal growth).
+``--with-prism``: Stoplight Prism (``npx @stoplight/prism-cli mock``, installed from the npm registry
+by npx) mocking DGFIP's published swagger, pinned to the same core, on route (b) over plain HTTP,
+and the ratio (b)/Prism. ``--with-franceconnect``: (d) the same resource through its FranceConnect
+route. ``--profile FILE``: runs only (b) with the server under ``py-spy record -f raw`` and prints
+where the CPU time goes (benchmarks/profile_shares.py). The benchmark consumer's quota is raised in
+the throw-away database so that the quota check runs but never refuses. The machine may be shared:
+read the ratios, measured within one run.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -63,15 +72,44 @@ def prepare(workdir: Path, env: dict[str, str]) -> dict:
     return json.loads((workdir / "var" / "credentials.json").read_text())
 
 
-def start_server(workdir: Path, env: dict[str, str], core: int) -> subprocess.Popen:
+def start_server(workdir: Path, env: dict[str, str], core: int, profile: Path | None = None) -> subprocess.Popen:
+    command = [sys.executable, "-m", "dgfip_sandbox.cli", "serve"]  # prepared by prepare(): no migration, no seeding
+    if profile is not None:
+        command = [
+            shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy")),
+            "record",
+            "-r",
+            "200",
+            "-f",
+            "raw",
+            "-o",
+            str(profile),
+            "--",
+        ] + command
     return subprocess.Popen(
-        [sys.executable, "-m", "dgfip_sandbox.cli", "up"],
+        command,
         cwd=workdir,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         preexec_fn=lambda: pin(core),
     )
+
+
+def worker_pid(server: subprocess.Popen, port: int) -> int:
+    """The process serving the gateway port (the server itself, or py-spy's child)."""
+    pids = [server.pid]
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    return pids[-1]
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def wait_for_port(port: int, timeout: float = 60) -> None:
@@ -99,6 +137,22 @@ def token_for(port: int, consumer: dict, ca: str) -> str:
         return response.json()["access_token"]
 
 
+def personas(workdir: Path, env: dict[str, str]) -> list[dict]:
+    out = subprocess.run(
+        [sys.executable, "-m", "dgfip_sandbox.cli", "personas", "--json"],
+        cwd=workdir,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [p for p in json.loads(out) if p.get("api", "impot_particulier") == "impot_particulier"]
+
+
+def persona_spi(workdir: Path, env: dict[str, str], name: str) -> str:
+    return next(p["spi"] for p in personas(workdir, env) if p.get("case") == name)
+
+
 def first_persona_spi(workdir: Path, env: dict[str, str]) -> str:
     out = subprocess.run(
         [sys.executable, "-m", "dgfip_sandbox.cli", "personas", "--json"],
@@ -112,11 +166,38 @@ def first_persona_spi(workdir: Path, env: dict[str, str]) -> str:
     return next((p["spi"] for p in personas if p.get("banner")), personas[0]["spi"])
 
 
+def start_prism(port: int, core: int) -> subprocess.Popen:
+    swagger = Path("/work/shared/reference/swaggers/api-impot-particulier.json")
+    if not swagger.exists():
+        swagger = ROOT / "docs" / "swaggers" / "api-impot-particulier.json"
+    npx = shutil.which("npx")
+    if npx is None:
+        raise SystemExit("--with-prism needs node and npx")
+    return subprocess.Popen(
+        [npx, "--yes", "@stoplight/prism-cli@5", "mock", "-h", "127.0.0.1", "-p", str(port), str(swagger)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=lambda: pin(core),
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--year", type=int, default=None)
+    parser.add_argument("--rss-requests", type=int, default=100_000, help="0: skip the memory check")
+    parser.add_argument("--with-prism", action="store_true")
+    parser.add_argument("--with-franceconnect", action="store_true")
+    parser.add_argument("--profile", type=Path, default=None, help="py-spy raw profile of (b) written there")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="dgfip-bench-") as tmp:
@@ -126,10 +207,13 @@ def main() -> None:
             **os.environ,
             "DGFIP_SANDBOX_PORT": str(port),
             "DGFIP_SANDBOX_FC_PORT": str(free_port()),
+            "DGFIP_SANDBOX_ADMIN_PORT": str(free_port()),
             "DGFIP_SANDBOX_LOG_LEVEL": "WARNING",
         }
         credentials = prepare(workdir, env)
-        server = start_server(workdir, env, core=0)
+        profile = args.profile.resolve() if args.profile else None
+        server = start_server(workdir, env, core=0, profile=profile)
+        results = []
         try:
             wait_for_port(port)
             pin(1)
@@ -139,6 +223,7 @@ def main() -> None:
             context = loadgen.client_context(ca, consumer["cert"], consumer["key"])
             token = token_for(port, consumer, ca)
             spi = first_persona_spi(workdir, env)
+            lep_spi = persona_spi(workdir, env, "lep_eligible")
             from dgfip_sandbox.cli import banner_year
             from dgfip_sandbox.clock import SystemClock
 
@@ -152,48 +237,94 @@ def main() -> None:
             common = dict(
                 host="127.0.0.1", port=port, context=context, connections=args.connections, seconds=args.seconds
             )
+            full_path = f"/impotparticulier/1.0/spi/{spi}/situations/ir/assiettes/annrev/{year}"
+            lep_path = f"/impotparticulier/1.0/spi/{lep_spi}/lep/departement/75/annrev/{year}/bareme/{year + 1}"
+            if profile is not None:
+                full = asyncio.run(
+                    loadgen.run("(b) full chain situations/ir/assiettes", path=full_path, headers=headers, **common)
+                )
+                print(full.line())
+                os.kill(worker_pid(server, port), signal.SIGTERM)  # py-spy writes its file when its child exits
+                server.wait(timeout=60)
+                sys.path.insert(0, str(Path(__file__).resolve().parent))
+                import profile_shares
+
+                print(profile_shares.report(profile))
+                return
             bare = asyncio.run(loadgen.run("(a) bare JSON endpoint /health", path="/health", headers={}, **common))
             full = asyncio.run(
-                loadgen.run(
-                    "(b) full chain situations/ir/assiettes",
-                    path=f"/impotparticulier/1.0/spi/{spi}/situations/ir/assiettes/annrev/{year}",
-                    headers=headers,
-                    **common,
-                )
+                loadgen.run("(b) full chain situations/ir/assiettes", path=full_path, headers=headers, **common)
             )
-            from dgfip_sandbox.testing.sandbox import _service_providers, obtain_franceconnect_token
+            lep = asyncio.run(loadgen.run("(c) full chain LEP route", path=lep_path, headers=headers, **common))
+            results = [bare, full, lep]
+            if args.with_franceconnect:
+                from dgfip_sandbox.testing.sandbox import _service_providers, obtain_franceconnect_token
 
-            fs = _service_providers(credentials["franceconnect"])["demo-fs"]
-            fc_token = obtain_franceconnect_token(
-                f"http://127.0.0.1:{env['DGFIP_SANDBOX_FC_PORT']}",
-                fs,
-                spi,
-                ["identite_pivot", "dgfip_rfr", "dgfip_sitfam", "dgfip_nbpart"],
-            ).access_token
-            fc_seconds = min(args.seconds, 45.0)  # a FranceConnect access token lives 60 s
-            fc = asyncio.run(
-                loadgen.run(
-                    "(c) FranceConnect route, same resource",
-                    path=f"/impotparticulier/1.0/situations/ir/assiettes/annrev/{year}",
-                    headers={**headers, "X-FranceConnect-OAuth": fc_token},
-                    **{**common, "seconds": fc_seconds},
+                fs = _service_providers(credentials["franceconnect"])["demo-fs"]
+                fc_token = obtain_franceconnect_token(
+                    f"http://127.0.0.1:{env['DGFIP_SANDBOX_FC_PORT']}",
+                    fs,
+                    spi,
+                    ["identite_pivot", "dgfip_rfr", "dgfip_sitfam", "dgfip_nbpart"],
+                ).access_token
+                results.append(
+                    asyncio.run(
+                        loadgen.run(
+                            "(d) FranceConnect route, same resource",
+                            path=f"/impotparticulier/1.0/situations/ir/assiettes/annrev/{year}",
+                            headers={**headers, "X-FranceConnect-OAuth": fc_token},
+                            **{**common, "seconds": min(args.seconds, 45.0)},  # an FC access token lives 60 s
+                        )
+                    )
                 )
-            )
             print(
                 f"gateway benchmark: 1 worker on core 0, load generator on core 1, {args.connections} keep-alive "
-                f"mTLS connections, {args.seconds:.0f} s per scenario"
+                f"mTLS connections, {args.seconds:.0f} s per scenario, SQLite, in-process quotas"
             )
-            print(bare.line())
-            print(full.line())
-            print(fc.line())
+            for result in results:
+                print(result.line())
             print(f"ratio (b)/(a) throughput: {full.throughput / bare.throughput:.2f}")
-            print(f"ratio (c)/(b) throughput: {fc.throughput / full.throughput:.2f}")
+            print(f"ratio (c)/(a) throughput: {lep.throughput / bare.throughput:.2f}")
+            if args.with_franceconnect:
+                print(f"ratio (d)/(b) throughput: {results[3].throughput / full.throughput:.2f}")
+            if args.rss_requests:
+                pid = worker_pid(server, port)
+                before = rss_mib(pid)
+                done = sum(r.requests for r in results)
+                more = asyncio.run(
+                    loadgen.run(
+                        "(memory) full chain", path=full_path, headers=headers, requests=args.rss_requests, **common
+                    )
+                )
+                after = rss_mib(pid)
+                print(
+                    f"gateway worker RSS: {before:.1f} MiB after the scenarios ({done} requests), {after:.1f} MiB after "
+                    f"{more.requests} more full-chain requests ({dict(sorted(more.statuses.items()))})"
+                )
         finally:
-            server.send_signal(signal.SIGTERM)
+            stop(server)
+        if args.with_prism:
+            prism_port = free_port()
+            prism = start_prism(prism_port, core=0)
             try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+                wait_for_port(prism_port, timeout=300)
+                prism_path = f"/spi/{spi}/situations/ir/assiettes/annrev/{year}"
+                mock = asyncio.run(
+                    loadgen.run(
+                        "(p) Prism mock, route (b), HTTP",
+                        host="127.0.0.1",
+                        port=prism_port,
+                        context=None,
+                        path=prism_path,
+                        headers=headers,
+                        connections=args.connections,
+                        seconds=args.seconds,
+                    )
+                )
+            finally:
+                stop(prism)
+            print(mock.line())
+            print(f"ratio (b)/Prism throughput: {full.throughput / mock.throughput:.2f}")
 
 
 if __name__ == "__main__":

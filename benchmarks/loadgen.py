@@ -56,12 +56,17 @@ async def _worker(
     stop_at: float,
     latencies: list[float],
     statuses: dict[int, int],
+    budget: list[int] | None = None,
 ) -> None:
     reader, writer = await asyncio.open_connection(
         host, port, ssl=context, server_hostname="localhost" if context else None
     )
     try:
         while time.perf_counter() < stop_at:
+            if budget is not None:
+                if budget[0] <= 0:
+                    break
+                budget[0] -= 1
             started = time.perf_counter()
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
@@ -86,16 +91,20 @@ async def run(
     connections: int,
     seconds: float,
     warmup: float = 1.0,
+    requests: int | None = None,
 ) -> Result:
+    """``seconds`` of load on ``connections`` connections (or, with ``requests``, that many requests)."""
     request = build_request(path, headers)
     await asyncio.gather(
         *(_worker(host, port, context, request, time.perf_counter() + warmup, [], {}) for _ in range(connections))
     )
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+    budget = [requests] if requests is not None else None
     started = time.perf_counter()
+    stop_at = started + (seconds if requests is None else 1e9)
     await asyncio.gather(
-        *(_worker(host, port, context, request, started + seconds, latencies, statuses) for _ in range(connections))
+        *(_worker(host, port, context, request, stop_at, latencies, statuses, budget) for _ in range(connections))
     )
     elapsed = time.perf_counter() - started
     return Result(name=name, requests=len(latencies), seconds=elapsed, statuses=statuses, latencies=latencies)

@@ -228,7 +228,7 @@ class TlsHandshakeProtocol(asyncio.Protocol):
         self.peer = "?"
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)  # noqa: S101 - asyncio's contract for a stream server
+        assert isinstance(transport, asyncio.Transport)  # noqa: S101 - narrows the type for mypy
         self.transport = transport
         # Read nothing until start_tls has installed its SSL protocol (it resumes reading itself).
         transport.pause_reading()
@@ -239,7 +239,7 @@ class TlsHandshakeProtocol(asyncio.Protocol):
         self.task = self.loop.create_task(self._handshake())
 
     async def _handshake(self) -> None:
-        assert self.transport is not None  # noqa: S101 - set by connection_made, which runs first
+        assert self.transport is not None  # noqa: S101 - set by connection_made, narrows the type
         # start_tls delivers decrypted bytes as soon as the handshake completes, before this task
         # resumes: a TLS 1.3 client's first request often rides with its Finished message. Those
         # bytes go to a buffer, replayed to the HTTP protocol once it has its transport.
@@ -348,6 +348,9 @@ class ServerSpec:
     timeout_graceful_shutdown: float = 10.0
 
 
+ReadyCallback = Callable[[dict[str, str]], None]  # server name → URL, once every server listens
+
+
 class ServerStartupError(RuntimeError):
     pass
 
@@ -406,7 +409,7 @@ class ServerGroup:
     on it without changing how servers are described.
     """
 
-    def __init__(self, specs: list[ServerSpec]) -> None:
+    def __init__(self, specs: list[ServerSpec], *, on_ready: ReadyCallback | None = None) -> None:
         names = [spec.name for spec in specs]
         if len(set(names)) != len(names):
             raise ValueError(f"server names must be unique: {names}")
@@ -416,6 +419,7 @@ class ServerGroup:
         self._startup_done = asyncio.Event()
         self._signals_installed: list[int] = []
         self._exit_requested = False
+        self.on_ready = on_ready
 
     # Binding
 
@@ -436,6 +440,10 @@ class ServerGroup:
     @property
     def ports(self) -> dict[str, int]:
         return {name: sock.getsockname()[1] for name, sock in self.sockets.items()}
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {name: self.url(name) for name in self.sockets}
 
     def url(self, name: str) -> str:
         spec = next(s for s in self.specs if s.name == name)
@@ -505,6 +513,8 @@ class ServerGroup:
         await asyncio.gather(*(server.ready.wait() for server in self.servers.values()))
         for name in self.servers:
             logger.info("server_started name=%s url=%s", name, self.url(name))
+        if self.on_ready is not None:
+            self.on_ready(self.urls)
         self._startup_done.set()
 
     def _install_signal_handlers(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -526,7 +536,9 @@ class ServerGroup:
         self.request_exit(force=force)
 
 
-async def serve(servers: list[ServerSpec], *, workers: int = 1, handle_signals: bool = True) -> None:
+async def serve(
+    servers: list[ServerSpec], *, workers: int = 1, handle_signals: bool = True, on_ready: ReadyCallback | None = None
+) -> None:
     """Run every server in this process's event loop until SIGINT/SIGTERM; graceful shutdown.
 
     Several worker processes cannot start from inside a running event loop (forking a running loop
@@ -534,10 +546,16 @@ async def serve(servers: list[ServerSpec], *, workers: int = 1, handle_signals: 
     """
     if workers != 1:
         raise ValueError("serve() runs one process; use server.run(servers, workers=N) for several")
-    await ServerGroup(servers).run(handle_signals=handle_signals)
+    await ServerGroup(servers, on_ready=on_ready).run(handle_signals=handle_signals)
 
 
-def run(servers: list[ServerSpec], *, workers: int = 1, sockets: dict[str, socket.socket] | None = None) -> int:
+def run(
+    servers: list[ServerSpec],
+    *,
+    workers: int = 1,
+    on_ready: ReadyCallback | None = None,
+    sockets: dict[str, socket.socket] | None = None,
+) -> int:
     """Serve until SIGINT/SIGTERM, in this process (``workers=1``) or in ``workers`` forked processes.
 
     With several workers the parent binds every listening socket once, then forks the workers; each
@@ -548,15 +566,18 @@ def run(servers: list[ServerSpec], *, workers: int = 1, sockets: dict[str, socke
     shutdown, which drains the audit queue), and replaces a worker that dies on its own. Returns
     the exit code (0 after a requested stop). ``sockets``: listening sockets already bound by name
     (:func:`bind_sockets`), used instead of binding again.
+
+    ``on_ready(urls)`` is called once every server listens (with several workers: once the parent has
+    bound every socket and started the workers; connections wait in the listen backlog meanwhile).
     """
     if workers < 1:
         raise ValueError("workers must be >= 1")
     if workers == 1:
-        group = ServerGroup(servers)
+        group = ServerGroup(servers, on_ready=on_ready)
         group.sockets.update(sockets or {})
         asyncio.run(group.run())
         return 0
-    supervisor = WorkerSupervisor(servers, workers)
+    supervisor = WorkerSupervisor(servers, workers, on_ready=on_ready)
     supervisor.group.sockets.update(sockets or {})
     return supervisor.run()
 
@@ -566,10 +587,11 @@ class WorkerSupervisor:
 
     RESTART_LIMIT = 10
 
-    def __init__(self, servers: list[ServerSpec], workers: int) -> None:
+    def __init__(self, servers: list[ServerSpec], workers: int, *, on_ready: ReadyCallback | None = None) -> None:
         import multiprocessing
 
         self.group = ServerGroup(servers)
+        self.on_ready = on_ready
         self.workers = workers
         self._context = multiprocessing.get_context("fork")
         self.processes: list[Any] = []
@@ -602,6 +624,8 @@ class WorkerSupervisor:
             self.processes = [self._spawn() for _ in range(self.workers)]
             for name in self.group.sockets:
                 logger.info("server_listening name=%s url=%s workers=%s", name, self.group.url(name), self.workers)
+            if self.on_ready is not None:
+                self.on_ready(self.group.urls)
             while True:
                 if self._stopping:
                     if not any(p.is_alive() for p in self.processes):

@@ -68,8 +68,8 @@ def test_up_takes_every_option_serve_takes() -> None:
     serve, up = _options("serve"), _options("up")
     assert {"--port", "--host", "--fc-port", "--admin-port", "--demo-fs-port", "--workers", "--log-format"} <= serve
     assert serve <= up
-    # What up does more: it prepares.
-    assert up - serve == {"--seed-size", "--reset"}
+    # What up does more: it prepares (and loads test data, announces readiness in a file).
+    assert up - serve == {"--seed-size", "--reset", "--data", "--ready-file"}
 
 
 def test_the_token_issuer_follows_the_public_url() -> None:

@@ -1,26 +1,24 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import pytest
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from dgfip_sandbox.gateway.context import CallerContext
-from dgfip_sandbox.gateway.pipeline import GatewayPolicy
+from dgfip_sandbox.gateway.pipeline import Caller, GatewayRoute, protected
 
-probe_router = APIRouter(prefix="/probe")
+probe_router = APIRouter(prefix="/probe", route_class=GatewayRoute)
 
 
 @probe_router.get("/ifi")
-async def probe_ifi(
-    caller: Annotated[CallerContext, Depends(GatewayPolicy(api="probe", scope="RessourceIFI"))],
-    annee: str | None = None,
-) -> dict[str, Any]:
+@protected(api="probe", scope="RessourceIFI")
+async def probe_ifi(caller: Caller, annee: str | None = None) -> dict[str, Any]:
     return {"consumer": caller.consumer.name, "ip": caller.client_ip}
 
 
 @probe_router.get("/open")
-async def probe_open(caller: Annotated[CallerContext, Depends(GatewayPolicy(api="probe"))]) -> dict[str, Any]:
+@protected(api="probe")
+async def probe_open(caller: Caller) -> dict[str, Any]:
     return {"consumer": caller.consumer.name, "ip": caller.client_ip}
 
 

@@ -100,3 +100,32 @@ async def admin(probed):  # type: ignore[no-untyped-def]
         yield Admin()
         for client in clients:
             await client.aclose()
+
+
+@pytest.fixture
+def cli(settings: Settings):  # type: ignore[no-untyped-def]
+    """``dgfip-sandbox …`` on this test's sandbox, its clock standing at the fixtures' (``CLOCK_START``)."""
+    from datetime import UTC, datetime
+
+    from typer.testing import CliRunner
+
+    from dgfip_sandbox.cli import app
+    from tests.conftest import CLOCK_START
+
+    runner = CliRunner()
+    env = {
+        "DGFIP_SANDBOX_VAR_DIR": str(settings.var_dir),
+        "DGFIP_SANDBOX_CERTS_DIR": str(settings.certs_dir),
+        # The clock of the fixtures, so that what depends on the date (the taxation calendar) does not depend on today.
+        "DGFIP_SANDBOX_CLOCK_OFFSET_SECONDS": str((CLOCK_START - datetime.now(UTC)).total_seconds()),
+    }
+    if settings.database_url:
+        env["DGFIP_SANDBOX_DATABASE_URL"] = settings.database_url
+
+    def invoke(*args: str, ok: bool = True):  # type: ignore[no-untyped-def]
+        result = runner.invoke(app, list(args), env=env)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    return invoke

@@ -113,7 +113,14 @@ async def test_add_a_consumer_then_call_the_gateway_with_what_was_returned_once(
         ({"name": "A B", "organisation": "x"}, "nom de partenaire invalide"),
         ({"name": "ok-name", "organisation": "x", "quota_per_minute": 1000}, "palier de quota 1000"),
         ({"name": "ok-name", "organisation": "x", "allowed_ips": ["10.0.0.0/33"]}, "plage IP invalide"),
-        ({"name": "ok-name", "organisation": "x", "datapass_scopes": ["a b"]}, "scope DataPass invalide"),
+        ({"name": "ok-name", "organisation": "x", "datapass_scopes": ["a b"]}, "scope DataPass inconnu : « a b »"),
+        ({"name": "ok-name", "organisation": "x", "datapass_scopes": ["dgfip_foo"]}, "dgfip_rfr, dgfip_mntRevbareme"),
+        (
+            {"name": "ok-name", "organisation": "x", "oauth_scopes": ["RessourceFoo"]},
+            "valeurs possibles : RessourceIR,",
+        ),
+        ({"name": "ok-name", "organisation": "x", "ficoba_modalities": ["spi"]}, "modalité FICOBA inconnu"),
+        ({"name": "ok-name", "organisation": "x", "ficoba_motifs": ["M01"]}, "0001, 0003"),
         ({"name": "ok-name", "organisation": "x", "siret": "123"}, "14 chiffres"),
         ({"name": "ok-name", "organisation": "x", "sandbox_options": ["turbo"]}, "options connues"),
         ({"name": "ok-name"}, "organisation"),
@@ -143,15 +150,15 @@ async def test_grant_and_withdraw_scopes_modalities_and_motifs(admin) -> None:
         json={
             "datapass_scopes": ["dgfip_rfr"],
             "oauth_scopes": ["RessourceIFI"],
-            "modalities": ["spi"],
-            "motifs": ["M01"],
+            "modalities": ["with_ficoba_spi"],
+            "motifs": ["0001"],
         },
     )
     body = granted.json()
     assert (
         "dgfip_rfr" in body["datapass_scopes"]
-        and body["ficoba_modalities"] == ["spi"]
-        and body["ficoba_motifs"] == ["M01"]
+        and body["ficoba_modalities"] == ["with_ficoba_spi"]
+        and body["ficoba_motifs"] == ["0001"]
     )
     assert (await token_status(admin.gateway, consumer, scope="RessourceIFI")).status_code == 200
     withdrawn = (
@@ -159,6 +166,9 @@ async def test_grant_and_withdraw_scopes_modalities_and_motifs(admin) -> None:
     ).json()
     assert "RessourceIFI" not in withdrawn["oauth_scopes"]
     assert_envelope(await client.post("/api/consumers/caf-demo/grants", json={}), 400, 400, "rien à accorder")
+    typo = await client.post("/api/consumers/caf-demo/grants", json={"oauth_scopes": ["RessourceFoo"]})
+    assert_envelope(typo, 400, 400, "scope OAuth inconnu : « RessourceFoo » (valeurs possibles : RessourceIR")
+    assert "RessourceFoo" not in (await client.get("/api/consumers/caf-demo")).json()["oauth_scopes"]
 
 
 async def test_quota_tier_only_200_500_750_and_the_gateway_follows(admin) -> None:
@@ -275,7 +285,7 @@ async def test_every_change_is_in_the_admin_audit_trail(admin) -> None:
     await client.post("/api/consumers/caf-demo/disable")
     await client.post("/api/consumers/caf-demo/enable")
     await client.put("/api/consumers/caf-demo/quota", json={"quota_per_minute": 750})
-    await client.post("/api/consumers/caf-demo/grants", json={"motifs": ["M02"]})
+    await client.post("/api/consumers/caf-demo/grants", json={"motifs": ["0005"]})
     actions = [e["action"] for e in (await client.get("/api/events")).json()["events"]]
     assert actions[:4] == ["grant", "quota", "enable", "disable"]
 

@@ -6,32 +6,14 @@ import asyncio
 import json
 
 import pytest
-from typer.testing import CliRunner
 
 from dgfip_sandbox.admin.journal_tail import format_entry, tail
 from dgfip_sandbox.admin.service import ConsumerAdmin
 from dgfip_sandbox.assembly import scenario_errors
-from dgfip_sandbox.cli import app
 from dgfip_sandbox.clock import FrozenClock
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 from tests.conftest import CLOCK_START
-
-
-@pytest.fixture
-def cli(settings: Settings):  # type: ignore[no-untyped-def]
-    runner = CliRunner()
-    env = {"DGFIP_SANDBOX_VAR_DIR": str(settings.var_dir), "DGFIP_SANDBOX_CERTS_DIR": str(settings.certs_dir)}
-    if settings.database_url:
-        env["DGFIP_SANDBOX_DATABASE_URL"] = settings.database_url
-
-    def invoke(*args: str, ok: bool = True):  # type: ignore[no-untyped-def]
-        result = runner.invoke(app, list(args), env=env)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
-    return invoke
 
 
 def test_list_show_add_and_the_secret_shown_once(cli) -> None:
@@ -54,15 +36,40 @@ def test_refusals_exit_1_with_a_french_reason(cli) -> None:
     assert tier.exit_code == 1 and "200, 500, 750" in tier.output
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "listed"),
+    [
+        ("--oauth-scope", "RessourceFoo", "RessourceIR, RessourceIRFacture"),
+        ("--datapass-scope", "dgfip_foo", "dgfip_annee_n_moins_1"),
+        ("--modality", "spi", "with_ficoba_iban, with_ficoba_spi"),
+        ("--motif", "M01", "0001, 0003"),
+    ],
+)
+def test_catalogue_typos_exit_1_with_the_valid_values(cli, option: str, value: str, listed: str) -> None:
+    added = cli("consumers", "add", "typo-test", "--organisation", "Test", option, value, ok=False)
+    assert added.exit_code == 1 and f"« {value} »" in added.output and listed in added.output
+    assert "typo-test" not in cli("consumers", "list").stdout
+    granted = cli("consumers", "grant", "caf-demo", option, value, ok=False)
+    assert granted.exit_code == 1 and "valeurs possibles" in granted.output
+
+
 def test_disable_enable_grant_quota_scenario(cli) -> None:
     assert "désactivé" in cli("consumers", "disable", "caf-demo").stdout
     assert json.loads(cli("consumers", "show", "caf-demo").stdout)["active"] is False
     assert "actif" in cli("consumers", "enable", "caf-demo").stdout
     granted = cli(
-        "consumers", "grant", "caf-demo", "--datapass-scope", "dgfip_rfr", "--modality", "spi", "--motif", "M01"
+        "consumers",
+        "grant",
+        "caf-demo",
+        "--datapass-scope",
+        "dgfip_rfr",
+        "--modality",
+        "with_ficoba_spi",
+        "--motif",
+        "1",
     ).stdout
-    assert "dgfip_rfr" in granted and "spi" in granted and "M01" in granted
-    removed = cli("consumers", "grant", "caf-demo", "--motif", "M01", "--remove").stdout
+    assert "dgfip_rfr" in granted and "with_ficoba_spi" in granted and "0001" in granted
+    removed = cli("consumers", "grant", "caf-demo", "--motif", "0001", "--remove").stdout
     assert "motifs -" in removed
     assert "750" in cli("consumers", "quota", "caf-demo", "750").stdout
     assert "error=503" in cli("consumers", "scenario", "caf-demo", "error=503").stdout

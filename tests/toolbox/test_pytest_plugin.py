@@ -16,10 +16,10 @@ pytest_plugins = ["pytester"]
 DOC = Path(__file__).resolve().parents[2] / "docs" / "pytest-plugin.md"
 
 
-def example_from_the_docs() -> str:
+def example_from_the_docs(index: int = 0) -> str:
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
-    assert blocks, "docs/pytest-plugin.md has no python example"
-    return blocks[0]
+    assert len(blocks) > index, "docs/pytest-plugin.md lacks a python example"
+    return blocks[index]
 
 
 def plugin_args() -> list[str]:
@@ -45,6 +45,27 @@ def test_the_documented_example_passes(integrator: pytest.Pytester) -> None:
     integrator.makepyfile(test_integration=example_from_the_docs())
     result = integrator.runpytest_subprocess(*plugin_args(), "-p", "no:cacheprovider", "-q", timeout=300)
     result.assert_outcomes(passed=8)
+
+
+def test_the_documented_ficoba_and_test_data_example_passes(integrator: pytest.Pytester) -> None:
+    integrator.makepyfile(test_ficoba_and_data=example_from_the_docs(1))
+    result = integrator.runpytest_subprocess(*plugin_args(), "-p", "no:cacheprovider", "-q", timeout=300)
+    result.assert_outcomes(passed=6)
+
+
+def test_assert_called_reports_what_was_called(integrator: pytest.Pytester) -> None:
+    integrator.makepyfile(
+        test_verify="""
+def test_expects_two_searches(dgfip_sandbox):
+    dgfip_sandbox.ficoba.rechercher_spi("3900000101" + "000")
+    dgfip_sandbox.journal.assert_called(route="/comptes/spi", times=2, consumer="ficoba-administration")
+"""
+    )
+    result = integrator.runpytest_subprocess(*plugin_args(), "-p", "no:cacheprovider", "-q", timeout=300)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*expected /comptes/spi by ficoba-administration 2 time(s), got 1*POST /fcb-masrestit/api/v2/comptes/spi*"]
+    )
 
 
 def test_a_failing_integrator_test_reports_the_gateways_answer(integrator: pytest.Pytester) -> None:

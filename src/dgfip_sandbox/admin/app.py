@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 
-from dgfip_sandbox.admin import portal
+from dgfip_sandbox.admin import portal, testdata
 from dgfip_sandbox.admin.access import LoopbackOnly, require_admin
 from dgfip_sandbox.admin.credential import ensure_admin_token
 from dgfip_sandbox.admin.errors import HttpRefusal, InvalidAdminRequest, RouteNotFound
@@ -242,6 +242,7 @@ def create_admin_app(
     )
     app.include_router(health_router(tags=["administration"]))
     app.include_router(api)
+    app.include_router(testdata.router)
     app.include_router(portal.build_router(settings, gateway_openapi))
     app.add_middleware(LoopbackOnly, clock=clock, allowed=tuple(settings.admin_allowed_ips))
     return app

@@ -61,3 +61,16 @@ class HttpRefusal(InvalidAdminRequest):
         self.status_code = status
         self.code = status
         super().__init__(detail)
+
+
+class InvalidTestData(AdminError):
+    status_code = 400
+    code = 400
+    message = "Données de test refusées, rien n'a été écrit"
+
+
+class TestDataNotFound(AdminError):
+    __test__ = False  # not a pytest test class
+    status_code = 404
+    code = 404
+    message = "Donnée de test inconnue"

@@ -1,6 +1,7 @@
 """Consumer administration: the one set of operations behind ``dgfip-sandbox consumers …`` and the admin API.
 
-Every change is validated here (names, CIDRs, scope formats, quota tiers 200/500/750, scenarios) and
+Every change is validated here (names, CIDRs, scenarios; OAuth and DataPass scopes, FICOBA modalities
+and motifs and quota tiers against their catalogues, catalogue.py) and
 recorded in ``admin_events`` in the same transaction. Secrets are returned once and stored hashed;
 certificates are issued and revoked with the sandbox CA (pki.py): a revocation rewrites
 ``certs/crl.pem``, which the gateway reloads on its next request, and marks the registration revoked.
@@ -12,7 +13,7 @@ import contextlib
 import ipaddress
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 from cryptography import x509
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dgfip_sandbox import pki, registration
+from dgfip_sandbox import catalogue, pki, registration
 from dgfip_sandbox.admin.errors import (
     CertificateNotFound,
     ConsumerExists,
@@ -37,7 +38,6 @@ from dgfip_sandbox.seed.consumers import demo_consumers
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store import admin_events, consumers, journal
 from dgfip_sandbox.store.consumers import (
-    QUOTA_TIERS,
     Consumer,
     ConsumerCertificate,
     hash_secret,
@@ -45,7 +45,6 @@ from dgfip_sandbox.store.consumers import (
 )
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-SCOPE_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 SANDBOX_OPTIONS = frozenset({SCENARIO_OPTION})
 
@@ -95,12 +94,35 @@ def _clean_cidrs(values: Iterable[str]) -> list[str]:
     return cleaned
 
 
+def _in_catalogue(check: Callable[[Iterable[str]], list[str]], values: Iterable[str]) -> list[str]:
+    """``values`` checked against their catalogue (catalogue.py): an unknown one is a 400 listing the valid ones."""
+    try:
+        return check(values)
+    except catalogue.CatalogueError as exc:
+        raise InvalidAdminRequest(str(exc)) from None
+
+
 def check_quota_tier(tier: int) -> int:
-    _check(
-        tier in QUOTA_TIERS,
-        f"palier de quota {tier} inconnu (paliers des CGU : {', '.join(map(str, QUOTA_TIERS))} appels/minute)",
-    )
-    return tier
+    try:
+        return catalogue.check_quota_tier(tier)
+    except catalogue.CatalogueError as exc:
+        raise InvalidAdminRequest(str(exc)) from None
+
+
+def check_grants(
+    *,
+    oauth_scopes: Iterable[str] = (),
+    datapass_scopes: Iterable[str] = (),
+    modalities: Iterable[str] = (),
+    motifs: Iterable[str] = (),
+) -> dict[str, list[str]]:
+    """A habilitation's lists, each checked against its catalogue (keyed by the consumer's attributes)."""
+    return {
+        "oauth_scopes": _in_catalogue(catalogue.check_oauth_scopes, oauth_scopes),
+        "datapass_scopes": _in_catalogue(catalogue.check_datapass_scopes, datapass_scopes),
+        "ficoba_modalities": _in_catalogue(catalogue.check_ficoba_modalities, modalities),
+        "ficoba_motifs": _in_catalogue(catalogue.check_ficoba_motifs, motifs),
+    }
 
 
 def certificate_as_dict(row: ConsumerCertificate) -> dict[str, Any]:
@@ -206,6 +228,12 @@ class ConsumerAdmin:
         _check(bool(spec.organisation.strip()), "l'organisation est obligatoire")
         _check(not spec.siret or bool(re.fullmatch(r"\d{14}", spec.siret)), "le SIRET doit compter 14 chiffres")
         options = _clean_list(spec.sandbox_options, CODE_PATTERN, "option")
+        grants = check_grants(
+            oauth_scopes=spec.oauth_scopes,
+            datapass_scopes=spec.datapass_scopes,
+            modalities=spec.ficoba_modalities,
+            motifs=spec.ficoba_motifs,
+        )
         _check(set(options) <= SANDBOX_OPTIONS, f"options connues : {', '.join(sorted(SANDBOX_OPTIONS))}")
         terms = replace(
             spec,
@@ -213,13 +241,13 @@ class ConsumerAdmin:
             organisation=spec.organisation.strip()[:200],
             application=(spec.application or "Application").strip()[:200],
             siret=spec.siret or None,
-            oauth_scopes=_clean_list(spec.oauth_scopes, SCOPE_PATTERN, "scope OAuth"),
-            datapass_scopes=_clean_list(spec.datapass_scopes, SCOPE_PATTERN, "scope DataPass"),
+            oauth_scopes=grants["oauth_scopes"],
+            datapass_scopes=grants["datapass_scopes"],
             allowed_ips=_clean_cidrs(spec.allowed_ips),
             quota_per_minute=check_quota_tier(spec.quota_per_minute),
             id_teleservice=(spec.id_teleservice or None),
-            ficoba_modalities=_clean_list(spec.ficoba_modalities, CODE_PATTERN, "modalité FICOBA"),
-            ficoba_motifs=_clean_list(spec.ficoba_motifs, CODE_PATTERN, "motif FICOBA"),
+            ficoba_modalities=grants["ficoba_modalities"],
+            ficoba_motifs=grants["ficoba_motifs"],
             sandbox_options=options,
         )
         secret = new_client_secret()
@@ -254,12 +282,9 @@ class ConsumerAdmin:
         remove: bool = False,
     ) -> dict[str, Any]:
         """Add (or, with ``remove``, withdraw) DataPass scopes, OAuth scopes, FICOBA modalities and motifs."""
-        changes = {
-            "datapass_scopes": _clean_list(datapass_scopes, SCOPE_PATTERN, "scope DataPass"),
-            "oauth_scopes": _clean_list(oauth_scopes, SCOPE_PATTERN, "scope OAuth"),
-            "ficoba_modalities": _clean_list(modalities, CODE_PATTERN, "modalité FICOBA"),
-            "ficoba_motifs": _clean_list(motifs, CODE_PATTERN, "motif FICOBA"),
-        }
+        changes = check_grants(
+            oauth_scopes=oauth_scopes, datapass_scopes=datapass_scopes, modalities=modalities, motifs=motifs
+        )
         _check(any(changes.values()), "rien à accorder : donnez au moins un scope, une modalité ou un motif")
         async with self.sessionmaker() as session, session.begin():
             row = await self._get(session, name)

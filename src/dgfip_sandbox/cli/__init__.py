@@ -4,6 +4,7 @@
 - ``info``: personas, fc-events, journal
 - ``audit``: audit, audit purge
 - ``consumers``: consumers …, reset
+- ``data``: data add, data remove, data list
 - ``health``: health (the container healthchecks)
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import typer
 
-from dgfip_sandbox.cli import audit, consumers, health, info, run
+from dgfip_sandbox.cli import audit, consumers, data, health, info, run
 from dgfip_sandbox.cli.banner import banner, banner_year
 from dgfip_sandbox.cli.help import french_help
 from dgfip_sandbox.cli.run import demo_fs_settings
@@ -21,6 +22,7 @@ for group in (run.app, info.app, consumers.reset_app, health.app):
     app.registered_commands.extend(group.registered_commands)
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(consumers.consumers_app, name="consumers")
+app.add_typer(data.data_app, name="data")
 french_help(app)
 
 __all__ = ["app", "banner", "banner_year", "demo_fs_settings", "main"]

@@ -64,6 +64,38 @@ def run_admin(operation: Any, *, quota: bool = False) -> Any:
         raise typer.Exit(1) from None
 
 
+def run_testdata(operation: Any, settings: Settings | None = None) -> Any:
+    """Run ``operation(service)`` (testdata/service.py) against the configured database; refused data
+    exits with status 1, one line per field."""
+    from dgfip_sandbox.store.database import create_engine, create_sessionmaker
+    from dgfip_sandbox.testdata.errors import TestDataError
+    from dgfip_sandbox.testdata.service import TestDataService
+
+    settings = settings or load_settings()
+
+    async def run() -> Any:
+        engine = create_engine(settings.sqlalchemy_url, pool_size=1)
+        try:
+            clock = clock_from_offset(settings.clock_offset_seconds)
+            return await operation(TestDataService(create_sessionmaker(engine), clock=clock, actor="cli"))
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except TestDataError as exc:
+        echo_refusal(exc)
+        raise typer.Exit(1) from None
+
+
+def echo_refusal(exc: Any) -> None:
+    """A refused data file, one line per field (stderr)."""
+    where = f" ({exc.source})" if exc.source else ""
+    typer.echo(f"erreur : données refusées{where}, rien n'a été écrit :", err=True)
+    for field, reason in exc.problems:
+        typer.echo(f"  {field} : {reason}", err=True)
+
+
 def print_data(data: Any, as_json: bool, lines: list[str] | None = None) -> None:
     if as_json or lines is None:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))

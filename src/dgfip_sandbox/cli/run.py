@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -45,10 +48,18 @@ def up(
     log_format: opt.LogFormat = None,
     seed_size: opt.SeedSize = None,
     reset: opt.Reset = False,
+    data: list[Path] = typer.Option(
+        [], "--data", exists=True, dir_okay=False, help="Fichier de données de test YAML ou JSON (répétable)"
+    ),
+    ready_file: Path | None = typer.Option(
+        None, "--ready-file", help="Fichier JSON écrit quand tous les ports écoutent (URLs, ports, identifiants)"
+    ),
 ) -> None:
-    """Préparer (migrations, PKI, données, partenaires) puis servir le bac à sable.
+    """Préparer (migrations, PKI, données, partenaires, fichiers --data) puis servir le bac à sable.
 
     Les ports sont réservés avant toute préparation : un port occupé est signalé aussitôt."""
+    from dgfip_sandbox.cli.data import load_data_files
+
     settings = load_settings(
         port=port,
         host=host,
@@ -60,11 +71,52 @@ def up(
     )
     flags = ServeFlags(gateway, franceconnect, demo_fs, admin)
     _refuse_workers(settings, workers)
+    if ready_file is not None:
+        ready_file.unlink(missing_ok=True)  # a file left by an earlier run would announce readiness too early
     sockets = _bind_or_exit(settings, flags)
     now = clock_from_offset(settings.clock_offset_seconds).now()
     credentials = _prepare_or_exit(settings, now=now, reset=reset, sockets=sockets)
+    # Loaded again at each `up`: what an earlier load of the same file created is replaced.
+    loaded = load_data_files(data, replace=True, settings=settings)
     typer.echo(banner(settings, credentials, now=now))
-    raise typer.Exit(_run_servers(settings, flags, workers=workers, sockets=sockets))
+    for path, created in loaded.items():
+        counts = ", ".join(f"{len(items)} {kind}" for kind, items in created.items())
+        typer.echo(f"Données de test {path} : {counts}")
+    on_ready = None
+    if ready_file is not None:
+        on_ready = functools.partial(write_ready_file, ready_file, settings, credentials, loaded)
+    raise typer.Exit(_run_servers(settings, flags, workers=workers, sockets=sockets, on_ready=on_ready))
+
+
+def write_ready_file(
+    path: Path,
+    settings: Settings,
+    credentials: dict[str, Any],
+    loaded: dict[str, dict[str, list[dict[str, Any]]]],
+    urls: dict[str, str],
+) -> None:
+    """The ready file: written (atomically) once every port listens, for test frameworks to wait on.
+    It holds no secret: the client secrets stay in the credentials file it names."""
+    from dgfip_sandbox.private_files import write_private_json
+
+    ports = {name: int(url.rsplit(":", 1)[1]) for name, url in urls.items()}
+    gateway = credentials.get("gateway", {})
+    document = {
+        "ready": True,
+        "ports": ports,
+        "urls": {
+            "gateway": f"https://localhost:{ports['gateway']}" if "gateway" in ports else None,
+            "franceconnect": settings.franceconnect_base_url if "franceconnect" in ports else None,
+            "admin": f"http://127.0.0.1:{ports['admin']}" if "admin" in ports else None,
+        },
+        "credentials_file": str(settings.credentials_path.resolve()),
+        "ca_cert": str(Path(gateway["ca_cert"]).resolve()) if gateway.get("ca_cert") else None,
+        "data": {
+            Path(file).name: {kind: [item["key"] for item in items] for kind, items in created.items()}
+            for file, created in loaded.items()
+        },
+    }
+    write_private_json(path, document)
 
 
 @app.command()
@@ -173,6 +225,7 @@ def _run_servers(
     *,
     workers: int = 1,
     sockets: dict[str, socket.socket] | None = None,
+    on_ready: Callable[[dict[str, str]], None] | None = None,
 ) -> int:
     from dgfip_sandbox import server
     from dgfip_sandbox.assembly import build_server_specs
@@ -182,7 +235,7 @@ def _run_servers(
 
         prepare_multiprocess_dir(settings.var_dir / "metrics" / str(os.getpid()))
     specs = build_server_specs(settings, **flags.as_kwargs())
-    return server.run(specs, workers=workers, sockets=sockets)
+    return server.run(specs, workers=workers, sockets=sockets, on_ready=on_ready)
 
 
 @app.command()

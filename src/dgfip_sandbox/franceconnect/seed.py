@@ -19,6 +19,7 @@ import random
 import uuid
 from collections import Counter
 from datetime import date
+from typing import Any
 
 import structlog
 from sqlalchemy import func, select
@@ -199,7 +200,8 @@ def _title(value: str) -> str:
     )
 
 
-def _citizen_from_declarant(declarant: Declarant, persona: str | None, position: int) -> FcCitizen:
+def citizen_from_declarant(declarant: Declarant, persona: str | None, position: int) -> FcCitizen:
+    """The demo identity provider's account of a déclarant (login = SPI): the réconciliation finds him."""
     born_in_france = declarant.code_pays_naissance == "99100"
     where = f"foyer « {persona} »" if persona else f"foyer n° {declarant.foyer_id}"
     return FcCitizen(
@@ -220,7 +222,8 @@ def _citizen_from_declarant(declarant: Declarant, persona: str | None, position:
     )
 
 
-def _citizen(login: str, identity: dict, case: str, description: str, position: int) -> FcCitizen:
+def new_citizen(login: str, identity: dict[str, Any], case: str, description: str, position: int) -> FcCitizen:
+    """An account of the demo identity provider with the given identité pivot (password ``123``)."""
     return FcCitizen(
         login=login,
         password_hash=hash_secret(PASSWORD),
@@ -253,7 +256,7 @@ async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
             seen_personas.add(persona)
             chosen.append((declarant, persona))
     others = [r for r in unique_alive if r[0].spi not in {d.spi for d, _ in chosen}]
-    rng = random.Random(settings.seed)  # noqa: S311 - deterministic fictitious data, not a secret
+    rng = random.Random(settings.seed)  # noqa: S311 - a deterministic choice of demo citizens, no secret
     missing = max(0, MATCHED_CITIZENS_MIN - len(chosen))
     chosen.extend(rng.sample(others, min(missing, len(others))))
     if not chosen:
@@ -261,14 +264,14 @@ async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
 
     position = 0
     for declarant, persona in chosen:
-        session.add(_citizen_from_declarant(declarant, persona, position))
+        session.add(citizen_from_declarant(declarant, persona, position))
         position += 1
 
     no_match = dict(NO_MATCH_IDENTITY)
     if counts[key_from_identity(no_match)]:  # the population happens to hold her: move her birthday
         no_match["birthdate"] = "1962-08-01"
     session.add(
-        _citizen(
+        new_citizen(
             "sans_correspondance",
             no_match,
             "fc_no_match",
@@ -282,7 +285,7 @@ async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
     if counts[homonym_key] < 2:
         await _insert_homonyms(session, counts[homonym_key])
     session.add(
-        _citizen(
+        new_citizen(
             "homonyme",
             dict(HOMONYM_IDENTITY),
             "fc_homonyms",

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import httpx
-from fastapi import Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
 
 from dgfip_sandbox.api_docs import install_api_docs
@@ -18,13 +18,12 @@ from dgfip_sandbox.clock import Clock, SystemClock
 from dgfip_sandbox.franceconnect.checktoken_client import ChecktokenClient
 from dgfip_sandbox.gateway import journal_endpoint, token_endpoint
 from dgfip_sandbox.gateway.audit_middleware import AuditMiddleware
-from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.error_handlers import install_error_handlers
 from dgfip_sandbox.gateway.http_methods import HeadAsGet
 from dgfip_sandbox.gateway.journal import JournalPolicy
 from dgfip_sandbox.gateway.metrics import GatewayMetrics
 from dgfip_sandbox.gateway.mounted_api import MountedApi
-from dgfip_sandbox.gateway.pipeline import GatewayPolicy
+from dgfip_sandbox.gateway.pipeline import Caller, GatewayRoute, protected
 from dgfip_sandbox.gateway.quota import MemoryQuotaStore, QuotaStore
 from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
 from dgfip_sandbox.gateway.state import GatewayState, TrustMaterial
@@ -35,6 +34,7 @@ from dgfip_sandbox.logs import configure_logging
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store import audit as audit_store
 from dgfip_sandbox.store.audit import AuditWriter
+from dgfip_sandbox.store.changes import open_change_counter
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 
 
@@ -83,6 +83,7 @@ def create_gateway_app(
             journal_contract=lambda: JournalPolicy.from_contract(
                 app.openapi(), [schema for api in apis for schema in api.request_schemas]
             ),
+            changes=open_change_counter(engine.url),
         )
         if sleeper is not None:
             state.sleep = sleeper
@@ -93,6 +94,7 @@ def create_gateway_app(
         finally:
             await state.checktoken.aclose()
             await writer.stop()
+            await state.changes.close()
             await state.quota.close()
             await engine.dispose()
 
@@ -122,14 +124,16 @@ def create_gateway_app(
 
     app.include_router(token_endpoint.router)
 
-    @app.get("/sandbox/audit", tags=["Bac à sable"], summary="Les traces d'audit du partenaire appelant")
-    async def my_audit_records(
-        caller: Annotated[CallerContext, Depends(GatewayPolicy(api="sandbox"))], limit: int = 100
-    ) -> dict[str, Any]:
+    sandbox = APIRouter(route_class=GatewayRoute)
+
+    @sandbox.get("/sandbox/audit", tags=["Bac à sable"], summary="Les traces d'audit du partenaire appelant")
+    @protected(api="sandbox")
+    async def my_audit_records(caller: Caller, limit: int = 100) -> dict[str, Any]:
         async with app.state.sandbox.sessionmaker() as session:
             records = await audit_store.list_for_consumer(session, caller.consumer.id, limit=min(max(limit, 1), 1000))
         return {"consumer": caller.consumer.name, "records": [audit_store.record_as_dict(r) for r in records]}
 
+    app.include_router(sandbox)
     app.include_router(journal_endpoint.router)
 
     for api in apis:

@@ -1,6 +1,6 @@
 """``GET /sandbox/journal``: the calling consumer's own request journal (never another's).
 
-Behind the full pipeline (``GatewayPolicy(api="sandbox")``): the consumer is the one the client
+Behind the full pipeline (``protected(api="sandbox")``): the consumer is the one the client
 certificate and the token designate, and the query is keyed by its id only.
 """
 
@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from starlette.requests import Request
 
-from dgfip_sandbox.gateway.context import CallerContext
-from dgfip_sandbox.gateway.pipeline import GatewayPolicy, gateway_state
+from dgfip_sandbox.gateway.pipeline import Caller, GatewayRoute, gateway_state, protected
 from dgfip_sandbox.store import journal
 
-router = APIRouter()
+router = APIRouter(route_class=GatewayRoute)
 
 
 @router.get(
@@ -23,9 +22,10 @@ router = APIRouter()
     tags=["Bac à sable"],
     summary="Le journal des derniers appels du partenaire appelant (en-têtes, corps tronqués, trace de décision)",
 )
+@protected(api="sandbox")
 async def my_journal(
     request: Request,
-    caller: Annotated[CallerContext, Depends(GatewayPolicy(api="sandbox"))],
+    caller: Caller,
     limit: Annotated[int, Query(ge=1, le=200, description="Nombre d'appels")] = 50,
     since_id: Annotated[
         int | None, Query(ge=0, description="Seulement les appels plus récents que cet identifiant")

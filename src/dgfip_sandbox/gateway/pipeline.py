@@ -1,6 +1,8 @@
 """The APIM pipeline: the checks DGFIP's API Management makes before any business API runs.
 
-Order (fixed; the first failing check decides the answer):
+An ordered list of named steps (``STEPS``), each with explicit inputs and outputs on a :class:`Call`
+(the shape of Authlib's resource protector: validators run in turn over one request, the first
+failure decides). Order (fixed):
 
     1. client certificate  client_cert.py   → 401 900901  missing, unknown CA, expired, revoked, unregistered
     2. caller IP           caller_ip.py     → 403 900805  address outside the consumer's CIDRs
@@ -12,88 +14,221 @@ Order (fixed; the first failing check decides the answer):
                                               with the "scenarios" option; 400 for a malformed X-Sandbox-Scenario
 
 Cheap transport facts are checked first; the quota counts only authenticated, entitled calls. Each
-step writes one line in the request's decision trace (``AuditEntry.check``), which the audit record
-and the journal keep. The API handler runs after step 6; the audit record is written by
-``audit_middleware.AuditMiddleware`` before the response leaves.
+step writes one line in the request's decision trace (``AuditEntry.check``), passed or failed, which
+the audit record and the journal keep. ``POST /token`` runs ``STEPS[:2]`` (token_endpoint.py).
+
+The pipeline runs as plain ASGI code (:func:`run_pipeline`), not as a FastAPI dependency: a route
+declared with :func:`protected` and served by :class:`GatewayRoute` runs the steps on the ASGI scope
+before FastAPI parses anything, and the handler receives the outcome as ``caller: Caller``. The API
+handler runs after step 6; the audit record is written by ``audit_middleware.AuditMiddleware``
+before the response leaves.
 """
 
 from __future__ import annotations
 
-from starlette.requests import Request
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypeVar
 
-from dgfip_sandbox import pki
+from cryptography import x509
+from fastapi import Depends
+from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
+
 from dgfip_sandbox.errors import ApiError
 from dgfip_sandbox.gateway.bearer import check_bearer_token
 from dgfip_sandbox.gateway.caller_ip import check_caller_ip
 from dgfip_sandbox.gateway.client_cert import check_client_certificate
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.correlation import check_correlation_id
-from dgfip_sandbox.gateway.quota import check_quota
+from dgfip_sandbox.gateway.quota import QuotaDecision, check_quota
 from dgfip_sandbox.gateway.scenarios import check_scenario
 from dgfip_sandbox.gateway.scopes import check_route_scope
 from dgfip_sandbox.gateway.state import GatewayState
 from dgfip_sandbox.store.audit import AuditEntry
+from dgfip_sandbox.store.consumers import ConsumerRecord
 
 
 def gateway_state(request: Request) -> GatewayState:
-    return request.app.state.sandbox
+    state: GatewayState = request.app.state.sandbox
+    return state
 
 
 def audit_entry(request: Request) -> AuditEntry:
-    return request.scope["state"]["audit"]
+    entry: AuditEntry = request.scope["state"]["audit"]
+    return entry
 
 
-class GatewayPolicy:
-    """A FastAPI dependency: ``Depends(GatewayPolicy(api="impot_particulier", scope="RessourceIR"))``."""
+@dataclass
+class Call:
+    """One request through the pipeline: its inputs (first four fields) and what the steps add."""
 
-    def __init__(self, *, api: str, scope: str | None = None) -> None:
-        self.api = api
-        self.scope = scope
+    request: Request
+    state: GatewayState
+    audit: AuditEntry
+    required_scope: str | None = None
+    # Outputs, each filled by the step that names it in ``gives``.
+    consumer: ConsumerRecord | None = None
+    certificate: x509.Certificate | None = None
+    fingerprint: str = ""
+    thumbprint: str = ""
+    client_ip: str = ""
+    claims: dict[str, Any] = field(default_factory=dict)
+    correlation_id: str = ""
+    quota: QuotaDecision | None = None
 
-    async def __call__(self, request: Request) -> CallerContext:
-        state = gateway_state(request)
-        audit = audit_entry(request)
-        audit.api = self.api
-        step = "client_certificate"
-        try:
-            consumer, cert, fingerprint = await check_client_certificate(request, state)
-            audit.consumer_id, audit.consumer_name, audit.cert_fingerprint = consumer.id, consumer.name, fingerprint
-            audit.check(step, True, consumer.name)
+    def need_consumer(self) -> ConsumerRecord:
+        if self.consumer is None:  # a step list out of order: a programming error, answered as a 500
+            raise RuntimeError("pipeline step run before client_certificate")
+        return self.consumer
 
-            step = "caller_ip"
-            client_ip = check_caller_ip(request, state, consumer)
-            audit.client_ip = client_ip
-            audit.check(step, True, client_ip)
+    def need_certificate(self) -> x509.Certificate:
+        if self.certificate is None:
+            raise RuntimeError("pipeline step run before client_certificate")
+        return self.certificate
 
-            step = "bearer_token"
-            claims = check_bearer_token(request, state, consumer, pki.x5t_s256(cert))
-            audit.check(step, True, f"jti={claims.get('jti')}")
-
-            step = "route_scope"
-            check_route_scope(claims, self.scope)
-            audit.check(step, True, self.scope or "aucun scope exigé")
-
-            step = "correlation_id"
-            correlation_id = check_correlation_id(request)
-            audit.check(step, True, "")
-
-            step = "quota"
-            decision = await check_quota(
-                state.quota, consumer_id=consumer.id, limit=consumer.quota_per_minute, now=state.clock.now()
-            )
-            audit.check(step, True, f"{decision.limit - decision.remaining}/{decision.limit}")
-            request.scope["state"]["response_headers"] = decision.headers()
-
-            step = "scenario"
-            audit.check(step, True, await check_scenario(request, state, consumer, audit))
-        except ApiError as exc:
-            audit.check(step, False, exc.full_message)
-            raise
+    def context(self) -> CallerContext:
         return CallerContext(
-            consumer=consumer,
-            cert_fingerprint=fingerprint,
-            client_ip=client_ip,
-            correlation_id=correlation_id,
-            token_claims=claims,
-            audit=audit,
+            consumer=self.need_consumer(),
+            cert_fingerprint=self.fingerprint,
+            client_ip=self.client_ip,
+            correlation_id=self.correlation_id,
+            token_claims=self.claims,
+            audit=self.audit,
         )
+
+
+@dataclass(frozen=True)
+class Step:
+    """A named check: reads ``needs`` from the :class:`Call`, sets ``gives``, returns the trace reason."""
+
+    name: str
+    run: Callable[[Call], Awaitable[str]]
+    needs: tuple[str, ...] = ()
+    gives: tuple[str, ...] = ()
+
+
+async def client_certificate(call: Call) -> str:
+    consumer, verified = await check_client_certificate(call.request, call.state)
+    call.consumer, call.certificate = consumer, verified.cert
+    call.fingerprint, call.thumbprint = verified.fingerprint, verified.thumbprint
+    call.audit.consumer_id, call.audit.consumer_name = consumer.id, consumer.name
+    call.audit.cert_fingerprint = call.fingerprint
+    return consumer.name
+
+
+async def caller_ip(call: Call) -> str:
+    call.client_ip = check_caller_ip(call.request, call.state, call.need_consumer())
+    call.audit.client_ip = call.client_ip
+    return call.client_ip
+
+
+async def bearer_token(call: Call) -> str:
+    if not call.thumbprint:
+        raise RuntimeError("pipeline step run before client_certificate")
+    call.claims = check_bearer_token(call.request, call.state, call.need_consumer(), call.thumbprint)
+    return f"jti={call.claims.get('jti')}"
+
+
+async def route_scope(call: Call) -> str:
+    check_route_scope(call.claims, call.required_scope)
+    return call.required_scope or "aucun scope exigé"
+
+
+async def correlation_id(call: Call) -> str:
+    call.correlation_id = check_correlation_id(call.request)
+    return ""
+
+
+async def quota(call: Call) -> str:
+    consumer = call.need_consumer()
+    call.quota = await check_quota(
+        call.state.quota, consumer_id=consumer.id, limit=consumer.quota_per_minute, now=call.state.clock.now()
+    )
+    call.request.scope["state"]["response_headers"] = call.quota.headers()
+    return f"{call.quota.limit - call.quota.remaining}/{call.quota.limit}"
+
+
+async def scenario(call: Call) -> str:
+    return await check_scenario(call.request, call.state, call.need_consumer(), call.audit)
+
+
+STEPS: tuple[Step, ...] = (
+    Step("client_certificate", client_certificate, gives=("consumer", "certificate", "fingerprint", "thumbprint")),
+    Step("caller_ip", caller_ip, needs=("consumer",), gives=("client_ip",)),
+    Step("bearer_token", bearer_token, needs=("consumer", "thumbprint"), gives=("claims",)),
+    Step("route_scope", route_scope, needs=("claims", "required_scope")),
+    Step("correlation_id", correlation_id, gives=("correlation_id",)),
+    Step("quota", quota, needs=("consumer",), gives=("quota",)),
+    Step("scenario", scenario, needs=("consumer",)),
+)
+
+
+async def run_steps(steps: Sequence[Step], call: Call) -> None:
+    """Run ``steps`` in order; each writes its line of the decision trace, the first failure raises."""
+    for step in steps:
+        try:
+            reason = await step.run(call)
+        except ApiError as exc:
+            call.audit.check(step.name, False, exc.full_message)
+            raise
+        call.audit.check(step.name, True, reason)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a protected route asks of the pipeline: the API it belongs to and its OAuth scope."""
+
+    api: str
+    scope: str | None = None
+
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def protected(*, api: str, scope: str | None = None) -> Callable[[Endpoint], Endpoint]:
+    """Mark an endpoint as served behind the whole pipeline (its router uses ``GatewayRoute``)."""
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        endpoint.gateway_policy = Policy(api=api, scope=scope)  # type: ignore[attr-defined]  # a marker attribute
+        return endpoint
+
+    return mark
+
+
+async def run_pipeline(scope: Scope, policy: Policy) -> CallerContext:
+    """Plain ASGI: run ``STEPS`` on the request's scope; the handler finds the outcome in ``Caller``."""
+    request = Request(scope)
+    call = Call(request=request, state=gateway_state(request), audit=audit_entry(request), required_scope=policy.scope)
+    call.audit.api = policy.api
+    await run_steps(STEPS, call)
+    caller = call.context()
+    scope["state"]["caller"] = caller
+    return caller
+
+
+class GatewayRoute(APIRoute):
+    """An API route whose endpoint is marked :func:`protected`: the pipeline runs before FastAPI's handler.
+
+    A call with a method the route does not serve goes straight to FastAPI's 405, as before any check.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        policy = getattr(endpoint, "gateway_policy", None)
+        self.policy = policy if isinstance(policy, Policy) else None
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.policy is not None and self.methods is not None and scope["method"] in self.methods:
+            await run_pipeline(scope, self.policy)
+        await super().handle(scope, receive, send)
+
+
+async def _caller(request: Request) -> CallerContext:
+    caller: CallerContext = request.scope["state"]["caller"]
+    return caller
+
+
+# What a protected handler declares to receive the pipeline's outcome.
+Caller = Annotated[CallerContext, Depends(_caller)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -22,14 +21,15 @@ from dgfip_sandbox.gateway.token_throttle import TokenThrottle
 from dgfip_sandbox.gateway.tokens import TokenService
 from dgfip_sandbox.gateway.trusted_proxies import TrustedProxies
 from dgfip_sandbox.settings import Settings
-from dgfip_sandbox.store import consumers
+from dgfip_sandbox.store import changes, consumers
 from dgfip_sandbox.store.audit import AuditWriter
+from dgfip_sandbox.store.changes import ChangeCounter, NoChangeCounter
 from dgfip_sandbox.store.consumers import ConsumerRecord
 
 if TYPE_CHECKING:
     from dgfip_sandbox.gateway.metrics import GatewayMetrics
 
-CONSUMER_CACHE_SECONDS = 2.0
+CONSUMER_CACHE_SIZE = 4096
 
 
 class TrustMaterial:
@@ -77,7 +77,9 @@ class GatewayState:
     # Injected waits (scenario latency): tests pass a recorder instead of sleeping.
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     verified_certificates: VerifiedCertificates = field(default_factory=VerifiedCertificates)
-    consumer_cache: dict[str, tuple[float, int, tuple[ConsumerRecord, bool] | None]] = field(default_factory=dict)
+    # The database's change counters (store/changes.py), read once per request by the first step.
+    changes: ChangeCounter = field(default_factory=NoChangeCounter)
+    consumer_cache: dict[str, tuple[int, tuple[ConsumerRecord, bool] | None]] = field(default_factory=dict)
 
     @property
     def journal_policy(self) -> JournalPolicy:
@@ -93,20 +95,21 @@ class GatewayState:
     async def consumer_by_fingerprint(self, fingerprint: str) -> tuple[ConsumerRecord, bool] | None:
         """The consumer a certificate is registered to, and whether that registration is revoked.
 
-        Cached for ``CONSUMER_CACHE_SECONDS``: a change made in this process (admin API, CLI in the
-        same process, tests) invalidates the cache at once through ``consumers.generation()``; a change
-        made by another process is seen within that delay.
+        Reads the change counters first (one read per request, store/changes.py) and makes them the
+        request's snapshot; the cached answer is used only if it was loaded under the same
+        "consumers" counter, so a change committed by any process before this request is seen.
         """
-        cache = self.consumer_cache
-        generation = consumers.generation()
-        entry = cache.get(fingerprint)
-        now = time.monotonic()
-        if entry is not None and entry[0] > now and entry[1] == generation:
-            return entry[2]
+        snapshot = await self.changes.read()
+        changes.set_current(snapshot)
+        generation = snapshot.get("consumers")
+        entry = self.consumer_cache.get(fingerprint)
+        if generation is not None and entry is not None and entry[0] == generation:
+            return entry[1]
         async with self.sessionmaker() as session:
             found = await consumers.get_by_certificate(session, fingerprint)
         result = None if found is None else (found[0], found[1].revoked_at is not None)
-        if len(cache) > 4096:
-            cache.clear()
-        cache[fingerprint] = (now + CONSUMER_CACHE_SECONDS, generation, result)
+        if generation is not None:
+            if len(self.consumer_cache) >= CONSUMER_CACHE_SIZE:
+                self.consumer_cache.clear()
+            self.consumer_cache[fingerprint] = (generation, result)
         return result

@@ -24,10 +24,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from starlette.requests import Request
 
-from dgfip_sandbox import pki
-from dgfip_sandbox.gateway.caller_ip import check_caller_ip
-from dgfip_sandbox.gateway.client_cert import check_client_certificate
-from dgfip_sandbox.gateway.pipeline import audit_entry, gateway_state
+from dgfip_sandbox.gateway.pipeline import STEPS, Call, audit_entry, gateway_state, run_steps
 from dgfip_sandbox.store.consumers import verify_secret
 
 router = APIRouter()
@@ -77,11 +74,10 @@ async def issue_token(request: Request) -> JSONResponse:
     state = gateway_state(request)
     audit = audit_entry(request)
     audit.api = "token"
-    consumer, cert, fingerprint = await check_client_certificate(request, state)
-    audit.consumer_id, audit.consumer_name, audit.cert_fingerprint = consumer.id, consumer.name, fingerprint
-    audit.check("client_certificate", True, consumer.name)
-    audit.client_ip = check_caller_ip(request, state, consumer)
-    audit.check("caller_ip", True, audit.client_ip)
+    # The pipeline's first two steps (client certificate, caller IP), their failures in the trace.
+    call = Call(request=request, state=state, audit=audit)
+    await run_steps(STEPS[:2], call)
+    consumer = call.need_consumer()
 
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("application/x-www-form-urlencoded"):
@@ -137,7 +133,7 @@ async def issue_token(request: Request) -> JSONResponse:
         organisation=consumer.organisation,
         application=consumer.application,
         scopes=requested,
-        cert_thumbprint=pki.x5t_s256(cert),
+        cert_thumbprint=call.thumbprint,
         now=state.clock.now(),
     )
     audit.extra["jti"] = claims["jti"]

@@ -2,52 +2,10 @@
 
 from __future__ import annotations
 
-from dgfip_sandbox.apis.impot_particulier.scopes import OAuthScope
+from dgfip_sandbox.catalogue import IMPOT_PARTICULIER_DATAPASS_SCOPES, IMPOT_PARTICULIER_OAUTH_SCOPES
 from dgfip_sandbox.seed.demo_consumer import DemoConsumer
 
-IMPOT_PARTICULIER_OAUTH_SCOPES: tuple[str, ...] = tuple(OAuthScope)
-
-IMPOT_PARTICULIER_DATAPASS_SCOPES = (
-    "dgfip_annee_n_moins_1",
-    "dgfip_annee_n_moins_2",
-    "dgfip_annee_n_moins_3",
-    "dgfip_nmUsaDec1",
-    "dgfip_nmNaiDec1",
-    "dgfip_prnmDec1",
-    "dgfip_dateNaisDec1",
-    "dgfip_nmUsaDec2",
-    "dgfip_nmNaiDec2",
-    "dgfip_prnmDec2",
-    "dgfip_dateNaisDec2",
-    "dgfip_aft",
-    "dgfip_sitfam",
-    "dgfip_nbpart",
-    "dgfip_pac_nbPac",
-    "dgfip_pac",
-    "dgfip_pariso",
-    "dgfip_annee_df_au_3112_si_deces_ctb_mp",
-    "dgfip_rfr",
-    "dgfip_mntRevbareme",
-    "dgfip_inddeficit",
-    "dgfip_indiIFI",
-    "dgfip_rbg",
-    "dgfip_RevDecl_Cat1_Tspr",
-    "dgfip_RevDecl_Cat1_RentOn",
-    "dgfip_RevDecl_Cat2_Rcm",
-    "dgfip_RevDecl_Cat3_PMV",
-    "dgfip_RevDecl_Cat4_Ref",
-    "dgfip_RevDecl_Cat5_NonSal",
-    "dgfip_RevNets_Cat1_Tspr",
-    "dgfip_RevNets_Cat1_RentOn",
-    "dgfip_RevNets_Cat2_Rcm",
-    "dgfip_RevNets_Cat3_PMV",
-    "dgfip_RevNets_Cat4_Ref",
-    "dgfip_RevNets_Cat5_NonSal",
-    "dgfip_PaDeduc_EnfMaj",
-    "dgfip_PaDeduc_Autres",
-    "dgfip_EpargRetrDeduc",
-    "dgfip_IndLep",
-)
+__all__ = ["IMPOT_PARTICULIER_DATAPASS_SCOPES", "IMPOT_PARTICULIER_OAUTH_SCOPES", "DemoConsumer", "demo_consumers"]
 
 DEMO_CONSUMERS: tuple[DemoConsumer, ...] = (
     DemoConsumer(

@@ -31,6 +31,7 @@ from dgfip_sandbox.seed.demo_consumer import DemoConsumer
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.accounts import Compte, Droit, Etablissement, Guichet, Personne
 from dgfip_sandbox.store.bulk import deferred_indexes, insert_rows
+from dgfip_sandbox.store.database import advance_sequences
 from dgfip_sandbox.store.taxpayers import Declarant
 
 # Real public bank codes and BICs (the BIC agrees with schwifty's bank registry; tests check it).
@@ -428,17 +429,8 @@ class Batch:
     next_droit: int = 1
 
     def personne(self, **values: Any) -> int:
-        row = {column: None for column in _PERSONNE_COLUMNS}
-        row.update(values)
+        row = personne_row(values)
         row["id"] = self.next_personne
-        row.setdefault("code_pays_residence", nom.FRANCE)
-        row["code_pays_residence"] = row["code_pays_residence"] or nom.FRANCE
-        row["nom_norm"] = normalise(row["nom_naissance"]) or None
-        row["nom_usage_norm"] = normalise(row["nom_usage"]) or None
-        row["prenoms_norm"] = normalise(row["prenoms"]) or None
-        row["raison_sociale_norm"] = normalise(row["raison_sociale"]) or None
-        row["sigle_norm"] = normalise(row["sigle"]) or None
-        row["enseigne_norm"] = normalise(row["enseigne"]) or None
         self.personnes.append(row)
         self.next_personne += 1
         return row["id"]
@@ -505,7 +497,44 @@ class Batch:
         self.next_droit += 1
 
 
-_PERSONNE_COLUMNS = [c.name for c in Personne.__table__.columns]
+_PERSONNE_COLUMNS = [c.name for c in Personne.__table__.columns if c.name != "id"]
+
+
+def personne_row(values: dict[str, Any]) -> dict[str, Any]:
+    """A ``ficoba_personnes`` row (no id) from some of its columns: the others empty, France by default,
+    and the normalised search keys computed."""
+    row: dict[str, Any] = {column: None for column in _PERSONNE_COLUMNS}
+    row.update(values)
+    row["code_pays_residence"] = row["code_pays_residence"] or nom.FRANCE
+    row["nom_norm"] = normalise(row["nom_naissance"]) or None
+    row["nom_usage_norm"] = normalise(row["nom_usage"]) or None
+    row["prenoms_norm"] = normalise(row["prenoms"]) or None
+    row["raison_sociale_norm"] = normalise(row["raison_sociale"]) or None
+    row["sigle_norm"] = normalise(row["sigle"]) or None
+    row["enseigne_norm"] = normalise(row["enseigne"]) or None
+    return row
+
+
+def personne_from_declarant(d: Declarant) -> dict[str, Any]:
+    """The FICOBA état civil of a déclarant of the tax file (same SPI, same names and birth)."""
+    dept, commune = nom.split_commune(d.commune_naissance)
+    abroad = d.code_pays_naissance != nom.FRANCE
+    return {
+        "kind": "PP",
+        "spi": d.spi,
+        "nom_naissance": d.nom_naissance,
+        "nom_usage": d.nom_usage,
+        "prenoms": d.prenoms,
+        "sexe": "1" if d.sexe == "M" else "2",
+        "annee_naissance": f"{d.date_naissance.year:04d}",
+        "mois_naissance": f"{d.date_naissance.month:02d}",
+        "jour_naissance": f"{d.date_naissance.day:02d}",
+        "code_pays_naissance": d.code_pays_naissance,
+        "code_departement_naissance": None if abroad else (d.departement_naissance or dept),
+        "code_commune_naissance": None if abroad else commune,
+        "libelle_commune_naissance": None if abroad else d.lieu_naissance,
+        "date_deces": d.date_deces,
+    }
 
 
 class Builder:
@@ -689,25 +718,7 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
         address = builder.address()
         ids = []
         for d in members:
-            dept, commune = nom.split_commune(d.commune_naissance)
-            abroad = d.code_pays_naissance != nom.FRANCE
-            pid = batch.personne(
-                kind="PP",
-                spi=d.spi,
-                nom_naissance=d.nom_naissance,
-                nom_usage=d.nom_usage,
-                prenoms=d.prenoms,
-                sexe="1" if d.sexe == "M" else "2",
-                annee_naissance=f"{d.date_naissance.year:04d}",
-                mois_naissance=f"{d.date_naissance.month:02d}",
-                jour_naissance=f"{d.date_naissance.day:02d}",
-                code_pays_naissance=d.code_pays_naissance,
-                code_departement_naissance=None if abroad else (d.departement_naissance or dept),
-                code_commune_naissance=None if abroad else commune,
-                libelle_commune_naissance=None if abroad else d.lieu_naissance,
-                date_deces=d.date_deces,
-                **address,
-            )
+            pid = batch.personne(**personne_from_declarant(d), **address)
             by_spi[d.spi] = pid
             ids.append((pid, d))
         couple = len(ids) == 2 and rng.random() < 0.7
@@ -776,6 +787,7 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
     # 4. Named cases, among them the protocol's documented examples.
     _documented(builder, spis)
     await insert_batch(session, batch)
+    await advance_sequences(session, "ficoba_personnes", "ficoba_comptes", "ficoba_droits")
 
 
 def _documented(builder: Builder, taken_spis: set[str]) -> None:

@@ -145,6 +145,65 @@ def _civilite(person: PersonSpec) -> str:
     return "M" if person.sexe == "M" else "MME"
 
 
+def situation_row(
+    foyer_id: int,
+    annrev: int,
+    avis: dict[str, Any],
+    *,
+    etab: date,
+    departement: str,
+    rng: random.Random,
+    sequence: int = 1,
+    period: tuple[date, date] | None = None,
+    spis: tuple[str, str | None],
+    deces: tuple[date | None, date | None] = (None, None),
+    ifi: bool = False,
+) -> dict[str, Any]:
+    """A ``tax_situations`` row: the avis (``datEtab``, ``datRec``, ``fipNum`` added) of one period."""
+    avis["datEtab"] = etab.isoformat()
+    avis["datRec"] = (etab + timedelta(days=9)).isoformat()
+    avis["fipNum"] = f"{(annrev + 1) % 100:02d}{departement[:2]}{rng.randrange(10**9):09d}"
+    debut, fin = period or (date(annrev, 1, 1), date(annrev, 12, 31))
+    return {
+        "foyer_id": foyer_id,
+        "annrev": annrev,
+        "sequence": sequence,
+        "type_avis": sequence,
+        "date_debut": debut,
+        "date_fin": fin,
+        "date_etablissement": etab,
+        "spi_dec1": spis[0],
+        "spi_dec2": spis[1],
+        "date_deces_dec1": deces[0],
+        "date_deces_dec2": deces[1],
+        "indicateur_ifi": "O" if ifi else None,
+        "payload": avis,
+    }
+
+
+def th_payload(
+    dec1: PersonSpec, dec2: PersonSpec | None, address: AddressSpec, *, nature_local: str, invariant: str
+) -> dict[str, Any]:
+    """One SituationTHJAXBbean (résidence principale at ``address``)."""
+    insee, _cp, commune_name, dept = address.commune
+    edition1 = f"{_civilite(dec1)} {dec1.nom_usage or dec1.nom_naissance} {dec1.prenoms.split()[0]}"
+    edition2 = f"OU {_civilite(dec2)} {dec2.nom_usage or dec2.nom_naissance} {dec2.prenoms.split()[0]}" if dec2 else ""
+    return {
+        "codeDsf": (dept + "0")[:3],
+        "codeCommune": insee[-3:],
+        "codeAft": "001",
+        "numVoie": str(address.numero),
+        "btq": "",
+        "libelleVoie": f"{address.type_voie} {address.nom_voie}",
+        "libelleCommune": commune_name,
+        "regimeTax": "P",
+        "natureImp": "TH",
+        "libelleEdition1": edition1,
+        "libelleEdition2": edition2,
+        "locaux": [{"natureLocal": nature_local, "affectation": "H", "invariant": invariant}],
+    }
+
+
 def foyer_rows(foyer_id: int, spec: FoyerSpec, rng: random.Random) -> dict[str, list[dict[str, Any]]]:
     """Rows for ``foyers``, ``declarants``, ``tax_situations`` and ``th_situations``."""
     people = [spec.dec1] + ([spec.dec2] if spec.dec2 else [])
@@ -217,56 +276,35 @@ def foyer_rows(foyer_id: int, spec: FoyerSpec, rng: random.Random) -> dict[str, 
             periods = [(avis, date(annrev, 1, 1), date(annrev, 12, 31), dec1, dec2, None)]
         for sequence, (avis, debut, fin, dec1, dec2, deceased_rank) in enumerate(periods, start=1):
             avis.update(common)
-            avis["datEtab"] = etab.isoformat()
-            avis["datRec"] = (etab + timedelta(days=9)).isoformat()
-            avis["fipNum"] = f"{(annrev + 1) % 100:02d}{spec.address.departement[:2]}{rng.randrange(10**9):09d}"
             situations.append(
-                {
-                    "foyer_id": foyer_id,
-                    "annrev": annrev,
-                    "sequence": sequence,
-                    "type_avis": sequence,
-                    "date_debut": debut,
-                    "date_fin": fin,
-                    "date_etablissement": etab,
-                    "spi_dec1": dec1,
-                    "spi_dec2": dec2,
-                    "date_deces_dec1": death.when if deceased_rank == 1 else None,
-                    "date_deces_dec2": death.when if deceased_rank == 2 else None,
-                    "indicateur_ifi": "O" if annrev in spec.ifi_years else None,
-                    "payload": avis,
-                }
+                situation_row(
+                    foyer_id,
+                    annrev,
+                    avis,
+                    etab=etab,
+                    departement=spec.address.departement,
+                    rng=rng,
+                    sequence=sequence,
+                    period=(debut, fin),
+                    spis=(dec1, dec2),
+                    deces=(
+                        death.when if death and deceased_rank == 1 else None,
+                        death.when if death and deceased_rank == 2 else None,
+                    ),
+                    ifi=annrev in spec.ifi_years,
+                )
             )
-    th_rows = []
-    insee, _cp, commune_name, dept = spec.address.commune
-    edition1 = f"{_civilite(spec.dec1)} {spec.dec1.nom_usage or spec.dec1.nom_naissance} {spec.dec1.prenoms.split()[0]}"
-    edition2 = (
-        f"OU {_civilite(spec.dec2)} {spec.dec2.nom_usage or spec.dec2.nom_naissance} {spec.dec2.prenoms.split()[0]}"
-        if spec.dec2
-        else ""
-    )
     invariant = f"{rng.randrange(10**10):010d}"
-    for annee in spec.th_years:
-        th_rows.append(
-            {
-                "foyer_id": foyer_id,
-                "annee": annee,
-                "payload": {
-                    "codeDsf": (dept + "0")[:3],
-                    "codeCommune": insee[-3:],
-                    "codeAft": "001",
-                    "numVoie": str(spec.address.numero),
-                    "btq": "",
-                    "libelleVoie": f"{spec.address.type_voie} {spec.address.nom_voie}",
-                    "libelleCommune": commune_name,
-                    "regimeTax": "P",
-                    "natureImp": "TH",
-                    "libelleEdition1": edition1,
-                    "libelleEdition2": edition2,
-                    "locaux": [{"natureLocal": spec.nature_local, "affectation": "H", "invariant": invariant}],
-                },
-            }
-        )
+    th_rows = [
+        {
+            "foyer_id": foyer_id,
+            "annee": annee,
+            "payload": th_payload(
+                spec.dec1, spec.dec2, spec.address, nature_local=spec.nature_local, invariant=invariant
+            ),
+        }
+        for annee in spec.th_years
+    ]
     return {
         "foyers": [{"id": foyer_id, "persona": spec.persona}],
         "declarants": declarants,

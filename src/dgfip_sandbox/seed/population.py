@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.seed.avis import Incomes
@@ -32,6 +31,7 @@ from dgfip_sandbox.seed.referentiels import (
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.spi import random_spi
 from dgfip_sandbox.store.bulk import deferred_indexes, insert_rows
+from dgfip_sandbox.store.database import advance_sequences
 from dgfip_sandbox.store.taxpayers import Declarant, Foyer, TaxSituation, ThSituation
 
 __all__ = ["PERSONAS", "seed", "population_rows", "random_foyers"]
@@ -182,8 +182,7 @@ def random_foyer(drawer: _Drawer) -> FoyerSpec:
         death = DeathSpec(annrev=year, when=when, rank=rank)
         if rank == 1:
             dec1 = PersonSpec(**{**dec1.__dict__, "date_deces": when})
-        else:
-            assert dec2 is not None  # noqa: S101 - a couple has a second déclarant
+        elif dec2 is not None:
             dec2 = PersonSpec(**{**dec2.__dict__, "date_deces": when})
     return FoyerSpec(
         persona=None,
@@ -248,10 +247,7 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
                     pending = 0
             await _write(session, batch)
             task.advance(pending)
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(
-            text("SELECT setval(pg_get_serial_sequence('foyers', 'id'), (SELECT max(id) FROM foyers))")
-        )
+    await advance_sequences(session, "foyers")
 
 
 def _empty_batch() -> dict[str, list[dict[str, Any]]]:

@@ -13,7 +13,6 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Tex
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dgfip_sandbox.store import changes
 from dgfip_sandbox.store.base import Base
 
 QUOTA_TIERS = (200, 500, 750)
@@ -197,8 +196,3 @@ async def insert_certificate(session: AsyncSession, row: ConsumerCertificate) ->
 
 async def delete_all_certificates(session: AsyncSession) -> None:
     await session.execute(delete(ConsumerCertificate))
-
-
-def generation() -> int:
-    """Changes to consumers or certificates made in this process (see store/changes.py)."""
-    return changes.generation("consumers", "consumer_certificates")

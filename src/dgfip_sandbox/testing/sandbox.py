@@ -24,10 +24,14 @@ import httpx
 
 from dgfip_sandbox.clock import FrozenClock
 from dgfip_sandbox.settings import Settings
+from dgfip_sandbox.testing.ficoba import Ficoba
+from dgfip_sandbox.testing.journal import Journal
 
 T = TypeVar("T")
 START_TIMEOUT_SECONDS = 60.0
-FC_PASSWORD = "123"
+FC_PASSWORD = "123"  # noqa: S105 - the demo identity provider's published test password
+FICOBA_PREFIX = "/fcb-masrestit/"
+DEFAULT_DECLARANT = {"nom_naissance": "TESTEUR", "prenoms": "CAMILLE", "sexe": "F", "date_naissance": "1985-06-15"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,9 @@ class ConsumerCredentials:
     datapass_scopes: tuple[str, ...]
     quota_per_minute: int
     id_teleservice: str | None
+    siret: str | None = None
+    ficoba_modalities: tuple[str, ...] = ()
+    ficoba_motifs: tuple[str, ...] = ()
 
     @property
     def cert_pair(self) -> tuple[str, str]:
@@ -66,7 +73,7 @@ class FranceConnectTokens:
     id_token: str
     scope: str
     expires_in: int
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - a token type, not a secret
 
 
 class FranceConnectFlowError(AssertionError):
@@ -104,6 +111,7 @@ class DgfipSandbox:
     _thread: threading.Thread | None = field(default=None, repr=False)
     _group: Any = field(default=None, repr=False)
     _admin: Any = field(default=None, repr=False)
+    _data: Any = field(default=None, repr=False)
     _clients: list[httpx.Client] = field(default_factory=list, repr=False)
 
     # ---------------------------------------------------------------------------------------------
@@ -116,7 +124,11 @@ class DgfipSandbox:
             raise KeyError(f"no demo consumer {name!r}; known: {', '.join(sorted(self.consumers))}") from None
 
     def ssl_context(self, consumer: str | None = None) -> ssl.SSLContext:
-        """Trusts the sandbox CA; presents ``consumer``'s client certificate when given."""
+        """Trusts the sandbox CA; presents ``consumer``'s client certificate when given.
+
+        Pass it as ``verify=`` to httpx (``httpx.Client(verify=sandbox.ssl_context("mairie-demo"))``):
+        httpx 0.28 deprecates ``cert=`` and drops it beside a CA path given as ``verify=``, and does not
+        take a ``Path`` as ``verify`` at all; one SSLContext carries both the trust and the certificate."""
         context = ssl.create_default_context(cafile=str(self.ca_cert))
         if consumer is not None:
             context.load_cert_chain(*self.consumer(consumer).cert_pair)
@@ -124,7 +136,8 @@ class DgfipSandbox:
 
     def client(self, consumer: str, *, scopes: list[str] | None = None, authenticated: bool = True) -> httpx.Client:
         """An httpx client for the gateway: mutual TLS with the consumer's certificate, its bearer token,
-        ``ID_Teleservice``, and a fresh ``X-Correlation-ID`` on each request that has none."""
+        ``ID_Teleservice``, and on each request that has none a fresh ``X-Correlation-ID`` and, on
+        FICOBA's routes, a fresh ``X-Request-ID`` (FICOBA answers 500 CAT012 without it)."""
         credentials = self.consumer(consumer)
         headers = {}
         if authenticated:
@@ -135,7 +148,7 @@ class DgfipSandbox:
             base_url=self.gateway_url,
             verify=self.ssl_context(consumer),
             headers=headers,
-            event_hooks={"request": [_correlation_id]},
+            event_hooks={"request": [_request_ids]},
             timeout=30.0,
         )
         self._clients.append(client)
@@ -185,9 +198,58 @@ class DgfipSandbox:
         """A standing scenario for the consumer's next calls (docs/scenarios.md); None clears it."""
         self._run(self._admin.set_scenario(consumer, scenario))
 
-    def journal(self, consumer: str, *, limit: int = 50) -> list[dict[str, Any]]:
-        """The consumer's request journal, newest first (headers, bodies, decision trace)."""
-        return self._run(self._admin.journal(consumer, limit=limit))
+    @property
+    def journal(self) -> Journal:
+        """The request journal: ``journal(consumer)`` newest first, ``journal.calls(...)``,
+        ``journal.assert_called(route=..., times=...)`` (testing/journal.py)."""
+        return Journal(self._run, lambda: self._admin)
+
+    @property
+    def ficoba(self) -> Ficoba:
+        """FICOBA's searches with the request envelope filled in (testing/ficoba.py)."""
+        return Ficoba(self)
+
+    # ---------------------------------------------------------------------------------------------
+    # Test data (docs/test-data.md): the same model as data files and the admin API
+
+    def load_data(self, data: dict[str, Any] | str | Path, *, source: str = "pytest") -> dict[str, Any]:
+        """Load test data (a data file's path, or its content as a dict): what was created."""
+        from dgfip_sandbox.testdata.files import load_file, parse_data
+
+        model = load_file(Path(data)) if isinstance(data, str | Path) else parse_data(data, source)
+        name = Path(data).name if isinstance(data, str | Path) else source
+        return self._run(self._data.add(model, source=name))
+
+    def foyer(self, *declarants: dict[str, Any], **fields: Any) -> str:
+        """Create a foyer fiscal (docs/test-data.md, ``foyers``); its first déclarant's SPI.
+
+        ``sandbox.foyer(avis=[{"annee": 2025, "rfr": 25000}])`` gives one déclarant with a default
+        état civil; pass déclarants as dicts (``{"nom_naissance": …, "prenoms": …, "sexe": "F",
+        "date_naissance": "1980-04-02"}``) and any other foyer field by name."""
+        people = list(declarants) or [dict(DEFAULT_DECLARANT)]
+        return str(self.load_data({"foyers": [{"declarants": people, **fields}]})["foyers"][0]["key"])
+
+    def compte(self, titulaire: str | dict[str, Any] | None = None, **fields: Any) -> str:
+        """Create a FICOBA account (``comptes``); its IBAN. ``titulaire``: an SPI (a déclarant, or
+        FICOBA's person of that SPI) or a person / legal entity as a dict; more rights in ``droits``."""
+        droits = list(fields.pop("droits", []))
+        if titulaire is not None:
+            person = {"spi": titulaire} if isinstance(titulaire, str) else titulaire
+            droits.insert(0, {"droit": "titulaire", "personne": person})
+        return str(self.load_data({"comptes": [{"droits": droits, **fields}]})["comptes"][0]["key"])
+
+    def identite(self, spi: str | None = None, **fields: Any) -> str:
+        """Create a FranceConnect identity (``identites``), linked to the déclarant of ``spi`` when
+        given; its login (the SPI unless ``login=``), for ``franceconnect_token(login, …)``."""
+        return str(self.load_data({"identites": [{"spi": spi, **fields}]})["identites"][0]["key"])
+
+    def remove_data(self, *keys: str) -> list[str]:
+        """Remove test data by key (SPI of a foyer's first déclarant, IBAN, login)."""
+        return self._run(self._data.remove(list(keys)))
+
+    def data(self) -> list[dict[str, Any]]:
+        """The test data loaded, oldest first (kind, key, source)."""
+        return self._run(self._data.list())
 
     def reset(self) -> dict[str, Any]:
         """Back to the seed: demo consumers as shipped, added ones removed, journal emptied, quotas reset."""
@@ -197,7 +259,8 @@ class DgfipSandbox:
     # Lifecycle
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        assert self._loop is not None, "the sandbox is not running"
+        if self._loop is None:
+            raise RuntimeError("the sandbox is not running")
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=60)
 
     def stop(self) -> None:
@@ -274,9 +337,12 @@ def obtain_franceconnect_token(
     )
 
 
-def _correlation_id(request: httpx.Request) -> None:
+def _request_ids(request: httpx.Request) -> None:
+    """The identifiers each API requires of its callers, when the caller's code did not set them."""
     if "x-correlation-id" not in request.headers:
         request.headers["X-Correlation-ID"] = str(uuid.uuid4())
+    if request.url.path.startswith(FICOBA_PREFIX) and "x-request-id" not in request.headers:
+        request.headers["X-Request-ID"] = str(uuid.uuid4())
 
 
 def _location(response: httpx.Response, step: str) -> str:
@@ -369,6 +435,7 @@ def start_sandbox(
         )
         from dgfip_sandbox.gateway.quota import MemoryQuotaStore
         from dgfip_sandbox.store.database import create_engine, create_sessionmaker
+        from dgfip_sandbox.testdata.service import TestDataService
 
         quota = MemoryQuotaStore()
         gateway = build_gateway_app(settings, clock=clock, quota_store=quota, sleeper=sleeps)
@@ -386,6 +453,7 @@ def start_sandbox(
             quota=quota,
             actor="pytest",
         )
+        box._data = TestDataService(create_sessionmaker(engine), clock=clock, actor="pytest")
         box._loop = asyncio.get_running_loop()
         box._group = group
 
@@ -428,6 +496,9 @@ def _consumer(data: dict[str, Any]) -> ConsumerCredentials:
         datapass_scopes=tuple(data.get("datapass_scopes", ())),
         quota_per_minute=int(data.get("quota_per_minute", 200)),
         id_teleservice=data.get("id_teleservice"),
+        siret=data.get("siret"),
+        ficoba_modalities=tuple(data.get("ficoba_modalities", ())),
+        ficoba_motifs=tuple(data.get("ficoba_motifs", ())),
     )
 
 

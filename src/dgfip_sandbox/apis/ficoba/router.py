@@ -1,6 +1,6 @@
 """API FICOBA's routes, ``/fcb-masrestit/api/v2`` (swagger ``FICOBA_API`` v2, protocole technique v8).
 
-Every route runs behind the APIM pipeline (``GatewayPolicy(api="ficoba")``: certificate, IP, token,
+Every route runs behind the APIM pipeline (``protected(api="ficoba")``: certificate, IP, token,
 correlation id, quota). Then, in this order:
 
     X-Request-ID present                     CAT012 (500, as published; settings.ficoba_require_request_id)
@@ -18,17 +18,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from dgfip_sandbox.apis.ficoba import errors, schemas
 from dgfip_sandbox.apis.ficoba.searches import FicobaService, Reponse
 from dgfip_sandbox.gateway.context import CallerContext
-from dgfip_sandbox.gateway.pipeline import GatewayPolicy
+from dgfip_sandbox.gateway.pipeline import Caller, GatewayRoute, protected
 
-router = APIRouter(prefix="/fcb-masrestit/api/v2", tags=["API FICOBA"])
+router = APIRouter(prefix="/fcb-masrestit/api/v2", tags=["API FICOBA"], route_class=GatewayRoute)
 
 MAX_BODY_BYTES = 64 * 1024
 JSON_MEDIA_TYPE = "application/json"
@@ -43,8 +43,6 @@ VENDOR_MEDIA_TYPES = (
     "application/vnd.dgfip.ficoba3.v1.1+json",
 )
 _ACCEPTABLE = {"application/json", "application/*", "*/*"}
-
-Caller = Annotated[CallerContext, Depends(GatewayPolicy(api="ficoba", scope=None))]
 
 
 def _media_types(header: str) -> list[str]:
@@ -134,6 +132,7 @@ async def _search(
 
 
 @router.get("/etatSante", operation_id="getInfo", summary="Etat Santé")
+@protected(api="ficoba")
 async def etat_sante(request: Request, caller: Caller) -> JSONResponse:
     request_id = check_request_id(request)
     media_type = response_media_type(request)
@@ -143,6 +142,7 @@ async def etat_sante(request: Request, caller: Caller) -> JSONResponse:
 @router.post(
     "/comptes/numCpte", operation_id="rechercherCompteParNumCpte", summary="OS041 - RechercherComptesParNumCpte"
 )
+@protected(api="ficoba")
 async def num_cpte(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "numCpte", schemas.DemandeNumCpte, lambda s, d: s.num_cpte(d))
 
@@ -152,11 +152,13 @@ async def num_cpte(request: Request, caller: Caller) -> JSONResponse:
     operation_id="rechercherCompteParSiretSiren",
     summary="OS044 - RechercherComptesParSiretSiren",
 )
+@protected(api="ficoba")
 async def siret_siren(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "siretSiren", schemas.DemandeSiretSiren, lambda s, d: s.siret_siren(d))
 
 
 @router.post("/comptes/spi", operation_id="rechercherComptesSpi", summary="OS045 - RechercherComptesParSpi")
+@protected(api="ficoba")
 async def spi(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "spi", schemas.DemandeSpi, lambda s, d: s.spi(d))
 
@@ -164,20 +166,24 @@ async def spi(request: Request, caller: Caller) -> JSONResponse:
 @router.post(
     "/comptes/perPhy", operation_id="rechercherComptesPersonnePhysique", summary="OS043 - RechercherComptesPerPhy"
 )
+@protected(api="ficoba")
 async def per_phy(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "perPhy", schemas.DemandePerPhy, lambda s, d: s.per_phy(d))
 
 
 @router.post("/comptes/perPro", operation_id="rechercherComptesPerPro", summary="OS042 - RechercherComptesPerPro")
+@protected(api="ficoba")
 async def per_pro(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "perPro", schemas.DemandePerPro, lambda s, d: s.per_pro(d))
 
 
 @router.post("/comptes/multiDet", operation_id="rechercherMultiDetention", summary="OS035 - RechercherMutiDetention")
+@protected(api="ficoba")
 async def multi_det(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "multiDet", schemas.DemandeMultiDet, lambda s, d: s.multi_det(d))
 
 
 @router.post("/comptes/verifIban", operation_id="rechercherCompteParNumCpte_1", summary="OS050 - VerifierTitulaireIban")
+@protected(api="ficoba")
 async def verif_iban(request: Request, caller: Caller) -> JSONResponse:
     return await _search(request, caller, "verifIban", schemas.DemandeVerifIban, lambda s, d: s.verif_iban(d))

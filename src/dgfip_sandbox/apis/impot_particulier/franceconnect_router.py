@@ -19,13 +19,14 @@ from dgfip_sandbox.apis.impot_particulier.router import (
     RESOURCES,
     AnnrevParam,
     TeleserviceHeader,
-    _policy,
+    _protected,
     _responses,
     answer,
 )
 from dgfip_sandbox.gateway.context import CallerContext
+from dgfip_sandbox.gateway.pipeline import Caller, GatewayRoute
 
-router = APIRouter(prefix="/impotparticulier/1.0", tags=["Impôt Particulier (FranceConnect)"])
+router = APIRouter(prefix="/impotparticulier/1.0", tags=["Impôt Particulier (FranceConnect)"], route_class=GatewayRoute)
 
 FranceConnectHeader = Annotated[
     str | None, Header(alias=franceconnect.HEADER, description="Jeton de consentement France Connect")
@@ -63,23 +64,23 @@ def _handler(scope: str, media_type: str, produce: Callable[..., Awaitable[Any]]
         async def with_annrev(
             request: Request,
             annrev: AnnrevParam,
-            caller: Annotated[CallerContext, _policy(scope)],
+            caller: Caller,
             x_franceconnect_oauth: FranceConnectHeader = None,
             id_teleservice: TeleserviceHeader = None,
         ) -> Response:
             return await serve(request, caller, id_teleservice, annrev)
 
-        return with_annrev
+        return _protected(scope)(with_annrev)
 
     async def without_annrev(
         request: Request,
-        caller: Annotated[CallerContext, _policy(scope)],
+        caller: Caller,
         x_franceconnect_oauth: FranceConnectHeader = None,
         id_teleservice: TeleserviceHeader = None,
     ) -> Response:
         return await serve(request, caller, id_teleservice, None)
 
-    return without_annrev
+    return _protected(scope)(without_annrev)
 
 
 # The SPI routes' table: same path without /spi/{spi}, operationId …V1 → …FCV1.

@@ -1,6 +1,6 @@
 """API Impôt particulier, SPI routes (``/impotparticulier/1.0/spi/{spi}/…``), as DGFIP's swagger names them.
 
-Each handler: the APIM gateway policy with the route's OAuth scope (``GatewayPolicy``) → Accept
+Each handler: the APIM gateway pipeline with the route's OAuth scope (``protected``) → Accept
 negotiation (406) → ``ID_Teleservice`` (403 4031) → the service function with the consumer's DataPass
 scopes and the injected clock → the body under the resource's vendor media type. Path values are
 taken as strings and validated by the service, so a malformed SPI or year gets DGFIP's 400 envelope
@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +26,7 @@ from dgfip_sandbox.apis.impot_particulier.teleservice import HEADER as ID_TELESE
 from dgfip_sandbox.apis.impot_particulier.teleservice import check_teleservice
 from dgfip_sandbox.errors import ApiError
 from dgfip_sandbox.gateway.context import CallerContext
-from dgfip_sandbox.gateway.pipeline import GatewayPolicy
+from dgfip_sandbox.gateway.pipeline import Caller, GatewayRoute, protected
 
 API = "impot_particulier"
 
@@ -38,7 +38,7 @@ IFI = "application/prs.dgfip.situations.ifiisf.assiettes.v1+json"
 TH = "application/prs.dgfip.part.situations.th.assiettes.v1+json"
 LEP = "application/prs.dgfip.part.ouverturelep.v1+json"
 
-router = APIRouter(prefix="/impotparticulier/1.0", tags=["Impôt Particulier"])
+router = APIRouter(prefix="/impotparticulier/1.0", tags=["Impôt Particulier"], route_class=GatewayRoute)
 
 Producer = Callable[[AsyncSession, frozenset[str], datetime], Awaitable[dict[str, Any] | None]]
 
@@ -50,8 +50,9 @@ TeleserviceHeader = Annotated[
 ]
 
 
-def _policy(scope: str) -> Any:
-    return Depends(GatewayPolicy(api=API, scope=scope))
+def _protected(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Behind the whole APIM pipeline, with the route's OAuth scope."""
+    return protected(api=API, scope=scope)
 
 
 def _responses(media_type: str, *, no_content: bool = False) -> dict[int | str, dict[str, Any]]:
@@ -187,22 +188,22 @@ def _spi_handler(scope: str, media_type: str, produce: Callable[..., Awaitable[A
             request: Request,
             spi: SpiParam,
             annrev: AnnrevParam,
-            caller: Annotated[CallerContext, _policy(scope)],
+            caller: Caller,
             id_teleservice: TeleserviceHeader = None,
         ) -> Response:
             return await serve(request, spi, caller, id_teleservice, annrev)
 
-        return with_annrev
+        return _protected(scope)(with_annrev)
 
     async def without_annrev(
         request: Request,
         spi: SpiParam,
-        caller: Annotated[CallerContext, _policy(scope)],
+        caller: Caller,
         id_teleservice: TeleserviceHeader = None,
     ) -> Response:
         return await serve(request, spi, caller, id_teleservice, None)
 
-    return without_annrev
+    return _protected(scope)(without_annrev)
 
 
 for _path, _operation_id, _summary, _scope, _media_type, _produce in RESOURCES:
@@ -224,13 +225,14 @@ for _path, _operation_id, _summary, _scope, _media_type, _produce in RESOURCES:
     response_class=Response,
     responses=_responses(LEP, no_content=True),
 )
+@_protected(OAuthScope.LEP)
 async def ouverture_lep(
     request: Request,
     spi: SpiParam,
     departement: Annotated[str, Path(description="Numéro de département")],
     annrev: AnnrevParam,
     bareme: Annotated[str, Path(description="Année barème")],
-    caller: Annotated[CallerContext, _policy(OAuthScope.LEP)],
+    caller: Caller,
     id_teleservice: TeleserviceHeader = None,
 ) -> Response:
     return await answer(

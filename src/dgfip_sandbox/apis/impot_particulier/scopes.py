@@ -1,7 +1,7 @@
 """API Impôt particulier's OAuth scopes (swagger ``securitySchemes``), one per resource family.
 
 A consumer's token carries some of them (``POST /token``, ``scope=``); each route requires one
-(``GatewayPolicy(scope=…)``), else 403 900910. The DataPass scopes, which filter the fields returned,
+(``protected(scope=…)``), else 403 900910. The DataPass scopes, which filter the fields returned,
 are in datapass.py."""
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ raises an ``ImpotParticulierError``. The checks run in this order, the first fai
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -179,24 +178,25 @@ async def _check_conditional_year(
 
 
 # The seeded taxpayers are read far more often than written: reads go through a per-process cache
-# that any write to their tables made in this process empties (store/changes.py); entries also expire
-# after READ_CACHE_SECONDS so that a reset made by another process is seen.
-READ_CACHE_SECONDS = 30.0
-_TAXPAYER_TABLES = ("declarants", "foyers", "tax_situations")
-_read_cache: dict[tuple[Any, ...], tuple[float, int, Any]] = {}
+# valid while the database's "taxpayers" change counter is the one the current request started under
+# (store/changes.py: any write to their tables, by any process, bumps it). Without a current request
+# (no counter read), reads go to the database.
+READ_CACHE_SIZE = 20_000
+_read_cache: dict[tuple[Any, ...], tuple[int, Any]] = {}
 
 
 async def _cached(session: AsyncSession, key: tuple[Any, ...], load: Callable[[], Awaitable[Any]]) -> Any:
-    key = (str(session.bind.url), *key)
-    generation = changes.generation(*_TAXPAYER_TABLES)
-    now = time.monotonic()
+    generation = changes.current("taxpayers")
+    if generation is None:
+        return await load()
+    key = (session.bind.url, *key)
     entry = _read_cache.get(key)
-    if entry is not None and entry[0] > now and entry[1] == generation:
-        return entry[2]
+    if entry is not None and entry[0] == generation:
+        return entry[1]
     value = await load()
-    if len(_read_cache) > 20_000:
+    if len(_read_cache) >= READ_CACHE_SIZE:
         _read_cache.clear()
-    _read_cache[key] = (now + READ_CACHE_SECONDS, generation, value)
+    _read_cache[key] = (generation, value)
     return value
 
 

@@ -1,0 +1,159 @@
+"""The audit writer's dedicated database connection: one transaction per batch of audit records and
+journal rows, with the driver's own ``executemany`` (no ORM, no pool, no per-statement thread hop).
+
+* SQLite: a ``sqlite3`` connection owned by one dedicated thread; a whole batch (BEGIN IMMEDIATE,
+  two executemany, COMMIT) is one hand-over to that thread.
+* PostgreSQL: an ``asyncpg`` connection; a batch is one transaction with two pipelined executemany.
+
+Values are converted by the columns' own SQLAlchemy types for the engine's dialect (DateTime and
+JSON stored exactly as the ORM stores them), so the rows read back through the models unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+from sqlalchemy import Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dgfip_sandbox.store.changes import asyncpg_dsn
+
+Row = dict[str, Any]
+Tables = tuple[Table, Table]  # the audit records' table, the journal entries' table
+
+
+class AuditConnection(Protocol):
+    async def commit(self, audit_rows: Sequence[Row], journal_rows: Sequence[Row]) -> None:
+        """Insert both lists in one transaction; return once it is committed."""
+
+    async def close(self) -> None: ...
+
+
+class _Insert:
+    """One table's INSERT statement and its columns' conversions for a dialect."""
+
+    def __init__(self, table: Table, dialect: Dialect, placeholder: Callable[[int], str]) -> None:
+        columns = [c for c in table.columns if not (c.primary_key and c.autoincrement in (True, "auto"))]
+        self.names = [c.name for c in columns]
+        self.convert = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+        quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in self.names)
+        values = ", ".join(placeholder(i) for i in range(1, len(columns) + 1))
+        self.sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({values})"  # noqa: S608 - names from the model
+
+    def values(self, rows: Sequence[Row]) -> list[tuple[Any, ...]]:
+        return [
+            tuple(
+                value if convert is None or value is None else convert(value)
+                for convert, value in zip(self.convert, (row.get(name) for name in self.names), strict=True)
+            )
+            for row in rows
+        ]
+
+
+def _inserts(tables: Tables, engine: AsyncEngine, placeholder: Callable[[int], str]) -> tuple[_Insert, _Insert]:
+    audit_table, journal_table = tables
+    return _Insert(audit_table, engine.dialect, placeholder), _Insert(journal_table, engine.dialect, placeholder)
+
+
+class SqliteAuditConnection:
+    def __init__(self, engine: AsyncEngine, tables: Tables) -> None:
+        self._path = engine.url.database or ""
+        self._audit, self._journal = _inserts(tables, engine, lambda _i: "?")
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-sqlite")
+        self._connection: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is None:
+            connection = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            self._connection = connection
+        return self._connection
+
+    def _commit(self, audit_values: list[tuple[Any, ...]], journal_values: list[tuple[Any, ...]]) -> None:
+        connection = self._connect()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            connection.executemany(self._audit.sql, audit_values)
+            if journal_values:
+                connection.executemany(self._journal.sql, journal_values)
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+
+    async def commit(self, audit_rows: Sequence[Row], journal_rows: Sequence[Row]) -> None:
+        # Converted here, so that the thread runs only SQLite's C code (the GIL released) and never
+        # holds the GIL the event loop needs.
+        audit, journal = self._audit.values(audit_rows), self._journal.values(journal_rows)
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._commit, audit, journal)
+
+    def _close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
+        self._executor.shutdown(wait=True)
+
+
+class PostgresAuditConnection:
+    def __init__(self, engine: AsyncEngine, tables: Tables) -> None:
+        self._dsn = asyncpg_dsn(engine.url)
+        self._audit, self._journal = _inserts(tables, engine, lambda i: f"${i}")
+        self._connection: Any = None
+
+    async def commit(self, audit_rows: Sequence[Row], journal_rows: Sequence[Row]) -> None:
+        import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
+
+        if self._connection is None or self._connection.is_closed():
+            self._connection = await asyncpg.connect(self._dsn)
+        connection = self._connection
+        try:
+            async with connection.transaction():
+                await connection.executemany(self._audit.sql, self._audit.values(audit_rows))
+                if journal_rows:
+                    await connection.executemany(self._journal.sql, self._journal.values(journal_rows))
+        except (OSError, asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.InterfaceError):
+            # A broken connection is replaced on the next batch; this one's requests get the error.
+            self._connection = None
+            connection.terminate()
+            raise
+
+    async def close(self) -> None:
+        if self._connection is not None and not self._connection.is_closed():
+            await self._connection.close()
+        self._connection = None
+
+
+class EngineAuditConnection:
+    """An in-memory SQLite database (only the engine's connection sees it): Core inserts on the engine."""
+
+    def __init__(self, engine: AsyncEngine, tables: Tables) -> None:
+        self._engine = engine
+        self._tables = tables
+
+    async def commit(self, audit_rows: Sequence[Row], journal_rows: Sequence[Row]) -> None:
+        audit_table, journal_table = self._tables
+        async with self._engine.begin() as connection:
+            await connection.execute(audit_table.insert(), list(audit_rows))
+            if journal_rows:
+                await connection.execute(journal_table.insert(), list(journal_rows))
+
+    async def close(self) -> None:
+        return None
+
+
+def open_audit_connection(engine: AsyncEngine, tables: Tables) -> AuditConnection:
+    if engine.url.get_backend_name() == "sqlite":
+        if not engine.url.database or engine.url.database == ":memory:":
+            return EngineAuditConnection(engine, tables)
+        return SqliteAuditConnection(engine, tables)
+    return PostgresAuditConnection(engine, tables)
