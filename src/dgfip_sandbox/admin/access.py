@@ -19,28 +19,27 @@ from dgfip_sandbox.envelope import send_error
 COOKIE = "dgfip_sandbox_admin"
 
 
-def is_loopback(address: str | None) -> bool:
+def _peer_ip(address: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The peer's address (an IPv4-mapped IPv6 address as IPv4), or None when absent or malformed."""
     if not address:
-        return False
+        return None
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        return False
+        return None
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_loopback
+        return ip.ipv4_mapped
+    return ip
+
+
+def is_loopback(address: str | None) -> bool:
+    ip = _peer_ip(address)
+    return ip is not None and ip.is_loopback
 
 
 def in_networks(address: str | None, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
-    if not address or not networks:
-        return False
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return any(ip in network for network in networks)
+    ip = _peer_ip(address)
+    return ip is not None and any(ip in network for network in networks)
 
 
 class LoopbackOnly:
