@@ -194,6 +194,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--year", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=4, help="alternating slices per scenario (a shared machine)")
     parser.add_argument("--rss-requests", type=int, default=100_000, help="0: skip the memory check")
     parser.add_argument("--with-prism", action="store_true")
     parser.add_argument("--with-franceconnect", action="store_true")
@@ -251,11 +252,18 @@ def main() -> None:
 
                 print(profile_shares.report(profile))
                 return
-            bare = asyncio.run(loadgen.run("(a) bare JSON endpoint /health", path="/health", headers={}, **common))
-            full = asyncio.run(
-                loadgen.run("(b) full chain situations/ir/assiettes", path=full_path, headers=headers, **common)
+            bare, full, lep = asyncio.run(
+                loadgen.interleaved(
+                    [
+                        ("(a) bare JSON endpoint /health", "/health", {}),
+                        ("(b) full chain situations/ir/assiettes", full_path, headers),
+                        ("(c) full chain LEP route", lep_path, headers),
+                    ],
+                    rounds=args.rounds,
+                    cpu=lambda: loadgen.process_cpu_seconds(worker_pid(server, port)),
+                    **common,
+                )
             )
-            lep = asyncio.run(loadgen.run("(c) full chain LEP route", path=lep_path, headers=headers, **common))
             results = [bare, full, lep]
             if args.with_franceconnect:
                 from dgfip_sandbox.testing.sandbox import _service_providers, obtain_franceconnect_token
@@ -279,12 +287,16 @@ def main() -> None:
                 )
             print(
                 f"gateway benchmark: 1 worker on core 0, load generator on core 1, {args.connections} keep-alive "
-                f"mTLS connections, {args.seconds:.0f} s per scenario, SQLite, in-process quotas"
+                f"mTLS connections, {args.seconds:.0f} s per scenario in {args.rounds} alternating slices, SQLite, in-process quotas"
             )
             for result in results:
                 print(result.line())
             print(f"ratio (b)/(a) throughput: {full.throughput / bare.throughput:.2f}")
             print(f"ratio (c)/(a) throughput: {lep.throughput / bare.throughput:.2f}")
+            # The server's CPU per request: what one dedicated core's throughput ratio converges to,
+            # whatever else runs on the machine.
+            print(f"ratio (a)/(b) server CPU per request: {bare.cpu_per_request_us / full.cpu_per_request_us:.2f}")
+            print(f"ratio (a)/(c) server CPU per request: {bare.cpu_per_request_us / lep.cpu_per_request_us:.2f}")
             if args.with_franceconnect:
                 print(f"ratio (d)/(b) throughput: {results[3].throughput / full.throughput:.2f}")
             if args.rss_requests:

@@ -4,11 +4,15 @@ path, so that one core of load generation outruns one core of server)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import ssl
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 CONTENT_LENGTH = re.compile(rb"content-length:\s*(\d+)", re.IGNORECASE)
 
@@ -20,10 +24,15 @@ class Result:
     seconds: float
     statuses: dict[int, int]
     latencies: list[float]
+    cpu_seconds: float = 0.0  # the server's CPU time (all its threads) during the run, when measured
 
     @property
     def throughput(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def cpu_per_request_us(self) -> float:
+        return 1e6 * self.cpu_seconds / max(self.requests, 1)
 
     def percentile(self, q: float) -> float:
         ordered = sorted(self.latencies)
@@ -32,7 +41,9 @@ class Result:
     def line(self) -> str:
         return (
             f"{self.name:34} {self.throughput:9.0f} req/s   p50 {self.percentile(0.50):7.2f} ms   "
-            f"p99 {self.percentile(0.99):7.2f} ms   statuses {dict(sorted(self.statuses.items()))}"
+            f"p99 {self.percentile(0.99):7.2f} ms   "
+            + (f"CPU {self.cpu_per_request_us:6.0f} µs/req   " if self.cpu_seconds else "")
+            + f"statuses {dict(sorted(self.statuses.items()))}"
         )
 
 
@@ -112,3 +123,55 @@ async def run(
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def merge(results: list[Result]) -> Result:
+    """One scenario's rounds as one result (requests and seconds summed, latencies pooled)."""
+    statuses: dict[int, int] = {}
+    for result in results:
+        for status, count in result.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+    return Result(
+        name=results[0].name,
+        requests=sum(r.requests for r in results),
+        seconds=sum(r.seconds for r in results),
+        statuses=statuses,
+        latencies=[latency for r in results for latency in r.latencies],
+        cpu_seconds=sum(r.cpu_seconds for r in results),
+    )
+
+
+async def interleaved(
+    scenarios: list[tuple[str, str, dict[str, str]]],
+    *,
+    rounds: int,
+    seconds: float,
+    cpu: Callable[[], float] | None = None,
+    **common: Any,
+) -> list[Result]:
+    """Each scenario (name, path, headers) for ``seconds`` in all, in ``rounds`` alternating slices:
+    on a shared machine, a load that comes and goes weighs on every scenario alike. ``cpu``: reads
+    the server's CPU seconds, measured around each slice (its warm-up excluded)."""
+    slices: dict[str, list[Result]] = {name: [] for name, _, _ in scenarios}
+    for _ in range(rounds):
+        for name, path, headers in scenarios:
+            request = build_request(path, headers)
+            await asyncio.gather(
+                *(
+                    _worker(
+                        common["host"], common["port"], common["context"], request, time.perf_counter() + 0.3, [], {}
+                    )
+                    for _ in range(common["connections"])
+                )
+            )
+            before = cpu() if cpu else 0.0
+            result = await run(name, path=path, headers=headers, seconds=seconds / rounds, warmup=0, **common)
+            result.cpu_seconds = (cpu() - before) if cpu else 0.0
+            slices[name].append(result)
+    return [merge(slices[name]) for name, _, _ in scenarios]
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

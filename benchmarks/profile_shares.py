@@ -2,12 +2,10 @@
 
     python benchmarks/profile_shares.py PROFILE.txt
 
-``gateway_bench.py --profile PROFILE.txt`` records one (py-spy samples only non-idle threads, so the
-samples are CPU time). Each sample goes to the first category below whose pattern appears in its
-stack, root to leaf: the audit/journal writes first (their SQL included), then each pipeline step
-(its cache misses' SQL included), serialisation, the API handler (its SQL included), FastAPI's
-dependency and routing machinery, the HTTP/TLS server, the event loop, SQL run in the aiosqlite
-worker threads (which cannot be attributed to a caller), the rest. The server's start and
+``gateway_bench.py --profile PROFILE.txt`` records one (py-spy samples non-idle threads, so the
+samples are CPU time). A sample whose stack passes through the audit/journal writes, a pipeline step
+or the API handler is theirs, whatever they call (INCLUSIVE, in that order); any other sample goes to
+the innermost frame's kind (EXCLUSIVE): serialisation, SQL, HTTP/TLS, FastAPI/Starlette, the loop. The server's start and
 threads parked on their work queue are left out.
 """
 
@@ -21,35 +19,55 @@ from functools import cache
 from pathlib import Path
 
 # Samples of the server's start (imports, keys, app assembly) are left out of the total.
-STARTUP = ("_find_and_load", "import_key", "generate_key", "lifespan", "build_server_specs", "ensure_pki")
+STARTUP = (
+    "_find_and_load",
+    "import_key",
+    "generate_key",
+    "lifespan",
+    "build_server_specs",
+    "ensure_pki",
+    "bootstrap.py",
+    "migrations/",
+)
 
-# (category, substrings of a frame "function (file:line)"); the first category that matches wins.
-CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (
-        "audit + journal write (group commit, journal row)",
-        ("AuditWriter.", "JournalCapture.row", "audit_batch", "store/audit.py", "gateway/journal.py"),
-    ),
-    ("step 1 client certificate", ("check_client_certificate", "client_certificate_step", "client_cert.py")),
+# Inclusive groups, tried in order: a sample whose stack passes through one of these frames is theirs
+# (with whatever the group calls: its SQL, its serialisation).
+INCLUSIVE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("audit + journal write (rows, group commit)", ("AuditWriter.", "JournalCapture.row", "store/audit", "journal.py")),
+    ("step 1 client certificate", ("check_client_certificate", "client_cert.py")),
     ("step 2 caller IP", ("check_caller_ip", "caller_ip.py")),
     ("step 3 bearer token + scope", ("check_bearer_token", "check_route_scope", "bearer.py", "scopes.py")),
     ("step 4 X-Correlation-ID", ("check_correlation_id", "correlation.py")),
     ("step 5 quota", ("check_quota", "gateway/quota")),
     ("step 6 scenario", ("check_scenario", "scenarios.py")),
     ("change counter read", ("store/changes.py",)),
-    ("serialisation (JSON)", ("json/encoder.py", "json/__init__.py", "orjson", "render", "jsonable_encoder")),
-    ("API handler (service, DataPass, its SQL)", ("dgfip_sandbox/apis/",)),
     ("pipeline (other)", ("run_pipeline", "run_steps")),
-    (
-        "FastAPI/Starlette dependency + routing machinery",
-        ("fastapi/", "starlette/routing.py", "starlette/middleware", "starlette/_exception_handler.py"),
-    ),
-    ("audit middleware (other)", ("audit_middleware.py",)),
-    ("HTTP + TLS server (uvicorn, httptools, ssl)", ("uvicorn/", "httptools", "ssl.py", "sslproto.py", "server.py")),
-    ("SQL in aiosqlite worker threads (SQLAlchemy sessions)", ("aiosqlite/",)),
-    ("SQL in the audit writer's sqlite3 thread", ("concurrent/futures/thread.py", "sqlite3")),
-    ("SQL (SQLAlchemy, asyncpg)", ("sqlalchemy/", "asyncpg/")),
-    ("asyncio event loop", ("asyncio/",)),
+    ("API handler (service, DataPass, its SQL, serialisation)", ("dgfip_sandbox/apis/",)),
 )
+# Otherwise the innermost frame that matches one of these decides.
+EXCLUSIVE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("serialisation (JSON)", ("json/encoder.py", "json/__init__.py", "jsonable_encoder", "render (")),
+    ("SQL (SQLAlchemy, aiosqlite, asyncpg, sqlite3)", ("sqlalchemy/", "aiosqlite/", "asyncpg/", "sqlite3")),
+    (
+        "HTTP + TLS (uvicorn, httptools, ssl, transports)",
+        ("uvicorn/", "httptools", "ssl.py", "sslproto.py", "selector_events.py", "server.py"),
+    ),
+    ("FastAPI/Starlette routing, middleware, parameters", ("fastapi/", "starlette/")),
+    ("audit middleware (other)", ("audit_middleware.py",)),
+    ("asyncio event loop", ("asyncio/", "selectors.py")),
+)
+CATEGORIES = INCLUSIVE + EXCLUSIVE
+
+
+def category(stack: str) -> str:
+    for name, patterns in INCLUSIVE:
+        if any(p in stack for p in patterns):
+            return name
+    for frame in reversed(stack.split(";")):
+        for name, patterns in EXCLUSIVE:
+            if any(p in frame for p in patterns):
+                return name
+    return "other"
 
 
 _FRAME = re.compile(r"\((?P<file>[^():]+):(?P<line>\d+)\)$")
@@ -79,12 +97,7 @@ def shares(path: Path) -> tuple[int, Counter[str]]:
         if any(p in stack for p in STARTUP) or _waits(stack.rsplit(";", 1)[-1]):
             continue
         total += samples
-        for name, patterns in CATEGORIES:
-            if any(p in stack for p in patterns):
-                counts[name] += samples
-                break
-        else:
-            counts["other"] += samples
+        counts[category(stack)] += samples
     return total, counts
 
 

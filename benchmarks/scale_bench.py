@@ -3,7 +3,7 @@ and Redis as a ratio of the bare endpoint, and the quota's exactness across repl
 
     PYTHONPATH=src python benchmarks/scale_bench.py [--seconds 8] [--connections 32]
 
-Needs nginx (+ njs), PostgreSQL on 127.0.0.1:5432 (creates/empties the database dgfip_scale_bench)
+Needs nginx (+ njs), PostgreSQL on 127.0.0.1:5432 (a database of its own, dgfip_scale_bench_…, dropped at the end)
 and Redis on 127.0.0.1:6379 (keys under a fresh prefix). Runs the topology of tests/scale/ natively.
 Nothing is pinned: on a 2-core machine the replicas, nginx, PostgreSQL, Redis and this load
 generator share both cores, so read the ratios, not the absolute figures.
@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "src"))
 
-from tests.scale.topology import Topology, create_fresh_database, nginx_missing, prepare  # noqa: E402
+from tests.scale.topology import Topology, nginx_missing, prepare  # noqa: E402
+from tests.services import create_postgres_database, drop_postgres_database, unique_database_name  # noqa: E402
 
 import loadgen  # noqa: E402
 
@@ -125,7 +126,8 @@ def main() -> None:
 
     import redis
 
-    database_url = create_fresh_database(POSTGRES, "dgfip_scale_bench")
+    database = unique_database_name("dgfip_scale_bench")
+    database_url = create_postgres_database(POSTGRES, database)
     with tempfile.TemporaryDirectory(prefix="dgfip-scale-bench-") as tmp:
         topo = prepare(Path(tmp), database_url, extra_env={"DGFIP_SANDBOX_REDIS_URL": REDIS})
         raise_quota(database_url, BENCH_CONSUMER)
@@ -228,6 +230,7 @@ def main() -> None:
             print(f"quota exact (750 accepted, 150 refused 900804) in {exact}/{len(results)} runs")
         finally:
             topo.close()
+            drop_postgres_database(POSTGRES, database)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import httpx
     from fastapi import FastAPI
 
+    from dgfip_sandbox.gateway.metrics import GatewayMetrics
     from dgfip_sandbox.gateway.mounted_api import MountedApi
     from dgfip_sandbox.gateway.quota import QuotaStore
     from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
@@ -66,6 +67,21 @@ def build_gateway_app(
     )
 
 
+def build_openapi_documents(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The gateway's OpenAPI documents, URL → document (gateway/openapi.py), without serving anything."""
+    documents: dict[str, dict[str, Any]] = build_gateway_app(settings).state.openapi_documents()
+    return documents
+
+
+def shipped_files() -> dict[str, str]:
+    """URL of a served document → the name of its file in dgfip_sandbox/contract/."""
+    from dgfip_sandbox.contract import COMBINED_FILE
+    from dgfip_sandbox.gateway.openapi import COMBINED_URL
+
+    contracts = [api.contract for api in mounted_apis() if api.contract is not None]
+    return {COMBINED_URL: COMBINED_FILE, **{c.url: c.file_name for c in contracts}}
+
+
 def build_franceconnect_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     """The FranceConnect-like provider (authorize, token, userinfo, checktoken…)."""
     from dgfip_sandbox.franceconnect.app import create_franceconnect_app
@@ -79,8 +95,10 @@ def build_admin_app(
     clock: Clock | None = None,
     quota_store: QuotaStore | None = None,
     gateway_openapi: dict[str, Any] | None = None,
+    metrics: GatewayMetrics | None = None,
 ) -> FastAPI:
-    """The admin API and developer portal; the portal lists the gateway's routes from its OpenAPI document."""
+    """The admin API and developer portal; the portal lists the gateway's routes from its OpenAPI document;
+    ``/metrics`` renders the gateway's ``metrics`` (the same process's gateway app's ``state.metrics``)."""
     from dgfip_sandbox.admin.app import create_admin_app
 
     if gateway_openapi is None:
@@ -91,6 +109,7 @@ def build_admin_app(
         quota_store=quota_store,
         gateway_openapi=gateway_openapi,
         scenario_errors=scenario_errors(),
+        metrics=metrics,
     )
 
 
@@ -101,7 +120,7 @@ def build_demo_fs_app(
     fc_transport: httpx.AsyncBaseTransport | None = None,
     gateway_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    """The demo service provider (a "S'identifier avec FranceConnect" page and the DGFiP data it fetches)."""
+    """The demo service provider (a "S’identifier avec FranceConnect" page and the DGFiP data it fetches)."""
     from dgfip_sandbox.demo_fs.app import create_demo_fs_app
 
     return create_demo_fs_app(settings, clock=clock, fc_transport=fc_transport, gateway_transport=gateway_transport)
@@ -135,8 +154,9 @@ def server_addresses(
         addresses.append(("gateway", settings.host, settings.port))
     if with_fc:
         addresses.append(("franceconnect", settings.fc_host, settings.fc_port))
-    if with_gateway and with_admin:
-        # 127.0.0.1 unless told (a container): the admin app refuses peers neither loopback nor allowed.
+    if with_gateway:
+        # The admin listener (the admin app, or /metrics alone with --no-admin). 127.0.0.1 unless told (a
+        # container): it refuses peers neither loopback nor allowed.
         addresses.append(("admin", settings.admin_host, settings.admin_port))
     if with_demo_fs:
         addresses.append(("demo-fs", settings.demo_fs_host, settings.demo_fs_port))
@@ -164,21 +184,31 @@ def build_server_specs(
     # One quota store for the gateway and the admin app: the portal shows the calls counted now.
     quota = quota_store or build_quota_store(settings)
     gateway_app = build_gateway_app(settings, clock=clock, quota_store=quota, sleeper=sleeper) if with_gateway else None
+    gateway_metrics = gateway_app.state.metrics if gateway_app is not None else None
+
+    def admin_listener() -> Any:
+        # The admin app, or for a replica without it (--no-admin) /metrics alone: the gateway's metrics
+        # are served there, never on the public gateway port.
+        if with_admin:
+            assert gateway_app is not None  # noqa: S101 - the admin listener exists only beside a gateway
+            return build_admin_app(
+                settings,
+                clock=clock,
+                quota_store=quota,
+                gateway_openapi=gateway_app.openapi(),
+                metrics=gateway_metrics,
+            )
+        from dgfip_sandbox.admin.metrics import metrics_app
+
+        return metrics_app(gateway_metrics, clock=clock)
+
     builders: dict[str, Callable[[], tuple[Any, ssl.SSLContext | None]]] = {
         "gateway": lambda: (gateway_app, server.server_ssl_context(sandbox_pki)),
         "franceconnect": lambda: (
             build_franceconnect_app(settings, clock=clock),
             server.server_ssl_context(sandbox_pki, client_auth=False) if settings.fc_https else None,
         ),
-        "admin": lambda: (
-            build_admin_app(
-                settings,
-                clock=clock,
-                quota_store=quota,
-                gateway_openapi=gateway_app.openapi() if gateway_app is not None else None,
-            ),
-            None,
-        ),
+        "admin": lambda: (admin_listener(), None),
         "demo-fs": lambda: (build_demo_fs_app(settings, clock=clock), None),
     }
     specs = []

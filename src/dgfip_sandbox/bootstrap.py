@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dgfip_sandbox import pki, registration
-from dgfip_sandbox.private_files import write_private_json
+from dgfip_sandbox.private_files import make_private, private_dir, private_umask, write_private_json
 from dgfip_sandbox.progress import Reporter
 from dgfip_sandbox.seed import seeders
 from dgfip_sandbox.seed.consumers import demo_consumers
@@ -30,6 +30,7 @@ def prepare_sandbox(
 ) -> dict[str, Any]:
     """Synchronous entry point (runs its own event loop for the async parts).
 
+    ``var/`` and ``certs/`` and all they hold are private to the user (private_files.py).
     ``reset``: empty the database first (every table dropped by the migrations, then migrated and
     seeded again); credentials.json's secrets are kept, so the demo consumers' credentials still work.
     ``progress``: where long steps report (a bar or plain lines); silent by default.
@@ -42,20 +43,23 @@ def prepare_sandbox(
 
 
 def _prepare(settings: Settings, *, now: datetime, reset: bool) -> dict[str, Any]:
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    settings.certs_dir.mkdir(parents=True, exist_ok=True)
-    if reset:
-        downgrade_to_base(settings.sqlalchemy_url)
-    upgrade_to_head(settings.sqlalchemy_url)
-    consumers = demo_consumers()
-    sandbox_pki = pki.ensure_pki(settings.certs_dir, [c.name for c in consumers], now=now)
-    # The token signing key is created here, once, rather than by whichever replica starts first:
-    # replicas started together would otherwise each create their own and refuse each other's tokens.
     from dgfip_sandbox.gateway.app import signing_key_path
     from dgfip_sandbox.gateway.tokens import load_or_create_signing_key
 
-    load_or_create_signing_key(signing_key_path(settings))
-    return asyncio.run(_seed_and_register(settings, sandbox_pki, consumers, now=now))
+    with private_umask():
+        private_dir(settings.var_dir)
+        private_dir(settings.certs_dir)
+        if reset:
+            downgrade_to_base(settings.sqlalchemy_url)
+        upgrade_to_head(settings.sqlalchemy_url)
+        consumers = demo_consumers()
+        sandbox_pki = pki.ensure_pki(settings.certs_dir, [c.name for c in consumers], now=now)
+        # The token signing key is created here, once, rather than by whichever replica starts first:
+        # replicas started together would otherwise each create their own and refuse each other's tokens.
+        load_or_create_signing_key(signing_key_path(settings))
+        credentials = asyncio.run(_seed_and_register(settings, sandbox_pki, consumers, now=now))
+    make_private(settings.var_dir, settings.certs_dir)
+    return credentials
 
 
 async def _seed_and_register(

@@ -11,7 +11,8 @@ with the list of valid values, in French, instead of being stored and failing la
   the sandbox's ``sandbox_besoins_specifiques`` pseudo-scope, see apis/impot_particulier/datapass.py)
   and FICOBA's (apis/ficoba/datapass.py).
 - FICOBA modalities (``with_ficoba_*``) and the sandbox's motif catalogue (``MOTIFS``, [I]).
-- Quota tiers: 200, 500 and 750 calls per minute (store/consumers.QUOTA_TIERS).
+- Quota tiers: 200, 500 and 750 calls per minute for every API (store/consumers.QUOTA_TIERS), and per API
+  the tiers DataPass offers (store/consumers.API_QUOTA_TIERS).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Iterable
 from dgfip_sandbox.apis.ficoba import datapass as ficoba_datapass
 from dgfip_sandbox.apis.impot_particulier import datapass as ip_datapass
 from dgfip_sandbox.apis.impot_particulier.scopes import OAuthScope
-from dgfip_sandbox.store.consumers import QUOTA_TIERS
+from dgfip_sandbox.store.consumers import API_QUOTA_TIERS, QUOTA_TIERS
 
 IMPOT_PARTICULIER_OAUTH_SCOPES: tuple[str, ...] = tuple(OAuthScope)
 
@@ -77,9 +78,17 @@ def check_ficoba_motifs(values: Iterable[str]) -> list[str]:
     )
 
 
-def check_quota_tier(tier: int) -> int:
-    if tier not in QUOTA_TIERS:
-        raise CatalogueError(
-            f"palier de quota {tier} inconnu (paliers des CGU : {', '.join(map(str, QUOTA_TIERS))} appels/minute)"
-        )
+def check_quota_tier(tier: int, api: str | None = None) -> int:
+    """A tier for every API (the CGU's 200, 500, 750) or, with ``api``, one of the tiers DataPass offers for it."""
+    if api is None:
+        if tier not in QUOTA_TIERS:
+            raise CatalogueError(
+                f"palier de quota {tier} inconnu (paliers des CGU : {', '.join(map(str, QUOTA_TIERS))} appels/minute)"
+            )
+        return tier
+    if api not in API_QUOTA_TIERS:
+        raise CatalogueError(f"API inconnue : « {api[:40]} » (valeurs possibles : {', '.join(API_QUOTA_TIERS)})")
+    if tier not in API_QUOTA_TIERS[api]:
+        tiers = ", ".join(map(str, API_QUOTA_TIERS[api]))
+        raise CatalogueError(f"palier de quota {tier} inconnu pour {api} (paliers DataPass : {tiers} appels/minute)")
     return tier

@@ -31,12 +31,28 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel, Field
+
 PARIS = ZoneInfo("Europe/Paris")
 
 
 def horodatage(now: datetime) -> str:
     """ISO 8601 with the Paris offset, as DGFIP's APIM writes it: 2021-06-16T18:50:58+02:00."""
     return now.astimezone(PARIS).isoformat(timespec="seconds")
+
+
+class ErreurApim(BaseModel):
+    """The ``erreur`` object of the APIM envelope (FICOBA swagger 2025, ``defaultErrorApim``)."""
+
+    code: int = Field(examples=[900901])
+    message: str = Field(examples=["Invalid Credentials"])
+    horodatage: str = Field(examples=["2021-06-16T18:50:58+02:00"])
+
+
+class ReponseErreurApim(BaseModel):
+    """DGFIP's APIM error envelope, also used by API Impôt particulier's codeapp errors."""
+
+    erreur: ErreurApim
 
 
 class ApiError(Exception):

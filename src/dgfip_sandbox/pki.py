@@ -43,7 +43,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
-from dgfip_sandbox.private_files import write_atomic
+from dgfip_sandbox.private_files import private_dir, write_atomic
 
 ORGANIZATION = "Bac à sable DGFiP"
 CA_COMMON_NAME = "Autorité de certification du bac à sable DGFiP"
@@ -99,9 +99,8 @@ def ensure_pki(certs_dir: Path, consumer_names: list[str], *, now: datetime) -> 
     for name in consumer_names:
         _check_name(name)
     certs_dir = Path(certs_dir)
-    certs_dir.mkdir(parents=True, exist_ok=True)
-    (certs_dir / "clients").mkdir(exist_ok=True)
-    (certs_dir / "bad").mkdir(exist_ok=True)
+    for directory in (certs_dir, certs_dir / "clients", certs_dir / "bad"):
+        private_dir(directory)
     pki = _layout(certs_dir, consumer_names)
 
     with _locked(certs_dir):
@@ -160,7 +159,7 @@ def issue_client_certificate(pki: SandboxPki, name: str, *, now: datetime, days:
         key = ec.generate_private_key(ec.SECP256R1())
         cert = issuer.sign(_client_builder(key, name, now, days))
         _write_private_key(key_path, key)
-        write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
+        write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     pki.clients[name] = (cert_path, key_path)
     return cert_path, key_path
 
@@ -466,7 +465,7 @@ def _ensure_ca(pki: SandboxPki, now: datetime) -> tuple[x509.Certificate, ec.Ell
     key = ec.generate_private_key(ec.SECP256R1())
     cert = _ca_certificate(key, CA_COMMON_NAME, now)
     _write_private_key(pki.ca_key, key)
-    write_atomic(pki.ca_cert, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
+    write_atomic(pki.ca_cert, cert.public_bytes(serialization.Encoding.PEM))
     return cert, key
 
 
@@ -505,7 +504,7 @@ def _ensure_leaf(
         key = ec.generate_private_key(ec.SECP256R1())
         _write_private_key(key_path, key)
     cert = issuer.sign(builder_for(key))
-    write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
+    write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return cert
 
 
@@ -523,7 +522,7 @@ def _ensure_unknown_ca_leaf(pki: SandboxPki, issuer_path: Path, now: datetime) -
         lambda key: _client_builder(key, "bac-a-sable-autorite-inconnue", now, LEAF_DAYS),
         check_issuer=False,
     )
-    write_atomic(issuer_path, foreign_ca.public_bytes(serialization.Encoding.PEM), mode=0o644)
+    write_atomic(issuer_path, foreign_ca.public_bytes(serialization.Encoding.PEM))
 
 
 def _crl_entries(crl_path: Path) -> dict[int, datetime]:
@@ -546,7 +545,7 @@ def _write_crl(crl_path: Path, issuer: _Issuer, entries: dict[int, datetime], no
             x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(revoked_at).build()
         )
     crl = builder.sign(issuer.key, hashes.SHA256())
-    write_atomic(crl_path, crl.public_bytes(serialization.Encoding.PEM), mode=0o644)
+    write_atomic(crl_path, crl.public_bytes(serialization.Encoding.PEM))
 
 
 def _ensure_crl(pki: SandboxPki, issuer: _Issuer, revoked_cert: x509.Certificate, now: datetime) -> None:

@@ -2,7 +2,7 @@
 servers: the demo service provider (FS), FranceConnect, and the gateway over HTTPS with mutual TLS,
 all on one temporary sandbox on free loopback ports (``start_sandbox(..., with_demo_fs=True)``).
 
-The browser clicks "S'identifier avec FranceConnect" on the demo FS, logs in on the identity
+The browser clicks "S’identifier avec FranceConnect" on the demo FS, picks the identity provider, logs in on the identity
 provider page as the couple's déclarant 1 (password 123), consents, and lands back on the demo FS,
 which has called the gateway's FC route with the FranceConnect token: the DGFIP data it shows are
 those the SPI route returns for that SPI, restricted to what the user consented to. Screenshots
@@ -66,11 +66,16 @@ def test_browser_signs_in_with_franceconnect_and_sees_the_dgfip_data(running: Dg
     page.goto(running.demo_fs_url + "/")
     expect(page.locator("h1")).to_have_text("Service en ligne de démonstration")
     expect(page.get_by_text(f"revenus {year}")).to_be_visible()
-    page.get_by_role("button", name="S'identifier avec FranceConnect").click()
+    expect(page.get_by_role("link", name="Qu’est-ce que FranceConnect ?")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "demo-fs-button.png"), full_page=True)
+    page.get_by_role("button", name="S’identifier avec FranceConnect").click()
 
-    # FranceConnect's identity provider page, on FranceConnect's own port.
+    # FranceConnect's identity-provider choice, on FranceConnect's own port, then the provider's page.
     page.wait_for_url(f"{running.franceconnect_url}/api/v2/interaction/*")
-    expect(page.locator("h1")).to_have_text("Fournisseur d'identité de démonstration")
+    expect(page.locator("h2")).to_have_text("Choisissez un compte pour vous connecter :")
+    page.click("#idp-fip-demo-dgfip-sandbox")
+    page.wait_for_url("**/fi")
+    expect(page.locator("h1")).to_have_text("Identifiez-vous")
     expect(page.locator(f'table.identities button[data-login="{SPI}"]')).to_be_visible()
     page.fill("#login", SPI)
     page.fill("#password", "123")
@@ -78,10 +83,16 @@ def test_browser_signs_in_with_franceconnect_and_sees_the_dgfip_data(running: Dg
 
     # The consent page names the service and the DGFIP data requested.
     page.wait_for_url("**/consent")
-    expect(page.locator("h1")).to_have_text("Bonjour Jean Pierre DUPONT")
+    expect(page.locator("h1")).to_have_text("Vous allez vous connecter en tant que :")
+    expect(page.locator("h2.fc-identity")).to_have_text("Jean Pierre DUPONT")
+    page.click("summary")  # "Données transmises"
     labels = set(page.locator("ul.claims li").all_inner_texts())
-    assert {"Revenu fiscal de référence", "Nombre de parts du foyer fiscal", "Situation de famille"} <= labels
-    assert "Revenus déclarés : traitements, salaires, pensions et rentes" not in labels  # not requested by the demo FS
+    assert {
+        "Revenu fiscal de référence",
+        "Nombre de parts du foyer fiscal",
+        "Situation de famille (marié, pacsé, célibataire, veuf, divorcé)",
+    } <= labels
+    assert "Catégorie 1 - Salaires, pensions, rentes" not in labels  # not requested by the demo FS
     page.screenshot(path=str(ARTIFACTS / "demo-fs-consent.png"), full_page=True)
     page.click("#consent-submit")
 
@@ -114,8 +125,9 @@ def test_browser_signs_in_with_franceconnect_and_sees_the_dgfip_data(running: Dg
         "nmNaiDec1",
         "prnmDec1",
         "nmNaiDec2",
-        "revenuBrutGlobal",
     } <= set(shown)
+    # FranceConnect's scope library has no dgfip_rbg: the FC route cannot serve revenuBrutGlobal
+    assert "revenuBrutGlobal" not in shown
     assert "rev" not in shown  # revenus catégoriels were not consented
     rows = page.locator("#situation tbody tr")
     assert [rows.nth(i).get_attribute("data-field") for i in range(rows.count())] == list(shown)
@@ -128,7 +140,7 @@ def test_browser_signs_in_with_franceconnect_and_sees_the_dgfip_data(running: Dg
     # Logging out goes through FranceConnect and back to the button.
     page.click("#logout")
     page.wait_for_url(running.demo_fs_url + "/")
-    expect(page.get_by_role("button", name="S'identifier avec FranceConnect")).to_be_visible()
+    expect(page.get_by_role("button", name="S’identifier avec FranceConnect")).to_be_visible()
 
 
 def test_the_same_journey_without_a_browser_from_127_0_0_1(running: DgfipSandbox) -> None:
@@ -141,15 +153,24 @@ def test_the_same_journey_without_a_browser_from_127_0_0_1(running: DgfipSandbox
     year = latest_taxed_annrev(running.clock.now())
     rfr = running.client("mairie-demo").get(SPI_ROUTE.format(spi=SPI, year=year)).json()["rfr"]
     csrf = re.compile(r'name="csrfToken" value="([^"]+)"')
+    provider = re.compile(r'name="providerUid" value="([^"]+)"')
     with httpx.Client(timeout=15, follow_redirects=True) as browser:
-        idp = browser.get(demo + "/login")
-        assert idp.status_code == 200 and "Fournisseur d'identité de démonstration" in idp.text
+        choice = browser.get(demo + "/login")
+        assert choice.status_code == 200 and "Choisissez un compte pour vous connecter" in choice.text
+        uid = str(choice.url).rstrip("/").split("/")[-1]
+        idp = browser.post(
+            f"{running.franceconnect_url}/api/v2/interaction/{uid}/redirect-to-idp",
+            data={
+                "providerUid": provider.search(choice.text).group(1),  # type: ignore[union-attr]
+                "csrfToken": csrf.search(choice.text).group(1),  # type: ignore[union-attr]
+            },
+        )
+        assert idp.status_code == 200 and "Identifiez-vous" in idp.text
         consent = browser.post(
-            str(idp.url) + "/login",
+            f"{running.franceconnect_url}/api/v2/interaction/{uid}/login",
             data={"login": SPI, "password": "123", "csrfToken": csrf.search(idp.text).group(1)},  # type: ignore[union-attr]
         )
         assert str(consent.url).endswith("/consent"), consent.text[:300]
-        uid = str(consent.url).rstrip("/").split("/")[-2]
         home = browser.post(
             running.franceconnect_url + "/api/v2/login",
             data={"interactionId": uid, "csrfToken": csrf.search(consent.text).group(1)},  # type: ignore[union-attr]
@@ -160,3 +181,17 @@ def test_the_same_journey_without_a_browser_from_127_0_0_1(running: DgfipSandbox
     assert (
         f'<tr data-field="rfr"><th scope="row">Revenu fiscal de référence</th><td>{euros(rfr)}</td></tr>' in home.text
     )
+
+
+def test_the_plugin_token_helper_goes_through_franceconnects_pages(running: DgfipSandbox) -> None:
+    """The pytest plugin's browserless helper: tile, provider's page, consent, token (client_secret_post),
+    and the token works on the gateway's FranceConnect route."""
+    tokens = running.franceconnect_token(SPI, ["identite_pivot", "dgfip_rfr", "dgfip_annee_n_moins_1"])
+    assert tokens.scope == "openid identite_pivot dgfip_rfr dgfip_annee_n_moins_1"
+    assert tokens.token_type == "Bearer" and tokens.expires_in == 60
+    year = latest_taxed_annrev(running.clock.now())
+    answer = running.client("mairie-demo").get(
+        FC_ROUTE.format(year=year), headers={"X-FranceConnect-OAuth": tokens.access_token}
+    )
+    assert answer.status_code == 200, answer.text
+    assert set(answer.json()) >= {"rfr"}

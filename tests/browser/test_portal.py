@@ -33,8 +33,13 @@ def test_portal_shows_routes_credentials_quota_personas_and_the_live_journal(run
     assert refused is not None and refused.status == 401
     expect(page.get_by_label("Jeton d'administration")).to_be_visible()
 
-    page.goto(f"{running.admin_url}/portal?token={running.admin_token}")
-    assert page.url == f"{running.admin_url}/portal"
+    # The login form posts the token (never in a URL) and comes back to the portal with the cookie.
+    page.get_by_label("Jeton d'administration").fill(running.admin_token)
+    with page.expect_response(f"{running.admin_url}/portal/login") as login:
+        page.get_by_role("button", name="Entrer").click()
+    assert login.value.status == 303, login.value.text()
+    page.wait_for_load_state()
+    assert page.url == f"{running.admin_url}/portal" and running.admin_token not in page.url
     expect(page.locator("h1")).to_have_text("Portail développeur du bac à sable DGFiP")
     # APIs and routes from the gateway's OpenAPI document
     expect(page.locator("#apis")).to_contain_text("/token")
@@ -65,6 +70,13 @@ def test_portal_shows_routes_credentials_quota_personas_and_the_live_journal(run
 def test_portal_refuses_a_wrong_token(running: DgfipSandbox, page) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
-    response = page.goto(f"{running.admin_url}/portal?token=faux")
-    assert response is not None and response.status == 401
+    page.goto(f"{running.admin_url}/portal")
+    page.get_by_label("Jeton d'administration").fill("faux")
+    with page.expect_response(f"{running.admin_url}/portal/login") as answer:
+        page.get_by_role("button", name="Entrer").click()
+    assert answer.value.status == 401
     expect(page.get_by_role("alert")).to_have_text("Jeton d'administration incorrect.")
+    # A token put in the address is refused, not read
+    in_url = page.goto(f"{running.admin_url}/portal?token={running.admin_token}")
+    assert in_url is not None and in_url.status == 400
+    assert not [c for c in page.context.cookies() if c["name"] == "dgfip_sandbox_admin"]

@@ -218,7 +218,7 @@ async def test_bank_verif_iban_and_multi_det(sandbox):
     )
     assert response.status_code == 200, response.text
     data = response.json()
-    assert data["nRep"] == "1" and data["nombreReponses"] == "001"
+    assert data["nRep"] == data["getnRep"] == "1" and data["nombreReponses"] == "001"
     assert data["comptes"][0]["iban"] == seed.IBAN_AEROLINK
 
 

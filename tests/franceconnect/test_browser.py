@@ -106,7 +106,14 @@ def test_browser_clicks_through_identity_and_consent(served_franceconnect):
 
             page.route("http://localhost:8446/**", fake_callback)
             page.goto(authorize)
-            assert page.locator("h1").inner_text() == "Fournisseur d'identité de démonstration"
+            # FranceConnect's own page first: the identity-provider tiles.
+            assert page.locator("h1").inner_text() == "Connexion en cours sur Service en ligne de démonstration"
+            assert page.locator("h2").inner_text() == "Choisissez un compte pour vous connecter :"
+            page.screenshot(path=str(ARTIFACTS / "franceconnect-idp-choice.png"), full_page=True)
+            page.click("#idp-fip-demo-dgfip-sandbox")
+            # Then the identity provider's own login page.
+            page.wait_for_url("**/fi")
+            assert page.locator("h1").inner_text() == "Identifiez-vous"
             assert page.locator("table.identities").is_visible()
             assert page.locator("text=sans_correspondance").count() == 1
             page.screenshot(path=str(ARTIFACTS / "franceconnect-identity-provider.png"), full_page=True)
@@ -116,8 +123,11 @@ def test_browser_clicks_through_identity_and_consent(served_franceconnect):
             page.fill("#password", "123")
             page.click("#submit-login")
             page.wait_for_url("**/consent")
-            assert page.locator("h1").inner_text() == "Bonjour Jean Pierre DUPONT"
-            providers = page.locator("h2.provider-title").all_inner_texts()
+            assert page.locator("h1").inner_text() == "Vous allez vous connecter en tant que :"
+            assert page.locator("h2.fc-identity").inner_text() == "Jean Pierre DUPONT"
+            assert page.locator("summary").inner_text() == "Données transmises"
+            page.click("summary")
+            providers = page.locator("p.provider-title").all_inner_texts()
             assert providers == [
                 "Informations récupérées depuis FranceConnect",
                 "Informations récupérées depuis Direction générale des Finances publiques",
@@ -137,3 +147,4 @@ def test_browser_clicks_through_identity_and_consent(served_franceconnect):
             browser.close()
     query = parse_qs(urlsplit(callbacks[-1]).query)
     assert query["state"] == [state] and len(query["code"][0]) >= 43
+    assert query["iss"] == [settings.franceconnect_base_url + "/api/v2"]

@@ -18,12 +18,12 @@ from dgfip_sandbox.franceconnect.reconciliation import find_spi
 from dgfip_sandbox.franceconnect.registry import DEMO_FS
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 
-from .fc_flow import hidden
+from .fc_flow import FlowDriver
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_demo_fs_runs_the_whole_flow(fc_client, fc_settings):
+async def test_demo_fs_runs_the_whole_flow(fc_client, fc_settings, fc_clock):
     fc_settings.credentials_path.write_text(
         json.dumps(
             {
@@ -60,24 +60,19 @@ async def test_demo_fs_runs_the_whole_flow(fc_client, fc_settings):
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8446") as demo:
         home = await demo.get("/")
-        assert "S'identifier avec FranceConnect" in home.text
+        # FranceConnect's official button and its help link
+        assert '<span class="fr-connect__login">S’identifier avec</span>' in home.text
+        assert '<span class="fr-connect__brand">FranceConnect</span>' in home.text
+        assert ">Qu’est-ce que FranceConnect ?</a>" in home.text
+        assert "<link" not in home.text and "<script" not in home.text  # nothing loaded from elsewhere
         start = await demo.get("/login")
         assert start.status_code == 303
         authorize = urlsplit(start.headers["location"])
         assert authorize.path == "/api/v2/authorize"
-        to_idp = await fc_client.get(f"{authorize.path}?{authorize.query}")
-        assert to_idp.status_code == 303, to_idp.text
-        idp = await fc_client.get(to_idp.headers["location"])
-        uid = to_idp.headers["location"].split("/")[-1]
-        logged = await fc_client.post(
-            f"/api/v2/interaction/{uid}/login",
-            data={"login": "1234567890123", "password": "123", "csrfToken": hidden(idp.text, "csrfToken")},
+        location = await FlowDriver(fc_client, fc_settings, fc_clock).browse(
+            start.headers["location"], login="1234567890123"
         )
-        consent = await fc_client.get(logged.headers["location"])
-        back = await fc_client.post(
-            "/api/v2/login", data={"csrfToken": hidden(consent.text, "csrfToken"), "interactionId": uid}
-        )
-        callback = urlsplit(back.headers["location"])
+        callback = urlsplit(location)
         assert callback.netloc == "localhost:8446" and callback.path == "/callback"
         done = await demo.get(f"/callback?{callback.query}")
         assert done.status_code == 303
@@ -97,7 +92,7 @@ async def test_demo_fs_runs_the_whole_flow(fc_client, fc_settings):
         assert back_out.status_code == 303
         final = urlsplit(back_out.headers["location"])
         await demo.get(f"{final.path}?{final.query}")
-        assert "S'identifier avec FranceConnect" in (await demo.get("/")).text
+        assert 'class="fr-connect"' in (await demo.get("/")).text
     await checktoken.aclose()
     await engine.dispose()
 
@@ -108,6 +103,16 @@ async def test_demo_fs_rejects_a_wrong_state(fc_client, fc_settings):
         await demo.get("/login")
         await demo.get("/callback?code=x&state=forged")
         assert "state ne correspond pas" in (await demo.get("/")).text
+
+
+async def test_demo_fs_rejects_an_answer_from_another_issuer(fc_client, fc_settings):
+    """RFC 9207: the callback's iss must be the FranceConnect the demo FS called (mix-up defence)."""
+    app = build_demo_fs_app(fc_settings, fc_transport=fc_client._transport)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8446") as demo:
+        start = await demo.get("/login")
+        state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+        await demo.get(f"/callback?code=x&state={state}&iss=https://autre-fournisseur.example/api/v2")
+        assert "Le paramètre iss ne correspond pas à FranceConnect" in (await demo.get("/")).text
 
 
 async def test_demo_fs_keeps_the_origin_the_browser_used(fc_client, fc_settings):
@@ -132,9 +137,9 @@ async def test_a_callback_without_session_shows_why(fc_client, fc_settings):
         back = await demo.get("/callback?code=x&state=y")
         assert back.status_code == 303 and "demo_fs_session" in back.headers.get("set-cookie", "")
         assert "state ne correspond pas" in (await demo.get("/")).text
-        refused = await demo.get("/callback?error=access_denied&error_description=User+auth+aborted")
+        refused = await demo.get("/callback?error=access_denied&error_description=user+authentication+aborted")
         assert refused.status_code == 303
-        assert "FranceConnect a répondu access_denied : User auth aborted" in (await demo.get("/")).text
+        assert "FranceConnect a répondu access_denied : user authentication aborted" in (await demo.get("/")).text
 
 
 async def test_demo_fs_reaches_franceconnect_where_credentials_json_says(fc_client, fc_settings):

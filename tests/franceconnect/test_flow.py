@@ -33,6 +33,45 @@ async def test_discovery_and_jwks(flow):
     assert {"sub", "given_name", "given_name_array", "amr", "acr"} <= set(conf["claims_supported"])
     assert conf["subject_types_supported"] == ["pairwise"]
     assert conf["end_session_endpoint"].endswith("/api/v2/session/end")
+    # Every field FranceConnect's own contract test requires (quality/fcp/cypress/support/api/dto/get-discovery.dto.ts)
+    for field in (
+        "authorization_response_iss_parameter_supported",
+        "claims_parameter_supported",
+        "code_challenge_methods_supported",
+        "grant_types_supported",
+        "request_object_signing_alg_values_supported",
+        "request_parameter_supported",
+        "request_uri_parameter_supported",
+        "response_modes_supported",
+        "response_types_supported",
+        "token_endpoint_auth_signing_alg_values_supported",
+        "userinfo_signing_alg_values_supported",
+        "revocation_endpoint",
+        "claim_types_supported",
+    ):
+        assert field in conf, field
+    assert conf["authorization_response_iss_parameter_supported"] is True
+    assert conf["revocation_endpoint"] == "http://127.0.0.1:8444/api/v2/token/revocation"
+    assert conf["claim_types_supported"] == ["normal"]
+    assert sorted(conf["id_token_signing_alg_values_supported"]) == ["ES256", "HS256", "RS256"]
+    assert sorted(conf["userinfo_signing_alg_values_supported"]) == ["ES256", "HS256", "RS256"]
+    assert conf["token_endpoint_auth_methods_supported"] == ["client_secret_post", "private_key_jwt"]
+    for absent in (
+        "backchannel_logout_supported",
+        "backchannel_logout_session_supported",
+        "id_token_encryption_alg_values_supported",
+        "userinfo_encryption_alg_values_supported",
+    ):
+        assert absent not in conf
+    # FranceConnect's scope library: the five locaux_th scopes, not dgfip_rbg nor the death scope
+    assert {
+        "dgfip_locaux_th",
+        "dgfip_locaux_th_ident",
+        "dgfip_locaux_th_Nat",
+        "dgfip_locaux_th_Tax",
+        "dgfip_locaux_th_Aff",
+    } <= set(conf["scopes_supported"])
+    assert not {"dgfip_rbg", "dgfip_annee_df_au_3112_si_deces_ctb_mp"} & set(conf["scopes_supported"])
     jwks = (await flow.client.get("/api/v2/jwks")).json()
     assert sorted(k["alg"] for k in jwks["keys"]) == ["ES256", "RS256"]
     assert all("d" not in k and k["use"] == "sig" and k["kid"] for k in jwks["keys"])
@@ -52,7 +91,8 @@ async def test_consent_page_groups_claims_by_provider(flow):
     ):
         assert label in html
     assert len(hidden(html, "csrfToken")) == 64
-    assert "Bonjour Jean Pierre DUPONT" in html
+    assert "Vous allez vous connecter en tant que :" in html and "Jean Pierre DUPONT" in html
+    assert "Données transmises" in html
     assert page.headers["x-frame-options"] == "DENY"
 
 
@@ -65,7 +105,7 @@ async def test_full_flow_es256(flow, fc_settings):
     keys = KeySet.import_key_set((await flow.client.get("/api/v2/jwks")).json())
     _h, verified = jose.verify(tokens["id_token"], keys)
     assert set(verified) == {"sub", "auth_time", "acr", "nonce", "aud", "exp", "iat", "iss", "amr"}
-    assert verified["nonce"] == flow.nonce and verified["acr"] == "eidas1" and verified["amr"] == ["pwd"]
+    assert verified["nonce"] == flow.nonce and verified["acr"] == "eidas1" and verified["amr"] == ["fc", "pwd"]
     assert verified["aud"] == flow.sp().client_id
     assert len(verified["sub"]) == 66 and verified["sub"].endswith("v1")
 
@@ -146,14 +186,16 @@ async def test_full_flow_es256(flow, fc_settings):
     assert types.index("FC_SHOWED_CONSENT") < types.index("FC_DATATRANSFER_INFORMATION_IDENTITY")
 
 
-async def test_private_sp_rs256_basic_auth_and_explicit_consent(flow):
+async def test_private_sp_rs256_and_explicit_consent(flow):
     consent = await flow.consent_page({"scope": "openid identite_pivot dgfip_rfr"}, private=True)
-    assert "J'accepte que FranceConnect transmette mes données" in consent.text
+    assert "J’accepte que FranceConnect transmette mes données au service pour me connecter" in consent.text
     refused = await flow.client.post(
         "/api/v2/login",
         data={"csrfToken": hidden(consent.text, "csrfToken"), "interactionId": hidden(consent.text, "interactionId")},
     )
-    assert refused.status_code == 400 and "Vous devez accepter" in refused.text
+    assert (
+        refused.status_code == 400 and "Veuillez cocher la case pour accepter le transfert des données" in refused.text
+    )
     accepted = await flow.client.post(
         "/api/v2/login",
         data={
@@ -164,7 +206,7 @@ async def test_private_sp_rs256_basic_auth_and_explicit_consent(flow):
     )
     assert accepted.status_code == 303
     code = parse_qs(urlsplit(accepted.headers["location"]).query)["code"][0]
-    response = await flow.exchange(code, private=True, basic=True)
+    response = await flow.exchange(code, private=True)
     assert response.status_code == 200, response.text
     header, claims = _segments(response.json()["id_token"])
     assert header["alg"] == "RS256" and "amr" not in claims

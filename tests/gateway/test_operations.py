@@ -1,9 +1,11 @@
-"""Operations: Prometheus metrics at /metrics and the audit retention purge."""
+"""Operations: Prometheus metrics at /metrics on the admin listener (never the gateway port) and the
+audit retention purge."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -14,11 +16,33 @@ from dgfip_sandbox.store.audit_retention import purge_expired, retention_cutoff
 pytestmark = pytest.mark.anyio
 
 
+async def admin_metrics(sandbox, peer: str = "127.0.0.1") -> httpx.Response:  # type: ignore[no-untyped-def]
+    """GET /metrics on the admin listener of the sandbox's process (the admin app, with the gateway's metrics)."""
+    from dgfip_sandbox.assembly import build_admin_app
+
+    app = build_admin_app(sandbox.settings, clock=sandbox.clock, gateway_openapi={}, metrics=sandbox.app.state.metrics)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=(peer, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8445") as client:
+            return await client.get("/metrics")
+
+
+async def test_metrics_are_not_served_on_the_gateway_port_and_only_to_loopback_peers(sandbox) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12 §9: /metrics answered without a client certificate and named every consumer."""
+    client = await sandbox.client("mairie-demo")
+    assert (await client.get("/sandbox/audit?limit=1")).status_code == 200
+    on_gateway = await sandbox.raw_client(cert=None).get("/metrics")
+    assert on_gateway.status_code in (401, 404) and "dgfip_gateway_calls_total" not in on_gateway.text
+    assert "mairie-demo" not in on_gateway.text
+    assert (await admin_metrics(sandbox, peer="192.0.2.7")).status_code == 403
+    assert "mairie-demo" in (await admin_metrics(sandbox)).text
+
+
 async def test_metrics_count_calls_by_route_template_consumer_and_outcome(sandbox) -> None:  # type: ignore[no-untyped-def]
     client = await sandbox.client("mairie-demo")
     assert (await client.get("/sandbox/audit?limit=1")).status_code == 200
     assert (await client.get("/sandbox/nowhere/0123456789012")).status_code == 404
-    text = (await sandbox.raw_client(cert=None).get("/metrics")).text
+    text = (await admin_metrics(sandbox)).text
     assert (
         'dgfip_gateway_calls_total{consumer="mairie-demo",outcome="OK",route="/sandbox/audit",status="200"} 1.0' in text
     )
@@ -31,7 +55,7 @@ async def test_quota_refusals_are_counted(sandbox) -> None:  # type: ignore[no-u
     client = await sandbox.client("mairie-demo")  # 200 per minute
     statuses = [(await client.get("/sandbox/audit?limit=1")).status_code for _ in range(202)]
     assert statuses.count(429) == 2
-    text = (await sandbox.raw_client(cert=None).get("/metrics")).text
+    text = (await admin_metrics(sandbox)).text
     assert 'dgfip_gateway_quota_refusals_total{consumer="mairie-demo"} 2.0' in text
 
 

@@ -213,14 +213,14 @@ async def test_quota_exact_under_concurrency_and_next_window(probed) -> None:
     refused = next(r for r in responses if r.status_code == 429)
     assert_envelope(refused, 429, 900804, "Message throttled out", "200 appels par minute")
     assert refused.headers["retry-after"] == "55"
-    assert refused.headers["ratelimit-policy"] == '"minute";q=200;w=60'
-    assert refused.headers["ratelimit"] == '"minute";r=0;t=55'
+    assert refused.headers["ratelimit-policy"] == '"probe";q=200;w=60'
+    assert refused.headers["ratelimit"] == '"probe";r=0;t=55'
     accepted = next(r for r in responses if r.status_code == 200)
-    assert accepted.headers["ratelimit-policy"] == '"minute";q=200;w=60'
+    assert accepted.headers["ratelimit-policy"] == '"probe";q=200;w=60'
     probed.clock.advance(55)
     again = await client.get("/probe/open")
     assert again.status_code == 200
-    assert again.headers["ratelimit"] == '"minute";r=199;t=60'
+    assert again.headers["ratelimit"] == '"probe";r=199;t=60'
 
 
 async def test_refused_calls_do_not_spend_quota(probed) -> None:
@@ -228,7 +228,7 @@ async def test_refused_calls_do_not_spend_quota(probed) -> None:
     for _ in range(5):
         assert (await client.get("/probe/open")).status_code == 401  # no token
     ok = await (await probed.client("caf-demo")).get("/probe/open")
-    assert ok.headers["ratelimit"].startswith('"minute";r=499;')
+    assert ok.headers["ratelimit"].startswith('"probe";r=499;')
 
 
 # order ----------------------------------------------------------------------------------------------

@@ -185,7 +185,7 @@ async def test_quota_counts_and_refuses_past_the_limit(sandbox) -> None:
     call = await identified(sandbox)
     call.consumer = dataclasses.replace(call.need_consumer(), quota_per_minute=2)
     assert await pipeline.quota(call) == "1/2"
-    assert call.request.scope["state"]["response_headers"]["RateLimit-Policy"] == '"minute";q=2;w=60'
+    assert call.request.scope["state"]["response_headers"]["RateLimit-Policy"] == '"sandbox";q=2;w=60'
     assert await pipeline.quota(call) == "2/2"
     with pytest.raises(QuotaExceeded) as refused:
         await pipeline.quota(call)

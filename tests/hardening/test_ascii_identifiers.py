@@ -7,13 +7,12 @@ import uuid
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import update
 
 from dgfip_sandbox.gateway.correlation import UUID_PATTERN
 from dgfip_sandbox.seed import ficoba as ficoba_seed
 from dgfip_sandbox.seed import personas_impot as P
-from dgfip_sandbox.store.consumers import Consumer
 from tests.ficoba.helpers import body
+from tests.hardening.helpers import unlimited_quota
 
 pytestmark = pytest.mark.anyio
 
@@ -36,11 +35,6 @@ def disguises(value: str) -> list[str]:
     return [c for c in dict.fromkeys(candidates) if c != value]
 
 
-async def _unlimited(sandbox, name: str) -> None:  # type: ignore[no-untyped-def]
-    async with sandbox.state.sessionmaker() as session, session.begin():
-        await session.execute(update(Consumer).where(Consumer.name == name).values(quota_per_minute=10_000_000))
-
-
 async def _ficoba(sandbox, criteres: dict, **envelope: str):  # type: ignore[no-untyped-def]
     client = await sandbox.client("ficoba-administration")
     return await client.post(
@@ -51,7 +45,7 @@ async def _ficoba(sandbox, criteres: dict, **envelope: str):  # type: ignore[no-
 
 
 async def test_ficoba_date_demande_motif_and_spi_are_ascii_and_whole(sandbox) -> None:
-    await _unlimited(sandbox, "ficoba-administration")
+    await unlimited_quota(sandbox, "ficoba-administration")
     good = {"numeroSPI": ficoba_seed.SPI_DUBOIS}
     assert (await _ficoba(sandbox, good)).status_code == 200
     probes = 0
@@ -69,7 +63,7 @@ async def test_ficoba_date_demande_motif_and_spi_are_ascii_and_whole(sandbox) ->
 
 
 async def test_impot_particulier_spi_year_and_departement_are_ascii_and_whole(sandbox) -> None:
-    await _unlimited(sandbox, "mairie-demo")
+    await unlimited_quota(sandbox, "mairie-demo")
     client = await sandbox.client("mairie-demo")
     base = "/impotparticulier/1.0/spi/{spi}/lep/departement/{dep}/annrev/{annrev}/bareme/{bareme}"
     good = {"spi": P.SPI_COUPLE_DEC1, "dep": "75", "annrev": "2025", "bareme": "2025"}

@@ -8,15 +8,15 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from dgfip_sandbox.apis.ficoba import schemas as ficoba_schemas
 from dgfip_sandbox.seed import ficoba as ficoba_seed
 from dgfip_sandbox.seed import personas_impot as P
 from dgfip_sandbox.store.audit import AuditRecord
-from dgfip_sandbox.store.consumers import Consumer
 from dgfip_sandbox.store.journal import JournalEntry
+from tests.ficoba.helpers import MODELS
 from tests.ficoba.helpers import body as ficoba_body
+from tests.hardening.helpers import unlimited_quota
 from tests.hardening.probes import Probe, probes
 
 pytestmark = pytest.mark.anyio
@@ -31,26 +31,13 @@ FICOBA_SAMPLES = {
     f"{FICOBA}/comptes/multiDet": {"accordClient": "1", "recherchePP": "1"},
     f"{FICOBA}/comptes/verifIban": {"iban": "FR7630004009550000135601429", "recherchePP": "1"},
 }
-FICOBA_MODELS = {
-    f"{FICOBA}/comptes/numCpte": ficoba_schemas.DemandeNumCpte,
-    f"{FICOBA}/comptes/spi": ficoba_schemas.DemandeSpi,
-    f"{FICOBA}/comptes/siretSiren": ficoba_schemas.DemandeSiretSiren,
-    f"{FICOBA}/comptes/perPhy": ficoba_schemas.DemandePerPhy,
-    f"{FICOBA}/comptes/perPro": ficoba_schemas.DemandePerPro,
-    f"{FICOBA}/comptes/multiDet": ficoba_schemas.DemandeMultiDet,
-    f"{FICOBA}/comptes/verifIban": ficoba_schemas.DemandeVerifIban,
-}
+FICOBA_MODELS = {f"{FICOBA}/comptes/{route}": model for route, model in MODELS.items()}
 # What each API answers when it refuses: DGFiP's APIM envelope, or FICOBA's own error body.
 ENVELOPE_KEYS = ({"erreur"}, {"code", "message"}, {"codeErreur"}, {"erreurs"})
 
 
-async def _unlimited(sandbox: Any, name: str) -> None:
-    async with sandbox.state.sessionmaker() as session, session.begin():
-        await session.execute(update(Consumer).where(Consumer.name == name).values(quota_per_minute=10_000_000))
-
-
 async def _run(sandbox: Any, consumer: str, prefix: str, samples: dict[str, dict[str, Any]]) -> dict[str, int]:
-    await _unlimited(sandbox, consumer)
+    await unlimited_quota(sandbox, consumer)
     client = await sandbox.client(consumer)
     document = sandbox.app.openapi()
     sent: list[tuple[Probe, str | None]] = []
@@ -123,7 +110,7 @@ async def test_a_nul_in_the_path_without_certificate_is_refused_and_audited(sand
 
 
 async def test_a_nul_in_an_identified_consumers_body_is_journaled_escaped(sandbox) -> None:
-    await _unlimited(sandbox, "ficoba-administration")
+    await unlimited_quota(sandbox, "ficoba-administration")
     client = await sandbox.client("ficoba-administration")
     correlation = str(uuid.uuid4())
     sample = ficoba_body(FICOBA_SAMPLES[f"{FICOBA}/comptes/spi"], justification="Contrôle\x00 NUL")

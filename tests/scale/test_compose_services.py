@@ -63,7 +63,10 @@ class NativeCompose:
         self.services = compose_services(uid, gid)
         self.database_url, self.redis_url = database_url, redis_url
         self.ports = {name: free_port() for name in ("gateway-1", "gateway-2", "franceconnect", "demo-fs", "nginx")}
-        self.admin_port = free_port()
+        # Every gateway has an admin listener (the admin app, or /metrics alone with --no-admin) on the
+        # container's 8445: one free port each here.
+        self.admin_ports = {name: free_port() for name in ("gateway-1", "gateway-2")}
+        self.admin_port = self.admin_ports["gateway-1"]
         self.processes: list[Process] = []
         self.prefix = f"dgfip-compose-{uuid.uuid4().hex[:12]}:"
 
@@ -71,7 +74,7 @@ class NativeCompose:
 
     def _container_port(self, service: str, port: int) -> int:
         if CONTAINER_PORTS[port] == "admin":
-            return self.admin_port
+            return self.admin_ports.get(service, self.admin_port)
         if service.startswith("gateway") or service == "nginx":
             return self.ports[service] if port == 8443 else self.ports["nginx"]
         return self.ports.get(CONTAINER_PORTS[port], port)
@@ -97,6 +100,7 @@ class NativeCompose:
         env["DGFIP_SANDBOX_PUBLIC_BASE_URL"] = f"https://localhost:{self.ports['nginx']}"
         env["DGFIP_SANDBOX_FC_BASE_URL"] = f"http://127.0.0.1:{self.ports['franceconnect']}"
         env["DGFIP_SANDBOX_DEMO_FS_PORT"] = str(self.ports["demo-fs"])
+        env["DGFIP_SANDBOX_ADMIN_PORT"] = str(self.admin_ports.get(service, self.admin_port))
         env["DGFIP_SANDBOX_DATABASE_URL"] = self.database_url
         env["DGFIP_SANDBOX_REDIS_URL"] = self.redis_url
         env["DGFIP_SANDBOX_REDIS_PREFIX"] = self.prefix

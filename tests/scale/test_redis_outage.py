@@ -73,4 +73,4 @@ async def test_redis_outage_fails_closed_or_open_and_recovers(outage: tuple[Topo
         assert 500 not in seen[closed_url] | seen[open_url]
         recovered = await call(closed_url)
         assert recovered.status_code == 200
-        assert recovered.headers["RateLimit"].startswith('"minute";r=')
+        assert recovered.headers["RateLimit"].startswith('"sandbox";r=')

@@ -116,14 +116,20 @@ async def test_quota_is_exact_across_three_replicas(topology: Topology) -> None:
         wait_for_next_window(topology)
         again = await client.get(ROUTE, headers=api_headers(topology, QUOTA_CONSUMER, token))
         assert again.status_code == 200, again.text
-        assert again.headers["RateLimit"].startswith('"minute";r=749;')
+        assert again.headers["RateLimit"].startswith('"sandbox";r=749;')
 
 
 @pytest.mark.anyio
 async def test_each_replica_exposes_metrics_but_nginx_does_not(topology: Topology) -> None:
+    """Each replica's metrics on its admin listener (127.0.0.1), neither on its gateway port nor through nginx."""
+    async with httpx.AsyncClient(timeout=10) as plain:
+        texts = [
+            (await plain.get(f"http://127.0.0.1:{topology.replicas[i].admin_port}/metrics")).text for i in range(3)
+        ]
     async with httpx.AsyncClient(verify=topology.ssl_context(None), timeout=10) as client:
-        texts = [(await client.get(replica_url(topology, i) + "/metrics")).text for i in range(3)]
+        on_gateway_port = await client.get(replica_url(topology, 0) + "/metrics")
         through_nginx = await client.get(nginx_url(topology) + "/metrics")
+    assert on_gateway_port.status_code in (401, 404) and "dgfip_gateway" not in on_gateway_port.text
     for text in texts:
         assert "dgfip_gateway_request_duration_seconds_bucket" in text
     refusals = 0.0

@@ -79,10 +79,10 @@ async def test_two_workers_share_the_port_aggregate_metrics_and_stop_gracefully(
             for _ in range(20)
         ]
     assert statuses == [200] * 20
-    # Fresh connections land on either worker: /metrics on any of them counts all 20 calls.
+    # Fresh connections land on either worker: /metrics (the admin listener) on any of them counts all 20 calls.
     totals = set()
     for _ in range(4):
-        async with httpx.AsyncClient(verify=topo.ssl_context(None), base_url=base, timeout=10) as client:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{process.admin_port}", timeout=10) as client:
             text = (await client.get("/metrics")).text
         total = sum(
             float(line.rsplit(" ", 1)[1])

@@ -127,6 +127,7 @@ class Process:
     port: int
     popen: subprocess.Popen[bytes]
     log: Path
+    admin_port: int | None = None  # a replica's admin listener (its /metrics; 127.0.0.1 only)
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -191,12 +192,14 @@ class Topology:
         self, *, port: int | None = None, env: dict[str, str] | None = None, workers: int = 1, name: str | None = None
     ) -> Process:
         port = port or free_port()
+        admin_port = free_port()  # each replica's own admin listener: its /metrics (never on the gateway port)
         process = self._spawn(
             name or f"gateway-{len(self.replicas) + 1}",
             ["serve", "--no-fc", "--no-admin", "--port", str(port), "--workers", str(workers)],
-            {**self.env, **(env or {})},
+            {**self.env, "DGFIP_SANDBOX_ADMIN_PORT": str(admin_port), **(env or {})},
             port,
         )
+        process.admin_port = admin_port
         self.replicas.append(process)
         return process
 

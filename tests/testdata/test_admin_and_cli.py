@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -65,33 +66,45 @@ async def test_admin_api_refuses_bad_data_naming_the_field(admin) -> None:
     assert_envelope(await admin.client(token=None).post("/api/data", json={}), 401, 401)
 
 
-def test_cli_add_list_remove_and_refusals(cli, tmp_path: Path) -> None:
+async def test_cli_add_list_remove_and_refusals(cli, sandbox, tmp_path: Path) -> None:
     good = tmp_path / "equipe.yaml"
     good.write_text(
         yaml.safe_dump({"foyers": [FOYER], "identites": [{"spi": SPI, "login": "alice"}]}, allow_unicode=True)
     )
-    added = cli("data", "add", str(good), "--json")
+    added = await asyncio.to_thread(cli, "data", "add", str(good), "--json")  # the CLI runs its own event loop
     created = json.loads(added.stdout)[str(good)]
     assert created["foyers"][0]["key"] == SPI and created["identites"][0]["login"] == "alice"
-    listed = cli("data", "list")
+    gateway = await sandbox.client("mairie-demo")  # the running gateway answers at once
+    assert (await gateway.get(f"{IP}/spi/{SPI}/situations/ir/assiettes/annrev/2025")).json()["rfr"] == 12345
+    listed = await asyncio.to_thread(cli, "data", "list")
     assert f"foyer     {SPI}" in listed.stdout and "alice" in listed.stdout and "equipe.yaml" in listed.stdout
-    twice = cli("data", "add", str(good), ok=False)
+    twice = await asyncio.to_thread(cli, "data", "add", str(good), ok=False)
     assert twice.exit_code == 1 and "foyers[0].declarants[0].spi : le SPI" in twice.output
-    cli("data", "add", str(good), "--replace")
+    await asyncio.to_thread(cli, "data", "add", str(good), "--replace")
 
     bad = tmp_path / "faux.json"
     bad.write_text(
         json.dumps({"foyers": [{**FOYER, "declarants": [{**FOYER["declarants"][0], "spi": SPI[:-1] + "9"}]}]})
     )
-    refused = cli("data", "add", str(bad), ok=False)
+    refused = await asyncio.to_thread(cli, "data", "add", str(bad), ok=False)
     assert refused.exit_code == 1
     assert (
         "rien n'a été écrit" in refused.output
         and "foyers[0].declarants[0].spi : la clé de contrôle du SPI" in refused.output
     )
 
-    removed = cli("data", "remove", "alice", SPI)
+    removed = await asyncio.to_thread(cli, "data", "remove", "alice", SPI)
     assert f"{SPI} : supprimé" in removed.stdout
-    assert "aucune donnée de test" in cli("data", "list").stdout
-    unknown = cli("data", "remove", "personne", ok=False)
+    assert "aucune donnée de test" in (await asyncio.to_thread(cli, "data", "list")).stdout
+    unknown = await asyncio.to_thread(cli, "data", "remove", "personne", ok=False)
     assert unknown.exit_code == 1 and "aucune donnée de test de cette clé" in unknown.output
+
+
+def test_cli_on_a_sandbox_not_prepared_says_what_to_do(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dgfip_sandbox.cli import app
+
+    env = {"DGFIP_SANDBOX_VAR_DIR": str(tmp_path / "absent"), "DGFIP_SANDBOX_DATABASE_URL": ""}
+    result = CliRunner().invoke(app, ["data", "list"], env=env)
+    assert result.exit_code == 1 and "lancez d'abord « dgfip-sandbox prepare »" in result.output

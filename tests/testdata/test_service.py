@@ -46,7 +46,13 @@ FOYER = {
     },
     "avis": [
         {"annee": 2024, "revenus": {"salaires": [42000, 30000]}, "ifi": True},
-        {"annee": 2025, "rfr": 12345, "nbPart": 3, "pac": {"nbPacF": 2, "nbPacH": 1}},
+        {
+            "annee": 2025,
+            "rfr": 12345,
+            "nbPart": 3,
+            "pac": {"nbPacF": 2, "nbPacH": 1},
+            "aftDetail": {"complementAdresse": "BAT B"},
+        },
     ],
     "taxe_habitation": [{"annee": 2022}],
 }
@@ -76,7 +82,7 @@ async def test_a_foyer_is_served_by_impot_particulier_with_the_given_and_compute
         "nbPacH": 1,
     }
     assert body["nmNaiDec1"] == "TESTEUR" and body["prnmDec1"] == "ALICE MARIE" and body["sitFam"] == "M"
-    assert body["aftDetail"]["getcodePostal"] == "69003 LYON"
+    assert body["aftDetail"]["getcodePostal"] == "69003 LYON" and body["aftDetail"]["complementAdresse"] == "BAT B"
     computed = (await client.get(f"{IP}/spi/{foyer['spis'][1]}/situations/ir/assiettes/annrev/2024")).json()
     assert computed["nbPart"] == 3 and computed["rfr"] > 0 and computed["pac"]["nbPacF"] == 2
     ifi = await client.get(f"{IP}/spi/{SPI}/situations/ifiisf/assiettes/annrev/2024")

@@ -60,18 +60,19 @@ async def test_list_and_show(admin) -> None:
     assert shown["quota_per_minute"] == 500 and shown["active"] is True
     assert "client_secret_hash" not in shown and "client_secret" not in shown
     assert len(shown["certificates"]) == 1 and shown["certificates"][0]["revoked_at"] is None
-    assert shown["quota_usage"]["used"] == 0 and shown["quota_usage"]["limit"] == 500
+    assert shown["quota_usage"]["apis"]["ficoba"] == {"used": 0, "limit": 500}
     assert_envelope(await client.get("/api/consumers/inconnu"), 404, 404, "inconnu")
 
 
 async def test_quota_usage_shows_the_gateways_counter_and_resets(admin) -> None:
     gateway = await admin.gateway.client("caf-demo")
     for _ in range(3):
-        assert (await gateway.get("/probe/open")).status_code == 200
+        assert (await gateway.get("/sandbox/audit?limit=1")).status_code == 200
     client = admin.client()
-    assert (await client.get("/api/consumers/caf-demo")).json()["quota_usage"]["used"] == 3
+    usage = (await client.get("/api/consumers/caf-demo")).json()["quota_usage"]["apis"]
+    assert usage["sandbox"]["used"] == 3 and usage["impot_particulier"]["used"] == 0
     assert (await client.post("/api/consumers/caf-demo/quota/reset")).status_code == 200
-    assert (await client.get("/api/consumers/caf-demo")).json()["quota_usage"]["used"] == 0
+    assert (await client.get("/api/consumers/caf-demo")).json()["quota_usage"]["apis"]["sandbox"]["used"] == 0
     assert (await client.get("/api/events")).json()["events"][0]["action"] == "reset_quota"
     assert_envelope(await client.post("/api/consumers/personne/quota/reset"), 404, 404)
 
@@ -184,7 +185,7 @@ async def test_quota_tier_only_200_500_750_and_the_gateway_follows(admin) -> Non
         "quota_per_minute"
     ] == 750
     gateway = await admin.gateway.client("caf-demo")
-    assert (await gateway.get("/probe/open")).headers["ratelimit-policy"] == '"minute";q=750;w=60'
+    assert (await gateway.get("/probe/open")).headers["ratelimit-policy"] == '"probe";q=750;w=60'
 
 
 async def test_standing_scenario_set_validated_and_cleared(admin) -> None:
@@ -295,6 +296,30 @@ async def test_admin_journal_view_of_one_consumer(admin) -> None:
     await gateway.get("/probe/open?x=1")
     entries = (await admin.client().get("/api/consumers/caf-demo/journal")).json()["entries"]
     assert entries[0]["query"] == "x=***" and entries[0]["consumer"] == "caf-demo"  # undeclared: value not kept
+
+
+async def test_portal_login_is_a_post_form_and_a_token_in_the_url_is_refused(admin) -> None:
+    client = admin.client(token=None)
+    # the token in an address (history, access logs) is refused, not read, and sets nothing
+    in_url = await client.get("/portal", params={"token": admin.token})
+    assert in_url.status_code == 400 and "ne se passe pas dans" in in_url.text
+    assert "set-cookie" not in in_url.headers
+    assert (await client.get("/portal")).status_code == 401
+    # the form posts the token in the body; the answer sets the cookie and goes back to the portal
+    wrong = await client.post("/portal/login", data={"token": "faux"})
+    assert wrong.status_code == 401 and "incorrect." in wrong.text
+    assert "set-cookie" not in wrong.headers
+    foreign = await client.post("/portal/login", data={"token": admin.token}, headers={"Origin": "http://evil.example"})
+    assert foreign.status_code == 403 and "set-cookie" not in foreign.headers
+    cross = await client.post("/portal/login", data={"token": admin.token}, headers={"Sec-Fetch-Site": "cross-site"})
+    assert cross.status_code == 403 and "set-cookie" not in cross.headers
+    login = await client.post("/portal/login", data={"token": admin.token})
+    assert login.status_code == 303 and login.headers["location"] == "/portal"
+    cookie = login.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and admin.token not in login.headers["location"]
+    page = await client.get("/portal")
+    assert page.status_code == 200 and "Portail développeur" in page.text
+    assert 'method="post" action="/portal/login"' in (await admin.client(token=None).get("/portal")).text
 
 
 @pytest.mark.parametrize("via", ["api", "cli"])

@@ -104,7 +104,7 @@ def test_rotated_secret_disabled_and_enabled_consumer_effective_on_the_very_next
         new_secret = rotated["client_secret"]
         assert new_secret != consumer["client_secret"]
         status, body = token_status(client, consumer["client_id"], consumer["client_secret"])
-        assert (status, body["error"]) == (401, "invalid_client")
+        assert (status, body.get("error")) == (401, "invalid_client"), body
         assert token_status(client, consumer["client_id"], new_secret)[0] == 200
 
         cli(environment, "consumers", "disable", "mairie-demo")

@@ -55,7 +55,7 @@ async def test_journal_keeps_headers_bodies_status_and_trace_with_secrets_redact
         "quota",
         "scenario",
     ]
-    assert ok["response"]["headers"]["ratelimit-policy"] == '"minute";q=200;w=60'
+    assert ok["response"]["headers"]["ratelimit-policy"] == '"probe";q=200;w=60'
 
     token_entries = [e for e in entries if e["path"] == "/token"]
     texts = str(token_entries)

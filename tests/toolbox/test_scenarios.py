@@ -53,7 +53,7 @@ async def test_503_and_quota_tell_when_to_retry(probed, sleeps) -> None:
     assert unavailable.headers["retry-after"] == "5"
     throttled = await client.get("/probe/open", headers={"X-Sandbox-Scenario": "quota"})
     assert throttled.headers["retry-after"] == "60"  # the frozen clock stands at hh:mm:00
-    assert throttled.headers["ratelimit"] == '"minute";r=0;t=60'
+    assert throttled.headers["ratelimit"] == '"probe";r=0;t=60'
     assert "scénario simulé" in throttled.json()["erreur"]["message"]
 
 
@@ -173,3 +173,49 @@ def test_injectable_codes_come_from_the_mounted_apis() -> None:
     assert isinstance(errors.fc_unreachable("détail"), FranceConnectUnreachable)
     with pytest.raises(ScenarioSyntaxError, match="code d'erreur inconnu"):
         parse_scenario("error=4101", ScenarioErrors())  # a gateway without the API knows only 500 and 503
+
+
+FICOBA_SANTE = "/fcb-masrestit/api/v2/etatSante"
+
+
+@pytest.mark.parametrize(
+    ("scenario", "status", "message"),
+    [
+        ("error=503", 503, "Service temporairement indisponible ou en maintenance"),
+        ("error=500", 500, "Erreur de traitement – demande à renouveler"),
+        ("error=408", 408, "Temps d'attente d'une réponse du serveur écoulé"),
+        ("error=509", 509, "Limite de bande passante dépassée"),
+    ],
+)
+async def test_http_statuses_on_ficoba_routes_answer_in_ficobas_envelope(
+    probed, sleeps, scenario: str, status: int, message: str
+) -> None:
+    """Protocole §1.6's statuses, in FICOBA's envelope: the code is a string (the swagger's ReponseErreur)."""
+    client = await probed.client("ficoba-administration")
+    response = await client.get(
+        FICOBA_SANTE, headers={"X-Sandbox-Scenario": scenario, "X-Request-ID": "req-1", "Accept": "application/json"}
+    )
+    assert response.status_code == status, response.text
+    erreur = response.json()["erreur"]
+    assert erreur["code"] == str(status)
+    assert erreur["message"] == message
+    assert erreur["horodatage"] == "2026-11-25T10:00:00.000Z"
+    if status == 503:
+        assert response.headers["retry-after"] == "5"
+
+
+async def test_ficobas_own_statuses_elsewhere_answer_in_the_apim_envelope(probed, sleeps) -> None:
+    client = await probed.client("mairie-demo")
+    response = await client.get("/probe/open", headers={"X-Sandbox-Scenario": "error=509"})
+    assert_envelope(response, 509, 509)
+
+
+def test_status_errors_are_the_apis_own_on_their_routes() -> None:
+    from dgfip_sandbox.apis.ficoba.errors import BandwidthLimitExceeded, ServiceUnavailable
+    from dgfip_sandbox.gateway.scenario_errors import ServiceUnavailable as GatewayUnavailable
+
+    errors = scenario_errors()
+    assert isinstance(errors.error("503", "ficoba"), ServiceUnavailable)
+    assert isinstance(errors.error("503", "impot_particulier"), GatewayUnavailable)
+    assert isinstance(errors.error("509", "ficoba"), BandwidthLimitExceeded)
+    assert errors.error("509", "sandbox").status_code == 509

@@ -1,6 +1,6 @@
 """The admin app's two locks: the TCP peer must be a loopback address (``LoopbackOnly``, else 403 whatever
 the path), and every request carries the admin bearer token (``require_admin``, else 401); the portal's
-pages may carry it in the ``COOKIE`` set from ``/portal?token=…``, for reading only."""
+pages may carry it in the ``COOKIE`` the login form (``POST /portal/login``) sets, for reading only."""
 
 from __future__ import annotations
 

@@ -22,12 +22,14 @@ from dgfip_sandbox.admin import portal, testdata
 from dgfip_sandbox.admin.access import LoopbackOnly, require_admin
 from dgfip_sandbox.admin.credential import ensure_admin_token
 from dgfip_sandbox.admin.errors import HttpRefusal, InvalidAdminRequest, RouteNotFound
+from dgfip_sandbox.admin.metrics import metrics_router
 from dgfip_sandbox.admin.service import ConsumerAdmin, NewConsumer
 from dgfip_sandbox.admin.state import AdminState, admin_state
 from dgfip_sandbox.api_docs import install_api_docs
 from dgfip_sandbox.clock import Clock, SystemClock
 from dgfip_sandbox.envelope import install_envelope
 from dgfip_sandbox.errors import ApiError
+from dgfip_sandbox.gateway.metrics import GatewayMetrics
 from dgfip_sandbox.gateway.quota import QuotaStore
 from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
 from dgfip_sandbox.health import health_router
@@ -67,6 +69,8 @@ class GrantBody(Strict):
 
 class QuotaBody(Strict):
     quota_per_minute: int
+    # None: the tier of every API; "impot_particulier" or "ficoba": that API's tier (DataPass's tiers for it).
+    api: str | None = None
 
 
 class ScenarioBody(Strict):
@@ -125,9 +129,11 @@ async def grant(admin: Admin, name: str, body: GrantBody) -> dict[str, Any]:
     )
 
 
-@api.put("/consumers/{name}/quota", summary="Palier de quota (200, 500 ou 750 appels/minute)")
+@api.put(
+    "/consumers/{name}/quota", summary="Palier de quota (200, 500 ou 750 appels/minute ; par API, les paliers DataPass)"
+)
 async def set_quota(admin: Admin, name: str, body: QuotaBody) -> dict[str, Any]:
-    return await admin.set_quota(name, body.quota_per_minute)
+    return await admin.set_quota(name, body.quota_per_minute, body.api)
 
 
 @api.post("/consumers/{name}/quota/reset", summary="Remettre à zéro le compteur de la minute")
@@ -201,6 +207,7 @@ def create_admin_app(
     quota_store: QuotaStore | None = None,
     gateway_openapi: dict[str, Any] | None = None,
     scenario_errors: ScenarioErrors | None = None,
+    metrics: GatewayMetrics | None = None,
 ) -> FastAPI:
     """The admin API and portal. Pass the gateway's quota store when both run in one process
     (the portal then shows the quota used now), its OpenAPI document (else one is built) and the
@@ -244,5 +251,7 @@ def create_admin_app(
     app.include_router(api)
     app.include_router(testdata.router)
     app.include_router(portal.build_router(settings, gateway_openapi))
+    # The gateway's metrics, never on its public port (admin/metrics.py): loopback peers, no token.
+    app.include_router(metrics_router(metrics))
     app.add_middleware(LoopbackOnly, clock=clock, allowed=tuple(settings.admin_allowed_ips))
     return app

@@ -3,7 +3,8 @@
 It shows the APIs and their routes (from the gateway app's OpenAPI document), the personas
 (``seed.all_personas()``), and for the chosen consumer its credentials, scopes, quota used now and
 its journal, refreshed by polling the admin API (``portal.js``; GET requests authenticated by the
-``SameSite=Strict`` cookie that ``/portal?token=…`` sets).
+``HttpOnly; SameSite=Strict`` cookie that the login form, ``POST /portal/login``, sets). The token
+never travels in a URL: a ``?token=`` is refused, not read (URLs end up in access logs and history).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -73,20 +74,43 @@ def build_router(settings: Settings, gateway_openapi: dict[str, Any] | None) -> 
     async def root() -> RedirectResponse:
         return RedirectResponse("/portal", status_code=303)
 
-    @router.get("/portal", response_class=HTMLResponse)
-    async def portal(request: Request, token: str | None = Query(default=None, max_length=200)) -> Response:
+    def login_page(error: str | None, status_code: int) -> HTMLResponse:
+        html = env.get_template("login.html").render(error=error)
+        return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
+
+    @router.post("/portal/login", response_class=HTMLResponse)
+    async def login(request: Request) -> Response:
+        """The login form: the token in a POST body, answered by the cookie and a redirect."""
         state = admin_state(request)
-        if token is not None:
-            if not token_matches(token, state.token):
-                html = env.get_template("login.html").render(error="Jeton d'administration incorrect.")
-                return HTMLResponse(html, status_code=401, headers=PAGE_HEADERS)
-            response = RedirectResponse("/portal", status_code=303, headers=PAGE_HEADERS)
-            response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/")
-            return response
+        # A login form posted from another site is refused (Sec-Fetch-Site; the Origin when the browser
+        # gives one: the portal's no-referrer policy makes it "null").
+        origin = request.headers.get("origin")
+        site = request.headers.get("sec-fetch-site")
+        if (site is not None and site not in ("same-origin", "none")) or (
+            origin not in (None, "null", f"{request.url.scheme}://{request.url.netloc}")
+        ):
+            return login_page("Connexion refusée : le formulaire ne vient pas du portail.", 403)
+        if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            return login_page("Connexion refusée : envoyez le formulaire de connexion.", 400)
+        token = (await request.form()).get("token")
+        if not isinstance(token, str) or len(token) > 200 or not token_matches(token, state.token):
+            return login_page("Jeton d'administration incorrect.", 401)
+        response = RedirectResponse("/portal", status_code=303, headers=PAGE_HEADERS)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/")
+        return response
+
+    @router.get("/portal", response_class=HTMLResponse)
+    async def portal(request: Request) -> Response:
+        state = admin_state(request)
+        if "token" in request.query_params:
+            return login_page(
+                "Le jeton d'administration ne se passe pas dans l'adresse : saisissez-le dans le formulaire "
+                "ci-dessous (l'adresse a pu être enregistrée dans l'historique ou un journal).",
+                400,
+            )
         cookie = request.cookies.get(COOKIE, "")
         if not cookie or not token_matches(cookie, state.token):
-            html = env.get_template("login.html").render(error=None)
-            return HTMLResponse(html, status_code=401, headers=PAGE_HEADERS)
+            return login_page(None, 401)
         from dgfip_sandbox.seed import all_personas
 
         service = state.service()

@@ -38,8 +38,10 @@ from dgfip_sandbox.seed.consumers import demo_consumers
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store import admin_events, consumers, journal
 from dgfip_sandbox.store.consumers import (
+    API_QUOTA_TIERS,
     Consumer,
     ConsumerCertificate,
+    ConsumerRecord,
     hash_secret,
     new_client_secret,
 )
@@ -102,9 +104,9 @@ def _in_catalogue(check: Callable[[Iterable[str]], list[str]], values: Iterable[
         raise InvalidAdminRequest(str(exc)) from None
 
 
-def check_quota_tier(tier: int) -> int:
+def check_quota_tier(tier: int, api: str | None = None) -> int:
     try:
-        return catalogue.check_quota_tier(tier)
+        return catalogue.check_quota_tier(tier, api)
     except catalogue.CatalogueError as exc:
         raise InvalidAdminRequest(str(exc)) from None
 
@@ -147,6 +149,7 @@ def consumer_as_dict(row: Consumer) -> dict[str, Any]:
         "datapass_scopes": list(row.datapass_scopes or []),
         "allowed_ips": list(row.allowed_ips or []),
         "quota_per_minute": row.quota_per_minute,
+        "api_quotas": dict(row.api_quotas or {}),
         "id_teleservice": row.id_teleservice,
         "ficoba_modalities": list(row.ficoba_modalities or []),
         "ficoba_motifs": list(row.ficoba_motifs or []),
@@ -191,17 +194,20 @@ class ConsumerAdmin:
             certs = await consumers.certificates_of(session, row.id)
             result = consumer_as_dict(row)
             result["certificates"] = [certificate_as_dict(c) for c in certs]
-            result["quota_usage"] = await self.quota_usage(row.id, row.quota_per_minute)
+            result["quota_usage"] = await self.quota_usage(ConsumerRecord.from_row(row))
             return result
 
-    async def quota_usage(self, consumer_id: int, limit: int) -> dict[str, Any] | None:
-        """Calls counted in the current minute (None when this process sees no quota store)."""
+    async def quota_usage(self, consumer: ConsumerRecord) -> dict[str, Any] | None:
+        """Calls counted in the current minute, per API (None when this process sees no quota store)."""
         if self.quota is None:
             return None
         now = self.clock.now()
         start = window_start(now)
-        used = await self.quota.current(quota_key(consumer_id), start)
-        return {"used": used, "limit": limit, "window_start": datetime.fromtimestamp(start, now.tzinfo).isoformat()}
+        apis: dict[str, dict[str, int]] = {}
+        for api in (*API_QUOTA_TIERS, "sandbox"):
+            used = await self.quota.current(quota_key(consumer.id, api), start)
+            apis[api] = {"used": used, "limit": consumer.quota_for(api)}
+        return {"window_start": datetime.fromtimestamp(start, now.tzinfo).isoformat(), "apis": apis}
 
     async def journal(self, name: str, *, limit: int = 50, since_id: int | None = None) -> list[dict[str, Any]]:
         async with self.sessionmaker() as session:
@@ -298,13 +304,20 @@ class ConsumerAdmin:
             self._event(session, "revoke_grants" if remove else "grant", name, {k: v for k, v in changes.items() if v})
             return consumer_as_dict(row)
 
-    async def set_quota(self, name: str, tier: int) -> dict[str, Any]:
-        check_quota_tier(tier)
+    async def set_quota(self, name: str, tier: int, api: str | None = None) -> dict[str, Any]:
+        """The consumer's tier for every API (``api`` None) or for one API (one of DataPass's tiers for it)."""
+        check_quota_tier(tier, api)
         async with self.sessionmaker() as session, session.begin():
             row = await self._get(session, name)
-            previous = row.quota_per_minute
-            row.quota_per_minute = tier
-            self._event(session, "quota", name, {"from": previous, "to": tier})
+            if api is None:
+                previous = row.quota_per_minute
+                row.quota_per_minute = tier
+            else:
+                quotas = dict(row.api_quotas or {})
+                previous = quotas.get(api, row.quota_per_minute)
+                quotas[api] = tier
+                row.api_quotas = quotas
+            self._event(session, "quota", name, {"api": api, "from": previous, "to": tier})
             return consumer_as_dict(row)
 
     async def set_scenario(self, name: str, scenario: str | None) -> dict[str, Any]:

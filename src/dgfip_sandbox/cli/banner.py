@@ -17,6 +17,16 @@ def banner_year(now: datetime) -> int:
     return latest_taxed_annrev(now)
 
 
+def quota_line(settings: Settings) -> str:
+    """Where the per-minute counters live, in the banner's words (issue: an in-memory count is lost on restart)."""
+    if settings.redis_url:
+        return "compteurs Redis, partagés entre processus et conservés au redémarrage"
+    return (
+        "compteurs en mémoire : remis à zéro à chaque redémarrage "
+        "(DGFIP_SANDBOX_REDIS_URL pour des compteurs partagés et durables)"
+    )
+
+
 def banner(settings: Settings, credentials: dict[str, Any], *, now: datetime) -> str:
     from dgfip_sandbox import pki
     from dgfip_sandbox.gateway.app import signing_key_path
@@ -53,6 +63,7 @@ def banner(settings: Settings, credentials: dict[str, Any], *, now: datetime) ->
         lines.append(f"  administration    {credentials['admin']['portal']}   (jeton : var/credentials.json → admin)")
     lines += [
         "  identifiants      var/credentials.json   personas : dgfip-sandbox personas",
+        f"  quotas            {quota_line(settings)}",
         "",
         f"Premier appel ({consumer['name']}, jeton valable {settings.token_ttl_seconds // 60} min) :",
         "",

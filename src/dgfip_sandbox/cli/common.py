@@ -67,6 +67,8 @@ def run_admin(operation: Any, *, quota: bool = False) -> Any:
 def run_testdata(operation: Any, settings: Settings | None = None) -> Any:
     """Run ``operation(service)`` (testdata/service.py) against the configured database; refused data
     exits with status 1, one line per field."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     from dgfip_sandbox.store.database import create_engine, create_sessionmaker
     from dgfip_sandbox.testdata.errors import TestDataError
     from dgfip_sandbox.testdata.service import TestDataService
@@ -85,6 +87,13 @@ def run_testdata(operation: Any, settings: Settings | None = None) -> Any:
         return asyncio.run(run())
     except TestDataError as exc:
         echo_refusal(exc)
+        raise typer.Exit(1) from None
+    except (OperationalError, ProgrammingError):
+        typer.echo(
+            f"erreur : la base du bac à sable ({settings.sqlalchemy_url.split('://', 1)[0]}) est introuvable ou n'est "
+            "pas préparée : lancez d'abord « dgfip-sandbox prepare » (ou « up ») avec les mêmes réglages DGFIP_SANDBOX_*.",
+            err=True,
+        )
         raise typer.Exit(1) from None
 
 

@@ -114,10 +114,18 @@ def consumers_grant(
 
 
 @consumers_app.command("quota")
-def consumers_quota(name: str, tier: int = typer.Argument(..., help="200, 500 ou 750")) -> None:
-    """Fixer le palier de quota (200, 500 ou 750 appels par minute)."""
-    run_admin(lambda s: s.set_quota(name, tier))
-    typer.echo(f"{name} : {tier} appels/minute")
+def consumers_quota(
+    name: str,
+    tier: int = typer.Argument(..., help="200, 500 ou 750 ; avec --api, un palier DataPass de cette API"),
+    api: str | None = typer.Option(
+        None,
+        "--api",
+        help="impot_particulier (50, 100, 200, 500, 750, 1000) ou ficoba (200, 500, 700) ; absent : toutes les API",
+    ),
+) -> None:
+    """Fixer le palier de quota (toutes les API, ou une seule avec --api)."""
+    run_admin(lambda s: s.set_quota(name, tier, api))
+    typer.echo(f"{name} : {tier} appels/minute" + (f" sur {api}" if api else ""))
 
 
 @consumers_app.command("scenario")

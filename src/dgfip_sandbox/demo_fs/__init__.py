@@ -1,1 +1,1 @@
-"""A demo service provider (FS): "S'identifier avec FranceConnect", then API Impôt particulier's FC route."""
+"""A demo service provider (FS): "S’identifier avec FranceConnect", then API Impôt particulier's FC route."""

@@ -1,6 +1,6 @@
 """The demo service provider (FS), on ``settings.demo_fs_port`` (8446).
 
-``/`` shows a "S'identifier avec FranceConnect" button; ``/login`` starts the authorization code
+``/`` shows a "S’identifier avec FranceConnect" button; ``/login`` starts the authorization code
 flow (Authlib's OAuth 2 client builds the request and exchanges the code); ``/callback`` checks the
 state, verifies the id_token (FranceConnect's JWKS, iss, aud, nonce) with joserfc, reads
 ``/userinfo``, then calls the gateway's FC route of API Impôt particulier
@@ -56,7 +56,7 @@ SCOPE = " ".join(
         "dgfip_rfr dgfip_nbpart dgfip_sitfam dgfip_pac dgfip_pariso dgfip_aft",
         "dgfip_nmNaiDec1 dgfip_nmUsaDec1 dgfip_prnmDec1 dgfip_dateNaisDec1",
         "dgfip_nmNaiDec2 dgfip_nmUsaDec2 dgfip_prnmDec2 dgfip_dateNaisDec2",
-        "dgfip_rbg dgfip_mntRevbareme dgfip_inddeficit dgfip_annee_n_moins_1",
+        "dgfip_mntRevbareme dgfip_inddeficit dgfip_annee_n_moins_1",
     )
 )
 TEMPLATES = Path(__file__).parent / "templates"
@@ -123,7 +123,7 @@ def create_demo_fs_app(
         return AsyncOAuth2Client(
             client_id=DEMO_FS.client_id,
             client_secret=service_provider_secret(settings, DEMO_FS.client_id),
-            token_endpoint_auth_method="client_secret_post",  # noqa: S106 - a method name, not a password
+            token_endpoint_auth_method="client_secret_post",  # noqa: S106 - a method name, not a secret
             redirect_uri=redirect_uri,
             scope=SCOPE,
             transport=fc_transport,
@@ -160,6 +160,9 @@ def create_demo_fs_app(
             session.error = "Le paramètre state ne correspond pas à la demande : connexion refusée."
             return back_home(sid)
         issuer = franceconnect_issuer(settings)
+        if params.get("iss") != issuer:  # RFC 9207: the answer comes from the FranceConnect we called
+            session.error = "Le paramètre iss ne correspond pas à FranceConnect : connexion refusée."
+            return back_home(sid)
         try:
             async with oauth_client(session.redirect_uri or origin_of(request) + "/callback") as client:
                 token = await client.fetch_token(

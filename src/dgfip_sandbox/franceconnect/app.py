@@ -72,7 +72,7 @@ def create_franceconnect_app(settings: Settings, *, clock: Clock | None = None) 
 
     @app.exception_handler(RedirectError)
     async def redirect_to_service_provider(request: Request, exc: RedirectError) -> Response:
-        return redirect_error(exc)
+        return redirect_error(exc, state.issuer)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

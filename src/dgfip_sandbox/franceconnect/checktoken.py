@@ -24,13 +24,19 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from dgfip_sandbox.franceconnect import jose
-from dgfip_sandbox.franceconnect.errors import OidcError, invalid_client
+from dgfip_sandbox.franceconnect.errors import OidcError
 from dgfip_sandbox.franceconnect.identity import IDP_HOST, IDP_ID, pairwise_sub, pivot_identity
 from dgfip_sandbox.franceconnect.oidc import NO_STORE, active_token, oidc_error_response
 from dgfip_sandbox.franceconnect.scopes import split_scope
 from dgfip_sandbox.franceconnect.state import FranceConnectState, get_state
 from dgfip_sandbox.store.consumers import verify_secret
-from dgfip_sandbox.store.franceconnect import FcCitizen, aware, get_data_provider, get_service_provider, record_event
+from dgfip_sandbox.store.franceconnect import (
+    aware,
+    get_data_provider,
+    record_event,
+    require_citizen,
+    require_service_provider,
+)
 
 router = APIRouter()
 StateDep = Annotated[FranceConnectState, Depends(get_state)]
@@ -71,7 +77,7 @@ async def checktoken_v2(request: Request, state: StateDep) -> Response:
                 or not verify_secret(fields["client_secret"], provider.client_secret_hash)
             ):
                 await record_event(db, "DP_USED_INVALID_CREDENTIAL", now, dp_client_id=fields["client_id"][:100])
-                raise_after = invalid_client("Client authentication failed.")
+                raise_after = OidcError(401, "invalid_client", "Client authentication failed.")
             else:
                 raise_after = None
                 row = await active_token(db, state, fields["token"])
@@ -80,8 +86,7 @@ async def checktoken_v2(request: Request, state: StateDep) -> Response:
                     introspection = {"active": False}
                     await record_event(db, "DP_USED_INVALID_ACCESS_TOKEN", now, dp_client_id=provider.client_id)
                 else:
-                    citizen = await db.get(FcCitizen, row.citizen_id)
-                    assert citizen is not None
+                    citizen = await require_citizen(db, row.citizen_id)
                     granted = [s for s in split_scope(row.scope) if s in set(provider.scopes)]
                     introspection = {
                         "active": True,
@@ -106,6 +111,8 @@ async def checktoken_v2(request: Request, state: StateDep) -> Response:
                     )
         if raise_after is not None:
             raise raise_after
+        if provider is None:  # raise_after was set: for the type checker
+            raise _invalid_checktoken_request()
     except OidcError as error:
         return oidc_error_response(error)
     signed = jose.sign(
@@ -155,9 +162,8 @@ async def checktoken_v1(request: Request, state: StateDep) -> JSONResponse:
         if row is None:
             await record_event(db, "DP_USED_INVALID_ACCESS_TOKEN", now, data={"api": "v1"})
             return _v1_fail("token_not_found_or_expired")
-        citizen = await db.get(FcCitizen, row.citizen_id)
-        client = await get_service_provider(db, row.client_id)
-        assert citizen is not None and client is not None
+        citizen = await require_citizen(db, row.citizen_id)
+        client = await require_service_provider(db, row.client_id)
         scopes = split_scope(row.scope)
         await record_event(
             db,

@@ -33,7 +33,7 @@ async def credentials_section(session: AsyncSession, settings: Settings) -> dict
                 "post_logout_redirect_uris": row.post_logout_redirect_uris,
                 "id_token_signed_response_alg": row.id_token_signed_response_alg,
                 "userinfo_signed_response_alg": row.userinfo_signed_response_alg,
-                "token_endpoint_auth_methods": ["client_secret_post", "client_secret_basic"],
+                "token_endpoint_auth_method": row.token_endpoint_auth_method,
                 "type": row.sp_type,
                 "scopes": row.scopes,
             }

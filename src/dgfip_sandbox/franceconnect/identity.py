@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,7 +20,21 @@ from dgfip_sandbox.store.franceconnect import FcCitizen
 
 IDP_ID = "fip-demo-dgfip-sandbox"
 IDP_HOST = "fip.bac-a-sable.local"
-AMR = ["pwd"]
+# FranceConnect low's amr: "fc" (FranceConnect was used) then the identity provider's methods ("pwd").
+AMR = ["fc", "pwd"]
+# Demo addresses live under a reserved TLD (RFC 2606): valid for FranceConnect's IsEmail, never delivered.
+EMAIL_DOMAIN = "bac-a-sable.example"
+
+
+def _email_part(value: str) -> str:
+    ascii_only = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-") or "usager"
+
+
+def demo_email(given_name: str, family_name: str) -> str:
+    """The demo identity provider's address for an identity (FranceConnect requires a valid email)."""
+    first = given_name.split()[0] if given_name.split() else given_name
+    return f"{_email_part(first)}.{_email_part(family_name)}@{EMAIL_DOMAIN}"
 
 
 def identity_hash(citizen: FcCitizen) -> str:
@@ -55,7 +71,7 @@ def pivot_identity(citizen: FcCitizen) -> dict[str, Any]:
 
 
 def all_claims(citizen: FcCitizen) -> dict[str, Any]:
-    return {
+    claims: dict[str, Any] = {
         "given_name": citizen.given_name,
         "given_name_array": citizen.given_name.split(),
         "family_name": citizen.family_name,
@@ -64,11 +80,13 @@ def all_claims(citizen: FcCitizen) -> dict[str, Any]:
         "gender": citizen.gender,
         "birthplace": citizen.birthplace or "",
         "birthcountry": citizen.birthcountry,
-        "preferred_username": citizen.preferred_username or "",
-        "email": citizen.email or "",
+        "email": citizen.email or demo_email(citizen.given_name, citizen.family_name),
         "amr": AMR,
         "idp_id": IDP_ID,
     }
+    if citizen.preferred_username:  # FranceConnect omits an empty preferred_username
+        claims["preferred_username"] = citizen.preferred_username
+    return claims
 
 
 def claims_for(citizen: FcCitizen, scopes: Iterable[str]) -> dict[str, Any]:

@@ -12,14 +12,18 @@ from typing import Any
 
 from joserfc import jwe, jws
 from joserfc.jwe import JWERegistry
-from joserfc.jwk import ECKey, KeySet, RSAKey
+from joserfc.jwk import ECKey, KeySet, OctKey, RSAKey
 from joserfc.jws import JWSRegistry
 
-SIGNING_ALGS = ("ES256", "RS256")
+SIGNING_ALGS = ("ES256", "RS256")  # FranceConnect's own asymmetric keys
+# id_token / userinfo signing algorithms an FS may register (HS256: keyed with its client secret).
+ID_TOKEN_ALGS = ("HS256", "ES256", "RS256")
+# Algorithms of private_key_jwt client assertions (FranceConnect's clientAuthSigningAlgValues).
+CLIENT_AUTH_ALGS = ("ES256", "RS256")
 ENCRYPTION_ALGS = ("ECDH-ES", "RSA-OAEP", "RSA-OAEP-256")
 ENCRYPTION_ENCS = ("A256GCM",)
 
-JWS_REGISTRY = JWSRegistry(algorithms=list(SIGNING_ALGS))
+JWS_REGISTRY = JWSRegistry(algorithms=list(ID_TOKEN_ALGS))
 JWE_REGISTRY = JWERegistry(algorithms=[*ENCRYPTION_ALGS, *ENCRYPTION_ENCS])
 
 
@@ -30,6 +34,12 @@ def _json(payload: dict[str, Any]) -> bytes:
 def sign(payload: dict[str, Any], key: ECKey | RSAKey) -> str:
     alg = key.get("alg")
     return jws.serialize_compact({"alg": alg, "kid": key.kid}, _json(payload), key, registry=JWS_REGISTRY)
+
+
+def sign_hs256(payload: dict[str, Any], secret: str) -> str:
+    """HS256 keyed with the FS's client secret: the header carries only ``alg`` (no kid to name)."""
+    key = OctKey.import_key(secret.encode())
+    return jws.serialize_compact({"alg": "HS256"}, _json(payload), key, registry=JWS_REGISTRY)
 
 
 def verify(

@@ -13,12 +13,15 @@ hard link that fails when another process won the race), so replicas never disag
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from joserfc.jwk import ECKey, KeySet, RSAKey
+from cryptography.fernet import Fernet, InvalidToken
+from joserfc.jwk import ECKey, KeyParameters, KeySet, RSAKey
 
 from dgfip_sandbox.private_files import read_json, write_private_json
 from dgfip_sandbox.settings import Settings
@@ -39,7 +42,7 @@ def secrets_path(settings: Settings) -> Path:
 
 
 def generate_signing_key(alg: str) -> ECKey | RSAKey:
-    params = {"use": "sig", "alg": alg}
+    params: KeyParameters = {"use": "sig", "alg": alg}
     if alg == "ES256":
         return ECKey.generate_key("P-256", parameters=params, auto_kid=True)
     if alg == "RS256":
@@ -48,7 +51,7 @@ def generate_signing_key(alg: str) -> ECKey | RSAKey:
 
 
 def generate_encryption_key(alg: str) -> ECKey | RSAKey:
-    params = {"use": "enc", "alg": alg}
+    params: KeyParameters = {"use": "enc", "alg": alg}
     if alg.startswith("ECDH-ES"):
         return ECKey.generate_key("P-256", parameters=params, auto_kid=True)
     if alg.startswith("RSA-OAEP"):
@@ -70,7 +73,22 @@ class ProviderKeys:
         raise KeyError(alg)
 
     def public_jwks(self) -> dict[str, Any]:
-        return self.keys.as_dict(private=False)
+        return dict(self.keys.as_dict(private=False))
+
+    def _fernet(self) -> Fernet:
+        derived = hashlib.sha256(f"dgfip-sandbox:fs-client-secret:{self.sub_secret}".encode()).digest()
+        return Fernet(base64.urlsafe_b64encode(derived))
+
+    def seal(self, secret: str) -> str:
+        """Encrypt an FS client secret: HS256 signs with the secret itself, so FranceConnect must be able
+        to read it back (the hash still authenticates the FS)."""
+        return self._fernet().encrypt(secret.encode()).decode()
+
+    def unseal(self, sealed: str) -> str:
+        try:
+            return self._fernet().decrypt(sealed.encode()).decode()
+        except InvalidToken:
+            raise LookupError("the sealed client secret was made with other provider keys") from None
 
 
 def load_or_create_provider_keys(settings: Settings) -> ProviderKeys:
@@ -83,5 +101,6 @@ def load_or_create_provider_keys(settings: Settings) -> ProviderKeys:
         }
         write_private_json(path, fresh, exclusive=True)
         data = read_json(path)
-        assert data is not None
+        if data is None:
+            raise OSError(f"cannot read {path} back")
     return ProviderKeys(keys=KeySet.import_key_set({"keys": data["keys"]}), sub_secret=data["sub_secret"])

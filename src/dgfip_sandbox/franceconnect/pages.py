@@ -44,12 +44,22 @@ def with_query(url: str, params: dict[str, str]) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
+def with_fragment(url: str, params: dict[str, str]) -> str:
+    """The parameters in the fragment (an error for response types that answer in the fragment)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, urlencode(params)))
+
+
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
 
 
-def redirect_error(error: RedirectError) -> RedirectResponse:
+def redirect_error(error: RedirectError, issuer: str) -> RedirectResponse:
+    """Back to the FS with the error, its state and FranceConnect's issuer (RFC 9207, as FranceConnect)."""
     params = {"error": error.error, "error_description": error.description}
     if error.state:
         params["state"] = error.state
+    params["iss"] = issuer
+    if error.fragment:
+        return redirect(with_fragment(error.redirect_uri, params))
     return redirect(with_query(error.redirect_uri, params))

@@ -35,21 +35,22 @@ class ScopeDef:
     claims: tuple[str, ...] = ()
 
 
-# French labels of identity claims (FranceConnect's consent page wording).
+# French labels of identity claims: FranceConnect's i18n strings (back/libs/scopes/src/i18n/fr-FR.i18n.ts,
+# "FranceConnect OIDC"). An empty label is a claim the consent page does not show.
 CLAIM_LABELS: dict[str, str] = {
-    "sub": "Identifiant technique",
-    "given_name": "Prénom(s)",
-    "given_name_array": "Prénom(s)",
-    "family_name": "Nom de naissance",
-    "birthdate": "Date de naissance",
+    "sub": "",
     "gender": "Sexe",
+    "given_name": "Prénom(s)",
+    "given_name_array": "",
+    "family_name": "Nom de naissance",
+    "preferred_username": "Nom d’usage",
+    "idp_birthdate": "",
+    "birthdate": "Date de naissance",
     "birthplace": "Lieu de naissance",
     "birthcountry": "Pays de naissance",
-    "preferred_username": "Nom d'usage",
-    "email": "Adresse électronique",
-    "idp_birthdate": "Date de naissance (telle que transmise par le fournisseur d'identité)",
-    "amr": "Méthode d'authentification",
-    "idp_id": "Identifiant du fournisseur d'identité",
+    "email": "Adresse email",
+    "amr": "",
+    "idp_id": "",
 }
 
 _PIVOT = ("given_name", "given_name_array", "family_name", "birthdate", "gender", "birthplace", "birthcountry")
@@ -83,50 +84,57 @@ _IDENTITY_SCOPES: tuple[ScopeDef, ...] = (
     ),
 )
 
-# DGFIP data-provider scopes (FranceConnect's dgfip.claims.ts, and DataPass's list for API Impôt
-# particulier with FranceConnect), each with the label shown to the user.
+# DGFIP data-provider scopes: exactly FranceConnect's scope library (back/libs/scopes/src/data/dgfip,
+# one scope per claim), labelled with its i18n strings (back/libs/scopes/src/i18n/fr-FR.i18n.ts).
 _DGFIP_LABELS: dict[str, str] = {
     "dgfip_rfr": "Revenu fiscal de référence",
+    "dgfip_annee_n_moins_1": "Dernière année de revenu",
+    "dgfip_annee_n_moins_2": "Avant-dernière année de revenu",
+    "dgfip_annee_n_moins_3": "Avant-avant-dernière année de revenu",
     "dgfip_nbpart": "Nombre de parts du foyer fiscal",
-    "dgfip_sitfam": "Situation de famille",
+    "dgfip_sitfam": "Situation de famille (marié, pacsé, célibataire, veuf, divorcé)",
     "dgfip_aft": "Adresse déclarée au 1er Janvier",
     "dgfip_nbpac": "Nombre de personnes à charge",
-    "dgfip_pac": "Détail des personnes à charge",
+    "dgfip_inddeficit": "Indicateur de l’existence d’un déficit",
+    "dgfip_pariso": "Parent isolé (case T)",
+    "dgfip_decl": "État-civil des déclarants du foyer fiscal",
+    "dgfip_pac": "Détail des personnes à charge et rattachées",
+    "dgfip_locaux_th": "Données issues de la Taxe d’Habitation",
+    "dgfip_nmUsaDec1": "Nom déclarant 1",
+    "dgfip_nmNaiDec1": "Nom de naissance déclarant 1",
+    "dgfip_prnmDec1": "Prénom déclarant 1",
+    "dgfip_dateNaisDec1": "Date de naissance déclarant 1",
+    "dgfip_nmUsaDec2": "Nom déclarant 2",
+    "dgfip_nmNaiDec2": "Nom de naissance déclarant 2",
+    "dgfip_prnmDec2": "Prénom déclarant 2",
+    "dgfip_dateNaisDec2": "Date de naissance déclarant 2",
+    "dgfip_locaux_th_ident": "Données du local - identifiant du logement",
+    "dgfip_locaux_th_Nat": "Données du local – nature (maison, appartement, etc.)",
+    "dgfip_locaux_th_Tax": "Données du local - régime de taxation (résidence principale uniquement)",
+    "dgfip_locaux_th_Aff": "Données du local - affectation (« H » pour habitation)",
     "dgfip_pac_nbPac": "Nombre de personnes à charge",
-    "dgfip_inddeficit": "Indicateur de déficit fiscal",
-    "dgfip_pariso": "Indicateur de parent isolé",
-    "dgfip_decl": "Identité des déclarants",
-    "dgfip_annee_n_moins_1": "Données fiscales de l'année N-1",
-    "dgfip_annee_n_moins_2": "Données fiscales de l'année N-2",
-    "dgfip_annee_n_moins_3": "Données fiscales de l'année N-3",
-    "dgfip_annee_n_moins_2_si_indispo_n_moins_1": "Données fiscales de l'année N-2 si celles de N-1 sont indisponibles",
-    "dgfip_annee_df_au_3112_si_deces_ctb_mp": "Données fiscales au 31/12 en cas de décès d'un contribuable marié ou pacsé",
-    "dgfip_nmUsaDec1": "Nom d'usage du déclarant 1",
-    "dgfip_nmNaiDec1": "Nom de naissance du déclarant 1",
-    "dgfip_prnmDec1": "Prénom(s) du déclarant 1",
-    "dgfip_dateNaisDec1": "Date de naissance du déclarant 1",
-    "dgfip_nmUsaDec2": "Nom d'usage du déclarant 2",
-    "dgfip_nmNaiDec2": "Nom de naissance du déclarant 2",
-    "dgfip_prnmDec2": "Prénom(s) du déclarant 2",
-    "dgfip_dateNaisDec2": "Date de naissance du déclarant 2",
-    "dgfip_mntRevbareme": "Montant de l'impôt sur les revenus soumis au barème",
-    "dgfip_indiIFI": "Indicateur d'assujettissement à l'impôt sur la fortune immobilière (IFI)",
-    "dgfip_rbg": "Revenu brut global",
-    "dgfip_RevDecl_Cat1_Tspr": "Revenus déclarés : traitements, salaires, pensions et rentes",
-    "dgfip_RevDecl_Cat1_RentOn": "Revenus déclarés : rentes viagères à titre onéreux",
-    "dgfip_RevDecl_Cat2_Rcm": "Revenus déclarés : revenus de capitaux mobiliers",
-    "dgfip_RevDecl_Cat3_PMV": "Revenus déclarés : plus ou moins-values",
-    "dgfip_RevDecl_Cat4_Ref": "Revenus déclarés : revenus fonciers",
-    "dgfip_RevDecl_Cat5_NonSal": "Revenus déclarés : revenus des professions non salariées",
-    "dgfip_RevNets_Cat1_Tspr": "Revenus nets : traitements, salaires, pensions et rentes",
-    "dgfip_RevNets_Cat1_RentOn": "Revenus nets : rentes viagères à titre onéreux",
-    "dgfip_RevNets_Cat2_Rcm": "Revenus nets : revenus de capitaux mobiliers",
-    "dgfip_RevNets_Cat3_PMV": "Revenus nets : plus ou moins-values",
-    "dgfip_RevNets_Cat4_Ref": "Revenus nets : revenus fonciers",
-    "dgfip_RevNets_Cat5_NonSal": "Revenus nets : revenus des professions non salariées",
-    "dgfip_PaDeduc_EnfMaj": "Pensions alimentaires déductibles versées aux enfants majeurs",
-    "dgfip_PaDeduc_Autres": "Autres pensions alimentaires déductibles",
-    "dgfip_EpargRetrDeduc": "Épargne retraite déductible",
+    "dgfip_mntRevbareme": "Montant de l’impôt sur les revenus soumis au barème (ligne 14)",
+    "dgfip_indiIFI": "Indicateur ISF/IFI",
+    "dgfip_RevDecl_Cat1_Tspr": "Catégorie 1 - Salaires, pensions, rentes",
+    "dgfip_RevDecl_Cat1_RentOn": "Catégorie 1 - Rentes viagères à titre onéreux",
+    "dgfip_RevDecl_Cat2_Rcm": "Catégorie 2 - Revenus de capitaux mobiliers",
+    "dgfip_RevDecl_Cat3_PMV": "Catégorie 3 - Plus ou moins values",
+    "dgfip_RevDecl_Cat4_Ref": "Catégorie 4 - Revenus fonciers",
+    "dgfip_RevDecl_Cat5_NonSal": "Catégorie 5 - Revenus des professions non salariées",
+    "dgfip_RevNets_Cat1_Tspr": "Catégorie 1 - Salaires, pensions, rentes",
+    "dgfip_RevNets_Cat1_RentOn": "Catégorie 1 - Rentes viagères à titre onéreux",
+    "dgfip_RevNets_Cat2_Rcm": "Catégorie 2 - Revenus de capitaux mobiliers",
+    "dgfip_RevNets_Cat3_PMV": "Catégorie 3 - Plus ou moins values",
+    "dgfip_RevNets_Cat4_Ref": "Catégorie 4 - Revenus fonciers",
+    "dgfip_RevNets_Cat5_NonSal": "Catégorie 5 - Revenus des professions non salariées",
+    "dgfip_PaDeduc_EnfMaj": "Pensions alimentaires déductibles - Pension alimentaire versées à enfant majeur",
+    "dgfip_PaDeduc_Autres": (
+        "Pensions alimentaires déductibles - Autres pensions alimentaires versées (enfants mineurs, ascendants, etc.)"
+    ),
+    "dgfip_EpargRetrDeduc": "Versement épargne retraite",
+    "dgfip_annee_n_moins_2_si_indispo_n_moins_1": (
+        "Avant-dernière année de revenu, si la dernière année de revenu est indisponible"
+    ),
 }
 
 _DGFIP_SCOPES: tuple[ScopeDef, ...] = tuple(ScopeDef(name, label, DGFIP) for name, label in _DGFIP_LABELS.items())
@@ -165,6 +173,11 @@ def unknown_scopes(names: Iterable[str]) -> list[str]:
     return [name for name in names if name not in SCOPES]
 
 
+def known_scopes(names: Iterable[str]) -> list[str]:
+    """FranceConnect ignores the scopes it does not know (oidc-provider drops them from the request)."""
+    return [name for name in names if name in SCOPES]
+
+
 def claims_for_scopes(names: Iterable[str]) -> list[str]:
     """Identity claims released by these scopes (data-provider scopes release none), in a stable order."""
     claims: dict[str, None] = {}
@@ -191,9 +204,8 @@ def consent_groups(names: Iterable[str]) -> list[ConsentGroup]:
     names = list(names)
     identity_labels: dict[str, None] = {}
     for claim in claims_for_scopes(n for n in names if n in IDENTITY_SCOPES):
-        if claim in ("sub", "given_name_array"):
-            continue
-        identity_labels.setdefault(CLAIM_LABELS[claim], None)
+        if CLAIM_LABELS[claim]:
+            identity_labels.setdefault(CLAIM_LABELS[claim], None)
     groups: list[ConsentGroup] = []
     if identity_labels:
         groups.append(ConsentGroup(FRANCECONNECT, tuple(identity_labels)))

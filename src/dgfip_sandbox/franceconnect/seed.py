@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum.fr import nif
 
 from dgfip_sandbox.clock import SystemClock
+from dgfip_sandbox.franceconnect.identity import demo_email
 from dgfip_sandbox.franceconnect.keys import generate_encryption_key, load_or_create_provider_keys
 from dgfip_sandbox.franceconnect.reconciliation import MatchKey, key_from_declarant, key_from_identity
 from dgfip_sandbox.franceconnect.registry import (
@@ -34,11 +35,12 @@ from dgfip_sandbox.franceconnect.registry import (
     PASSWORD,
     SERVICE_PROVIDERS,
     read_secrets,
+    register_service_provider,
     write_secrets,
 )
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.consumers import hash_secret, new_client_secret, verify_secret
-from dgfip_sandbox.store.franceconnect import FcCitizen, FcDataProvider, FcServiceProvider
+from dgfip_sandbox.store.franceconnect import FcCitizen, FcDataProvider, get_service_provider
 from dgfip_sandbox.store.taxpayers import Declarant, Foyer
 
 log = structlog.get_logger("seed.franceconnect")
@@ -117,37 +119,25 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
 
 
 async def _seed_service_providers(session: AsyncSession, settings: Settings, store: dict, now) -> bool:  # type: ignore[no-untyped-def]
+    keys = load_or_create_provider_keys(settings)
     changed = False
     for spec in SERVICE_PROVIDERS:
-        row = (
-            await session.execute(select(FcServiceProvider).where(FcServiceProvider.client_id == spec.client_id))
-        ).scalar_one_or_none()
+        row = await get_service_provider(session, spec.client_id)
         secret = store["service_providers"].get(spec.client_id)
         if row is not None and secret and verify_secret(secret, row.client_secret_hash):
             # Keep the secret; follow the configured demo FS port (DGFIP_SANDBOX_DEMO_FS_PORT may change
             # between two runs of `up`), or FranceConnect would refuse the demo FS's redirect_uri.
             row.redirect_uris = spec.redirect_uris(settings)
             row.post_logout_redirect_uris = spec.post_logout_redirect_uris(settings)
+            if row.client_secret_sealed is None:  # a database made before secrets were sealed (HS256)
+                row.client_secret_sealed = keys.seal(secret)
             continue
         secret = new_client_secret()
         store["service_providers"][spec.client_id] = secret
         changed = True
-        values = dict(
-            name=spec.title,
-            client_secret_hash=hash_secret(secret),
-            redirect_uris=spec.redirect_uris(settings),
-            post_logout_redirect_uris=spec.post_logout_redirect_uris(settings),
-            scopes=list(spec.scopes),
-            id_token_signed_response_alg=spec.signing_alg,
-            userinfo_signed_response_alg=spec.signing_alg,
-            sp_type=spec.sp_type,
-            active=True,
+        await register_service_provider(
+            session, keys, spec.client_id, spec.registration(settings), secret=secret, now=now
         )
-        if row is None:
-            session.add(FcServiceProvider(client_id=spec.client_id, created_at=now, **values))
-        else:
-            for key, value in values.items():
-                setattr(row, key, value)
     return changed
 
 
@@ -214,7 +204,7 @@ def citizen_from_declarant(declarant: Declarant, persona: str | None, position: 
         gender="male" if declarant.sexe == "M" else "female",
         birthplace=(declarant.commune_naissance or "") if born_in_france else "",
         birthcountry=declarant.code_pays_naissance,
-        email=None,
+        email=demo_email(_title(declarant.prenoms), declarant.nom_naissance),
         case="fc_match",
         description=f"Déclarant {declarant.rank} du {where} : la réconciliation trouve le SPI {declarant.spi}",
         expected_spi=declarant.spi,
@@ -228,7 +218,7 @@ def new_citizen(login: str, identity: dict[str, Any], case: str, description: st
         login=login,
         password_hash=hash_secret(PASSWORD),
         preferred_username=None,
-        email=None,
+        email=demo_email(identity["given_name"], identity["family_name"]),
         case=case,
         description=description,
         expected_spi=None,

@@ -11,18 +11,21 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from dgfip_sandbox.api_docs import install_api_docs
 from dgfip_sandbox.clock import Clock, SystemClock
 from dgfip_sandbox.franceconnect.checktoken_client import ChecktokenClient
 from dgfip_sandbox.gateway import journal_endpoint, token_endpoint
+from dgfip_sandbox.gateway.api_contract import ApiContract
 from dgfip_sandbox.gateway.audit_middleware import AuditMiddleware
 from dgfip_sandbox.gateway.error_handlers import install_error_handlers
 from dgfip_sandbox.gateway.http_methods import HeadAsGet
 from dgfip_sandbox.gateway.journal import JournalPolicy
 from dgfip_sandbox.gateway.metrics import GatewayMetrics
 from dgfip_sandbox.gateway.mounted_api import MountedApi
+from dgfip_sandbox.gateway.openapi import build_documents
 from dgfip_sandbox.gateway.pipeline import Caller, GatewayRoute, protected
 from dgfip_sandbox.gateway.quota import MemoryQuotaStore, QuotaStore
 from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
@@ -50,11 +53,14 @@ def create_gateway_app(
     quota_store: QuotaStore | None = None,
     sleeper: Callable[[float], Awaitable[None]] | None = None,
     fc_transport: httpx.AsyncBaseTransport | None = None,
+    metrics: GatewayMetrics | None = None,
 ) -> FastAPI:
-    """``fc_transport``: an httpx transport for the checktoken client (tests reach FranceConnect in-process)."""
+    """``apis``: the business APIs (routers, scopes, errors, and the ``contract`` of their OpenAPI document).
+    ``fc_transport``: an httpx transport for the checktoken client (tests reach FranceConnect in-process)."""
     clock = clock or SystemClock()
     configure_logging(settings.log_level, settings.log_format)
-    metrics = GatewayMetrics()
+    # Served by the admin listener (admin/metrics.py), never on this public port.
+    metrics = metrics or GatewayMetrics()
     scenario_errors = ScenarioErrors.of(apis)
 
     @asynccontextmanager
@@ -101,22 +107,23 @@ def create_gateway_app(
     app = FastAPI(
         title="Bac à sable DGFiP — passerelle APIM",
         version="1.0",
+        description=(
+            "La passerelle APIM du bac à sable DGFiP : jeton OAuth2 (client credentials, mTLS), API Impôt "
+            "particulier, API FICOBA et les routes propres au bac à sable (x-sandbox)."
+        ),
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,  # the documents (and /docs) are served by _serve_documents, built by gateway/openapi.py
         redirect_slashes=False,  # a trailing slash is another path: 404, never a redirect
     )
     install_api_docs(app)
+    app.state.metrics = metrics
     install_error_handlers(app)
     app.add_middleware(HeadAsGet)  # inside the audit layer: the audit records HEAD
     app.add_middleware(AuditMiddleware, state_getter=lambda: app.state.sandbox)
 
     app.include_router(health_router(tags=["APIM"]))
-
-    @app.get("/metrics", tags=["APIM"], summary="Métriques Prometheus (à ne pas exposer hors du réseau d'exploitation)")
-    async def prometheus_metrics() -> Response:
-        body, content_type = metrics.render()
-        return Response(body, media_type=content_type)
 
     @app.get("/.well-known/jwks.json", tags=["APIM"], summary="Clés publiques des jetons d'accès")
     async def jwks() -> JSONResponse:
@@ -139,4 +146,33 @@ def create_gateway_app(
     for api in apis:
         for router in api.routers:
             app.include_router(router)
+    _serve_documents(app, [api.contract for api in apis if api.contract is not None])
     return app
+
+
+def _serve_documents(app: FastAPI, contracts: Sequence[ApiContract]) -> None:
+    """``/openapi.json`` (the whole gateway) and ``<prefix>/openapi.json`` (one API), unauthenticated."""
+    documents: dict[str, dict[str, Any]] = {}
+
+    def get_documents() -> dict[str, dict[str, Any]]:
+        if not documents:
+            documents.update(build_documents(app, contracts))
+        return documents
+
+    def openapi() -> dict[str, Any]:
+        return get_documents()["/openapi.json"]
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to replace the document
+    app.state.openapi_documents = get_documents
+
+    for url in ["/openapi.json", *(contract.url for contract in contracts)]:
+
+        async def serve(url: str = url) -> JSONResponse:
+            return JSONResponse(get_documents()[url])
+
+        app.add_api_route(url, serve, methods=["GET"], include_in_schema=False)
+
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title)
+
+    app.add_api_route("/docs", swagger_ui, methods=["GET"], include_in_schema=False)

@@ -29,7 +29,7 @@ log = structlog.get_logger("dgfip_sandbox.gateway")
 # A client that disconnects before its request body is whole (nginx's 499 "client closed request").
 CLIENT_ABORT_STATUS = 499
 CLIENT_ABORT = "client_abort"
-UNAUDITED_PATHS = frozenset({"/health", "/.well-known/jwks.json", "/metrics"})
+UNAUDITED_PATHS = frozenset({"/health", "/.well-known/jwks.json"})
 # Reading one's journal is audited but not journaled (a tail would otherwise fill the journal with itself).
 UNJOURNALED_PATHS = frozenset({"/sandbox/journal"})
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -88,7 +88,9 @@ class JournalPolicy:
                     body.update(_property_names(media.get("schema", {}), schemas, set()))
         for schema in request_schemas:
             body.update(_property_names(schema, schema.get("$defs", {}), set()))
-        return cls(query=frozenset(query), body=frozenset(body))
+        # A secret stays redacted even where the contract names it (POST /token documents client_secret).
+        secrets = set(SECRET_FIELDS)
+        return cls(query=frozenset(query - secrets), body=frozenset(body - secrets))
 
 
 def _property_names(schema: Any, schemas: dict[str, Any], seen: set[str]) -> Iterator[str]:
@@ -231,7 +233,7 @@ class JournalCapture:
 
     def row(
         self,
-        scope: dict[str, Any],
+        scope: Mapping[str, Any],
         audit: Any,
         response_headers: list[tuple[bytes, bytes]],
         response_body: bytes,
@@ -267,7 +269,7 @@ class JournalCapture:
         }
 
 
-def _content_type(scope: dict[str, Any]) -> str:
+def _content_type(scope: Mapping[str, Any]) -> str:
     for key, value in scope.get("headers", []):
         if key.lower() == b"content-type":
             return value.decode("latin-1").lower()

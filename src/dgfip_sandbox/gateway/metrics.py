@@ -1,4 +1,5 @@
-"""Prometheus metrics of the gateway, served at ``GET /metrics`` (text exposition format).
+"""Prometheus metrics of the gateway, served at ``GET /metrics`` on the admin listener, never on the
+gateway's public port (admin/metrics.py; text exposition format).
 
     dgfip_gateway_calls_total{route, consumer, outcome, status}   every answered request
     dgfip_gateway_request_duration_seconds{route}                  latency histogram
@@ -11,8 +12,8 @@ count as ``<aucune>``. ``consumer`` is the consumer's name once its certificate 
 
 Several worker processes (``dgfip-sandbox up --workers N``): prometheus_client's multiprocess mode.
 The CLI sets ``PROMETHEUS_MULTIPROC_DIR`` (a fresh directory) before anything imports
-prometheus_client, every worker writes its samples there, and ``/metrics`` on any worker
-aggregates all of them. prometheus_client chooses its mode when first imported, which is why this
+prometheus_client, every worker writes its samples there, and ``/metrics`` aggregates all of them.
+prometheus_client chooses its mode when first imported, which is why this
 module imports it lazily, inside :class:`GatewayMetrics`.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +89,6 @@ class GatewayMetrics:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 
-def route_template(scope: dict[str, Any]) -> str | None:
+def route_template(scope: Mapping[str, Any]) -> str | None:
     route = scope.get("route")
     return getattr(route, "path", None)

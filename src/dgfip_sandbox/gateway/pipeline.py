@@ -143,8 +143,9 @@ async def correlation_id(call: Call) -> str:
 
 async def quota(call: Call) -> str:
     consumer = call.need_consumer()
+    api = call.audit.api
     call.quota = await check_quota(
-        call.state.quota, consumer_id=consumer.id, limit=consumer.quota_per_minute, now=call.state.clock.now()
+        call.state.quota, consumer_id=consumer.id, limit=consumer.quota_for(api), now=call.state.clock.now(), api=api
     )
     call.request.scope["state"]["response_headers"] = call.quota.headers()
     return f"{call.quota.limit - call.quota.remaining}/{call.quota.limit}"

@@ -6,7 +6,7 @@ run out of quota or find FranceConnect unreachable. The grammar (docs/scenarios.
 
     scenario = item *( "," item )
     item     = "latency=" milliseconds            slow: wait, then answer normally
-             | "error=" ( "500" | "503" | CATnnn | CAFnnn | codeapp )
+             | "error=" ( "500" | "503" | "408" | "509" | CATnnn | CAFnnn | codeapp )
              | "quota"                            429 900804, as a spent quota
              | "fc-unreachable"                   502 5021 on calls that carry X-FranceConnect-OAuth
              | "none"                             no scenario (overrides a standing one)
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from dgfip_sandbox.errors import BadRequest, QuotaExceeded
-from dgfip_sandbox.gateway.quota import WINDOW_SECONDS
+from dgfip_sandbox.gateway.quota import WINDOW_SECONDS, rate_limit_headers
 from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
 from dgfip_sandbox.gateway.state import GatewayState
 from dgfip_sandbox.store.audit import AuditEntry
@@ -101,7 +101,7 @@ def parse_scenario(text: str, errors: ScenarioErrors, *, max_latency_ms: int = 3
                     "error attend un code (error=503, error=500, error=CAT001, error=CAF003, error=4101)"
                 )
             code = value.upper()
-            if code not in errors.by_code:
+            if not errors.known(code):
                 raise ScenarioSyntaxError(f"code d'erreur inconnu « {value} » (voir docs/scenarios.md)")
             error = code
             failures.append(item)
@@ -154,19 +154,18 @@ async def check_scenario(request: Request, state: GatewayState, consumer: Consum
     if scenario.quota:
         now = int(state.clock.now().timestamp())
         reset = WINDOW_SECONDS - now % WINDOW_SECONDS
-        limit = consumer.quota_per_minute
+        limit = consumer.quota_for(audit.api)
         # The simulated exhaustion replaces the real counter's RateLimit headers.
         request.scope.get("state", {}).pop("response_headers", None)
         raise QuotaExceeded(
             f"quota de {limit} appels par minute atteint (scénario simulé) ; réessayez dans {reset} s",
             headers={
                 "Retry-After": str(reset),
-                "RateLimit-Policy": f'"minute";q={limit};w={WINDOW_SECONDS}',
-                "RateLimit": f'"minute";r=0;t={reset}',
+                **rate_limit_headers(audit.api, limit=limit, remaining=0, reset_seconds=reset),
             },
         )
     if scenario.error:
-        raise state.scenario_errors.error(scenario.error)
+        raise state.scenario_errors.error(scenario.error, audit.api)
     if scenario.fc_unreachable and request.headers.get("x-franceconnect-oauth"):
         raise state.scenario_errors.fc_unreachable(
             "le contrôle du jeton FranceConnect (checktoken) a échoué (scénario simulé)"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -25,6 +26,6 @@ class TrustedProxies:
         return any(ip in net for net in self._networks)
 
 
-def peer_address(scope: dict) -> str | None:
+def peer_address(scope: Mapping[str, Any]) -> str | None:
     client = scope.get("client")
     return client[0] if client else None

@@ -16,6 +16,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from dgfip_sandbox.store.base import Base
 
 QUOTA_TIERS = (200, 500, 750)
+# The tiers DataPass offers per API (dgfip-apis.md §1.5: the volumetrie_appels_par_minute choices of the
+# production forms) [C]; a consumer's quota for one API may be set to one of them.
+API_QUOTA_TIERS: dict[str, tuple[int, ...]] = {
+    "impot_particulier": (50, 100, 200, 500, 750, 1000),
+    "ficoba": (200, 500, 700),
+}
 
 
 class Consumer(Base):
@@ -33,6 +39,8 @@ class Consumer(Base):
     datapass_scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
     allowed_ips: Mapped[list[str]] = mapped_column(JSON, default=list)
     quota_per_minute: Mapped[int] = mapped_column(Integer, default=200)
+    # Per API (``impot_particulier``, ``ficoba``): a tier replacing quota_per_minute for that API.
+    api_quotas: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True, default=dict)
     id_teleservice: Mapped[str | None] = mapped_column(String(100), nullable=True)
     ficoba_modalities: Mapped[list[str]] = mapped_column(JSON, default=list)
     ficoba_motifs: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -80,6 +88,11 @@ class ConsumerRecord:
     sandbox_options: frozenset[str] = field(default_factory=frozenset)
     fc_client_id: str | None = None
     sandbox_scenario: str | None = None
+    api_quotas: tuple[tuple[str, int], ...] = ()
+
+    def quota_for(self, api: str | None) -> int:
+        """The calls per minute granted on ``api``: its own tier when set, else quota_per_minute."""
+        return dict(self.api_quotas).get(api or "", self.quota_per_minute)
 
     @classmethod
     def from_row(cls, row: Consumer) -> ConsumerRecord:
@@ -102,6 +115,7 @@ class ConsumerRecord:
             sandbox_options=frozenset(row.sandbox_options or ()),
             fc_client_id=row.fc_client_id,
             sandbox_scenario=row.sandbox_scenario,
+            api_quotas=tuple(sorted((row.api_quotas or {}).items())),
         )
 
 

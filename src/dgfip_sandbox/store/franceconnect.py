@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, select, update
+from sqlalchemy import JSON, Boolean, CursorResult, DateTime, ForeignKey, Integer, String, Text, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -47,6 +48,28 @@ class FcServiceProvider(Base):
     sp_type: Mapped[str] = mapped_column(String(10), default="public")  # "public" | "private"
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # client_secret_post (FranceConnect's default) | private_key_jwt (client assertion signed with a key of
+    # ``jwks`` or of the document at ``jwks_uri``).
+    token_endpoint_auth_method: Mapped[str] = mapped_column(
+        String(30), default="client_secret_post", server_default="client_secret_post"
+    )
+    jwks: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # public keys only
+    jwks_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Prompts the FS may send to change the flow (FranceConnect's allowedPrompts, e.g. ["login"] skips consent).
+    allowed_prompts: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # The client secret encrypted with the provider's key (keys.ProviderKeys.seal): HS256 signs with it.
+    client_secret_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class FcClientAssertion(Base):
+    """A private_key_jwt client assertion already used (its jti, until it expires): used only once."""
+
+    __tablename__ = "fc_client_assertions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    jti_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class FcDataProvider(Base):
@@ -172,6 +195,8 @@ class FcEvent(Base):
 # FranceConnect's tracking step numbers (core-fcp-low config/tracking.ts).
 EVENT_STEPS: dict[str, str] = {
     "FC_AUTHORIZE_INITIATED": "1.0.0",
+    "FC_SSO_INITIATED": "1.1.0",
+    "FC_SHOWED_IDP_CHOICE": "2.0.0",
     "IDP_AUTHENTICATED": "5.0.0",
     "FC_SHOWED_CONSENT": "6.1.0",
     "FC_DATATRANSFER_INFORMATION_ANONYMOUS": "6.2.0",
@@ -180,6 +205,7 @@ EVENT_STEPS: dict[str, str] = {
     "FC_REDIRECTED_TO_SP": "7.0.0",
     "SP_REQUESTED_FC_TOKEN": "7.2.0",
     "SP_REQUESTED_FC_USERINFO": "7.3.0",
+    "SP_REVOKED_FC_TOKEN": "7.5.0",
     "DP_VERIFIED_FC_CHECKTOKEN": "7.4.0",
     "DP_USED_INVALID_CREDENTIAL": "7.4.1",
     "DP_USED_INVALID_ACCESS_TOKEN": "7.4.2",
@@ -252,6 +278,22 @@ async def get_service_provider(session: AsyncSession, client_id: str) -> FcServi
     ).scalar_one_or_none()
 
 
+async def require_citizen(session: AsyncSession, citizen_id: int | None) -> FcCitizen:
+    """The citizen a session, code or token points to (a foreign key: missing only if the row was deleted)."""
+    citizen = await session.get(FcCitizen, citizen_id) if citizen_id is not None else None
+    if citizen is None:
+        raise LookupError(f"fc_citizens row {citizen_id} is gone")
+    return citizen
+
+
+async def require_service_provider(session: AsyncSession, client_id: str) -> FcServiceProvider:
+    """The FS a session, code or token was made for (missing only if the row was deleted)."""
+    client = await get_service_provider(session, client_id)
+    if client is None:
+        raise LookupError(f"fc_service_providers row {client_id} is gone")
+    return client
+
+
 async def get_data_provider(session: AsyncSession, client_id: str) -> FcDataProvider | None:
     return (
         await session.execute(select(FcDataProvider).where(FcDataProvider.client_id == client_id))
@@ -272,10 +314,118 @@ async def get_access_token(session: AsyncSession, token: str) -> FcAccessToken |
     ).scalar_one_or_none()
 
 
-async def revoke_tokens_of_code(session: AsyncSession, code_id: int, now: datetime) -> int:
-    result = await session.execute(
+async def save_service_provider(
+    session: AsyncSession, client_id: str, values: dict[str, Any], now: datetime
+) -> FcServiceProvider:
+    """Insert the FS ``client_id`` or update the given columns of the existing row."""
+    row = await get_service_provider(session, client_id)
+    if row is None:
+        row = FcServiceProvider(client_id=client_id, created_at=now, **values)
+        session.add(row)
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+    await session.flush()
+    return row
+
+
+async def use_client_assertion(
+    session: AsyncSession, client_id: str, jti: str, expires_at: datetime, now: datetime
+) -> bool:
+    """Record a client assertion's jti; False when it was already used (and has not expired yet).
+    The client's expired assertions are forgotten on the way (an expired assertion is refused anyway)."""
+    await session.execute(
+        delete(FcClientAssertion).where(FcClientAssertion.client_id == client_id, FcClientAssertion.expires_at < now)
+    )
+    digest = token_digest(f"{client_id}:{jti}")
+    existing = (
+        await session.execute(select(FcClientAssertion).where(FcClientAssertion.jti_hash == digest))
+    ).scalar_one_or_none()
+    if existing is not None:
+        return False
+    try:
+        async with session.begin_nested():  # two concurrent uses of one jti: the unique index decides
+            session.add(FcClientAssertion(jti_hash=digest, client_id=client_id, expires_at=expires_at))
+    except IntegrityError:
+        return False
+    return True
+
+
+async def find_authorization_code(session: AsyncSession, code: str) -> FcAuthorizationCode | None:
+    return (
+        await session.execute(select(FcAuthorizationCode).where(FcAuthorizationCode.code_hash == token_digest(code)))
+    ).scalar_one_or_none()
+
+
+async def consume_authorization_code(session: AsyncSession, code_id: int, now: datetime) -> bool:
+    """Mark the code used; of two concurrent exchanges one wins (True) and the other is a reuse (False)."""
+    result = cast(
+        "CursorResult[Any]",
+        await session.execute(
+            update(FcAuthorizationCode)
+            .where(FcAuthorizationCode.id == code_id, FcAuthorizationCode.used_at.is_(None))
+            .values(used_at=now)
+        ),
+    )
+    return result.rowcount == 1
+
+
+async def latest_sso_session(session: AsyncSession, browser_id_hash: str, since: datetime) -> FcSession | None:
+    """The newest finished interaction of this browser still open (FranceConnect's SSO session)."""
+    return (
+        await session.execute(
+            select(FcSession)
+            .where(
+                FcSession.browser_id_hash == browser_id_hash,
+                FcSession.status == "consented",
+                FcSession.ended_at.is_(None),
+                FcSession.citizen_id.is_not(None),
+                FcSession.authenticated_at >= since,
+            )
+            .order_by(FcSession.authenticated_at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+async def end_session(session: AsyncSession, session_id: str, now: datetime) -> None:
+    await session.execute(update(FcSession).where(FcSession.id == session_id).values(status="ended", ended_at=now))
+
+
+async def end_browser_sessions(session: AsyncSession, browser_id_hash: str, now: datetime) -> int:
+    """End every open session of a browser and revoke the access tokens granted in them."""
+    ended = list(
+        (
+            await session.execute(
+                select(FcSession.id).where(FcSession.browser_id_hash == browser_id_hash, FcSession.ended_at.is_(None))
+            )
+        ).scalars()
+    )
+    if ended:
+        await session.execute(update(FcSession).where(FcSession.id.in_(ended)).values(status="ended", ended_at=now))
+        await session.execute(
+            update(FcAccessToken)
+            .where(FcAccessToken.session_id.in_(ended), FcAccessToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+    return len(ended)
+
+
+async def revoke_access_token(session: AsyncSession, token_id: int, now: datetime) -> None:
+    await session.execute(
         update(FcAccessToken)
-        .where(FcAccessToken.code_id == code_id, FcAccessToken.revoked_at.is_(None))
+        .where(FcAccessToken.id == token_id, FcAccessToken.revoked_at.is_(None))
         .values(revoked_at=now)
+    )
+
+
+async def revoke_tokens_of_code(session: AsyncSession, code_id: int, now: datetime) -> int:
+    result = cast(
+        "CursorResult[Any]",
+        await session.execute(
+            update(FcAccessToken)
+            .where(FcAccessToken.code_id == code_id, FcAccessToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        ),
     )
     return result.rowcount or 0

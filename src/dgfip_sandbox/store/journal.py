@@ -13,6 +13,7 @@ never make a row the database refuses.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from typing import Any, cast
@@ -38,15 +39,38 @@ def storable_text(text: str) -> str:
     return _UNSTORABLE.sub(_escape, text) if _UNSTORABLE.search(text) else text
 
 
+# What json.dumps(ensure_ascii=False) leaves raw of the unstorable characters (it escapes the C0
+# controls: as \u00XX, or \b and \f for the two of them that are unstorable).
+_RAW_UNSTORABLE = re.compile("[\x7f\ud800-\udfff]")
+_ESCAPED_UNSTORABLE = ("\\u00", "\\b", "\\f")
+
+
+def _clean(value: dict[str, Any] | list[Any] | tuple[Any, ...]) -> bool:
+    """True when no string in ``value`` needs escaping: one pass of the JSON encoder (C) over the
+    whole structure instead of a Python walk. A literal backslash may look like an escape: then the
+    walk below decides (a false alarm costs time, never an unescaped character)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):  # keys JSON cannot take, a cycle: the walk decides
+        return False
+    return not any(marker in text for marker in _ESCAPED_UNSTORABLE) and not _RAW_UNSTORABLE.search(text)
+
+
 def storable(value: Any) -> Any:
     """``value`` with every string in it (dict keys and values, list items) made storable (see
     :func:`storable_text`); other values unchanged."""
+    if isinstance(value, dict | list | tuple) and _clean(value):
+        return value
+    return _storable(value)
+
+
+def _storable(value: Any) -> Any:
     if isinstance(value, str):
         return storable_text(value)
     if isinstance(value, dict):
-        return {storable(k): storable(v) for k, v in value.items()}
+        return {_storable(k): _storable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(storable(v) for v in value)
+        return type(value)(_storable(v) for v in value)
     return value
 
 

@@ -127,6 +127,9 @@ def foyer_rows(foyer: model.Foyer, spis: list[str], rng: random.Random) -> dict[
             spis=(dec1.spi, dec2.spi if dec2 else None),
             ifi=avis.ifi,
         )
+        for key in ("aftDetail", "sitParDeclaree"):  # a sub-object given in part keeps the other fields
+            if key in published:
+                published[key] = {**payload.get(key, {}), **published[key]}
         payload.update(published)
         situations.append(row)
     invariant = f"{rng.randrange(10**10):010d}"

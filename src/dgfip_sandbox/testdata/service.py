@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dgfip_sandbox.clock import Clock
 from dgfip_sandbox.spi import random_spi
+from dgfip_sandbox.store import admin_events
 from dgfip_sandbox.store import testdata as store
-from dgfip_sandbox.store.admin_events import AdminEvent
 from dgfip_sandbox.testdata import model, rows
 from dgfip_sandbox.testdata.errors import TestDataError
 
@@ -53,8 +53,9 @@ class TestDataService:
                     await store.remove_entry(session, entry)
             for index, foyer in enumerate(data.foyers):
                 created["foyers"].append(await self._foyer(session, foyer, f"foyers[{index}]", source))
+            guichets = await store.guichet_ids(session) if data.comptes else {}
             for index, compte in enumerate(data.comptes):
-                created["comptes"].append(await self._compte(session, compte, f"comptes[{index}]", source))
+                created["comptes"].append(await self._compte(session, compte, f"comptes[{index}]", source, guichets))
             for index, identite in enumerate(data.identites):
                 created["identites"].append(await self._identite(session, identite, f"identites[{index}]", source))
             for kind, items in created.items():
@@ -96,8 +97,8 @@ class TestDataService:
     # ---------------------------------------------------------------------------------------------
 
     def _event(self, session: AsyncSession, action: str, details: dict[str, Any]) -> None:
-        session.add(
-            AdminEvent(at=self.clock.now(), actor=self.actor, action=action, consumer_name=None, details=details)
+        admin_events.record(
+            session, at=self.clock.now(), actor=self.actor, action=action, consumer_name=None, details=details
         )
 
     async def _foyer(self, session: AsyncSession, foyer: model.Foyer, where: str, source: str) -> dict[str, Any]:
@@ -123,11 +124,17 @@ class TestDataService:
             "rows": {"foyer_id": foyer_id},
         }
 
-    async def _compte(self, session: AsyncSession, compte: model.Compte, where: str, source: str) -> dict[str, Any]:
+    async def _compte(
+        self,
+        session: AsyncSession,
+        compte: model.Compte,
+        where: str,
+        source: str,
+        guichets: dict[tuple[str, str], int],
+    ) -> dict[str, Any]:
         problems = rows.Problems()
         if compte.banque is None:
             compte = compte.model_copy(update={"banque": DEFAULT_GUICHET[0], "guichet": DEFAULT_GUICHET[1]})
-        guichets = await store.guichet_ids(session)
         guichet_id = guichets.get((compte.banque or "", compte.guichet or ""))
         if guichet_id is None:
             known = ", ".join(f"{bank}/{code}" for bank, code in sorted(guichets))

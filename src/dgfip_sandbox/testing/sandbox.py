@@ -296,15 +296,25 @@ def obtain_franceconnect_token(
             },
         )
         interaction = _location(authorize, "authorize")
-        page = browser.get(interaction)
+        uid = urlsplit(interaction).path.rstrip("/").rsplit("/", 1)[-1]
+        # FranceConnect's page: the identity-provider tiles; then the provider's own login page.
+        choice = browser.get(interaction)
+        provider = _PROVIDER.search(choice.text)
+        if provider is None:
+            raise FranceConnectFlowError(f"FranceConnect identity-provider choice: {choice.text[:300]}")
+        chosen = browser.post(
+            f"/api/v2/interaction/{uid}/redirect-to-idp",
+            data={"providerUid": provider.group(1), "csrfToken": _csrf(choice, "identity-provider choice")},
+        )
+        page = browser.get(_location(chosen, "identity-provider choice"))
         login = browser.post(
-            f"{urlsplit(interaction).path}/login",
+            f"/api/v2/interaction/{uid}/login",
             data={"login": persona, "password": FC_PASSWORD, "csrfToken": _csrf(page, "identity provider page")},
         )
         if login.status_code == 401:
             raise FranceConnectFlowError(f"FranceConnect knows no identity {persona!r} (password {FC_PASSWORD})")
-        consent_page = browser.get(_location(login, "login"))
-        uid = urlsplit(interaction).path.rstrip("/").rsplit("/", 1)[-1]
+        verified = browser.get(_location(login, "login"))
+        consent_page = browser.get(_location(verified, "verify"))
         consent = browser.post(
             "/api/v2/login",
             data={"interactionId": uid, "csrfToken": _csrf(consent_page, "consent page"), "accept": "1"},
@@ -315,6 +325,8 @@ def obtain_franceconnect_token(
             raise FranceConnectFlowError(f"FranceConnect redirected without a code: {callback.query}")
         if query.get("state") != [state]:
             raise FranceConnectFlowError("FranceConnect returned another state")
+        if query.get("iss") != [franceconnect_url.rstrip("/") + "/api/v2"]:
+            raise FranceConnectFlowError(f"FranceConnect answered with another issuer: {query.get('iss')}")
         token = browser.post(
             "/api/v2/token",
             data={
@@ -354,6 +366,7 @@ def _location(response: httpx.Response, step: str) -> str:
 
 
 _CSRF = re.compile(r'name="csrfToken" value="([^"]+)"')
+_PROVIDER = re.compile(r'name="providerUid" value="([^"]+)"')
 
 
 def _csrf(page: httpx.Response, step: str) -> str:
@@ -441,7 +454,9 @@ def start_sandbox(
         gateway = build_gateway_app(settings, clock=clock, quota_store=quota, sleeper=sleeps)
         specs[0].app = gateway
         specs[1].app = build_franceconnect_app(settings, clock=clock)
-        specs[2].app = build_admin_app(settings, clock=clock, quota_store=quota, gateway_openapi=gateway.openapi())
+        specs[2].app = build_admin_app(
+            settings, clock=clock, quota_store=quota, gateway_openapi=gateway.openapi(), metrics=gateway.state.metrics
+        )
         if with_demo_fs:
             specs[3].app = build_demo_fs_app(settings, clock=clock)
         engine = create_engine(settings.sqlalchemy_url, pool_size=2)

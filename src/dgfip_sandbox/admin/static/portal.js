@@ -49,7 +49,9 @@
   function renderQuota(consumer) {
     const usage = consumer.quota_usage;
     document.getElementById("quota").textContent = usage
-      ? usage.used + " / " + usage.limit + " appels dans la minute en cours"
+      ? Object.entries(usage.apis)
+          .map(([api, u]) => api + " : " + u.used + " / " + u.limit)
+          .join(" · ") + " appels dans la minute en cours"
       : "palier de " + consumer.quota_per_minute + " appels/minute (compteur non visible depuis ce processus)";
     document.getElementById("scenario").textContent = consumer.sandbox_scenario || "aucun";
   }

@@ -52,6 +52,42 @@ class PayloadTooLarge(FicobaError):
     message = "La requête est trop volumineuse"
 
 
+# The server-side statuses of §1.6, with its texts: a scenario (X-Sandbox-Scenario: error=503…) answers
+# them in FICOBA's envelope, the code a string as the swagger's ReponseErreur says.
+
+
+class RequestTimeout(FicobaError):
+    status_code = 408
+    code = "408"
+    message = "Temps d'attente d'une réponse du serveur écoulé"
+
+
+class InternalServerError(FicobaError):
+    status_code = 500
+    code = "500"
+    message = "Erreur de traitement – demande à renouveler"
+
+
+class ServiceUnavailable(FicobaError):
+    status_code = 503
+    code = "503"
+    message = "Service temporairement indisponible ou en maintenance"
+
+    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail, headers={"Retry-After": "5", **(headers or {})})
+
+
+class BandwidthLimitExceeded(FicobaError):
+    status_code = 509
+    code = "509"
+    message = "Limite de bande passante dépassée"
+
+
+STATUS_ERRORS: dict[str, type[FicobaError]] = {
+    cls.code: cls for cls in (RequestTimeout, InternalServerError, ServiceUnavailable, BandwidthLimitExceeded)
+}
+
+
 # ---------------------------------------------------------------------------------------------------
 # Technical anomalies (annexe 9 §18.2)
 

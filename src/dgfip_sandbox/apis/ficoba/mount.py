@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from dgfip_sandbox.apis.ficoba import errors, router, schemas
+from dgfip_sandbox.apis.ficoba.contract import CONTRACT
 from dgfip_sandbox.apis.ficoba.datapass import DataPassScope
 from dgfip_sandbox.gateway.mounted_api import ErrorFactory, MountedApi
 
@@ -24,6 +25,8 @@ API = MountedApi(
     routers=(router.router,),
     scopes=DataPassScope,
     injectable_errors=INJECTABLE_ERRORS,
+    contract=CONTRACT,
+    status_errors=errors.STATUS_ERRORS,
     # FICOBA parses its raw bodies (schemas.parse): the gateway's journal learns their members here.
     request_schemas=tuple(model.model_json_schema() for model in schemas.REQUEST_MODELS),
 )

@@ -22,9 +22,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-from dgfip_sandbox.apis.ficoba import errors, schemas
+from dgfip_sandbox.apis.ficoba import errors, models, schemas
 from dgfip_sandbox.apis.ficoba.searches import FicobaService, Reponse
+from dgfip_sandbox.gateway.api_contract import response
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.pipeline import Caller, GatewayRoute, protected
 
@@ -43,6 +45,8 @@ VENDOR_MEDIA_TYPES = (
     "application/vnd.dgfip.ficoba3.v1.1+json",
 )
 _ACCEPTABLE = {"application/json", "application/*", "*/*"}
+
+Run = Callable[[FicobaService, Any], Awaitable[Reponse]]
 
 
 def _media_types(header: str) -> list[str]:
@@ -108,7 +112,7 @@ async def _search(
     caller: CallerContext,
     route: str,
     model: type[schemas._Demande],
-    run: Callable[[FicobaService, Any], Awaitable[Reponse]],
+    run: Run,
 ) -> JSONResponse:
     request_id = check_request_id(request)
     media_type = response_media_type(request)
@@ -131,7 +135,53 @@ async def _search(
     return JSONResponse(reponse.body, media_type=media_type, headers=_headers(request_id))
 
 
-@router.get("/etatSante", operation_id="getInfo", summary="Etat Santé")
+REQUEST_ID_PARAMETER = {
+    "name": "X-Request-ID",
+    "in": "header",
+    "required": True,
+    "description": "Identifiant de la requête, renvoyé dans la réponse (absent ou vide : CAT012)",
+    "schema": {"type": "string", "minLength": 1, "pattern": "\\S"},
+}
+
+
+def error(description: str) -> dict[str, Any]:
+    """A documented refusal in FICOBA's envelope (``ResultatErreurApiSante``: string code, UTC time)."""
+    return response(description, models.ResultatErreurApiSante, JSON_MEDIA_TYPE)
+
+
+def _responses(description: str, model: type[BaseModel], *errors_: tuple[int, str]) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {
+            **response(description, model, JSON_MEDIA_TYPE, *VENDOR_MEDIA_TYPES),
+            "headers": {"X-Request-ID": {"description": "L'X-Request-ID de la requête", "schema": {"type": "string"}}},
+        },
+        406: error("Format de réponse non supporté (Accept)"),
+        500: error(
+            "CAT012 : X-Request-ID absent (statut publié) ; CAT001, CAT003, CAT004, CAT007–CAT011 : anomalie technique"
+        ),
+        **{status: error(text) for status, text in errors_},
+    }
+
+
+SEARCH_ERRORS = (
+    (400, "Erreur pendant le traitement de la recherche : CAT002 (JSON), CAT005, CAF001–CAF034 (critères)"),
+    (401, "CAT006 : habilitation refusée"),
+    (413, "Corps de requête trop volumineux"),
+)
+
+
+@router.get(
+    "/etatSante",
+    operation_id="getInfo",
+    summary="Etat Santé",
+    description="Vérifier le statut de l'API",
+    responses=_responses(
+        "L'API est disponible",
+        models.EtatSante,
+        (503, "L'API est actuellement indisponible"),
+    ),
+    openapi_extra={"parameters": [REQUEST_ID_PARAMETER]},
+)
 @protected(api="ficoba")
 async def etat_sante(request: Request, caller: Caller) -> JSONResponse:
     request_id = check_request_id(request)
@@ -139,51 +189,99 @@ async def etat_sante(request: Request, caller: Caller) -> JSONResponse:
     return JSONResponse({"descriptif": "L'API est opérationnelle"}, media_type=media_type, headers=_headers(request_id))
 
 
-@router.post(
-    "/comptes/numCpte", operation_id="rechercherCompteParNumCpte", summary="OS041 - RechercherComptesParNumCpte"
+# The searches, as the swagger publishes them: (path after /comptes, operationId, summary, description of
+# the 200, its published schema, the request model, the service method).
+SEARCHES: tuple[tuple[str, str, str, str, type[BaseModel], type[schemas._Demande], Run], ...] = (
+    (
+        "numCpte",
+        "rechercherCompteParNumCpte",
+        "OS041 - RechercherComptesParNumCpte",
+        "Recherche de compte par numéro de compte effectuée avec succès",
+        models.ReponseListeFinaleComptes,
+        schemas.DemandeNumCpte,
+        lambda s, d: s.num_cpte(d),
+    ),
+    (
+        "siretSiren",
+        "rechercherCompteParSiretSiren",
+        "OS044 - RechercherComptesParSiretSiren",
+        "Recherche de comptes par SIRET/SIREN effectuée avec succès",
+        models.ReponseListeFinaleComptesPourPM,
+        schemas.DemandeSiretSiren,
+        lambda s, d: s.siret_siren(d),
+    ),
+    (
+        "spi",
+        "rechercherComptesSpi",
+        "OS045 - RechercherComptesParSpi",
+        "Recherche de comptes par SPI effectuée avec succès",
+        models.ReponseListeFinaleComptesPourPP,
+        schemas.DemandeSpi,
+        lambda s, d: s.spi(d),
+    ),
+    (
+        "perPhy",
+        "rechercherComptesPersonnePhysique",
+        "OS043 - RechercherComptesPerPhy",
+        "Recherche comptes personne physique effectuée avec succès",
+        models.ReponseListeFinaleComptesPourPP,
+        schemas.DemandePerPhy,
+        lambda s, d: s.per_phy(d),
+    ),
+    (
+        "perPro",
+        "rechercherComptesPerPro",
+        "OS042 - RechercherComptesPerPro",
+        "Recherche comptes personne morale effectuée avec succès",
+        models.ReponseListeFinaleComptesPourPM,
+        schemas.DemandePerPro,
+        lambda s, d: s.per_pro(d),
+    ),
+    (
+        "multiDet",
+        "rechercherMultiDetention",
+        "OS035 - RechercherMutiDetention",
+        "Recherche de multi-détention effectuée avec succès",
+        models.ReponseMultiDetention,
+        schemas.DemandeMultiDet,
+        lambda s, d: s.multi_det(d),
+    ),
+    (
+        "verifIban",
+        "rechercherCompteParNumCpte_1",
+        "OS050 - VerifierTitulaireIban",
+        "Vérification du titulaire de l'IBAN effectuée avec succès",
+        models.ReponseListeFinaleComptes,
+        schemas.DemandeVerifIban,
+        lambda s, d: s.verif_iban(d),
+    ),
 )
-@protected(api="ficoba")
-async def num_cpte(request: Request, caller: Caller) -> JSONResponse:
-    return await _search(request, caller, "numCpte", schemas.DemandeNumCpte, lambda s, d: s.num_cpte(d))
 
-
-@router.post(
-    "/comptes/siretSiren",
-    operation_id="rechercherCompteParSiretSiren",
-    summary="OS044 - RechercherComptesParSiretSiren",
+# The request model of each search, for the OpenAPI document (contract.py): the handlers read the body
+# themselves, so FastAPI cannot see it.
+REQUEST_MODELS: dict[str, type[BaseModel]] = {operation_id: model for _, operation_id, *_, model, _ in SEARCHES}
+# The models the documented responses refer to.
+RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
+    models.EtatSante,
+    models.ResultatErreurApiSante,
+    *dict.fromkeys(reponse for *_, reponse, _, _ in SEARCHES),
 )
-@protected(api="ficoba")
-async def siret_siren(request: Request, caller: Caller) -> JSONResponse:
-    return await _search(request, caller, "siretSiren", schemas.DemandeSiretSiren, lambda s, d: s.siret_siren(d))
 
 
-@router.post("/comptes/spi", operation_id="rechercherComptesSpi", summary="OS045 - RechercherComptesParSpi")
-@protected(api="ficoba")
-async def spi(request: Request, caller: Caller) -> JSONResponse:
-    return await _search(request, caller, "spi", schemas.DemandeSpi, lambda s, d: s.spi(d))
+def _search_handler(route: str, model: type[schemas._Demande], run: Run) -> Callable[..., Awaitable[JSONResponse]]:
+    async def search(request: Request, caller: Caller) -> JSONResponse:
+        return await _search(request, caller, route, model, run)
+
+    return protected(api="ficoba")(search)
 
 
-@router.post(
-    "/comptes/perPhy", operation_id="rechercherComptesPersonnePhysique", summary="OS043 - RechercherComptesPerPhy"
-)
-@protected(api="ficoba")
-async def per_phy(request: Request, caller: Caller) -> JSONResponse:
-    return await _search(request, caller, "perPhy", schemas.DemandePerPhy, lambda s, d: s.per_phy(d))
-
-
-@router.post("/comptes/perPro", operation_id="rechercherComptesPerPro", summary="OS042 - RechercherComptesPerPro")
-@protected(api="ficoba")
-async def per_pro(request: Request, caller: Caller) -> JSONResponse:
-    return await _search(request, caller, "perPro", schemas.DemandePerPro, lambda s, d: s.per_pro(d))
-
-
-@router.post("/comptes/multiDet", operation_id="rechercherMultiDetention", summary="OS035 - RechercherMutiDetention")
-@protected(api="ficoba")
-async def multi_det(request: Request, caller: Caller) -> JSONResponse:
-    return await _search(request, caller, "multiDet", schemas.DemandeMultiDet, lambda s, d: s.multi_det(d))
-
-
-@router.post("/comptes/verifIban", operation_id="rechercherCompteParNumCpte_1", summary="OS050 - VerifierTitulaireIban")
-@protected(api="ficoba")
-async def verif_iban(request: Request, caller: Caller) -> JSONResponse:
-    return await _search(request, caller, "verifIban", schemas.DemandeVerifIban, lambda s, d: s.verif_iban(d))
+for _route, _operation_id, _summary, _description, _reponse, _model, _run in SEARCHES:
+    router.add_api_route(
+        f"/comptes/{_route}",
+        _search_handler(_route, _model, _run),
+        methods=["POST"],
+        operation_id=_operation_id,
+        summary=_summary,
+        responses=_responses(_description, _reponse, *SEARCH_ERRORS),
+        openapi_extra={"parameters": [REQUEST_ID_PARAMETER]},
+    )

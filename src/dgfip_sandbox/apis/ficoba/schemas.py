@@ -147,19 +147,49 @@ class _Demande(_Strict):
     referenceDemande: Text = _field(18)
 
 
+def _example(criteres: dict[str, Any]) -> ConfigDict:
+    """A request example for the OpenAPI document, on a documented persona (docs/ficoba.md)."""
+    envelope = {
+        "dateDemande": "2026-11-25",
+        "motif": "0003",
+        "siretDemandeur": "13002526500013",
+        "justification": "Contrôle DUPOND Pierre REF XXX225",
+    }
+    return ConfigDict(json_schema_extra={"examples": [{**envelope, "criteresRecherche": criteres}]})
+
+
 class DemandeNumCpte(_Demande):
+    model_config = _example({"iban": "FR7630004009550000135601429"})  # compte-avec-procuration
+
     criteresRecherche: CriteresNumCpte
 
 
 class DemandeSpi(_Demande):
+    model_config = _example({"numeroSPI": "0001489335901"})  # spi-trois-comptes
+
     criteresRecherche: CriteresSpi
 
 
 class DemandeSiretSiren(_Demande):
+    model_config = _example({"siret": "12655768512289"})  # personne-morale
+
     criteresRecherche: CriteresSiretSiren
 
 
 class DemandePerPhy(_Demande):
+    model_config = _example(  # personne-physique
+        {
+            "etatCivil": {
+                "nom": "JABALI",
+                "prenoms": "HAKIM",
+                "sexe": "1",
+                "anneeNaissance": "1995",
+                "moisNaissance": "08",
+                "jourNaissance": "07",
+            }
+        }
+    )
+
     criteresRecherche: CriteresPerPhy
 
 

@@ -361,7 +361,9 @@ class FicobaService:
         found = sorted(seen.values(), key=lambda c: (c.date_ouverture, c.id))
         informatif = errors.CAF020() if not found else None
         body = await self._envelope(demande, "multiDet", None, informatif=informatif, nombre=len(found))
-        body["nRep"] = "1" if found else "0"
+        # The protocol (p.85–88) names the count nRep, the swagger getnRep: both, with the same value, so that
+        # code written against either published document works (docs/ficoba.md, Departures).
+        body["nRep"] = body["getnRep"] = "1" if found else "0"
         data = None
         if found and accord == "1":
             data = [datapass.filter_compte_multi_detention(compte_multi_detention(c), self.scopes) for c in found]

@@ -22,24 +22,32 @@ from dgfip_sandbox.apis.impot_particulier.router import (
     _protected,
     _responses,
     answer,
+    error,
+    openapi_parameters,
 )
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.pipeline import Caller, GatewayRoute
 
 router = APIRouter(prefix="/impotparticulier/1.0", tags=["Impôt Particulier (FranceConnect)"], route_class=GatewayRoute)
 
-FranceConnectHeader = Annotated[
-    str | None, Header(alias=franceconnect.HEADER, description="Jeton de consentement France Connect")
-]
+# Optional for FastAPI (its absence is DGFIP's 400 4008), required in the document.
+FranceConnectHeader = Annotated[str | None, Header(alias=franceconnect.HEADER, include_in_schema=False)]
+FRANCECONNECT_PARAMETER = {
+    "name": franceconnect.HEADER,
+    "in": "header",
+    "required": True,
+    "description": "Jeton de consentement France Connect",
+    "schema": {"type": "string"},
+}
 
 
 def _fc_responses(media_type: str) -> dict[int | str, dict[str, Any]]:
     responses = _responses(media_type)
     responses[400]["description"] += " ; 4008 : jeton FranceConnect absent"
-    responses[401] = {"description": "4011 : jeton FranceConnect invalide ou expiré"}
+    responses[401] = error("4011 : jeton FranceConnect invalide ou expiré")
     responses[403]["description"] += " ; 4032 : aucune donnée DGFiP consentie ; 4033 : autre fournisseur de service"
-    responses[404] = {"description": "4041 : aucun déclarant unique pour cette identité"}
-    responses[502] = {"description": "5021 : FranceConnect injoignable"}
+    responses[404] = error("4041 : aucun déclarant unique pour cette identité")
+    responses[502] = error("5021 : FranceConnect injoignable")
     return responses
 
 
@@ -57,6 +65,7 @@ def _handler(scope: str, media_type: str, produce: Callable[..., Awaitable[Any]]
             spi=fc.spi,
             scopes=fc.scopes,
             produce=lambda session, scopes, now: produce(session, spi=fc.spi, scopes=scopes, now=now, **year),
+            memo=(produce, fc.spi, annrev),
         )
 
     if with_year:
@@ -94,4 +103,5 @@ for _path, _spi_operation_id, _summary, _scope, _media_type, _produce in RESOURC
         summary=_operation_id,
         response_class=Response,
         responses=_fc_responses(_media_type),
+        openapi_extra=openapi_parameters(FRANCECONNECT_PARAMETER),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dgfip_sandbox.apis.impot_particulier import errors, franceconnect_router, router
+from dgfip_sandbox.apis.impot_particulier.contract import CONTRACT
 from dgfip_sandbox.apis.impot_particulier.scopes import OAuthScope
 from dgfip_sandbox.gateway.mounted_api import ErrorFactory, MountedApi
 
@@ -24,5 +25,6 @@ API = MountedApi(
     routers=(router.router, franceconnect_router.router),
     scopes=OAuthScope,
     injectable_errors=INJECTABLE_ERRORS,
+    contract=CONTRACT,
     franceconnect_unreachable=errors.FranceConnectUnreachable,
 )

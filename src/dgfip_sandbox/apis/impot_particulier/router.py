@@ -19,14 +19,17 @@ from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dgfip_sandbox.apis.impot_particulier import service
+from dgfip_sandbox.apis.impot_particulier import models, service
+from dgfip_sandbox.apis.impot_particulier.calendar import paris_today
 from dgfip_sandbox.apis.impot_particulier.negotiation import negotiate
 from dgfip_sandbox.apis.impot_particulier.scopes import OAuthScope
 from dgfip_sandbox.apis.impot_particulier.teleservice import HEADER as ID_TELESERVICE
 from dgfip_sandbox.apis.impot_particulier.teleservice import check_teleservice
-from dgfip_sandbox.errors import ApiError
+from dgfip_sandbox.errors import ApiError, ReponseErreurApim
+from dgfip_sandbox.gateway.api_contract import response
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.pipeline import Caller, GatewayRoute, protected
+from dgfip_sandbox.store import changes
 
 API = "impot_particulier"
 
@@ -38,16 +41,41 @@ IFI = "application/prs.dgfip.situations.ifiisf.assiettes.v1+json"
 TH = "application/prs.dgfip.part.situations.th.assiettes.v1+json"
 LEP = "application/prs.dgfip.part.ouverturelep.v1+json"
 
+# The published response schema of each media type (the deuxans resource shares DERNIERE's).
+MODELS: dict[str, type[models.BaseModel]] = {
+    ASSIETTES: models.SituationsIRAssiettesJAXBbean,
+    FACTURES: models.SituationsIRAssiettesFacturesJAXBbean,
+    DERNIERE: models.SituationsIRAssiettesMillesimeJAXBbean,
+    MULTIPLE: models.SituationsIRAssiettesMultipleJAXBbean,
+    IFI: models.SituationIfiIsfJAXBbean,
+    TH: models.SituationsTHJAXBbean,
+    LEP: models.OuvertureLepJAXBbean,
+}
+
 router = APIRouter(prefix="/impotparticulier/1.0", tags=["Impôt Particulier"], route_class=GatewayRoute)
 
 Producer = Callable[[AsyncSession, frozenset[str], datetime], Awaitable[dict[str, Any] | None]]
 
-SpiParam = Annotated[str, Path(description="Numéro fiscal")]
-AnnrevParam = Annotated[str, Path(description="Année de revenus")]
+# Examples on documented personas (docs/personas.md): the couple_marie foyer, revenus 2024.
+SpiParam = Annotated[str, Path(description="Numéro fiscal", examples=["1000000001084"])]
+AnnrevParam = Annotated[str, Path(description="Année de revenus", examples=["2024"])]
+# Read as optional so that its absence is DGFIP's 403 4031, not FastAPI's 422; documented as required
+# (the sandbox refuses a call without it) by HEADERS below, which every route declares.
 TeleserviceHeader = Annotated[
-    str | None,
-    Header(alias=ID_TELESERVICE, convert_underscores=False, description="Identifiant de téléservice appelant"),
+    str | None, Header(alias=ID_TELESERVICE, convert_underscores=False, include_in_schema=False)
 ]
+TELESERVICE_PARAMETER = {
+    "name": ID_TELESERVICE,
+    "in": "header",
+    "required": True,
+    "description": "Identifiant de téléservice appelant (celui de l'habilitation DataPass du partenaire)",
+    "schema": {"type": "string"},
+}
+
+
+def openapi_parameters(*extra: dict[str, Any]) -> dict[str, Any]:
+    """The route's ``openapi_extra``: the headers read by the handler itself, with their real ``required``."""
+    return {"parameters": [TELESERVICE_PARAMETER, *extra]}
 
 
 def _protected(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -55,22 +83,66 @@ def _protected(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
     return protected(api=API, scope=scope)
 
 
+def error(description: str) -> dict[str, Any]:
+    """A documented refusal, in DGFIP's envelope (``{"erreur": {"code", "message", "horodatage"}}``)."""
+    return response(description, ReponseErreurApim, "application/json")
+
+
 def _responses(media_type: str, *, no_content: bool = False) -> dict[int | str, dict[str, Any]]:
     responses: dict[int | str, dict[str, Any]] = {
-        200: {"description": "successful operation", "content": {media_type: {}}},
-        400: {
-            "description": "codeapp 4001 : mauvais format de spi ; 4002 : mauvais format d'année ; 4007 : mauvais format de département"
-        },
-        403: {"description": "codeapp 4031 : L'utilisateur n'a pas accès à la ressource"},
-        406: {"description": "Format de réponse non supporté"},
-        410: {
-            "description": "codeapp 4101 : La requête avec le spi et l'année ne renvoie aucun résultat ; "
+        200: response("successful operation", MODELS[media_type], media_type),
+        400: error(
+            "codeapp 4001 : mauvais format de spi ; 4002 : mauvais format d'année ; 4007 : mauvais format de département"
+        ),
+        403: error("codeapp 4031 : L'utilisateur n'a pas accès à la ressource"),
+        406: error("Format de réponse non supporté"),
+        410: error(
+            "codeapp 4101 : La requête avec le spi et l'année ne renvoie aucun résultat ; "
             "4102 : Le spi envoyé ne correspond à aucun usager"
-        },
+        ),
     }
     if no_content:
         responses[204] = {"description": "Aucune réponse ne peut être apportée"}
+    if media_type in (IFI, LEP):  # as published for these two resources
+        responses[500] = error("Erreur technique")
     return responses
+
+
+# Serialised answers, by what they depend on: the database, the resource and its path values (``memo``), the
+# DataPass scopes, the day in Paris (the taxation calendar and the year rights move by day) and the
+# taxpayers' change counter of the current request (store/changes.py): a write to the taxpayers,
+# by any process, makes every entry stale at once. Each body is serialised once, then served as is.
+ANSWERS_SIZE = 4096
+_answers: dict[tuple[Any, ...], tuple[bytes, list[str]]] = {}
+
+
+async def _serialised(
+    request: Request, memo: tuple[Any, ...] | None, scopes: frozenset[str], produce: Producer
+) -> tuple[bytes, list[str]] | None:
+    """The body (serialised) and the fields it returns; None for "no content" (204)."""
+    state = request.app.state.sandbox
+    now = state.clock.now()
+    generation = changes.current("taxpayers")
+    key = (
+        None
+        if memo is None or generation is None
+        else (state.engine.url, *memo, scopes, paris_today(now), generation)  # the database: tests run several
+    )
+    if key is not None and key in _answers:
+        return _answers[key]
+    async with state.sessionmaker() as session:
+        body = await produce(session, scopes, now)
+    if body is None:
+        return None
+    answered = (
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+        service.returned_fields(body),
+    )
+    if key is not None:
+        if len(_answers) >= ANSWERS_SIZE:
+            _answers.clear()
+        _answers[key] = answered
+    return answered
 
 
 async def answer(
@@ -82,25 +154,24 @@ async def answer(
     spi: str | None,
     scopes: frozenset[str],
     produce: Producer,
+    memo: tuple[Any, ...] | None = None,
 ) -> Response:
-    """Negotiate, check ID_Teleservice, run ``produce``, fill the audit entry, serialize."""
+    """Negotiate, check ID_Teleservice, run ``produce`` (or reuse its serialised answer: ``memo``
+    names the resource and every path value ``produce`` reads), fill the audit entry."""
     audit = caller.audit
     if spi is not None:
         audit.spi = spi[:20]
     try:
         content_type = negotiate(request.headers.get("accept"), media_type)
         check_teleservice(caller.consumer, id_teleservice)
-        state = request.app.state.sandbox
-        async with state.sessionmaker() as session:
-            body = await produce(session, scopes, state.clock.now())
+        answered = await _serialised(request, memo, scopes, produce)
     except ApiError as exc:
         audit.outcome = str(exc.code)
         raise
-    if body is None:
+    if answered is None:
         audit.outcome = "204"
         return Response(status_code=204)
-    audit.fields_returned = service.returned_fields(body)
-    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    content, audit.fields_returned = answered[0], list(answered[1])
     return Response(content=content, media_type=content_type)
 
 
@@ -180,6 +251,7 @@ def _spi_handler(scope: str, media_type: str, produce: Callable[..., Awaitable[A
             spi=spi,
             scopes=caller.consumer.datapass_scopes,
             produce=lambda session, scopes, now: produce(session, spi=spi, scopes=scopes, now=now, **year),
+            memo=(produce, spi, annrev),
         )
 
     if with_year:
@@ -215,6 +287,7 @@ for _path, _operation_id, _summary, _scope, _media_type, _produce in RESOURCES:
         summary=_summary,
         response_class=Response,
         responses=_responses(_media_type),
+        openapi_extra=openapi_parameters(),
     )
 
 
@@ -224,14 +297,15 @@ for _path, _operation_id, _summary, _scope, _media_type, _produce in RESOURCES:
     summary="indicateur LEP V2",
     response_class=Response,
     responses=_responses(LEP, no_content=True),
+    openapi_extra=openapi_parameters(),
 )
 @_protected(OAuthScope.LEP)
 async def ouverture_lep(
     request: Request,
     spi: SpiParam,
-    departement: Annotated[str, Path(description="Numéro de département")],
+    departement: Annotated[str, Path(description="Numéro de département", examples=["59"])],
     annrev: AnnrevParam,
-    bareme: Annotated[str, Path(description="Année barème")],
+    bareme: Annotated[str, Path(description="Année barème", examples=["2025"])],
     caller: Caller,
     id_teleservice: TeleserviceHeader = None,
 ) -> Response:
@@ -245,4 +319,5 @@ async def ouverture_lep(
         produce=lambda session, scopes, now: service.get_ouverture_lep(
             session, spi=spi, departement=departement, annrev=annrev, bareme=bareme, scopes=scopes, now=now
         ),
+        memo=(service.get_ouverture_lep, spi, departement, annrev, bareme),
     )
