@@ -123,7 +123,7 @@ def create_gateway_app(
     app.add_middleware(HeadAsGet)  # inside the audit layer: the audit records HEAD
     app.add_middleware(AuditMiddleware, state_getter=lambda: app.state.sandbox)
 
-    app.include_router(health_router(tags=["APIM"]))
+    app.include_router(health_router(tags=["APIM"], summary="État de la passerelle (sans authentification)"))
 
     @app.get("/.well-known/jwks.json", tags=["APIM"], summary="Clés publiques des jetons d'accès")
     async def jwks() -> JSONResponse:
