@@ -44,7 +44,7 @@ def configure_logging(level: str = "INFO", log_format: str = "auto") -> None:
         return
     _configured = (level, rendering)
     numeric = getattr(logging, level.upper(), logging.INFO)
-    shared: list[Any] = [
+    shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,

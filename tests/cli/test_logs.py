@@ -9,6 +9,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -75,7 +76,7 @@ async def test_a_session_over_every_route_family_logs_no_secret_token_or_spi(
 ) -> None:
     settings = sandbox.settings
     consumer = sandbox.consumer("mairie-demo")
-    pem = open(consumer["cert"]).read()  # noqa: PTH123, SIM115 - read once
+    pem = Path(consumer["cert"]).read_text()
     gateway = AccessLogMiddleware(WithClientCertificate(sandbox.app, pem), server="gateway")
     fc_app = build_franceconnect_app(settings, clock=sandbox.clock)
     admin_app = build_admin_app(settings, clock=sandbox.clock)

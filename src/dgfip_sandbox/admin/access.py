@@ -15,30 +15,18 @@ from dgfip_sandbox.admin.service import ConsumerAdmin
 from dgfip_sandbox.admin.state import admin_state
 from dgfip_sandbox.clock import Clock
 from dgfip_sandbox.envelope import send_error
+from dgfip_sandbox.gateway.trusted_proxies import parse_address
 
 COOKIE = "dgfip_sandbox_admin"
 
 
-def _peer_ip(address: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The peer's address (an IPv4-mapped IPv6 address as IPv4), or None when absent or malformed."""
-    if not address:
-        return None
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return None
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        return ip.ipv4_mapped
-    return ip
-
-
 def is_loopback(address: str | None) -> bool:
-    ip = _peer_ip(address)
+    ip = parse_address(address)
     return ip is not None and ip.is_loopback
 
 
 def in_networks(address: str | None, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
-    ip = _peer_ip(address)
+    ip = parse_address(address)
     return ip is not None and any(ip in network for network in networks)
 
 

@@ -64,5 +64,5 @@ def journal(
     def emit(entry: dict[str, Any]) -> None:
         typer.echo(json.dumps(entry, ensure_ascii=False) if as_json else format_entry(entry))
 
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends --follow
         run_admin(lambda s: tail(s, consumer, emit=emit, limit=limit, follow=follow, sleep=asyncio.sleep))

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.seed.avis import Incomes
-from dgfip_sandbox.seed.foyers import SEED_YEARS, AddressSpec, DeathSpec, FoyerSpec, PersonSpec, foyer_rows
+from dgfip_sandbox.seed.foyers import SEED_YEARS, AddressSpec, BirthPlace, DeathSpec, FoyerSpec, PersonSpec, foyer_rows
 from dgfip_sandbox.seed.personas_impot import PERSONA_FOYERS, PERSONAS, SPI_INCONNU
 from dgfip_sandbox.seed.referentiels import (
     COMMUNES,
@@ -72,7 +72,11 @@ class _Drawer:
         birth = date(rng.randint(*born_between), 1, 1) + timedelta(days=rng.randrange(365))
         if rng.random() < 0.08:
             code_pays, pays = rng.choice(PAYS)
-            place = {"code_pays_naissance": code_pays, "departement_naissance": "99", "lieu_naissance": pays}
+            place: BirthPlace = {
+                "code_pays_naissance": code_pays,
+                "departement_naissance": "99",
+                "lieu_naissance": pays,
+            }
             nom = nom or rng.choice(NOMS_ETRANGERS + NOMS)
         else:
             insee, _cp, commune, dept = rng.choice(COMMUNES)
