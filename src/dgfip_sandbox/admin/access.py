@@ -15,33 +15,34 @@ from dgfip_sandbox.admin.service import ConsumerAdmin
 from dgfip_sandbox.admin.state import admin_state
 from dgfip_sandbox.clock import Clock
 from dgfip_sandbox.envelope import send_error
+from dgfip_sandbox.gateway.trusted_proxies import parse_address
 
 COOKIE = "dgfip_sandbox_admin"
 
 
 def is_loopback(address: str | None) -> bool:
-    if not address:
-        return False
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_loopback
+    ip = parse_address(address)
+    return ip is not None and ip.is_loopback
+
+
+def in_networks(address: str | None, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
+    ip = parse_address(address)
+    return ip is not None and any(ip in network for network in networks)
 
 
 class LoopbackOnly:
-    """Refuses (403, in the envelope) any request whose TCP peer is not a loopback address."""
+    """Refuses (403, in the envelope) any request whose TCP peer is neither a loopback address nor in
+    ``allowed`` (``admin_allowed_ips``: in a container, the bridge address host clients arrive from)."""
 
-    def __init__(self, app: ASGIApp, clock: Clock) -> None:
+    def __init__(self, app: ASGIApp, clock: Clock, allowed: tuple[str, ...] = ()) -> None:
         self.app = app
         self.clock = clock
+        self.allowed = tuple(ipaddress.ip_network(cidr, strict=False) for cidr in allowed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             peer = (scope.get("client") or (None,))[0]
-            if not is_loopback(peer):
+            if not is_loopback(peer) and not in_networks(peer, self.allowed):
                 error = AdminForbidden(
                     f"l'administration n'est ouverte qu'à la machine locale (adresse {peer or 'inconnue'})"
                 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from enum import Enum
 from typing import Any, TypeVar
 
 import typer
@@ -19,13 +20,17 @@ def load_settings(**overrides: Any) -> Settings:
     """The settings of this invocation: ``DGFIP_SANDBOX_*`` variables, then the options given."""
     from dgfip_sandbox.logs import configure_logging
 
-    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    configure_logging(settings.log_level)
+    given = {k: (v.value if isinstance(v, Enum) else v) for k, v in overrides.items() if v is not None}
+    settings = Settings(**given)
+    configure_logging(settings.log_level, settings.log_format)
     return settings
 
 
-def run_admin(operation: Any, *, quota: bool = False) -> Any:
-    """Run ``operation(service)`` against the configured database; admin errors exit with status 1."""
+def run_admin(operation: Any, *, quota: bool = False, franceconnect: bool = False) -> Any:
+    """Run ``operation(service)`` against the configured database; admin errors exit with status 1.
+
+    ``service``: the consumer administration, or with ``franceconnect`` the FranceConnect one (FS,
+    links, identities)."""
     from dgfip_sandbox.admin.errors import AdminError
     from dgfip_sandbox.admin.service import ConsumerAdmin
     from dgfip_sandbox.assembly import scenario_errors
@@ -41,10 +46,16 @@ def run_admin(operation: Any, *, quota: bool = False) -> Any:
 
             store = build_quota_store(settings)
         try:
+            clock = clock_from_offset(settings.clock_offset_seconds)
+            if franceconnect:
+                from dgfip_sandbox.admin.franceconnect import FranceConnectAdmin
+
+                fc_service = FranceConnectAdmin(settings, create_sessionmaker(engine), clock=clock, actor="cli")
+                return await operation(fc_service)
             service = ConsumerAdmin(
                 settings,
                 create_sessionmaker(engine),
-                clock=clock_from_offset(settings.clock_offset_seconds),
+                clock=clock,
                 scenario_errors=scenario_errors(),
                 quota=store,
                 actor="cli",

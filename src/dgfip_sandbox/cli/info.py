@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -15,7 +16,7 @@ app = typer.Typer()
 
 @app.command()
 def personas(as_json: bool = typer.Option(False, "--json", help="Sortie JSON")) -> None:
-    """List the seeded test personas."""
+    """Lister les personas de test générés."""
     from dgfip_sandbox.seed import all_personas
 
     found = all_personas()
@@ -32,7 +33,7 @@ def fc_events(
     limit: int = typer.Option(50, help="Nombre d'événements"),
     event_type: str | None = typer.Option(None, "--type", help="Filtrer par type d'événement"),
 ) -> None:
-    """List FranceConnect's recorded events (consent shown, consent given, checktoken verified…)."""
+    """Lister les événements enregistrés par FranceConnect (consentement affiché, donné, checktoken vérifié…)."""
     from dgfip_sandbox.store.database import create_engine, create_sessionmaker
     from dgfip_sandbox.store.franceconnect import list_events
 
@@ -57,13 +58,11 @@ def journal(
     limit: int = typer.Option(20, help="Nombre d'appels affichés d'abord"),
     as_json: bool = typer.Option(False, "--json", help="Une ligne JSON par appel"),
 ) -> None:
-    """Show a consumer's request journal (headers, bodies, decision trace); --follow tails it."""
+    """Afficher le journal des appels d'un partenaire (en-têtes, corps, décisions) ; --follow le suit."""
     from dgfip_sandbox.admin.journal_tail import format_entry, tail
 
     def emit(entry: dict[str, Any]) -> None:
         typer.echo(json.dumps(entry, ensure_ascii=False) if as_json else format_entry(entry))
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends --follow
         run_admin(lambda s: tail(s, consumer, emit=emit, limit=limit, follow=follow, sleep=asyncio.sleep))
-    except KeyboardInterrupt:
-        pass
