@@ -54,14 +54,16 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, di
         env.pop(variable, None)  # the guide's defaults: var/ and certs/ in the current folder
     ready = folder / "ready.json"
     command = ["dgfip-sandbox", "up", "--port", str(port), "--fc-port", str(free_port()), "--ready-file", str(ready)]
-    process = subprocess.Popen(command, env=env, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        wait_until(lambda: ready.exists() or process.poll() is not None, timeout=120, what="the ready file")
-        assert ready.exists(), process.stdout.read().decode() if process.stdout else ""
-        yield folder, env, port
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+    log = folder / "up.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, env=env, cwd=folder, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            wait_until(lambda: ready.exists() or process.poll() is not None, timeout=120, what="the ready file")
+            assert ready.exists(), log.read_text()
+            yield folder, env, port
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
 
 
 def run_guide(name: str, sandbox: tuple[Path, dict[str, str], int]) -> list[str]:
