@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -53,3 +54,13 @@ def test_the_french_plugin_page_shows_the_tested_examples() -> None:
         for name in ("pytest-plugin.md", "pytest-plugin.fr.md")
     ]
     assert examples[0] and examples[0] == examples[1]
+
+
+def test_the_french_test_data_page_shows_the_tested_file() -> None:
+    """tests/testdata/test_service.py loads the English page's data file: the French one holds the same data."""
+    files = [
+        re.findall(r"```yaml\n(.*?)```", (DOCS / name).read_text(), flags=re.S)
+        for name in ("test-data.md", "donnees-de-test.md")
+    ]
+    assert len(files[0]) == len(files[1]) == 1
+    assert yaml.safe_load(files[0][0]) == yaml.safe_load(files[1][0])
