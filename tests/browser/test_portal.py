@@ -80,3 +80,117 @@ def test_portal_refuses_a_wrong_token(running: DgfipSandbox, page) -> None:  # t
     in_url = page.goto(f"{running.admin_url}/portal?token={running.admin_token}")
     assert in_url is not None and in_url.status == 400
     assert not [c for c in page.context.cookies() if c["name"] == "dgfip_sandbox_admin"]
+
+
+def login(page, running: DgfipSandbox) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{running.admin_url}/portal")
+    page.get_by_label("Jeton d'administration").fill(running.admin_token)
+    with page.expect_response(f"{running.admin_url}/portal/login"):
+        page.get_by_role("button", name="Entrer").click()
+    page.wait_for_load_state()
+
+
+def document_width(page) -> int:  # type: ignore[no-untyped-def]
+    return int(page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"))
+
+
+ASSIETTES = "/impotparticulier/1.0/spi/{spi}/situations/ir/assiettes/annrev/{annrev}"
+
+
+def test_the_workbench_builds_the_curl_runs_the_route_and_the_journal_shows_its_detail(
+    running: DgfipSandbox,
+    page,  # type: ignore[no-untyped-def]
+) -> None:
+    from playwright.sync_api import expect
+
+    login(page, running)
+    page.select_option("#consumer", "caf-demo")
+    caf = running.consumer("caf-demo")
+    expect(page.locator("#credentials")).to_contain_text(caf.client_id)
+    route = page.locator(f'details.route[data-method="GET"][data-path="{ASSIETTES}"]')
+    route.locator("summary").click()
+    # The exact curl: the consumer's certificate paths, a token step reading the secret from credentials.json
+    # (not on the page), a fresh X-Correlation-ID, the gateway's URL with the path parameters filled in.
+    curl = route.locator("pre.curl")
+    cert, key = caf.cert_pair
+    expect(curl).to_contain_text(f"--cert '{cert}' --key '{key}'")
+    expect(curl).to_contain_text(f"-u '{caf.client_id}'")
+    expect(curl).to_contain_text("credentials.json")
+    expect(curl).to_contain_text("/token")
+    expect(curl).to_contain_text("Authorization: Bearer $TOKEN")
+    expect(curl).to_contain_text(f"{running.gateway_url}/impotparticulier/1.0/spi/")
+    assert caf.client_secret not in curl.inner_text()
+    first_id = route.locator("input[name='X-Correlation-ID']").input_value()
+    assert len(first_id) == 36 and first_id in curl.inner_text()
+
+    # Run it: the admin app sends it through the gateway over mTLS; the answer and a fresh id for the next run.
+    route.get_by_role("button", name="Exécuter").click()
+    answer = route.locator("pre.answer")
+    expect(answer).to_contain_text("Jeton : HTTP 200")
+    expect(answer).to_contain_text(f"X-Correlation-ID {first_id}")
+    status = answer.get_attribute("data-status")
+    assert status is not None and status.isdigit(), answer.inner_text()
+    assert route.locator("input[name='X-Correlation-ID']").input_value() != first_id
+
+    # A wrong SPI: the API's own refusal is shown as the answer, not an admin error.
+    route.locator("input[name='spi']").fill("123")
+    route.get_by_role("button", name="Exécuter").click()
+    expect(answer).to_have_attribute("data-status", "400")
+    expect(answer).to_have_class("answer ko")
+
+    # The journal shows both runs; a click on a row shows its request, response and decision trace.
+    journal = page.locator("#journal tbody")
+    expect(journal.locator("tr.entry", has_text="/situations/ir/assiettes").first).to_be_visible(timeout=10_000)
+    row = journal.locator("tr.entry").first
+    row.click()
+    detail = journal.locator("tr.detail")
+    expect(detail).to_contain_text("Requête")
+    expect(detail).to_contain_text("Réponse")
+    expect(detail).to_contain_text("Trace des décisions")
+    assert caf.client_secret not in detail.inner_text()
+    row.click()
+    expect(detail).to_have_count(0)
+
+    # Usage per minute: an inline SVG chart (no external asset) counting the runs.
+    chart = page.locator("#usage-chart svg")
+    expect(chart).to_be_visible()
+    counts = [int(c) for c in chart.locator("rect").evaluate_all("rs => rs.map(r => r.dataset.count)")]
+    assert len(counts) == 15 and sum(counts) >= 2
+
+    # Responsive: no horizontal overflow at 1280 and 1024 px, screenshots of both.
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width in (1280, 1024):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(0)
+        assert document_width(page) <= width, f"{document_width(page)} px wide at a {width} px viewport"
+        shot = ARTIFACTS / f"portal-workbench-{width}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+
+
+def test_the_workbench_run_refuses_what_is_not_the_portal_or_not_a_gateway_route(running: DgfipSandbox) -> None:
+    import httpx
+
+    with httpx.Client(base_url=running.admin_url) as admin:
+        request = {"consumer": "caf-demo", "method": "GET", "path": "/health"}
+        # no token, no cookie
+        assert admin.post("/api/portal/try", json=request).status_code == 401
+        # the portal's cookie alone, without the browser's same-origin mark: refused (no cross-site run)
+        refused = admin.post("/api/portal/try", json=request, cookies={"dgfip_sandbox_admin": running.admin_token})
+        assert refused.status_code == 401
+        bearer = {"Authorization": f"Bearer {running.admin_token}"}
+        outside = admin.post("/api/portal/try", json={**request, "path": "http://example.org/"}, headers=bearer)
+        assert outside.status_code == 400 and "route inconnue" in outside.text
+        unknown = admin.post("/api/portal/try", json={**request, "consumer": "inconnu"}, headers=bearer)
+        assert unknown.status_code == 400 and "var/credentials.json" in unknown.text
+        missing = admin.post(
+            "/api/portal/try",
+            json={**request, "path": ASSIETTES, "path_params": {"spi": "1000000001084"}},
+            headers=bearer,
+        )
+        assert missing.status_code == 400 and "annrev" in missing.text
+        health = admin.post("/api/portal/try", json=request, headers=bearer)
+        assert health.status_code == 200, health.text
+        answer = health.json()
+        assert answer["status"] == 200 and answer["token"]["status"] == 200
+        assert "access_token" not in health.text and answer["request"]["headers"]["Authorization"] == "Bearer …"
