@@ -54,4 +54,4 @@ class FranceConnectState:
 
 
 def get_state(request: Request) -> FranceConnectState:
-    return request.app.state.franceconnect
+    return request.app.state.franceconnect  # type: ignore[no-any-return]  # Starlette's app.state is untyped

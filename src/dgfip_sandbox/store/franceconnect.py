@@ -53,7 +53,7 @@ class FcServiceProvider(Base):
     token_endpoint_auth_method: Mapped[str] = mapped_column(
         String(30), default="client_secret_post", server_default="client_secret_post"
     )
-    jwks: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # public keys only
+    jwks: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # public keys only
     jwks_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
     # Prompts the FS may send to change the flow (FranceConnect's allowedPrompts, e.g. ["login"] skips consent).
     allowed_prompts: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
@@ -84,7 +84,7 @@ class FcDataProvider(Base):
     client_id: Mapped[str] = mapped_column(String(100), unique=True)
     client_secret_hash: Mapped[str] = mapped_column(String(200))
     scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
-    jwks: Mapped[dict] = mapped_column(JSON, default=dict)  # public keys only (what jwks_uri would serve)
+    jwks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # public keys only (what jwks_uri would serve)
     checktoken_signed_response_alg: Mapped[str] = mapped_column(String(10), default="ES256")
     checktoken_encrypted_response_alg: Mapped[str] = mapped_column(String(20), default="ECDH-ES")
     checktoken_encrypted_response_enc: Mapped[str] = mapped_column(String(20), default="A256GCM")
@@ -127,7 +127,7 @@ class FcSession(Base):
     state: Mapped[str] = mapped_column(Text)
     nonce: Mapped[str] = mapped_column(Text)
     acr: Mapped[str] = mapped_column(String(20))
-    claims: Mapped[dict] = mapped_column(JSON, default=dict)
+    claims: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prompt: Mapped[str | None] = mapped_column(String(60), nullable=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("fc_citizens.id", ondelete="CASCADE"), nullable=True)
@@ -189,7 +189,7 @@ class FcEvent(Base):
     sp_client_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     dp_client_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     citizen_login: Mapped[str | None] = mapped_column(String(60), nullable=True)
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 # FranceConnect's tracking step numbers (core-fcp-low config/tracking.ts).

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from starlette.types import Receive, Scope, Send
 
 from dgfip_sandbox.clock import FrozenClock
 from dgfip_sandbox.settings import Settings
@@ -80,7 +81,7 @@ class FranceConnectFlowError(AssertionError):
     """A step of the FranceConnect flow did not answer as expected (the message says which)."""
 
 
-class _Sleeps(list):
+class _Sleeps(list[float]):
     """The gateway's sleeper: scenario latencies advance the frozen clock, and are recorded."""
 
     def __init__(self, clock: FrozenClock) -> None:
@@ -164,7 +165,7 @@ class DgfipSandbox:
             response = client.post("/token", data=data, auth=(credentials.client_id, credentials.client_secret))
         if response.status_code != 200:
             raise AssertionError(f"POST /token for {consumer}: {response.status_code} {response.text}")
-        return response.json()["access_token"]
+        return str(response.json()["access_token"])
 
     def franceconnect_token(
         self, persona: str, scopes: list[str], *, service_provider: str = "demo-fs"
@@ -376,6 +377,10 @@ def _csrf(page: httpx.Response, step: str) -> str:
     return match.group(1)
 
 
+async def _not_built(scope: Scope, receive: Receive, send: Send) -> None:
+    raise RuntimeError("the sandbox's app is built once its port is known")
+
+
 def start_sandbox(
     root: Path, *, seed_size: int = 200, clock_start: datetime, with_demo_fs: bool = False
 ) -> DgfipSandbox:
@@ -388,13 +393,14 @@ def start_sandbox(
     from dgfip_sandbox.bootstrap import prepare_sandbox
 
     clock = FrozenClock(clock_start)
+    # The apps are built once the ports are known (below); until then each server holds a placeholder.
     specs = [
-        server.ServerSpec(name="gateway", app=None, access_log=False),
-        server.ServerSpec(name="franceconnect", app=None, access_log=False),
-        server.ServerSpec(name="admin", app=None, access_log=False),
+        server.ServerSpec(name="gateway", app=_not_built, access_log=False),
+        server.ServerSpec(name="franceconnect", app=_not_built, access_log=False),
+        server.ServerSpec(name="admin", app=_not_built, access_log=False),
     ]
     if with_demo_fs:
-        specs.append(server.ServerSpec(name="demo-fs", app=None, access_log=False))
+        specs.append(server.ServerSpec(name="demo-fs", app=_not_built, access_log=False))
     group = server.ServerGroup(specs)
     group.bind()  # free ports, held from now on: the settings below name the real ones
     ports = group.ports
@@ -405,11 +411,12 @@ def start_sandbox(
         port=ports["gateway"],
         fc_port=ports["franceconnect"],
         admin_port=ports["admin"],
-        **({"demo_fs_port": ports["demo-fs"]} if with_demo_fs else {}),
         public_base_url=f"https://localhost:{ports['gateway']}",
         log_level="WARNING",
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
+    if with_demo_fs:
+        settings = settings.model_copy(update={"demo_fs_port": ports["demo-fs"]})
     try:
         credentials = prepare_sandbox(settings, now=clock_start)
     except BaseException:
