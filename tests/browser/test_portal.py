@@ -176,8 +176,12 @@ def test_the_workbench_run_refuses_what_is_not_the_portal_or_not_a_gateway_route
         # no token, no cookie
         assert admin.post("/api/portal/try", json=request).status_code == 401
         # the portal's cookie alone, without the browser's same-origin mark: refused (no cross-site run)
-        refused = admin.post("/api/portal/try", json=request, cookies={"dgfip_sandbox_admin": running.admin_token})
-        assert refused.status_code == 401
+        with httpx.Client(base_url=running.admin_url, cookies={"dgfip_sandbox_admin": running.admin_token}) as cookie:
+            refused = cookie.post("/api/portal/try", json=request)
+            assert refused.status_code == 401 and "session du portail" in refused.text
+            # ... and with it, a form-encoded body (what a cross-site form sends) is refused too
+            form = cookie.post("/api/portal/try", data=request, headers={"Sec-Fetch-Site": "same-origin"})
+            assert form.status_code == 401
         bearer = {"Authorization": f"Bearer {running.admin_token}"}
         outside = admin.post("/api/portal/try", json={**request, "path": "http://example.org/"}, headers=bearer)
         assert outside.status_code == 400 and "route inconnue" in outside.text
