@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from dgfip_sandbox.testing.sandbox import DgfipSandbox, start_sandbox
@@ -130,7 +133,24 @@ def test_the_workbench_builds_the_curl_runs_the_route_and_the_journal_shows_its_
     expect(answer).to_contain_text(f"X-Correlation-ID {first_id}")
     status = answer.get_attribute("data-status")
     assert status is not None and status.isdigit(), answer.inner_text()
-    assert route.locator("input[name='X-Correlation-ID']").input_value() != first_id
+    second_id = route.locator("input[name='X-Correlation-ID']").input_value()
+    assert second_id != first_id and second_id in curl.inner_text()
+
+    # The copied curl runs as it is in a shell (curl and python3 only) and its call lands in the journal.
+    shell = subprocess.run(
+        ["bash", "-c", "set -euo pipefail\n" + curl.inner_text()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert shell.returncode == 0, shell.stderr
+    json.loads(shell.stdout)
+    admin = httpx.get(
+        f"{running.admin_url}/api/consumers/caf-demo/journal",
+        headers={"Authorization": f"Bearer {running.admin_token}"},
+    )
+    assert second_id in [e["correlation_id"] for e in admin.json()["entries"]]
 
     # A wrong SPI: the API's own refusal is shown as the answer, not an admin error.
     route.locator("input[name='spi']").fill("123")
@@ -169,8 +189,6 @@ def test_the_workbench_builds_the_curl_runs_the_route_and_the_journal_shows_its_
 
 
 def test_the_workbench_run_refuses_what_is_not_the_portal_or_not_a_gateway_route(running: DgfipSandbox) -> None:
-    import httpx
-
     with httpx.Client(base_url=running.admin_url) as admin:
         request = {"consumer": "caf-demo", "method": "GET", "path": "/health"}
         # no token, no cookie
