@@ -216,3 +216,8 @@ def test_the_workbench_run_refuses_what_is_not_the_portal_or_not_a_gateway_route
         answer = health.json()
         assert answer["status"] == 200 and answer["token"]["status"] == 200
         assert "access_token" not in health.text and answer["request"]["headers"]["Authorization"] == "Bearer …"
+        # The token route itself runs with the consumer's credentials; the token stays in the admin app.
+        token = admin.post("/api/portal/try", json={**request, "method": "POST", "path": "/token"}, headers=bearer)
+        assert token.status_code == 200, token.text
+        assert token.json()["status"] == 200 and token.json()["token"] is None
+        assert token.json()["body"]["access_token"].startswith("…") and token.json()["body"]["token_type"]

@@ -25,6 +25,7 @@ from dgfip_sandbox.admin.errors import InvalidAdminRequest
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 # Request identifiers a route may declare (FICOBA requires X-Request-ID): a fresh UUID when the form leaves them empty.
 FRESH_IDS = ("X-Correlation-ID", "X-Request-ID")
+TOKEN_PATH = "/token"  # noqa: S105 - the token route's path, not a secret
 ANSWER_LIMIT = 200_000  # characters of an answer body shown on the page
 EXAMPLE_DEPTH = 6
 
@@ -214,17 +215,16 @@ async def run(gateway_url: str, document: dict[str, Any], files: ConsumerFiles, 
     token_step: dict[str, Any] | None = None
     async with httpx.AsyncClient(base_url=gateway_url, verify=context, timeout=30.0) as client:
         try:
-            if path != "/token":
-                answer = await client.post(
-                    "/token",
-                    data={"grant_type": "client_credentials"},
-                    auth=(files.client_id, files.client_secret),
-                )
-                token_step = {"status": answer.status_code}
-                if answer.status_code == 200:
-                    headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
-                else:
-                    token_step["body"] = _answer_body(answer)
+            if path == TOKEN_PATH:
+                # the token route itself: its client-credentials request, with the consumer's credentials
+                response = await _token(client, files)
+                return _answer(request, path, headers, None, response, correlation_id)
+            answer = await _token(client, files)
+            token_step = {"status": answer.status_code}
+            if answer.status_code == 200:
+                headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+            else:
+                token_step["body"] = _answer_body(answer)
             content = request.body.encode() if request.body else None
             if content is not None and not any(k.lower() == "content-type" for k in headers):
                 headers["Content-Type"] = "application/json"
@@ -233,12 +233,33 @@ async def run(gateway_url: str, document: dict[str, Any], files: ConsumerFiles, 
             )
         except httpx.HTTPError as exc:
             raise InvalidAdminRequest(f"passerelle injoignable : {exc.__class__.__name__}") from None
+    return _answer(request, path, headers, token_step, response, correlation_id)
+
+
+async def _token(client: httpx.AsyncClient, files: ConsumerFiles) -> httpx.Response:
+    return await client.post(
+        TOKEN_PATH, data={"grant_type": "client_credentials"}, auth=(files.client_id, files.client_secret)
+    )
+
+
+def _answer(
+    request: TryRequest,
+    path: str,
+    headers: dict[str, str],
+    token_step: dict[str, Any] | None,
+    response: httpx.Response,
+    correlation_id: str | None,
+) -> dict[str, Any]:
+    """What the page gets: never the access token (masked in the request's headers and in /token's answer)."""
     shown = {k: ("Bearer …" if k.lower() == "authorization" else v) for k, v in headers.items()}
+    body = _answer_body(response)
+    if isinstance(body, dict) and "access_token" in body:
+        body = {**body, "access_token": "… (gardé par l'application d'administration)"}
     return {
         "token": token_step,
         "request": {"method": request.method.upper(), "path": path, "query": request.query, "headers": shown},
         "status": response.status_code,
         "headers": dict(response.headers),
-        "body": _answer_body(response),
+        "body": body,
         "correlation_id": correlation_id,
     }

@@ -234,12 +234,13 @@
     const tls = "--cacert " + sq(c.ca_cert || "var/pki/ca.pem") + " --cert " + sq(c.cert || "CERTIFICAT") + " --key " + sq(c.key || "CLE");
     const file = c.credentials_file || "var/credentials.json";
     const lines = ["# Chemins et secret tels que " + file + " les donne (relatifs au dossier de lancement du bac à sable)."];
-    if (request.path !== "/token") {
-      lines.push("CLIENT_SECRET=$(python3 -c 'import json,sys; print(next(c[\"client_secret\"] for c in json.load(open(sys.argv[1]))[\"consumers\"] if c[\"name\"] == sys.argv[2]))' " + sq(file) + " " + sq(request.consumer) + ")");
-      lines.push("TOKEN=$(curl -s " + tls + " -u " + sq((c.client_id || "CLIENT_ID")) + "\":$CLIENT_SECRET\" -d grant_type=client_credentials " + sq(base + "/token") + " | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')");
-    }
+    const token = request.path === "/token";
+    lines.push("CLIENT_SECRET=$(python3 -c 'import json,sys; print(next(c[\"client_secret\"] for c in json.load(open(sys.argv[1]))[\"consumers\"] if c[\"name\"] == sys.argv[2]))' " + sq(file) + " " + sq(request.consumer) + ")");
+    const tokenCurl = "curl -s " + tls + " -u " + sq(c.client_id || "CLIENT_ID") + "\":$CLIENT_SECRET\" -d grant_type=client_credentials " + sq(base + "/token");
+    if (token) { lines.push(tokenCurl); return lines.join("\n"); }
+    lines.push("TOKEN=$(" + tokenCurl + " | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')");
     const parts = ["curl -s " + tls, "  -X " + request.method];
-    if (request.path !== "/token") parts.push("  -H \"Authorization: Bearer $TOKEN\"");
+    parts.push("  -H \"Authorization: Bearer $TOKEN\"");
     for (const [k, v] of Object.entries(request.headers)) parts.push("  -H " + sq(k + ": " + v));
     if (request.body !== null) {
       if (!Object.keys(request.headers).some(k => k.toLowerCase() === "content-type")) parts.push("  -H 'Content-Type: application/json'");
