@@ -186,6 +186,7 @@ def test_the_workbench_builds_the_curl_runs_the_route_and_the_journal_shows_its_
         shot = ARTIFACTS / f"portal-workbench-{width}.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
+        route.screenshot(path=str(ARTIFACTS / f"portal-workbench-route-{width}.png"))
 
 
 def test_the_workbench_run_refuses_what_is_not_the_portal_or_not_a_gateway_route(running: DgfipSandbox) -> None:

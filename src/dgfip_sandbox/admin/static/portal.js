@@ -233,7 +233,7 @@
     const c = creds || {};
     const tls = "--cacert " + sq(c.ca_cert || "var/pki/ca.pem") + " --cert " + sq(c.cert || "CERTIFICAT") + " --key " + sq(c.key || "CLE");
     const file = c.credentials_file || "var/credentials.json";
-    const lines = ["# Chemins et secret tels que " + file + " les donne (relatifs au dossier de lancement du bac à sable)."];
+    const lines = ["# Chemins et secret : ceux de " + file + " (un chemin relatif part du dossier où le bac à sable a été lancé)."];
     const token = request.path === "/token";
     lines.push("CLIENT_SECRET=$(python3 -c 'import json,sys; print(next(c[\"client_secret\"] for c in json.load(open(sys.argv[1]))[\"consumers\"] if c[\"name\"] == sys.argv[2]))' " + sq(file) + " " + sq(request.consumer) + ")");
     const tokenCurl = "curl -s " + tls + " -u " + sq(c.client_id || "CLIENT_ID") + "\":$CLIENT_SECRET\" -d grant_type=client_credentials " + sq(base + "/token");
