@@ -112,6 +112,7 @@ class DgfipSandbox:
     _thread: threading.Thread | None = field(default=None, repr=False)
     _group: Any = field(default=None, repr=False)
     _admin: Any = field(default=None, repr=False)
+    _fc_admin: Any = field(default=None, repr=False)
     _data: Any = field(default=None, repr=False)
     _clients: list[httpx.Client] = field(default_factory=list, repr=False)
 
@@ -179,6 +180,64 @@ class DgfipSandbox:
                 f"no FranceConnect service provider {service_provider!r}; known: {sorted(self.service_providers)}"
             )
         return obtain_franceconnect_token(self.franceconnect_url, sp, persona, scopes, verify=self.ssl_context())
+
+    # ---------------------------------------------------------------------------------------------
+    # Your own FranceConnect service providers and test identities (the same operations as the CLI)
+
+    def add_service_provider(
+        self,
+        name: str,
+        *,
+        redirect_uris: list[str],
+        post_logout_redirect_uris: list[str] | None = None,
+        scopes: list[str] | None = None,
+        alg: str = "ES256",
+        auth: str = "client_secret_post",
+        jwks_uri: str | None = None,
+        private: bool = False,
+        title: str | None = None,
+    ) -> ServiceProviderCredentials:
+        """Register an FS (``franceconnect fs add``); ``franceconnect_token(…, service_provider=name)``
+        then drives the flow as that FS."""
+        from dgfip_sandbox.admin.franceconnect import DEFAULT_FS_SCOPES, NewServiceProvider
+
+        spec = NewServiceProvider(
+            name=name,
+            redirect_uris=list(redirect_uris),
+            post_logout_redirect_uris=list(post_logout_redirect_uris or []),
+            title=title,
+            alg=alg,
+            auth=auth,
+            jwks_uri=jwks_uri,
+            scopes=list(scopes or DEFAULT_FS_SCOPES),
+            private=private,
+        )
+        row = self._run(self._fc_admin.add_fs(spec))
+        credentials = ServiceProviderCredentials(
+            name=name,
+            client_id=row["client_id"],
+            client_secret=row["client_secret"],
+            redirect_uris=tuple(row["redirect_uris"]),
+            scopes=tuple(row["scopes"]),
+        )
+        self.service_providers[name] = credentials
+        return credentials
+
+    def remove_service_provider(self, name: str) -> None:
+        self._run(self._fc_admin.remove_fs(name))
+        self.service_providers.pop(name, None)
+
+    def link_service_provider(self, consumer: str, service_provider: str) -> None:
+        """``consumers link-fs``: the consumer's FranceConnect routes accept that FS's tokens."""
+        self._run(self._fc_admin.link_fs(consumer, service_provider))
+
+    def add_identity(self, login: str, **fields: Any) -> dict[str, Any]:
+        """A test identity of the demo identity provider (``franceconnect idp add``; fields: ``spi``,
+        ``given_name``, ``family_name``, ``birthdate``, ``gender``, ``birthplace``, ``birthcountry``,
+        ``email``…); its password is ``123``."""
+        from dgfip_sandbox.admin.franceconnect import NewIdentity
+
+        return self._run(self._fc_admin.add_identity(NewIdentity(login=login, **fields)))
 
     # ---------------------------------------------------------------------------------------------
     # Time, quotas, scenarios, journal, reset
@@ -445,6 +504,7 @@ def start_sandbox(
     box.slept = sleeps
 
     async def main() -> None:
+        from dgfip_sandbox.admin.franceconnect import FranceConnectAdmin
         from dgfip_sandbox.admin.service import ConsumerAdmin
         from dgfip_sandbox.assembly import (
             build_admin_app,
@@ -467,6 +527,7 @@ def start_sandbox(
         if with_demo_fs:
             specs[3].app = build_demo_fs_app(settings, clock=clock)
         engine = create_engine(settings.sqlalchemy_url, pool_size=2)
+        box._fc_admin = FranceConnectAdmin(settings, create_sessionmaker(engine), clock=clock, actor="pytest")
         box._admin = ConsumerAdmin(
             settings,
             create_sessionmaker(engine),
