@@ -43,6 +43,22 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def template_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The plugin's prepared-sandbox cache (testing/template.py) of this run (of this xdist worker):
+    the suite's sandboxes and pytester sessions share it, and never read one of an earlier run."""
+    path = tmp_path_factory.getbasetemp() / "template-cache"
+    previous = os.environ.get("DGFIP_SANDBOX_CACHE_DIR")
+    os.environ["DGFIP_SANDBOX_CACHE_DIR"] = str(path)
+    try:
+        yield path
+    finally:
+        if previous is None:
+            os.environ.pop("DGFIP_SANDBOX_CACHE_DIR", None)
+        else:
+            os.environ["DGFIP_SANDBOX_CACHE_DIR"] = previous
+
+
 @dataclass
 class PreparedSandbox:
     root: Path

@@ -315,8 +315,3 @@ def _relative_to(credentials: dict[str, Any], root: Path) -> dict[str, Any]:
     credentials["consumers"] = [{**c, "cert": fix(c["cert"]), "key": fix(c["key"])} for c in credentials["consumers"]]
     return credentials
 
-
-def aligned_clock_offset(target_second: float, now: float | None = None) -> float:
-    """An offset that puts the shifted clock at ``target_second`` past a minute boundary right now."""
-    now = time.time() if now is None else now
-    return (target_second - now % 60) % 60

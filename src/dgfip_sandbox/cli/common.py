@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from dgfip_sandbox.clock import clock_from_offset
+from dgfip_sandbox.clock import clock_from_settings
 from dgfip_sandbox.settings import Settings
 
 T = TypeVar("T")
@@ -44,7 +44,7 @@ def run_admin(operation: Any, *, quota: bool = False) -> Any:
             service = ConsumerAdmin(
                 settings,
                 create_sessionmaker(engine),
-                clock=clock_from_offset(settings.clock_offset_seconds),
+                clock=clock_from_settings(settings),
                 scenario_errors=scenario_errors(),
                 quota=store,
                 actor="cli",
@@ -76,7 +76,7 @@ def run_testdata(operation: Any, settings: Settings | None = None) -> Any:
     async def run() -> Any:
         engine = create_engine(settings.sqlalchemy_url, pool_size=1)
         try:
-            clock = clock_from_offset(settings.clock_offset_seconds)
+            clock = clock_from_settings(settings)
             return await operation(TestDataService(create_sessionmaker(engine), clock=clock, actor="cli"))
         finally:
             await engine.dispose()

@@ -12,7 +12,7 @@ import typer
 
 from dgfip_sandbox.cli.banner import banner
 from dgfip_sandbox.cli.common import load_settings
-from dgfip_sandbox.clock import clock_from_offset
+from dgfip_sandbox.clock import clock_from_settings
 from dgfip_sandbox.settings import Settings
 
 app = typer.Typer()
@@ -40,7 +40,7 @@ def up(
 
     settings = load_settings(port=port, host=host, fc_port=fc_port, seed_size=seed_size)
     _refuse_workers(settings, workers)
-    now = clock_from_offset(settings.clock_offset_seconds).now()
+    now = clock_from_settings(settings).now()
     if ready_file is not None:
         ready_file.unlink(missing_ok=True)  # a file left by an earlier run would announce readiness too early
     credentials = prepare_sandbox(settings, now=now)
@@ -95,7 +95,7 @@ def prepare(
     from dgfip_sandbox.bootstrap import prepare_sandbox
 
     settings = load_settings(seed_size=seed_size)
-    prepare_sandbox(settings, now=clock_from_offset(settings.clock_offset_seconds).now())
+    prepare_sandbox(settings, now=clock_from_settings(settings).now())
     typer.echo(f"bac à sable préparé : {settings.credentials_path}")
 
 
