@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -62,11 +62,13 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def _scope(fixture_name: str, config: pytest.Config) -> str:
+def _scope(fixture_name: str, config: pytest.Config) -> Literal["session", "function"]:
     scope = str(config.getini("dgfip_sandbox_scope") or "session").strip()
-    if scope not in SCOPES:
-        raise pytest.UsageError(f"dgfip_sandbox_scope: {scope!r}, expected one of {', '.join(SCOPES)}")
-    return scope
+    if scope == "session":
+        return "session"
+    if scope == "function":
+        return "function"
+    raise pytest.UsageError(f"dgfip_sandbox_scope: {scope!r}, expected one of {', '.join(SCOPES)}")
 
 
 def _clock_start(config: pytest.Config) -> datetime:
