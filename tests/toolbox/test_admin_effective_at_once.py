@@ -45,10 +45,12 @@ def gateway_port(environment: dict[str, str], tmp_path: Path) -> Iterator[int]:
     """A gateway process of its own (no FranceConnect, no admin app), serving the test's database."""
     port = free_port()
     log = tmp_path / "gateway.log"
+    # Without the admin app the admin listener still serves /metrics: on a free port of its own too.
+    env = {**environment, "DGFIP_SANDBOX_ADMIN_PORT": str(free_port())}
     with open(log, "ab") as handle:
         process = subprocess.Popen(
             [sys.executable, "-m", "dgfip_sandbox.cli", "serve", "--no-fc", "--no-admin", "--port", str(port)],
-            env=environment,
+            env=env,
             stdout=handle,
             stderr=handle,
         )
