@@ -8,10 +8,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from dgfip_sandbox.settings import Settings
+from typing import Protocol
 
 
 class Clock(Protocol):
@@ -104,7 +101,14 @@ def clock_from_offset(offset_seconds: float) -> Clock:
     return OffsetClock(offset_seconds) if offset_seconds else SystemClock()
 
 
-def clock_from_settings(settings: Settings) -> Clock:
+class ClockSettings(Protocol):
+    """What the clock needs of :class:`dgfip_sandbox.settings.Settings` (the clock imports no settings)."""
+
+    clock_offset_seconds: float
+    clock_file: Path | None
+
+
+def clock_from_settings(settings: ClockSettings) -> Clock:
     """The process's clock: a :class:`FileClock` when ``clock_file`` is set, else the system clock
     shifted by ``clock_offset_seconds``."""
     if settings.clock_file is not None:
