@@ -14,7 +14,7 @@ quotas) with one worker pinned to core 0, drives it from this process pinned to 
 ``--with-prism``: Stoplight Prism (``npx @stoplight/prism-cli mock``, installed from the npm registry
 by npx) mocking DGFIP's published swagger, pinned to the same core, on route (b) over plain HTTP,
 and the ratio (b)/Prism. ``--with-franceconnect``: (d) the same resource through its FranceConnect
-route. ``--profile FILE``: runs only (b) with the server under ``py-spy record -f raw`` and prints
+route (a checktoken v2 per call, to the FranceConnect this process serves, in process). ``--profile FILE``: runs only (b) with the server under ``py-spy record -f raw`` and prints
 where the CPU time goes (benchmarks/profile_shares.py). The benchmark consumer's quota is raised in
 the throw-away database so that the quota check runs but never refuses. The machine may be shared:
 read the ratios, measured within one run.
@@ -273,7 +273,8 @@ def main() -> None:
                     f"http://127.0.0.1:{env['DGFIP_SANDBOX_FC_PORT']}",
                     fs,
                     spi,
-                    ["identite_pivot", "dgfip_rfr", "dgfip_sitfam", "dgfip_nbpart"],
+                    # the year asked is consented: the FranceConnect routes serve only consented years
+                    ["identite_pivot", "dgfip_rfr", "dgfip_sitfam", "dgfip_nbpart", "dgfip_annee_n_moins_1"],
                 ).access_token
                 results.append(
                     asyncio.run(
@@ -328,7 +329,8 @@ def main() -> None:
                         port=prism_port,
                         context=None,
                         path=prism_path,
-                        headers=headers,
+                        # Prism answers 406 to Accept: application/json: the swagger lists the vendor type only.
+                        headers={**headers, "Accept": "application/prs.dgfip.part.situations.ir.assiettes.v1+json"},
                         connections=args.connections,
                         seconds=args.seconds,
                     )

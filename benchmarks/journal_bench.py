@@ -55,7 +55,7 @@ def main() -> None:
         ),
     ):
 
-        def build() -> None:
+        def build(request_body: bytes = request_body, response_body: bytes = response_body) -> None:
             capture = JournalCapture(4096)
             capture.add_request_body(request_body)
             capture.row(SCOPE, entry, headers, response_body, response_more=False, duration_ms=3)

@@ -137,6 +137,18 @@ def build_quota_store(settings: Settings) -> QuotaStore:
     return MemoryQuotaStore()
 
 
+def in_process_checktoken(fc_app: FastAPI | None) -> httpx.AsyncBaseTransport | None:
+    """When this process also serves FranceConnect, the gateway's checktoken calls reach it in
+    process: the same POST /api/v2/checktoken and the same JWE answer, without a loopback socket
+    (httpx's connection pool and a second HTTP parse cost more than checktoken itself). None (a real
+    HTTP call to ``franceconnect_base_url``) when FranceConnect is served elsewhere."""
+    if fc_app is None:
+        return None
+    import httpx
+
+    return httpx.ASGITransport(app=fc_app, client=("127.0.0.1", 0))
+
+
 def build_server_specs(
     settings: Settings,
     *,
@@ -159,9 +171,12 @@ def build_server_specs(
     # One quota store for the gateway and the admin app: the portal shows the calls counted now.
     quota = quota_store or build_quota_store(settings)
     gateway_openapi = None
+    fc_app = build_franceconnect_app(settings, clock=clock) if with_fc else None
     gateway_metrics = None
     if with_gateway:
-        gateway_app = build_gateway_app(settings, clock=clock, quota_store=quota, sleeper=sleeper)
+        gateway_app = build_gateway_app(
+            settings, clock=clock, quota_store=quota, sleeper=sleeper, fc_transport=in_process_checktoken(fc_app)
+        )
         gateway_openapi = gateway_app.openapi()
         gateway_metrics = gateway_app.state.metrics
         specs.append(
@@ -175,11 +190,11 @@ def build_server_specs(
                 access_log=access_log,
             )
         )
-    if with_fc:
+    if fc_app is not None:
         specs.append(
             server.ServerSpec(
                 name="franceconnect",
-                app=build_franceconnect_app(settings, clock=clock),
+                app=fc_app,
                 host=settings.fc_host,
                 port=settings.fc_port,
                 ssl_context=server.server_ssl_context(sandbox_pki, client_auth=False) if settings.fc_https else None,

@@ -21,7 +21,7 @@ def configure_logging(level: str = "INFO") -> None:
         return
     _configured = True
     numeric = getattr(logging, level.upper(), logging.INFO)
-    shared: list = [
+    shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,

@@ -31,9 +31,10 @@ import contextlib
 import fcntl
 import ipaddress
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from cryptography import x509
@@ -115,7 +116,7 @@ def ensure_pki(certs_dir: Path, consumer_names: list[str], *, now: datetime) -> 
         )
         for name in consumer_names:
             cert_path, key_path = pki.clients[name]
-            _ensure_leaf(issuer, cert_path, key_path, lambda key, name=name: _client_builder(key, name, now, LEAF_DAYS))
+            _ensure_leaf(issuer, cert_path, key_path, partial(_client_builder, name=name, now=now, days=LEAF_DAYS))
 
         bad_dir = certs_dir / "bad"
         _ensure_leaf(
@@ -198,7 +199,10 @@ def load_trust(certs_dir: Path) -> Trust:
     revoked: frozenset[int] = frozenset()
     if crl_path.exists():
         crl = x509.load_pem_x509_crl(crl_path.read_bytes())
-        if crl.issuer != ca.subject or not crl.is_signature_valid(ca.public_key()):
+        ca_key = ca.public_key()
+        if not isinstance(ca_key, ec.EllipticCurvePublicKey):
+            raise PkiError(f"{certs_dir / 'ca.pem'}: the sandbox CA key is not an EC key")
+        if crl.issuer != ca.subject or not crl.is_signature_valid(ca_key):
             raise PkiError(f"{crl_path}: la liste de révocation n'est pas signée par l'autorité du bac à sable")
         revoked = frozenset(entry.serial_number for entry in crl)
     return Trust(ca=ca, crl=crl, store=Store([ca]), revoked_serials=revoked)
@@ -478,7 +482,12 @@ def _load_issuer(pki: SandboxPki) -> _Issuer:
 
 
 def _ensure_leaf(
-    issuer: _Issuer, cert_path: Path, key_path: Path, builder_for, *, check_issuer: bool = True
+    issuer: _Issuer,
+    cert_path: Path,
+    key_path: Path,
+    builder_for: Callable[[ec.EllipticCurvePrivateKey], x509.CertificateBuilder],
+    *,
+    check_issuer: bool = True,
 ) -> x509.Certificate:
     """Return the certificate at ``cert_path``, issuing it (and its key if absent) when missing."""
     if cert_path.exists():

@@ -50,7 +50,7 @@ import os
 import signal
 import socket
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -136,7 +136,9 @@ class _TlsScopeApp:
         self.app = app
         self.tls = tls
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+    async def __call__(
+        self, scope: MutableMapping[str, Any], receive: Callable[..., Any], send: Callable[..., Any]
+    ) -> None:
         if scope["type"] in ("http", "websocket"):
             extensions = dict(scope.get("extensions") or {})
             # A copy per request: the app may not alter what the next request on this connection sees.
@@ -154,8 +156,8 @@ class _TlsScopeMixin:
 
     app: ASGIApp
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)  # type: ignore[misc]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]  # the protocol class this mixin precedes
         tls = tls_extension(transport)
         if tls is not None:
             self.app = _TlsScopeApp(self.app, tls)
@@ -171,7 +173,7 @@ except ImportError:  # pragma: no cover - httptools is a declared dependency
     TlsScopeHttpToolsProtocol: type[asyncio.Protocol] | None = None
 else:
 
-    class TlsScopeHttpToolsProtocol(_TlsScopeMixin, HttpToolsProtocol):  # type: ignore[no-redef]
+    class TlsScopeHttpToolsProtocol(_TlsScopeMixin, HttpToolsProtocol):  # type: ignore[no-redef]  # the None fallback above
         pass
 
 
@@ -222,7 +224,7 @@ class TlsHandshakeProtocol(asyncio.Protocol):
     ) -> None:
         self.loop = _loop or asyncio.get_event_loop()
         self.connections = server_state.connections
-        self.http = self.http_protocol(config=config, server_state=server_state, app_state=app_state, _loop=_loop)  # type: ignore[call-arg]
+        self.http = self.http_protocol(config=config, server_state=server_state, app_state=app_state, _loop=_loop)  # type: ignore[call-arg]  # uvicorn's protocols take these keywords; its stubs say less
         self.transport: asyncio.Transport | None = None
         self.task: asyncio.Task[None] | None = None
         self.peer = "?"
@@ -270,6 +272,9 @@ class TlsHandshakeProtocol(asyncio.Protocol):
             return
         finally:
             self.connections.discard(self)
+        if tls_transport is None:  # the connection closed during the handshake
+            self.transport.abort()
+            return
         tls_transport.set_protocol(self.http)
         self.http.connection_made(tls_transport)
         early.replay(self.http)
@@ -363,7 +368,7 @@ class _Server(uvicorn.Server):
         self.ready = asyncio.Event()
 
     @contextlib.contextmanager
-    def capture_signals(self):  # type: ignore[override]
+    def capture_signals(self) -> Iterator[None]:
         yield
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -665,5 +670,6 @@ def _config(spec: ServerSpec) -> uvicorn.Config:
         access_log=spec.access_log,
         proxy_headers=spec.proxy_headers,
         server_header=False,
-        timeout_graceful_shutdown=spec.timeout_graceful_shutdown,
+        # uvicorn annotates an int but uses it as an asyncio timeout: a float works.
+        timeout_graceful_shutdown=spec.timeout_graceful_shutdown,  # type: ignore[arg-type]
     )

@@ -57,7 +57,7 @@ class Settings(BaseSettings):
         description="CIDRs of TLS-terminating proxies whose Client-Cert / X-Forwarded-For headers are honoured",
     )
     token_ttl_seconds: int = 3600
-    token_issuer: str = "https://localhost:8443/token"
+    token_issuer: str = "https://localhost:8443/token"  # noqa: S105  (a URL, not a secret)
     max_header_bytes: int = 8192
     ficoba_require_request_id: bool = True
     demo_extra_allowed_ips: Annotated[list[str], NoDecode] = Field(
@@ -115,7 +115,8 @@ class Settings(BaseSettings):
     def gateway_base_url(self) -> str:
         if self.public_base_url:
             return self.public_base_url.rstrip("/")
-        host = "localhost" if self.host in ("127.0.0.1", "0.0.0.0", "localhost", "::") else self.host
+        # Reads the bind address to name the public URL; binds nothing.
+        host = "localhost" if self.host in ("127.0.0.1", "0.0.0.0", "localhost", "::") else self.host  # noqa: S104
         return f"https://{host}:{self.port}"
 
     @property

@@ -14,7 +14,10 @@ from typing import Any
 
 from tests.services import unavailable
 
-PUBLISHED_DIR = Path(os.environ.get("DGFIP_SANDBOX_PUBLISHED_SWAGGERS", "/work/shared/reference/swaggers"))
+# shared/ sits beside the checkout (here and in CI, which clones the repository elsewhere with a copy of
+# shared/ beside it).
+_BESIDE_THE_CHECKOUT = Path(__file__).resolve().parents[3] / "shared" / "reference" / "swaggers"
+PUBLISHED_DIR = Path(os.environ.get("DGFIP_SANDBOX_PUBLISHED_SWAGGERS", str(_BESIDE_THE_CHECKOUT)))
 FILES = {"impot_particulier": "api-impot-particulier.json", "ficoba": "api-ficoba.json"}
 
 

@@ -1,6 +1,6 @@
 """Conformance with a tool nobody here wrote: Schemathesis against a live sandbox over mutual TLS.
 
-Two schemas per API: (a) DGFIP's *published* swagger (/work/shared/reference/swaggers/, read where it
+Two schemas per API: (a) DGFIP's *published* swagger (../shared/reference/swaggers/ beside the checkout, read where it
 is; skipped when absent) and (b) the document the gateway *serves*. For every operation Schemathesis
 generates requests from the schema (positive data: what the schema allows), the sandbox answers over
 mTLS with a real token, and each answer must:

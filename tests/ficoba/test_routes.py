@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from dgfip_sandbox.apis.ficoba import models
 from dgfip_sandbox.seed import ficoba as seed
 from dgfip_sandbox.store.audit import AuditRecord
 from tests.ficoba.helpers import body
@@ -219,6 +220,7 @@ async def test_bank_verif_iban_and_multi_det(sandbox):
     assert response.status_code == 200, response.text
     data = response.json()
     assert data["nRep"] == data["getnRep"] == "1" and data["nombreReponses"] == "001"
+    models.ReponseMultiDetention.model_validate(data)  # the served document's closed schema describes it
     assert data["comptes"][0]["iban"] == seed.IBAN_AEROLINK
 
 

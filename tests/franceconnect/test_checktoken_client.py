@@ -121,3 +121,59 @@ async def test_reconciliation_cases(db):
         await find_spi(db, {k: v for k, v in identity.items() if k != "birthdate"})
     with pytest.raises(IncompleteIdentity):
         await find_spi(db, {**identity, "gender": "autre"})
+
+
+async def test_concurrent_checktokens_each_commit_their_event(flow, checktoken, db):
+    import asyncio
+
+    from dgfip_sandbox.store.franceconnect import list_events
+
+    tokens = await flow.tokens()
+    before = len(await list_events(db, type_="DP_VERIFIED_FC_CHECKTOKEN", limit=1000))
+    results = await asyncio.gather(*(checktoken.introspect(tokens["access_token"]) for _ in range(20)))
+    assert {r.jti for r in results} == {results[0].jti}
+    await db.rollback()  # a fresh read: the events were committed before each answer
+    after = await list_events(db, type_="DP_VERIFIED_FC_CHECKTOKEN", limit=1000)
+    assert len(after) - before == 20
+    assert all(e["data"]["jti"] == results[0].jti for e in after[:20])
+
+
+def test_the_in_process_transport_reaches_the_app_served_by_this_process(fc_settings):
+    from dgfip_sandbox.assembly import build_franceconnect_app, in_process_checktoken
+
+    assert in_process_checktoken(None) is None  # FranceConnect served elsewhere: real HTTP
+    app = build_franceconnect_app(fc_settings)
+    transport = in_process_checktoken(app)
+    assert isinstance(transport, httpx.ASGITransport) and transport.app is app
+
+
+async def test_one_refused_event_costs_the_others_of_its_group_nothing(fc_settings, monkeypatch):
+    import asyncio
+    from datetime import UTC, datetime
+
+    from dgfip_sandbox.store import franceconnect as store
+    from dgfip_sandbox.store.franceconnect import EventBatcher
+
+    groups: list[int] = []
+    insert_events = store._insert_events
+
+    async def recorded(engine, rows):  # type: ignore[no-untyped-def]
+        groups.append(len(rows))
+        await insert_events(engine, rows)
+
+    monkeypatch.setattr(store, "_insert_events", recorded)
+
+    engine = create_engine(fc_settings.sqlalchemy_url)
+    batcher = EventBatcher()
+    at = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    # The first commits alone; the two queued meanwhile form the next group, one of them unstorable.
+    first, good, bad = await asyncio.gather(
+        batcher.record(engine, "DP_VERIFIED_FC_CHECKTOKEN", at, data={"jti": "premier"}),
+        batcher.record(engine, "DP_VERIFIED_FC_CHECKTOKEN", at, data={"jti": "bon"}),
+        batcher.record(engine, "DP_VERIFIED_FC_CHECKTOKEN", at, data={"jti": object()}),  # not JSON
+        return_exceptions=True,
+    )
+    await engine.dispose()
+    assert first is None and good is None
+    assert isinstance(bad, Exception)
+    assert groups == [1, 2, 1, 1]  # the first alone, the group of two refused, then each of its events

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from joserfc import jwt
@@ -57,7 +58,7 @@ async def test_unregistered_certificate_is_refused(probed, tmp_path) -> None:
 
 
 async def test_forged_client_cert_header_from_untrusted_peer_is_ignored(probed) -> None:
-    good = pki.load_pem_cert(open(probed.consumer("mairie-demo")["cert"], "rb").read())
+    good = pki.load_pem_cert(Path(probed.consumer("mairie-demo")["cert"]).read_bytes())
     client = probed.raw_client(cert=None)
     response = await client.get("/probe/open", headers={"Client-Cert": pki.format_client_cert_header(good)})
     assert_envelope(response, 401, 900901, "aucun certificat client")
@@ -67,7 +68,7 @@ async def test_client_cert_header_from_trusted_proxy_is_honoured(probed) -> None
     probed.state.trusted_proxies.__init__(["10.0.0.5/32"])
     consumer = probed.consumer("mairie-demo")
     token = await probed.token("mairie-demo")
-    good = pki.load_pem_cert(open(consumer["cert"], "rb").read())
+    good = pki.load_pem_cert(Path(consumer["cert"]).read_bytes())
     client = probed.raw_client(cert=None, client_ip="10.0.0.5")
     response = await client.get(
         "/probe/open",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import pytest
 
@@ -36,7 +37,7 @@ async def test_basic_authentication(sandbox) -> None:
     assert claims["application"]
     assert claims["client_id"] == consumer["client_id"]
     assert claims["exp"] - claims["iat"] == 3600
-    cert = pki.load_pem_cert(open(consumer["cert"], "rb").read())
+    cert = pki.load_pem_cert(Path(consumer["cert"]).read_bytes())
     assert claims["cnf"] == {"x5t#S256": pki.x5t_s256(cert)}
 
 

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.anyio
 
 COUPLE_DEC1 = "1000000001084"
 ROUTE = "/impotparticulier/1.0/situations/ir/assiettes/annrev/2025"
+ALL_YEARS = "dgfip_annee_n_moins_1 dgfip_annee_n_moins_2 dgfip_annee_n_moins_3"
 
 
 @pytest.fixture
@@ -28,7 +29,9 @@ async def fc(sandbox):  # type: ignore[no-untyped-def]
             yield FlowDriver(client=browser, settings=sandbox.settings, clock=sandbox.clock)
 
 
-async def fc_token(fc, *, login: str = COUPLE_DEC1, scope: str = "openid identite_pivot dgfip_rfr dgfip_sitfam") -> str:  # type: ignore[no-untyped-def]
+async def fc_token(
+    fc, *, login: str = COUPLE_DEC1, scope: str = "openid identite_pivot dgfip_rfr dgfip_sitfam dgfip_annee_n_moins_1"
+) -> str:  # type: ignore[no-untyped-def]
     tokens = await fc.tokens(login=login, scope=scope)
     return tokens["access_token"]
 
@@ -55,7 +58,7 @@ async def test_fields_are_the_intersection_with_the_datapass(sandbox, fc) -> Non
         row.fc_client_id = (
             await session.execute(select(Consumer.fc_client_id).where(Consumer.name == "mairie-demo"))
         ).scalar_one()
-    token = await fc_token(fc, scope="openid identite_pivot dgfip_rfr dgfip_sitfam dgfip_nbpart")
+    token = await fc_token(fc, scope="openid identite_pivot dgfip_rfr dgfip_sitfam dgfip_nbpart dgfip_annee_n_moins_1")
     response = await (await sandbox.client("caf-demo")).get(ROUTE, headers={"X-FranceConnect-OAuth": token})
     assert response.status_code == 200, response.text
     body = response.json()
@@ -91,7 +94,9 @@ TWIN_ROUTES = [
 
 @pytest.mark.parametrize(("path", "status", "expected"), TWIN_ROUTES, ids=[r[0] for r in TWIN_ROUTES])
 async def test_every_fc_twin_route_answers(sandbox, fc, path: str, status: int, expected: set[str] | int) -> None:
-    token = await fc_token(fc, scope="openid identite_pivot dgfip_rfr dgfip_sitfam dgfip_aft dgfip_indiIFI")
+    token = await fc_token(
+        fc, scope="openid identite_pivot dgfip_rfr dgfip_sitfam dgfip_aft dgfip_indiIFI " + ALL_YEARS
+    )
     client = await sandbox.client("mairie-demo")
     response = await client.get(f"/impotparticulier/1.0/{path}", headers={"X-FranceConnect-OAuth": token})
     assert response.status_code == status, response.text
@@ -157,3 +162,93 @@ async def test_franceconnect_too_slow(sandbox) -> None:
     await sandbox.use_fc_transport(httpx.MockTransport(slow))
     response = await (await sandbox.client("mairie-demo")).get(ROUTE, headers={"X-FranceConnect-OAuth": "x" * 40})
     assert response.status_code == 502
+
+
+# Point 6: the user consents to years; a year is served only when the consent and the DataPass allow it.
+
+
+async def test_a_year_the_user_did_not_consent_to_is_refused(sandbox, fc) -> None:
+    token = await fc_token(fc)  # consents to N-1 (2025) only; mairie-demo's DataPass allows N-1, N-2, N-3
+    client = await sandbox.client("mairie-demo")
+    consented = await client.get(ROUTE, headers={"X-FranceConnect-OAuth": token})
+    assert consented.status_code == 200, consented.text
+    n_2 = await client.get(ROUTE.replace("2025", "2024"), headers={"X-FranceConnect-OAuth": token})
+    assert n_2.status_code == 403, n_2.text
+    assert n_2.json()["erreur"]["code"] == 4031
+    spi_route = await client.get(f"/impotparticulier/1.0/spi/{COUPLE_DEC1}/situations/ir/assiettes/annrev/2024")
+    assert spi_route.status_code == 200  # the habilitation alone allows 2024 on the SPI route
+
+
+async def test_no_year_consented_answers_4032_naming_the_years(sandbox, fc) -> None:
+    token = await fc_token(fc, scope="openid identite_pivot dgfip_rfr dgfip_sitfam")
+    response = await (await sandbox.client("mairie-demo")).get(ROUTE, headers={"X-FranceConnect-OAuth": token})
+    assert response.status_code == 403
+    error = response.json()["erreur"]
+    assert error["code"] == 4032
+    assert "aucune année consentie" in response.text and "dgfip_annee_n_moins_1" in response.text
+
+
+async def test_every_consented_year_of_the_datapass_is_served(sandbox, fc) -> None:
+    token = await fc_token(fc, scope="openid identite_pivot dgfip_rfr " + ALL_YEARS)
+    client = await sandbox.client("mairie-demo")
+    for year in (2025, 2024, 2023):
+        response = await client.get(ROUTE.replace("2025", str(year)), headers={"X-FranceConnect-OAuth": token})
+        assert response.status_code == 200, (year, response.text)
+        assert response.json()["rfr"] is not None
+
+
+@pytest.mark.parametrize(
+    ("consented", "datapass", "expected"),
+    [
+        ({"dgfip_annee_n_moins_1"}, {"dgfip_annee_n_moins_1", "dgfip_annee_n_moins_2"}, {"dgfip_annee_n_moins_1"}),
+        ({"dgfip_annee_n_moins_2"}, {"dgfip_annee_n_moins_1"}, set()),
+        (set(), {"dgfip_annee_n_moins_1"}, set()),
+        ({"dgfip_annee_n_moins_1"}, {"dgfip_annee_n_moins_2_si_indispo_n_moins_1"}, {"dgfip_annee_n_moins_1"}),
+        ({"dgfip_annee_n_moins_2_si_indispo_n_moins_1"}, {"dgfip_annee_n_moins_1"}, {"dgfip_annee_n_moins_1"}),
+        ({"dgfip_annee_n_moins_2"}, {"dgfip_annee_n_moins_2_si_indispo_n_moins_1"}, set()),
+        (
+            {"dgfip_annee_n_moins_2_si_indispo_n_moins_1"},
+            {"dgfip_annee_n_moins_2_si_indispo_n_moins_1"},
+            {"dgfip_annee_n_moins_2_si_indispo_n_moins_1"},
+        ),
+    ],
+)
+def test_consented_years(consented: set[str], datapass: set[str], expected: set[str]) -> None:
+    from dgfip_sandbox.apis.impot_particulier.franceconnect import consented_years
+
+    assert consented_years(frozenset(consented | {"dgfip_rfr"}), frozenset(datapass | {"dgfip_rfr"})) == expected
+
+
+async def test_a_revoked_session_token_is_refused_on_the_next_call(sandbox, fc) -> None:
+    tokens = await fc.tokens(login=COUPLE_DEC1, scope="openid identite_pivot dgfip_rfr dgfip_annee_n_moins_1")
+    client = await sandbox.client("mairie-demo")
+    headers = {"X-FranceConnect-OAuth": tokens["access_token"]}
+    assert (await client.get(ROUTE, headers=headers)).status_code == 200
+    logout = await fc.client.get(
+        "/api/v2/session/end",
+        params={
+            "id_token_hint": tokens["id_token"],
+            "state": "s",
+            "post_logout_redirect_uri": fc.sp().post_logout_redirect_uris(sandbox.settings)[0],
+        },
+    )
+    assert logout.status_code in (302, 303), logout.text
+    after = await client.get(ROUTE, headers=headers)
+    assert after.status_code == 401 and after.json()["erreur"]["code"] == 4011
+
+
+async def test_a_link_made_by_another_process_is_effective_at_once(sandbox, fc) -> None:
+    from sqlalchemy import text
+
+    token = await fc_token(fc)  # the demo FS's token; editeur-demo is linked to no FS
+    client = await sandbox.client("editeur-demo")
+    refused = await client.get(ROUTE, headers={"X-FranceConnect-OAuth": token})
+    assert refused.status_code == 403 and refused.json()["erreur"]["code"] == 4033  # editeur-demo now cached
+    # Another process's `consumers link-fs`: a plain SQL write (the database's change counters see it).
+    engine = sandbox.state.sessionmaker.kw["bind"]
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE consumers SET fc_client_id = :fs WHERE name = 'editeur-demo'"), {"fs": fc.sp().client_id}
+        )
+    accepted = await client.get(ROUTE, headers={"X-FranceConnect-OAuth": token})
+    assert accepted.status_code == 200, accepted.text

@@ -88,7 +88,7 @@ async def _set_datapass(sandbox: Any, name: str, scopes: frozenset[str]) -> None
 
 async def test_openapi_operation_ids(sandbox) -> None:
     paths = sandbox.app.openapi()["paths"]
-    for operation_id, path, _scope, media_type in ROUTES:
+    for operation_id, _path, _scope, media_type in ROUTES:
         template = next(p for p in paths if p.startswith(BASE) and operation_id == paths[p]["get"]["operationId"])
         assert media_type in paths[template]["get"]["responses"]["200"]["content"]
 

@@ -72,6 +72,8 @@ def test_up_loads_the_data_and_writes_the_ready_file_once_every_port_listens(tmp
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+        if process.stdout is not None:  # else a ResourceWarning (an error under filterwarnings = error)
+            process.stdout.close()
 
 
 def test_up_refuses_a_bad_data_file_before_serving(tmp_path: Path) -> None:

@@ -39,10 +39,12 @@ def gateway_spec(sandbox_pki: pki.SandboxPki, trust: pki.Trust, **kwargs) -> Ser
 @pytest.mark.parametrize("http", ["h11", "httptools"])
 async def test_client_certificate_reaches_the_app(sandbox_pki: pki.SandboxPki, trust: pki.Trust, http: str) -> None:
     cert_path, key_path = sandbox_pki.clients["demo-impot-particulier"]
-    async with running([gateway_spec(sandbox_pki, trust, http=http)]) as group:
-        async with httpx.AsyncClient(verify=client_context(sandbox_pki, (cert_path, key_path))) as client:
-            first = await client.get(group.url("gateway") + "/echo")
-            second = await client.get(group.url("gateway") + "/echo")  # same connection, same extension
+    async with (
+        running([gateway_spec(sandbox_pki, trust, http=http)]) as group,
+        httpx.AsyncClient(verify=client_context(sandbox_pki, (cert_path, key_path))) as client,
+    ):
+        first = await client.get(group.url("gateway") + "/echo")
+        second = await client.get(group.url("gateway") + "/echo")  # same connection, same extension
     assert first.status_code == 200
     body = first.json()
     tls = body["tls"]
@@ -78,9 +80,11 @@ async def test_tls12_client_gets_the_extension_too(sandbox_pki: pki.SandboxPki, 
 async def test_no_certificate_reaches_the_app_with_an_empty_chain(
     sandbox_pki: pki.SandboxPki, trust: pki.Trust
 ) -> None:
-    async with running([gateway_spec(sandbox_pki, trust)]) as group:
-        async with httpx.AsyncClient(verify=client_context(sandbox_pki, None)) as client:
-            response = await client.get(group.url("gateway") + "/echo")
+    async with (
+        running([gateway_spec(sandbox_pki, trust)]) as group,
+        httpx.AsyncClient(verify=client_context(sandbox_pki, None)) as client,
+    ):
+        response = await client.get(group.url("gateway") + "/echo")
     assert response.status_code == 200
     tls = response.json()["tls"]
     assert tls["client_cert_chain"] == []
@@ -90,9 +94,11 @@ async def test_no_certificate_reaches_the_app_with_an_empty_chain(
 async def test_revoked_certificate_reaches_the_app_which_refuses_it(
     sandbox_pki: pki.SandboxPki, trust: pki.Trust
 ) -> None:
-    async with running([gateway_spec(sandbox_pki, trust)]) as group:
-        async with httpx.AsyncClient(verify=client_context(sandbox_pki, sandbox_pki.bad["revoked"])) as client:
-            response = await client.get(group.url("gateway") + "/echo")
+    async with (
+        running([gateway_spec(sandbox_pki, trust)]) as group,
+        httpx.AsyncClient(verify=client_context(sandbox_pki, sandbox_pki.bad["revoked"])) as client,
+    ):
+        response = await client.get(group.url("gateway") + "/echo")
     assert response.status_code == 200
     assert len(response.json()["tls"]["client_cert_chain"]) == 1
     assert response.json()["verdict"] == "le certificat client est révoqué (liste de révocation du bac à sable)"
@@ -112,14 +118,13 @@ async def test_bad_certificates_fail_the_handshake_and_are_logged(
     sandbox_pki: pki.SandboxPki, trust: pki.Trust, tls_log: LogWaiter, kind: str, reason: str, version: ssl.TLSVersion
 ) -> None:
     context = client_context(sandbox_pki, sandbox_pki.bad[kind], max_version=version)
-    async with running([gateway_spec(sandbox_pki, trust)]) as group:
-        async with httpx.AsyncClient(verify=context) as client:
-            # TLS 1.2: the client sees the failure during the handshake. TLS 1.3: the client's side
-            # of the handshake ends before the server judges its certificate, so the alert (or the
-            # closed connection) arrives when it reads the response.
-            expected = httpx.ConnectError if version == ssl.TLSVersion.TLSv1_2 else httpx.TransportError
-            with pytest.raises(expected):
-                await client.get(group.url("gateway") + "/echo")
+    async with running([gateway_spec(sandbox_pki, trust)]) as group, httpx.AsyncClient(verify=context) as client:
+        # TLS 1.2: the client sees the failure during the handshake. TLS 1.3: the client's side
+        # of the handshake ends before the server judges its certificate, so the alert (or the
+        # closed connection) arrives when it reads the response.
+        expected = httpx.ConnectError if version == ssl.TLSVersion.TLSv1_2 else httpx.TransportError
+        with pytest.raises(expected):
+            await client.get(group.url("gateway") + "/echo")
         record = await tls_log.wait()
     message = record.getMessage()
     assert message.startswith("tls_handshake_failed peer=127.0.0.1:")
@@ -130,10 +135,9 @@ async def test_bad_certificates_fail_the_handshake_and_are_logged(
 async def test_plain_http_on_the_tls_port_is_logged(
     sandbox_pki: pki.SandboxPki, trust: pki.Trust, tls_log: LogWaiter
 ) -> None:
-    async with running([gateway_spec(sandbox_pki, trust)]) as group:
-        async with httpx.AsyncClient() as client:
-            with pytest.raises(httpx.TransportError):
-                await client.get(f"http://127.0.0.1:{group.ports['gateway']}/echo")
+    async with running([gateway_spec(sandbox_pki, trust)]) as group, httpx.AsyncClient() as client:
+        with pytest.raises(httpx.TransportError):
+            await client.get(f"http://127.0.0.1:{group.ports['gateway']}/echo")
         record = await tls_log.wait()
     assert 'reason="HTTP_REQUEST"' in record.getMessage()
 

@@ -4,8 +4,6 @@ pages may carry it in the ``COOKIE`` the login form (``POST /portal/login``) set
 
 from __future__ import annotations
 
-import ipaddress
-
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -15,20 +13,14 @@ from dgfip_sandbox.admin.service import ConsumerAdmin
 from dgfip_sandbox.admin.state import admin_state
 from dgfip_sandbox.clock import Clock
 from dgfip_sandbox.envelope import send_error
+from dgfip_sandbox.gateway.trusted_proxies import parse_address
 
 COOKIE = "dgfip_sandbox_admin"
 
 
 def is_loopback(address: str | None) -> bool:
-    if not address:
-        return False
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_loopback
+    ip = parse_address(address)
+    return ip is not None and ip.is_loopback
 
 
 class LoopbackOnly:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 
-from dgfip_sandbox.admin import portal, testdata
+from dgfip_sandbox.admin import franceconnect_api, portal, testdata
 from dgfip_sandbox.admin.access import LoopbackOnly, require_admin
 from dgfip_sandbox.admin.credential import ensure_admin_token
 from dgfip_sandbox.admin.errors import HttpRefusal, InvalidAdminRequest, RouteNotFound
@@ -245,6 +245,7 @@ def create_admin_app(
         unexpected_logger="dgfip_sandbox.admin",
     )
     app.include_router(api)
+    app.include_router(franceconnect_api.build_router(require_admin))
     app.include_router(testdata.router)
     app.include_router(portal.build_router(settings, gateway_openapi))
     # The gateway's metrics, never on its public port (admin/metrics.py): loopback peers, no token.

@@ -60,15 +60,15 @@ def build_router(settings: Settings, gateway_openapi: dict[str, Any] | None) -> 
     cache: dict[str, Any] = {}
 
     def openapi() -> dict[str, Any]:
-        if "openapi" not in cache:
-            cache["openapi"] = gateway_openapi or {"paths": {}}
-        return cache["openapi"]
+        document: dict[str, Any] = cache.setdefault("openapi", gateway_openapi or {"paths": {}})
+        return document
 
     def credentials_file() -> dict[str, Any]:
         try:
-            return json.loads(settings.credentials_path.read_text())
+            data = json.loads(settings.credentials_path.read_text())
         except (OSError, ValueError):
             return {}
+        return data if isinstance(data, dict) else {}
 
     @router.get("/", response_class=RedirectResponse)
     async def root() -> RedirectResponse:

@@ -1,9 +1,10 @@
 """The ``dgfip-sandbox`` command line: one module per command group.
 
-- ``run``: up, prepare, serve, franceconnect, demo-fs
+- ``run``: up, prepare, serve, demo-fs
+- ``franceconnect``: franceconnect (serve it alone), franceconnect fs …, franceconnect idp …
 - ``info``: personas, fc-events, journal
 - ``audit``: audit, audit purge
-- ``consumers``: consumers …, reset
+- ``consumers``: consumers … (link-fs included), reset
 - ``data``: data add, data remove, data list
 - ``export``: export openapi | postman | bruno
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import typer
 
-from dgfip_sandbox.cli import audit, consumers, data, export, info, run
+from dgfip_sandbox.cli import audit, consumers, data, export, franceconnect, info, run
 from dgfip_sandbox.cli.banner import banner, banner_year
 from dgfip_sandbox.cli.run import demo_fs_settings
 
@@ -22,6 +23,7 @@ for group in (run.app, info.app, consumers.reset_app, export.app):
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(consumers.consumers_app, name="consumers")
 app.add_typer(data.data_app, name="data")
+app.add_typer(franceconnect.franceconnect_app, name="franceconnect")
 
 __all__ = ["app", "banner", "banner_year", "demo_fs_settings", "main"]
 

@@ -24,8 +24,11 @@ def load_settings(**overrides: Any) -> Settings:
     return settings
 
 
-def run_admin(operation: Any, *, quota: bool = False) -> Any:
-    """Run ``operation(service)`` against the configured database; admin errors exit with status 1."""
+def run_admin(operation: Any, *, quota: bool = False, franceconnect: bool = False) -> Any:
+    """Run ``operation(service)`` against the configured database; admin errors exit with status 1.
+
+    ``service``: the consumer administration, or with ``franceconnect`` the FranceConnect one (FS,
+    links, identities)."""
     from dgfip_sandbox.admin.errors import AdminError
     from dgfip_sandbox.admin.service import ConsumerAdmin
     from dgfip_sandbox.assembly import scenario_errors
@@ -41,10 +44,16 @@ def run_admin(operation: Any, *, quota: bool = False) -> Any:
 
             store = build_quota_store(settings)
         try:
+            clock = clock_from_settings(settings)
+            if franceconnect:
+                from dgfip_sandbox.admin.franceconnect import FranceConnectAdmin
+
+                fc_service = FranceConnectAdmin(settings, create_sessionmaker(engine), clock=clock, actor="cli")
+                return await operation(fc_service)
             service = ConsumerAdmin(
                 settings,
                 create_sessionmaker(engine),
-                clock=clock_from_settings(settings),
+                clock=clock,
                 scenario_errors=scenario_errors(),
                 quota=store,
                 actor="cli",

@@ -160,6 +160,18 @@ def consumers_revoke_cert(
         typer.echo(f"{name} : certificat {revoked} révoqué")
 
 
+@consumers_app.command("link-fs")
+def consumers_link_fs(
+    name: str,
+    fs: str = typer.Argument(..., help="Nom du fournisseur de service FranceConnect (franceconnect fs list)"),
+) -> None:
+    """Link the consumer to a FranceConnect service provider: its FranceConnect routes accept that FS's tokens."""
+    row = run_admin(lambda s: s.link_fs(name, fs), franceconnect=True)
+    typer.echo(
+        f"{name} : jetons FranceConnect du fournisseur de service « {fs} » acceptés ({row['fc_client_id'][:16]}…)"
+    )
+
+
 reset_app = typer.Typer()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -63,7 +64,5 @@ def journal(
     def emit(entry: dict[str, Any]) -> None:
         typer.echo(json.dumps(entry, ensure_ascii=False) if as_json else format_entry(entry))
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends --follow
         run_admin(lambda s: tail(s, consumer, emit=emit, limit=limit, follow=follow, sleep=asyncio.sleep))
-    except KeyboardInterrupt:
-        pass

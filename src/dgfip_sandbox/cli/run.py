@@ -1,4 +1,5 @@
-"""Starting the sandbox: ``up`` (prepare and serve), ``prepare``, ``serve``, ``franceconnect``, ``demo-fs``."""
+"""Starting the sandbox: ``up`` (prepare and serve), ``prepare``, ``serve``, ``demo-fs`` (``franceconnect``
+alone: cli/franceconnect.py)."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def up(
     on_ready = None
     if ready_file is not None:
         on_ready = functools.partial(write_ready_file, ready_file, settings, credentials, loaded)
-    raise typer.Exit(_run_servers(settings, workers=workers, on_ready=on_ready))
+    raise typer.Exit(run_servers(settings, workers=workers, on_ready=on_ready))
 
 
 def write_ready_file(
@@ -117,7 +118,7 @@ def serve(
     settings = load_settings(port=port, host=host)
     _refuse_workers(settings, workers)
     raise typer.Exit(
-        _run_servers(
+        run_servers(
             settings,
             workers=workers,
             with_gateway=gateway,
@@ -137,7 +138,7 @@ def _refuse_workers(settings: Settings, workers: int) -> None:
         raise typer.Exit(2)
 
 
-def _run_servers(
+def run_servers(
     settings: Settings,
     *,
     workers: int = 1,
@@ -163,19 +164,6 @@ def _run_servers(
     return server.run(specs, workers=workers, on_ready=on_ready)
 
 
-@app.command()
-def franceconnect(
-    fc_port: int | None = typer.Option(None, "--fc-port", help="Port du service FranceConnect (défaut 8444)"),
-    https: bool = typer.Option(False, "--https", help="Servir en HTTPS avec le certificat serveur du bac à sable"),
-) -> None:
-    """Serve the FranceConnect-like service alone (after a first `up`)."""
-    settings = load_settings(fc_port=fc_port, fc_https=https or None)
-    typer.echo(
-        f"FranceConnect (bac à sable) : {settings.franceconnect_base_url}/api/v2/.well-known/openid-configuration"
-    )
-    raise typer.Exit(_run_servers(settings, with_gateway=False, with_fc=True))
-
-
 @app.command("demo-fs")
 def demo_fs(
     port: int | None = typer.Option(
@@ -188,7 +176,7 @@ def demo_fs(
     and its own port (the one FranceConnect registered for it), so no port needs repeating."""
     settings = demo_fs_settings(load_settings(demo_fs_port=port))
     typer.echo(f"Fournisseur de service de démonstration : http://localhost:{settings.demo_fs_port}/")
-    raise typer.Exit(_run_servers(settings, with_gateway=False, with_fc=False, with_demo_fs=True))
+    raise typer.Exit(run_servers(settings, with_gateway=False, with_fc=False, with_demo_fs=True))
 
 
 def demo_fs_settings(settings: Settings) -> Settings:

@@ -17,7 +17,8 @@ COMBINED_FILE = "gateway.openapi.json"
 
 def shipped_document(file_name: str) -> dict[str, Any]:
     """One shipped document, read from the installed package."""
-    return json.loads(resources.files(__name__).joinpath(file_name).read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(resources.files(__name__).joinpath(file_name).read_text(encoding="utf-8"))
+    return document
 
 
 def render(document: dict[str, Any]) -> str:

@@ -175,4 +175,6 @@ def situation_rows(data: Any) -> list[Row]:
     """The rows of the table for an answer body (empty when the body is not a JSON object)."""
     if not isinstance(data, dict):
         return []
-    return [Row(field, LABELS.get(field, field), format_value(field, value)) for field, value in data.items()]
+    return [
+        Row(str(name), LABELS.get(str(name), str(name)), format_value(str(name), value)) for name, value in data.items()
+    ]

@@ -18,10 +18,13 @@ v1 — ``POST /api/v1/checktoken``, JSON ``{"token"}``, no data-provider authent
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
+from joserfc.jwk import ECKey, RSAKey
 
 from dgfip_sandbox.franceconnect import jose
 from dgfip_sandbox.franceconnect.errors import OidcError
@@ -31,8 +34,12 @@ from dgfip_sandbox.franceconnect.scopes import split_scope
 from dgfip_sandbox.franceconnect.state import FranceConnectState, get_state
 from dgfip_sandbox.store.consumers import verify_secret
 from dgfip_sandbox.store.franceconnect import (
+    FcAccessToken,
+    FcCitizen,
     aware,
+    get_access_token_with_citizen,
     get_data_provider,
+    is_active,
     record_event,
     require_citizen,
     require_service_provider,
@@ -64,69 +71,110 @@ async def _form(request: Request) -> dict[str, str]:
     return fields
 
 
+@dataclass(frozen=True)
+class _DataProvider:
+    """A registered data provider as checktoken uses it, with its encryption key imported once."""
+
+    client_id: str
+    title: str
+    secret_hash: str
+    scopes: frozenset[str]
+    signed_alg: str
+    encrypted_alg: str
+    encrypted_enc: str
+    encryption_key: ECKey | RSAKey | None  # None: no key for its registered alg (answers 500)
+
+
+# Data providers are written by the seeder only (`prepare`, `up`, before any checktoken): their
+# registration is cached per process for a few seconds.
+DATA_PROVIDER_CACHE_SECONDS = 5.0
+_data_providers: dict[tuple[str, str], tuple[float, _DataProvider | None]] = {}
+
+
+async def _data_provider(state: FranceConnectState, client_id: str) -> _DataProvider | None:
+    key = (str(state.engine.url), client_id)
+    now = time.monotonic()
+    entry = _data_providers.get(key)
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    async with state.sessionmaker() as db:
+        row = await get_data_provider(db, client_id)
+    found = None
+    if row is not None and row.active:
+        try:
+            encryption_key = jose.encryption_key_for(row.jwks, row.checktoken_encrypted_response_alg)
+        except LookupError:
+            encryption_key = None
+        found = _DataProvider(
+            client_id=row.client_id,
+            title=row.title,
+            secret_hash=row.client_secret_hash,
+            scopes=frozenset(row.scopes or ()),
+            signed_alg=row.checktoken_signed_response_alg,
+            encrypted_alg=row.checktoken_encrypted_response_alg,
+            encrypted_enc=row.checktoken_encrypted_response_enc,
+            encryption_key=encryption_key,
+        )
+    if len(_data_providers) > 256:
+        _data_providers.clear()
+    _data_providers[key] = (now + DATA_PROVIDER_CACHE_SECONDS, found)
+    return found
+
+
+def _introspection(
+    state: FranceConnectState, provider: _DataProvider, row: FcAccessToken, citizen: FcCitizen
+) -> dict[str, Any]:
+    granted = [s for s in split_scope(row.scope) if s in provider.scopes]
+    return {
+        "active": True,
+        "aud": row.client_id,
+        "sub": pairwise_sub(provider.client_id, citizen, state.keys.sub_secret),
+        "iat": int(aware(row.issued_at).timestamp()),
+        "exp": int(aware(row.expires_at).timestamp()),
+        "acr": row.acr,
+        "jti": row.jti,
+        "scope": " ".join(granted),
+        **pivot_identity(citizen),
+    }
+
+
 @router.post("/api/v2/checktoken")
 async def checktoken_v2(request: Request, state: StateDep) -> Response:
+    """One read per call (the token with its citizen: revocation and expiry as SQL holds them now) and
+    one event, committed with the concurrent calls' events; the data provider comes from a short
+    per-process cache."""
     now = state.clock.now()
     try:
         fields = await _form(request)
-        async with state.sessionmaker() as db, db.begin():
-            provider = await get_data_provider(db, fields["client_id"])
-            if (
-                provider is None
-                or not provider.active
-                or not verify_secret(fields["client_secret"], provider.client_secret_hash)
-            ):
-                await record_event(db, "DP_USED_INVALID_CREDENTIAL", now, dp_client_id=fields["client_id"][:100])
-                raise_after = OidcError(401, "invalid_client", "Client authentication failed.")
-            else:
-                raise_after = None
-                row = await active_token(db, state, fields["token"])
-                introspection: dict[str, Any]
-                if row is None:
-                    introspection = {"active": False}
-                    await record_event(db, "DP_USED_INVALID_ACCESS_TOKEN", now, dp_client_id=provider.client_id)
-                else:
-                    citizen = await require_citizen(db, row.citizen_id)
-                    granted = [s for s in split_scope(row.scope) if s in set(provider.scopes)]
-                    introspection = {
-                        "active": True,
-                        "aud": row.client_id,
-                        "sub": pairwise_sub(provider.client_id, citizen, state.keys.sub_secret),
-                        "iat": int(aware(row.issued_at).timestamp()),
-                        "exp": int(aware(row.expires_at).timestamp()),
-                        "acr": row.acr,
-                        "jti": row.jti,
-                        "scope": " ".join(granted),
-                        **pivot_identity(citizen),
-                    }
-                    await record_event(
-                        db,
-                        "DP_VERIFIED_FC_CHECKTOKEN",
-                        now,
-                        session_id=row.session_id,
-                        sp_client_id=row.client_id,
-                        dp_client_id=provider.client_id,
-                        citizen_login=citizen.login,
-                        data={"scope": " ".join(granted), "dpTitle": provider.title, "jti": row.jti},
-                    )
-        if raise_after is not None:
-            raise raise_after
-        if provider is None:  # raise_after was set: for the type checker
-            raise _invalid_checktoken_request()
+        provider = await _data_provider(state, fields["client_id"])
+        if provider is None or not verify_secret(fields["client_secret"], provider.secret_hash):
+            await state.events.record(
+                state.engine, "DP_USED_INVALID_CREDENTIAL", now, dp_client_id=fields["client_id"][:100]
+            )
+            raise OidcError(401, "invalid_client", "Client authentication failed.")
+        found = await get_access_token_with_citizen(state.engine, fields["token"])
+        introspection: dict[str, Any]
+        if found is None or not is_active(found[0], now):
+            introspection = {"active": False}
+            await state.events.record(
+                state.engine, "DP_USED_INVALID_ACCESS_TOKEN", now, dp_client_id=provider.client_id
+            )
+        else:
+            row, citizen = found
+            introspection = _introspection(state, provider, row, citizen)
+            await state.events.record(
+                state.engine,
+                "DP_VERIFIED_FC_CHECKTOKEN",
+                now,
+                session_id=row.session_id,
+                sp_client_id=row.client_id,
+                dp_client_id=provider.client_id,
+                citizen_login=citizen.login,
+                data={"scope": introspection["scope"], "dpTitle": provider.title, "jti": row.jti},
+            )
     except OidcError as error:
         return oidc_error_response(error)
-    signed = jose.sign(
-        {
-            "token_introspection": introspection,
-            "aud": provider.client_id,
-            "iat": int(now.timestamp()),
-            "iss": state.issuer,
-        },
-        state.keys.signing_key(provider.checktoken_signed_response_alg),
-    )
-    try:
-        key = jose.encryption_key_for(provider.jwks, provider.checktoken_encrypted_response_alg)
-    except LookupError:
+    if provider.encryption_key is None:
         return oidc_error_response(
             OidcError(
                 500,
@@ -134,12 +182,16 @@ async def checktoken_v2(request: Request, state: StateDep) -> Response:
                 "The authorization server encountered an unexpected condition that prevented it from fulfilling the request.",
             )
         )
-    encrypted = jose.encrypt(
-        signed,
-        key,
-        alg=provider.checktoken_encrypted_response_alg,
-        enc=provider.checktoken_encrypted_response_enc,
+    signed = jose.sign(
+        {
+            "token_introspection": introspection,
+            "aud": provider.client_id,
+            "iat": int(now.timestamp()),
+            "iss": state.issuer,
+        },
+        state.keys.signing_key(provider.signed_alg),
     )
+    encrypted = jose.encrypt(signed, provider.encryption_key, alg=provider.encrypted_alg, enc=provider.encrypted_enc)
     return Response(encrypted, media_type=INTROSPECTION_MEDIA_TYPE, headers=NO_STORE)
 
 

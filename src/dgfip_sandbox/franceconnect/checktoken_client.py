@@ -21,6 +21,7 @@ Errors, each its own type so that the gateway answers the right thing:
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,6 +111,7 @@ class ChecktokenClient:
             self._loaded = (credentials, KeySet.import_key_set(credentials.private_jwks))
         self._issuer = settings.franceconnect_base_url + "/api/v2"
         self._fc_keys: KeySet | None = None
+        self._timeout_seconds = settings.fc_checktoken_timeout_seconds
         self._client = httpx.AsyncClient(
             base_url=settings.franceconnect_base_url,
             timeout=httpx.Timeout(settings.fc_checktoken_timeout_seconds),
@@ -137,7 +139,11 @@ class ChecktokenClient:
 
     async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         try:
-            response = await self._client.request(method, url, **kwargs)
+            # The bound also holds for an in-process transport, which httpx's timeouts do not cover.
+            async with asyncio.timeout(self._timeout_seconds):
+                response = await self._client.request(method, url, **kwargs)
+        except TimeoutError:
+            raise FranceConnectUnavailable("FranceConnect did not answer in time") from None
         except httpx.TimeoutException as exc:
             raise FranceConnectUnavailable(f"FranceConnect did not answer in time ({type(exc).__name__})") from None
         except httpx.TransportError as exc:

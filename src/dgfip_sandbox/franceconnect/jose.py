@@ -64,5 +64,8 @@ def encryption_key_for(jwks: dict[str, Any], alg: str) -> ECKey | RSAKey:
     """The first key of a registered JWKS meant for encryption with ``alg`` (FranceConnect's rule)."""
     for data in jwks.get("keys", []):
         if data.get("use", "enc") == "enc" and data.get("alg") == alg:
-            return KeySet.import_key_set({"keys": [data]}).keys[0]  # type: ignore[return-value]
+            key = KeySet.import_key_set({"keys": [data]}).keys[0]
+            if isinstance(key, ECKey | RSAKey):
+                return key
+            raise LookupError(f"{alg}: a {type(key).__name__} cannot encrypt")
     raise LookupError(f"no encryption key for {alg}")

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, KeySetSerialization
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.franceconnect.jose import CLIENT_AUTH_ALGS, ID_TOKEN_ALGS
@@ -260,7 +260,7 @@ def write_secrets(settings: Settings, data: dict[str, Any]) -> None:
 def service_provider_secret(settings: Settings, client_id: str) -> str:
     """The plain client secret of a demo service provider (for the demo FS and credentials.json)."""
     try:
-        return read_secrets(settings)["service_providers"][client_id]
+        return str(read_secrets(settings)["service_providers"][client_id])
     except KeyError:
         raise LookupError(f"no secret for service provider {client_id}: run the seeders") from None
 
@@ -271,7 +271,7 @@ class DataProviderCredentials:
 
     client_id: str
     client_secret: str
-    private_jwks: dict[str, Any]
+    private_jwks: KeySetSerialization
     signed_alg: str
     encrypted_alg: str
     encrypted_enc: str

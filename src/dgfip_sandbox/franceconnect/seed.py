@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import structlog
@@ -71,7 +71,7 @@ NO_MATCH_IDENTITY = {
     "birthcountry": "99100",
 }
 
-PERSONAS: list[dict] = [
+PERSONAS: list[dict[str, Any]] = [
     {
         "spi": "1000000001084",
         "case": "fc_match",
@@ -118,7 +118,9 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
     await session.flush()
 
 
-async def _seed_service_providers(session: AsyncSession, settings: Settings, store: dict, now) -> bool:  # type: ignore[no-untyped-def]
+async def _seed_service_providers(
+    session: AsyncSession, settings: Settings, store: dict[str, Any], now: datetime
+) -> bool:
     keys = load_or_create_provider_keys(settings)
     changed = False
     for spec in SERVICE_PROVIDERS:
@@ -141,7 +143,7 @@ async def _seed_service_providers(session: AsyncSession, settings: Settings, sto
     return changed
 
 
-async def _seed_data_provider(session: AsyncSession, store: dict, now) -> bool:  # type: ignore[no-untyped-def]
+async def _seed_data_provider(session: AsyncSession, store: dict[str, Any], now: datetime) -> bool:
     spec = DGFIP_DATA_PROVIDER
     row = (
         await session.execute(select(FcDataProvider).where(FcDataProvider.client_id == spec.client_id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from dgfip_sandbox.clock import Clock
 from dgfip_sandbox.franceconnect.keys import ProviderKeys
 from dgfip_sandbox.settings import Settings
+from dgfip_sandbox.store.franceconnect import EventBatcher
 
 PREFIX = "/api/v2"
 AUTHORIZATION_CODE_TTL_SECONDS = 30
@@ -36,6 +37,7 @@ class FranceConnectState:
     sessionmaker: async_sessionmaker[AsyncSession]
     keys: ProviderKeys
     templates: Environment
+    events: EventBatcher = field(default_factory=EventBatcher)  # checktoken's events, committed in groups
 
     @property
     def base_url(self) -> str:
@@ -53,5 +55,6 @@ class FranceConnectState:
         return self.base_url.startswith("https://")
 
 
-def get_state(request: Request) -> FranceConnectState:
-    return request.app.state.franceconnect
+async def get_state(request: Request) -> FranceConnectState:
+    """Async: FastAPI runs a sync dependency in its thread pool, one thread hop per request."""
+    return request.app.state.franceconnect  # type: ignore[no-any-return]  # Starlette's app.state is untyped

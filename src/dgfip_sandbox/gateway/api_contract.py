@@ -20,7 +20,7 @@ REF_PREFIX = "#/components/schemas/"
 class ApiContract:
     """What a business API says about itself beyond its routes."""
 
-    api: str  # GatewayPolicy.api of its routes
+    api: str  # the api of its routes (pipeline.protected)
     prefix: str  # "/impotparticulier/1.0": the server URL of its document
     title: str
     version: str

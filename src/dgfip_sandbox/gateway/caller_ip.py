@@ -12,7 +12,7 @@ from starlette.requests import Request
 
 from dgfip_sandbox.errors import IpNotAllowed
 from dgfip_sandbox.gateway.state import GatewayState
-from dgfip_sandbox.gateway.trusted_proxies import TrustedProxies, peer_address
+from dgfip_sandbox.gateway.trusted_proxies import TrustedProxies, parse_address, peer_address
 from dgfip_sandbox.store.consumers import ConsumerRecord
 
 
@@ -31,12 +31,9 @@ def caller_address(request: Request, trusted: TrustedProxies) -> str:
 
 
 def is_allowed(address: str, allowed: tuple[str, ...]) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
+    ip = parse_address(address)
+    if ip is None:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
     for cidr in allowed:
         try:
             if ip in ipaddress.ip_network(cidr, strict=False):

@@ -272,5 +272,5 @@ class JournalCapture:
 def _content_type(scope: Mapping[str, Any]) -> str:
     for key, value in scope.get("headers", []):
         if key.lower() == b"content-type":
-            return value.decode("latin-1").lower()
+            return str(value.decode("latin-1")).lower()
     return ""

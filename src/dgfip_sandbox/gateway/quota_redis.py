@@ -67,3 +67,5 @@ class RedisQuotaStore:
 
     async def close(self) -> None:
         await self._client.aclose()
+        # A pool given to the client is not the client's to close: disconnect it, or its sockets leak.
+        await self._client.connection_pool.disconnect()

@@ -28,7 +28,8 @@ def _service_unavailable(detail: str | None) -> ApiError:
 def _plain_status(status: int) -> ApiError:
     """A simulated HTTP failure in the APIM envelope (code = status, as the gateway's 404/405/500 are)."""
     simulated = type(f"SimulatedStatus{status}", (ApiError,), {"status_code": status, "code": status})
-    return simulated("Erreur simulée (scénario)")
+    error: ApiError = simulated("Erreur simulée (scénario)")
+    return error
 
 
 # The gateway's own injectable errors, in the APIM envelope.

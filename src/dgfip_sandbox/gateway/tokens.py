@@ -16,7 +16,7 @@ from typing import Any
 
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import ECKey, KeySet
+from joserfc.jwk import ECKey, KeySet, KeySetSerialization
 
 from dgfip_sandbox.private_files import write_private_json
 
@@ -46,7 +46,7 @@ class TokenService:
         self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._cache_size = cache_size
 
-    def jwks(self) -> dict[str, Any]:
+    def jwks(self) -> KeySetSerialization:
         return KeySet([self._key]).as_dict(private=False)
 
     def issue(

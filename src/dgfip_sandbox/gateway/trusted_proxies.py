@@ -7,6 +7,20 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def parse_address(address: str | None) -> IPAddress | None:
+    """The address as an IP (an IPv4-mapped IPv6 address as its IPv4 address); None when it is none."""
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    return ip
 
 
 class TrustedProxies:

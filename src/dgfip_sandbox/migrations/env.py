@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from dgfip_sandbox.store.models import metadata
@@ -12,7 +13,7 @@ from dgfip_sandbox.store.models import metadata
 config = context.config
 
 
-def _configure(connection) -> None:  # type: ignore[no-untyped-def]
+def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
@@ -38,7 +39,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _configure(connection)
         return
-    asyncio.run(_run_async(config.get_main_option("sqlalchemy.url")))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic: sqlalchemy.url is not set (store/migrate.py sets it)")
+    asyncio.run(_run_async(url))
 
 
 if context.is_offline_mode():

@@ -432,7 +432,7 @@ class Batch:
         row["id"] = self.next_personne
         self.personnes.append(row)
         self.next_personne += 1
-        return row["id"]
+        return int(row["id"])
 
     def compte(
         self,
@@ -453,7 +453,7 @@ class Batch:
         if iban in self.ibans:
             raise ValueError(f"duplicate IBAN {iban}")
         self.ibans.add(iban)
-        row = {
+        row: dict[str, Any] = {
             "id": self.next_compte,
             "iban": iban,
             "guichet_id": guichet_id,
@@ -470,7 +470,7 @@ class Batch:
         }
         self.comptes.append(row)
         self.next_compte += 1
-        return row["id"]
+        return int(row["id"])
 
     def droit(
         self,

@@ -10,13 +10,22 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from dgfip_sandbox.apis.impot_particulier.calendar import ir_taxation_date
 from dgfip_sandbox.seed.avis import Incomes, build_avis
 
 SEED_YEARS = (2022, 2023, 2024, 2025)  # income years with avis (revenus 2025 = avis 2026)
 TH_YEARS = (2021, 2022)
+
+
+class BirthPlace(TypedDict, total=False):
+    """Where a person was born, as ``PersonSpec`` takes it (``**place``)."""
+
+    code_pays_naissance: str
+    departement_naissance: str
+    commune_naissance: str
+    lieu_naissance: str
 
 
 @dataclass(frozen=True)

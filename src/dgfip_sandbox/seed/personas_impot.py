@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from dgfip_sandbox.seed.avis import Incomes
-from dgfip_sandbox.seed.foyers import AddressSpec, DeathSpec, FoyerSpec, PersonSpec
+from dgfip_sandbox.seed.foyers import AddressSpec, BirthPlace, DeathSpec, FoyerSpec, PersonSpec
 from dgfip_sandbox.seed.referentiels import COMMUNES
 from dgfip_sandbox.spi import spi_from_base
 
@@ -25,7 +25,7 @@ def _commune(name: str) -> tuple[str, str, str, str]:
     return next(c for c in COMMUNES if c[2] == name)
 
 
-def _born_in(name: str) -> dict[str, str]:
+def _born_in(name: str) -> BirthPlace:
     insee, _cp, commune, dept = _commune(name)
     return {
         "code_pays_naissance": "99100",

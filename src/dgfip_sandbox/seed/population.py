@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.seed.avis import Incomes
-from dgfip_sandbox.seed.foyers import SEED_YEARS, AddressSpec, DeathSpec, FoyerSpec, PersonSpec, foyer_rows
+from dgfip_sandbox.seed.foyers import SEED_YEARS, AddressSpec, BirthPlace, DeathSpec, FoyerSpec, PersonSpec, foyer_rows
 from dgfip_sandbox.seed.personas_impot import PERSONA_FOYERS, PERSONAS, SPI_INCONNU
 from dgfip_sandbox.seed.referentiels import (
     COMMUNES,
@@ -71,7 +71,11 @@ class _Drawer:
         birth = date(rng.randint(*born_between), 1, 1) + timedelta(days=rng.randrange(365))
         if rng.random() < 0.08:
             code_pays, pays = rng.choice(PAYS)
-            place = {"code_pays_naissance": code_pays, "departement_naissance": "99", "lieu_naissance": pays}
+            place: BirthPlace = {
+                "code_pays_naissance": code_pays,
+                "departement_naissance": "99",
+                "lieu_naissance": pays,
+            }
             nom = nom or rng.choice(NOMS_ETRANGERS + NOMS)
         else:
             insee, _cp, commune, dept = rng.choice(COMMUNES)
@@ -245,4 +249,6 @@ async def _write(session: AsyncSession, batch: dict[str, list[dict[str, Any]]]) 
     # Parents before children (foreign keys).
     for name, model in TABLES:
         if batch[name]:
-            await session.execute(insert(model.__table__), batch[name])
+            table = model.__table__
+            assert isinstance(table, Table)  # a declarative model's table
+            await session.execute(insert(table), batch[name])

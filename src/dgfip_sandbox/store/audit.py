@@ -44,7 +44,7 @@ class AuditRecord(Base):
     status: Mapped[int] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(40))
     fields_returned: Mapped[list[str]] = mapped_column(JSON, default=list)
-    extra: Mapped[dict] = mapped_column(JSON, default=dict)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 @dataclass
@@ -77,7 +77,7 @@ class AuditEntry:
         extra = dict(self.extra)
         if self.trace:
             extra["trace"] = self.trace
-        return storable(
+        row: dict[str, Any] = storable(
             {
                 "at": self.at,
                 "consumer_id": self.consumer_id,
@@ -95,6 +95,7 @@ class AuditEntry:
                 "extra": extra,
             }
         )
+        return row
 
 
 def _cut(value: str | None, length: int) -> str | None:

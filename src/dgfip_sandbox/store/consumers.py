@@ -210,3 +210,13 @@ async def insert_certificate(session: AsyncSession, row: ConsumerCertificate) ->
 
 async def delete_all_certificates(session: AsyncSession) -> None:
     await session.execute(delete(ConsumerCertificate))
+
+
+async def link_service_provider(session: AsyncSession, name: str, fc_client_id: str | None) -> tuple[bool, str | None]:
+    """Set the FranceConnect FS whose tokens the consumer's FranceConnect routes accept: (found, previous)."""
+    row = await get_row(session, name)
+    if row is None:
+        return False, None
+    previous, row.fc_client_id = row.fc_client_id, fc_client_id
+    await session.flush()
+    return True, previous

@@ -10,13 +10,29 @@ Codes and access tokens are stored as SHA-256 digests: the database never holds 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, Boolean, CursorResult, DateTime, ForeignKey, Integer, String, Text, delete, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CursorResult,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dgfip_sandbox.store.base import Base
@@ -53,7 +69,7 @@ class FcServiceProvider(Base):
     token_endpoint_auth_method: Mapped[str] = mapped_column(
         String(30), default="client_secret_post", server_default="client_secret_post"
     )
-    jwks: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # public keys only
+    jwks: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # public keys only
     jwks_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
     # Prompts the FS may send to change the flow (FranceConnect's allowedPrompts, e.g. ["login"] skips consent).
     allowed_prompts: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
@@ -84,7 +100,7 @@ class FcDataProvider(Base):
     client_id: Mapped[str] = mapped_column(String(100), unique=True)
     client_secret_hash: Mapped[str] = mapped_column(String(200))
     scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
-    jwks: Mapped[dict] = mapped_column(JSON, default=dict)  # public keys only (what jwks_uri would serve)
+    jwks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # public keys only (what jwks_uri would serve)
     checktoken_signed_response_alg: Mapped[str] = mapped_column(String(10), default="ES256")
     checktoken_encrypted_response_alg: Mapped[str] = mapped_column(String(20), default="ECDH-ES")
     checktoken_encrypted_response_enc: Mapped[str] = mapped_column(String(20), default="A256GCM")
@@ -127,7 +143,7 @@ class FcSession(Base):
     state: Mapped[str] = mapped_column(Text)
     nonce: Mapped[str] = mapped_column(Text)
     acr: Mapped[str] = mapped_column(String(20))
-    claims: Mapped[dict] = mapped_column(JSON, default=dict)
+    claims: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prompt: Mapped[str | None] = mapped_column(String(60), nullable=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("fc_citizens.id", ondelete="CASCADE"), nullable=True)
@@ -189,7 +205,7 @@ class FcEvent(Base):
     sp_client_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     dp_client_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     citizen_login: Mapped[str | None] = mapped_column(String(60), nullable=True)
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 # FranceConnect's tracking step numbers (core-fcp-low config/tracking.ts).
@@ -214,8 +230,7 @@ EVENT_STEPS: dict[str, str] = {
 }
 
 
-async def record_event(
-    session: AsyncSession,
+def event_values(
     type_: str,
     at: datetime,
     *,
@@ -224,19 +239,63 @@ async def record_event(
     dp_client_id: str | None = None,
     citizen_login: str | None = None,
     data: dict[str, Any] | None = None,
-) -> None:
-    session.add(
-        FcEvent(
-            at=at,
-            type=type_,
-            step=EVENT_STEPS.get(type_),
-            session_id=session_id,
-            sp_client_id=sp_client_id,
-            dp_client_id=dp_client_id,
-            citizen_login=citizen_login,
-            data=data or {},
-        )
-    )
+) -> dict[str, Any]:
+    return {
+        "at": at,
+        "type": type_,
+        "step": EVENT_STEPS.get(type_),
+        "session_id": session_id,
+        "sp_client_id": sp_client_id,
+        "dp_client_id": dp_client_id,
+        "citizen_login": citizen_login,
+        "data": data or {},
+    }
+
+
+async def record_event(session: AsyncSession, type_: str, at: datetime, **fields: Any) -> None:
+    """Add an event to the session's unit of work (written at its flush); fields: see ``event_values``."""
+    session.add(FcEvent(**event_values(type_, at, **fields)))
+
+
+class EventBatcher:
+    """Events of the hot path (checktoken) committed in groups, each caller returning once its own
+    event is committed: the caller that takes the lock commits every event queued so far in one
+    transaction, and those queued meanwhile find theirs done. No background task, nothing to start. A
+    refused batch is retried event by event, so that only the refused event's caller gets the error."""
+
+    def __init__(self) -> None:
+        self._queued: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._lock = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def record(self, engine: AsyncEngine, type_: str, at: datetime, **fields: Any) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # an app reused by another loop (tests): futures and lock are per loop
+            self._loop, self._queued, self._lock = loop, [], asyncio.Lock()
+        future: asyncio.Future[None] = loop.create_future()
+        self._queued.append((event_values(type_, at, **fields), future))
+        async with self._lock:
+            if not future.done():
+                batch, self._queued = self._queued, []
+                try:
+                    await _insert_events(engine, [values for values, _ in batch])
+                except Exception:  # noqa: BLE001 - one refused event must not cost the others theirs
+                    for values, waiting in batch:
+                        try:
+                            await _insert_events(engine, [values])
+                        except Exception as exc:  # noqa: BLE001 - its caller gets the error
+                            waiting.set_exception(exc)
+                        else:
+                            waiting.set_result(None)
+                else:
+                    for _, waiting in batch:
+                        waiting.set_result(None)
+        await future
+
+
+async def _insert_events(engine: AsyncEngine, rows: list[dict[str, Any]]) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(insert(FcEvent), rows)
 
 
 async def list_events(
@@ -312,6 +371,37 @@ async def get_access_token(session: AsyncSession, token: str) -> FcAccessToken |
     return (
         await session.execute(select(FcAccessToken).where(FcAccessToken.token_hash == token_digest(token)))
     ).scalar_one_or_none()
+
+
+def is_active(row: FcAccessToken, now: datetime) -> bool:
+    """Not revoked (revocation, logout) and not expired on ``now``."""
+    return row.revoked_at is None and aware(row.expires_at) > now
+
+
+_TOKEN_COLUMNS = ("client_id", "session_id", "scope", "acr", "jti", "issued_at", "expires_at", "revoked_at")
+_CITIZEN_COLUMNS = ("login", "given_name", "family_name", "birthdate", "gender", "birthplace", "birthcountry")
+_TOKEN_WITH_CITIZEN = (
+    select(
+        *(getattr(FcAccessToken, c) for c in _TOKEN_COLUMNS),
+        *(getattr(FcCitizen, c).label(f"citizen_{c}") for c in _CITIZEN_COLUMNS),
+    )
+    .join(FcCitizen, FcCitizen.id == FcAccessToken.citizen_id)
+    .where(FcAccessToken.token_hash == bindparam("token_hash"))
+)
+
+
+async def get_access_token_with_citizen(engine: AsyncEngine, token: str) -> tuple[FcAccessToken, FcCitizen] | None:
+    """The access token and its citizen in one Core statement on a bare connection (checktoken's one
+    read per call), as detached objects carrying the columns checktoken needs."""
+    async with engine.connect() as connection:
+        row = (await connection.execute(_TOKEN_WITH_CITIZEN, {"token_hash": token_digest(token)})).first()
+    if row is None:
+        return None
+    values = row._mapping
+    return (
+        FcAccessToken(**{c: values[c] for c in _TOKEN_COLUMNS}),
+        FcCitizen(**{c: values[f"citizen_{c}"] for c in _CITIZEN_COLUMNS}),
+    )
 
 
 async def save_service_provider(
@@ -429,3 +519,31 @@ async def revoke_tokens_of_code(session: AsyncSession, code_id: int, now: dateti
         ),
     )
     return result.rowcount or 0
+
+
+# --- the integrator's registrations (admin/franceconnect.py) -----------------------------------
+
+
+async def list_service_providers(session: AsyncSession) -> list[FcServiceProvider]:
+    return list((await session.execute(select(FcServiceProvider).order_by(FcServiceProvider.id))).scalars())
+
+
+async def delete_service_provider(session: AsyncSession, client_id: str) -> bool:
+    result = cast(
+        "CursorResult[Any]",
+        await session.execute(delete(FcServiceProvider).where(FcServiceProvider.client_id == client_id)),
+    )
+    return bool(result.rowcount)
+
+
+async def insert_citizen(session: AsyncSession, citizen: FcCitizen) -> FcCitizen:
+    """A new account of the demo identity provider, shown last in the picker."""
+    citizen.position = int((await session.execute(select(func.max(FcCitizen.position)))).scalar() or 0) + 1
+    session.add(citizen)
+    await session.flush()
+    return citizen
+
+
+async def delete_citizen(session: AsyncSession, login: str) -> bool:
+    result = cast("CursorResult[Any]", await session.execute(delete(FcCitizen).where(FcCitizen.login == login)))
+    return bool(result.rowcount)

@@ -88,12 +88,12 @@ class JournalEntry(Base):
     status: Mapped[int] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(40))
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
-    request_headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    request_headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     request_body: Mapped[str] = mapped_column(Text, default="")
-    response_headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    response_headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     response_body: Mapped[str] = mapped_column(Text, default="")
-    trace: Mapped[list] = mapped_column(JSON, default=list)
-    extra: Mapped[dict] = mapped_column(JSON, default=dict)
+    trace: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 async def list_for_consumer(

@@ -34,7 +34,8 @@ class Journal:
 
     def __call__(self, consumer: str, *, limit: int = 50) -> list[dict[str, Any]]:
         """The consumer's request journal, newest first (headers redacted, bodies, decision trace)."""
-        return self._run(self._admin().journal(consumer, limit=limit))
+        entries: list[dict[str, Any]] = self._run(self._admin().journal(consumer, limit=limit))
+        return entries
 
     def calls(
         self,

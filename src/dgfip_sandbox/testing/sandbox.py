@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from starlette.types import Receive, Scope, Send
 
 from dgfip_sandbox.clock import FrozenClock
 from dgfip_sandbox.settings import Settings
@@ -81,7 +82,7 @@ class FranceConnectFlowError(AssertionError):
     """A step of the FranceConnect flow did not answer as expected (the message says which)."""
 
 
-class _Sleeps(list):
+class _Sleeps(list[float]):
     """The gateway's sleeper: scenario latencies advance the frozen clock, and are recorded."""
 
     def __init__(self, clock: FrozenClock) -> None:
@@ -113,6 +114,7 @@ class DgfipSandbox:
     _thread: threading.Thread | None = field(default=None, repr=False)
     _group: Any = field(default=None, repr=False)
     _admin: Any = field(default=None, repr=False)
+    _fc_admin: Any = field(default=None, repr=False)
     _data: Any = field(default=None, repr=False)
     _clients: list[httpx.Client] = field(default_factory=list, repr=False)
     _quota: Any = field(default=None, repr=False)
@@ -169,7 +171,7 @@ class DgfipSandbox:
             response = client.post("/token", data=data, auth=(credentials.client_id, credentials.client_secret))
         if response.status_code != 200:
             raise AssertionError(f"POST /token for {consumer}: {response.status_code} {response.text}")
-        return response.json()["access_token"]
+        return str(response.json()["access_token"])
 
     def franceconnect_token(
         self, persona: str, scopes: list[str], *, service_provider: str = "demo-fs"
@@ -183,6 +185,64 @@ class DgfipSandbox:
                 f"no FranceConnect service provider {service_provider!r}; known: {sorted(self.service_providers)}"
             )
         return obtain_franceconnect_token(self.franceconnect_url, sp, persona, scopes, verify=self.ssl_context())
+
+    # ---------------------------------------------------------------------------------------------
+    # Your own FranceConnect service providers and test identities (the same operations as the CLI)
+
+    def add_service_provider(
+        self,
+        name: str,
+        *,
+        redirect_uris: list[str],
+        post_logout_redirect_uris: list[str] | None = None,
+        scopes: list[str] | None = None,
+        alg: str = "ES256",
+        auth: str = "client_secret_post",
+        jwks_uri: str | None = None,
+        private: bool = False,
+        title: str | None = None,
+    ) -> ServiceProviderCredentials:
+        """Register an FS (``franceconnect fs add``); ``franceconnect_token(…, service_provider=name)``
+        then drives the flow as that FS."""
+        from dgfip_sandbox.admin.franceconnect import DEFAULT_FS_SCOPES, NewServiceProvider
+
+        spec = NewServiceProvider(
+            name=name,
+            redirect_uris=list(redirect_uris),
+            post_logout_redirect_uris=list(post_logout_redirect_uris or []),
+            title=title,
+            alg=alg,
+            auth=auth,
+            jwks_uri=jwks_uri,
+            scopes=list(scopes or DEFAULT_FS_SCOPES),
+            private=private,
+        )
+        row = self._run(self._fc_admin.add_fs(spec))
+        credentials = ServiceProviderCredentials(
+            name=name,
+            client_id=row["client_id"],
+            client_secret=row["client_secret"],
+            redirect_uris=tuple(row["redirect_uris"]),
+            scopes=tuple(row["scopes"]),
+        )
+        self.service_providers[name] = credentials
+        return credentials
+
+    def remove_service_provider(self, name: str) -> None:
+        self._run(self._fc_admin.remove_fs(name))
+        self.service_providers.pop(name, None)
+
+    def link_service_provider(self, consumer: str, service_provider: str) -> None:
+        """``consumers link-fs``: the consumer's FranceConnect routes accept that FS's tokens."""
+        self._run(self._fc_admin.link_fs(consumer, service_provider))
+
+    def add_identity(self, login: str, **fields: Any) -> dict[str, Any]:
+        """A test identity of the demo identity provider (``franceconnect idp add``; fields: ``spi``,
+        ``given_name``, ``family_name``, ``birthdate``, ``gender``, ``birthplace``, ``birthcountry``,
+        ``email``…); its password is ``123``."""
+        from dgfip_sandbox.admin.franceconnect import NewIdentity
+
+        return self._run(self._fc_admin.add_identity(NewIdentity(login=login, **fields)))
 
     # ---------------------------------------------------------------------------------------------
     # Time, quotas, scenarios, journal, reset
@@ -407,6 +467,10 @@ def _csrf(page: httpx.Response, step: str) -> str:
     return match.group(1)
 
 
+async def _not_built(scope: Scope, receive: Receive, send: Send) -> None:
+    raise RuntimeError("the sandbox's app is built once its port is known")
+
+
 def start_sandbox(
     root: Path,
     *,
@@ -430,13 +494,14 @@ def start_sandbox(
     from dgfip_sandbox.testing.template import prepare_from_template
 
     clock = FrozenClock(clock_start)
+    # The apps are built once the ports are known (below); until then each server holds a placeholder.
     specs = [
-        server.ServerSpec(name="gateway", app=None, access_log=False),
-        server.ServerSpec(name="franceconnect", app=None, access_log=False),
-        server.ServerSpec(name="admin", app=None, access_log=False),
+        server.ServerSpec(name="gateway", app=_not_built, access_log=False),
+        server.ServerSpec(name="franceconnect", app=_not_built, access_log=False),
+        server.ServerSpec(name="admin", app=_not_built, access_log=False),
     ]
     if with_demo_fs:
-        specs.append(server.ServerSpec(name="demo-fs", app=None, access_log=False))
+        specs.append(server.ServerSpec(name="demo-fs", app=_not_built, access_log=False))
     group = server.ServerGroup(specs)
     group.bind()  # free ports, held from now on: the settings below name the real ones
     ports = group.ports
@@ -447,11 +512,12 @@ def start_sandbox(
         port=ports["gateway"],
         fc_port=ports["franceconnect"],
         admin_port=ports["admin"],
-        **({"demo_fs_port": ports["demo-fs"]} if with_demo_fs else {}),
         public_base_url=f"https://localhost:{ports['gateway']}",
         log_level="WARNING",
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
+    if with_demo_fs:
+        settings = settings.model_copy(update={"demo_fs_port": ports["demo-fs"]})
     try:
         if use_cache and not with_demo_fs:
             credentials = prepare_from_template(settings, now=clock_start, cache_dir=cache_dir)
@@ -484,6 +550,7 @@ def start_sandbox(
     box.slept = sleeps
 
     async def main() -> None:
+        from dgfip_sandbox.admin.franceconnect import FranceConnectAdmin
         from dgfip_sandbox.admin.service import ConsumerAdmin
         from dgfip_sandbox.assembly import (
             build_admin_app,
@@ -507,6 +574,7 @@ def start_sandbox(
         if with_demo_fs:
             specs[3].app = build_demo_fs_app(settings, clock=clock)
         engine = create_engine(settings.sqlalchemy_url, pool_size=2)
+        box._fc_admin = FranceConnectAdmin(settings, create_sessionmaker(engine), clock=clock, actor="pytest")
         box._admin = ConsumerAdmin(
             settings,
             create_sessionmaker(engine),

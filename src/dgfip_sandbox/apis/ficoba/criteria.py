@@ -104,7 +104,7 @@ class Criteria:
             digits(siren, 9, f"{prefix}siren (9 chiffres)")
         return siret, siren
 
-    def date(self, year: str, month: str, day: str, label: str) -> date:
+    def parse_date(self, year: str, month: str, day: str, label: str) -> date:
         try:
             return date(int(year), int(month), int(day))
         except ValueError:
@@ -142,7 +142,7 @@ class Criteria:
         return pays, dept, commune
 
     def domiciliation(self, dom: Domiciliation | None, prefix: str, *, france_only: bool) -> dict[str, str]:
-        if is_empty(dom):
+        if dom is None or is_empty(dom):
             return {}
         pays = given(dom.codePays)
         others = [
@@ -166,7 +166,8 @@ class Criteria:
         if commune:
             digits(commune, (2, 3, 5), f"{prefix}domiciliation.codeCommune")
             if len(commune) == 5:  # a full INSEE code: keep the commune part, check the département
-                split_dept, commune = nom.split_commune(commune)
+                split_dept, split_commune = nom.split_commune(commune)
+                commune = split_commune or ""
                 if dept and split_dept != dept:
                     raise errors.CAF002(f"{prefix}domiciliation.codeCommune (hors du département)")
                 dept = dept or split_dept or ""
@@ -177,7 +178,7 @@ class Criteria:
 
     def person(self, criteres: CriteresPerPhy, prefix: str, *, multi_detention: bool) -> PersonCriteria:
         etat = criteres.etatCivil
-        if is_empty(etat):
+        if etat is None or is_empty(etat):
             raise errors.CAF001(f"{prefix}etatCivil")
         nom_norm = normalise(etat.nom)
         if not nom_norm:
@@ -211,7 +212,7 @@ class Criteria:
                 raise errors.CAF001(f"{prefix}etatCivil.moisNaissance")
             known_month = mois if mois not in ("", "00") else None
             known_day = jour if jour not in ("", "00") else None
-            earliest = self.date(
+            earliest = self.parse_date(
                 annee, known_month or "01", known_day or "01", f"{prefix}etatCivil (date de naissance)"
             )
             if earliest > self.today:
@@ -280,12 +281,12 @@ class Criteria:
         if not 1 <= month_i <= 12:
             raise errors.CAF002(f"{label} (mois)")
         day_i = int(day_s) if day_s else (calendar.monthrange(int(year), month_i)[1] if end else 1)
-        return self.date(year, str(month_i), str(day_i), label)
+        return self.parse_date(year, str(month_i), str(day_i), label)
 
     def designation(
         self, designation: Designation | None, dom: Domiciliation | None, prefix: str, *, multi_detention: bool
     ) -> DesignationCriteria:
-        if is_empty(designation):
+        if designation is None or is_empty(designation):
             raise errors.CAF001(f"{prefix}designation")
         raison, sigle, enseigne = (
             normalise(designation.raisonSociale),

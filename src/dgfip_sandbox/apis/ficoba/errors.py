@@ -32,7 +32,8 @@ class FicobaError(ApiError):
 
     def informatif(self, now: datetime) -> dict[str, Any]:
         """The ``messageInformatif`` block of a 200 answer."""
-        return self.envelope(now)["erreur"]
+        block: dict[str, Any] = self.envelope(now)["erreur"]
+        return block
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -349,7 +350,7 @@ class CAF034(FicobaError):
 
 
 CATALOGUE: dict[str, type[FicobaError]] = {
-    cls.code: cls  # type: ignore[misc]
+    cls.code: cls
     for cls in FicobaError.__subclasses__()
     if isinstance(cls.code, str) and cls.code.startswith(("CAT", "CAF"))
 }

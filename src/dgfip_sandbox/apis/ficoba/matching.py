@@ -156,9 +156,7 @@ def address_matches(personne: Personne, criteria: PersonCriteria) -> bool:
         return False
     if criteria.code_commune_residence and personne.code_commune_residence != criteria.code_commune_residence:
         return False
-    if criteria.code_postal and personne.code_postal != criteria.code_postal:
-        return False
-    return True
+    return not (criteria.code_postal and personne.code_postal != criteria.code_postal)
 
 
 @dataclass(frozen=True)

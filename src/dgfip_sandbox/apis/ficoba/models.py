@@ -174,8 +174,9 @@ class ReponseMultiDetention(_Published):
     referenceDemande: str | None = None
     nombreReponses: str | None = None
     messageInformatif: ReponseErreur | None = None
-    # The protocol's name, which the sandbox serves; the swagger publishes it as ``getnRep`` (a Java getter
-    # leaking into the schema): docs/ficoba.md, Departures.
+    # The count, under the swagger's name and under the protocol's (``nRep``), with the same value
+    # (searches.py): docs/ficoba.md, Departures.
+    getnRep: str | None = None
     nRep: str | None = None
     comptes: list[CompteMultiDet] | None = None
 

@@ -122,7 +122,7 @@ class FicobaService:
         self,
         demande: _Demande,
         route: str,
-        reponse: dict[str, Any] | None,
+        reponse: dict[str, Any] | list[dict[str, Any]] | None,
         *,
         informatif: errors.FicobaError | None = None,
         nombre: int = 0,
@@ -227,7 +227,7 @@ class FicobaService:
         compte = await store.compte_by_iban(self.session, iban)
         if verification == "1":
             reponse = {"verificationCompte": verification_compte(compte)}
-            informatif = errors.CAF011() if compte is None else None
+            informatif: errors.FicobaError | None = errors.CAF011() if compte is None else None
             body = await self._envelope(demande, "numCpte", reponse, informatif=informatif, nombre=1)
             return self._result(body, informatif, data=reponse)
         if compte is None:

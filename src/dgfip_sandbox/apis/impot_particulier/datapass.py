@@ -222,9 +222,10 @@ def filter_ir(situation: Mapping[str, Any], scopes: frozenset[str]) -> dict[str,
             rev = _filter_rev(value, scopes)
             if rev is not None:
                 out[name] = rev
-        elif name == "facture":
-            if any(scope in scopes for scope in set(FACTURE_LINES.values())) or BESOINS_SPECIFIQUES in scopes:
-                out[name] = [line for line in value if _facture_line_granted(line["codeLigne"], scopes)]
+        elif name == "facture" and (
+            any(scope in scopes for scope in set(FACTURE_LINES.values())) or BESOINS_SPECIFIQUES in scopes
+        ):
+            out[name] = [line for line in value if _facture_line_granted(line["codeLigne"], scopes)]
         # Any other field is unknown to the mapping and never leaves the sandbox.
     return out
 

@@ -10,8 +10,14 @@ checktoken v2 (one pooled httpx client per gateway process), then, as the CGU li
    family name; birth date; gender; birth country)       → else 404 4041
 A missing header answers 400 4008; FranceConnect unreachable or slow (bounded timeout) 502 5021.
 
-Fields returned: the intersection of the consented scopes and the consumer's DataPass scopes; years:
-the consumer's DataPass year scopes (a user consents to data, the habilitation decides the years).
+Fields returned: the intersection of the consented scopes and the consumer's DataPass scopes. Years
+likewise: the user consents to years (``dgfip_annee_n_moins_*`` are FranceConnect scopes, labelled
+"Données fiscales de l'année N-1" … on the consent page), so a year is served only when both the
+consent and the DataPass allow it (``consented_years``); no such year answers 403 4032, a year
+outside them 403 4031 as on the SPI routes (docs/impot-particulier.md, "FranceConnect: years").
+
+Cost per call: one checktoken v2 round trip (never cached: a revoked or logged-out token is refused
+on the next call) and the réconciliation, read through the taxpayer read cache.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from dgfip_sandbox.apis.impot_particulier.datapass import YEAR_SCOPES
+from dgfip_sandbox.apis.impot_particulier.datapass import YEAR_N_1, YEAR_N_2_IF_N_1_MISSING, YEAR_SCOPES
 from dgfip_sandbox.apis.impot_particulier.errors import (
     FranceConnectConsentMissing,
     FranceConnectNoTaxpayer,
@@ -29,13 +35,15 @@ from dgfip_sandbox.apis.impot_particulier.errors import (
     FranceConnectUnreachable,
     FranceConnectWrongServiceProvider,
 )
+from dgfip_sandbox.apis.impot_particulier.service import _cached
 from dgfip_sandbox.franceconnect.checktoken_client import (
     ChecktokenError,
     ChecktokenRejected,
     FranceConnectUnavailable,
+    Introspection,
     TokenInactive,
 )
-from dgfip_sandbox.franceconnect.reconciliation import ReconciliationError, SeveralMatches, find_spi
+from dgfip_sandbox.franceconnect.reconciliation import ReconciliationError, SeveralMatches, find_spi, key_from_identity
 from dgfip_sandbox.franceconnect.scopes import DGFIP_SCOPES
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.state import GatewayState
@@ -46,7 +54,7 @@ HEADER = "X-FranceConnect-OAuth"
 @dataclass(frozen=True)
 class FranceConnectCaller:
     spi: str
-    scopes: frozenset[str]  # what the response may hold: consented ∩ DataPass, plus DataPass years
+    scopes: frozenset[str]  # what the response may hold: consented ∩ DataPass, fields and years
 
 
 async def resolve(request: Request, caller: CallerContext) -> FranceConnectCaller:
@@ -81,13 +89,51 @@ async def resolve(request: Request, caller: CallerContext) -> FranceConnectCalle
     data_scopes = (introspection.scopes & DGFIP_SCOPES) - set(YEAR_SCOPES)
     if not data_scopes:
         raise FranceConnectConsentMissing(f"scopes consentis : {' '.join(sorted(introspection.scopes)) or 'aucun'}")
-    async with state.sessionmaker() as session:
-        try:
-            spi = await find_spi(session, introspection.identity.as_dict())
-        except SeveralMatches as exc:
-            raise FranceConnectNoTaxpayer("plusieurs déclarants ont cette identité") from exc
-        except ReconciliationError as exc:
-            raise FranceConnectNoTaxpayer("aucun déclarant n'a cette identité") from exc
     datapass = caller.consumer.datapass_scopes
-    scopes = frozenset((datapass & data_scopes) | (datapass & set(YEAR_SCOPES)))
-    return FranceConnectCaller(spi=spi, scopes=scopes)
+    years = consented_years(introspection.scopes, datapass)
+    if not years:
+        raise FranceConnectConsentMissing(
+            "aucune année consentie par l'usager parmi celles de l'habilitation "
+            f"(consenties : {' '.join(sorted(introspection.scopes & set(YEAR_SCOPES))) or 'aucune'} ; "
+            f"habilitation : {' '.join(sorted(datapass & set(YEAR_SCOPES))) or 'aucune'})"
+        )
+    spi = await _reconcile(state, introspection)
+    return FranceConnectCaller(spi=spi, scopes=frozenset((datapass & data_scopes) | years))
+
+
+def consented_years(consented: frozenset[str], datapass: frozenset[str]) -> frozenset[str]:
+    """The year scopes both the user's consent and the DataPass allow.
+
+    Their intersection, plus the one case where the two sides name the same year differently: "N-1"
+    on one side and "N-1, or N-2 if N-1 is unavailable" on the other allow N-1. "N-2" beside "N-2 if
+    N-1 is unavailable" allows nothing: the sandbox never serves a year one side did not allow.
+    """
+    years = set(consented & datapass & set(YEAR_SCOPES))
+    if (YEAR_N_1 in consented and YEAR_N_2_IF_N_1_MISSING in datapass) or (
+        YEAR_N_1 in datapass and YEAR_N_2_IF_N_1_MISSING in consented
+    ):
+        years.add(YEAR_N_1)
+    return frozenset(years)
+
+
+async def _reconcile(state: GatewayState, introspection: Introspection) -> str:
+    """The SPI of the token's identity, through the taxpayer read cache (a hit costs no SQL)."""
+    identity = introspection.identity.as_dict()
+    try:
+        key = key_from_identity(identity)
+    except ReconciliationError as exc:
+        raise FranceConnectNoTaxpayer("aucun déclarant n'a cette identité") from exc
+    async with state.sessionmaker() as session:
+
+        async def load() -> str | ReconciliationError:
+            try:
+                return await find_spi(session, identity)
+            except ReconciliationError as exc:
+                return exc
+
+        found = await _cached(session, ("fc_reconciliation", key), load)
+    if isinstance(found, SeveralMatches):
+        raise FranceConnectNoTaxpayer("plusieurs déclarants ont cette identité") from found
+    if isinstance(found, ReconciliationError):
+        raise FranceConnectNoTaxpayer("aucun déclarant n'a cette identité") from found
+    return found

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.apis.impot_particulier import models, service
@@ -42,7 +43,7 @@ TH = "application/prs.dgfip.part.situations.th.assiettes.v1+json"
 LEP = "application/prs.dgfip.part.ouverturelep.v1+json"
 
 # The published response schema of each media type (the deuxans resource shares DERNIERE's).
-MODELS: dict[str, type[models.BaseModel]] = {
+MODELS: dict[str, type[BaseModel]] = {
     ASSIETTES: models.SituationsIRAssiettesJAXBbean,
     FACTURES: models.SituationsIRAssiettesFacturesJAXBbean,
     DERNIERE: models.SituationsIRAssiettesMillesimeJAXBbean,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -182,17 +182,18 @@ async def _check_conditional_year(
 # (store/changes.py: any write to their tables, by any process, bumps it). Without a current request
 # (no counter read), reads go to the database.
 READ_CACHE_SIZE = 20_000
+T = TypeVar("T")
 _read_cache: dict[tuple[Any, ...], tuple[int, Any]] = {}
 
 
-async def _cached(session: AsyncSession, key: tuple[Any, ...], load: Callable[[], Awaitable[Any]]) -> Any:
+async def _cached(session: AsyncSession, key: tuple[Any, ...], load: Callable[[], Awaitable[T]]) -> T:
     generation = changes.current("taxpayers")
     if generation is None:
         return await load()
-    key = (session.bind.url, *key)
+    key = (session.get_bind().engine.url, *key)
     entry = _read_cache.get(key)
     if entry is not None and entry[0] == generation:
-        return entry[1]
+        return cast(T, entry[1])  # stored by this function for this key, from the same load
     value = await load()
     if len(_read_cache) >= READ_CACHE_SIZE:
         _read_cache.clear()
@@ -201,7 +202,7 @@ async def _cached(session: AsyncSession, key: tuple[Any, ...], load: Callable[[]
 
 
 async def _require_declarant(session: AsyncSession, spi: str) -> Declarant:
-    declarant = await _cached(session, ("declarant", spi), lambda: session.get(Declarant, spi))
+    declarant: Declarant | None = await _cached(session, ("declarant", spi), lambda: session.get(Declarant, spi))
     if declarant is None:
         raise UnknownSpi()
     return declarant
