@@ -16,6 +16,8 @@ from dgfip_sandbox.clock import Clock, clock_from_settings
 from dgfip_sandbox.settings import Settings
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
     from fastapi import FastAPI
 
@@ -149,6 +151,30 @@ def in_process_checktoken(fc_app: FastAPI | None) -> httpx.AsyncBaseTransport | 
     return httpx.ASGITransport(app=fc_app, client=("127.0.0.1", 0))
 
 
+def server_addresses(
+    settings: Settings,
+    *,
+    with_gateway: bool = True,
+    with_fc: bool = True,
+    with_demo_fs: bool = False,
+    with_admin: bool = True,
+) -> list[tuple[str, str, int]]:
+    """``(name, host, port)`` of each server :func:`build_server_specs` builds for the same flags, in its
+    order: what the CLI binds before it prints anything."""
+    addresses = []
+    if with_gateway:
+        addresses.append(("gateway", settings.host, settings.port))
+    if with_fc:
+        addresses.append(("franceconnect", settings.fc_host, settings.fc_port))
+    if with_gateway:
+        # The admin listener (the admin app, or /metrics alone with --no-admin). 127.0.0.1 unless told (a
+        # container): it refuses peers neither loopback nor allowed.
+        addresses.append(("admin", settings.admin_host, settings.admin_port))
+    if with_demo_fs:
+        addresses.append(("demo-fs", settings.demo_fs_host, settings.demo_fs_port))
+    return addresses
+
+
 def build_server_specs(
     settings: Settings,
     *,
@@ -166,71 +192,57 @@ def build_server_specs(
 
     clock = clock or clock_from_settings(settings)
     grace = settings.graceful_shutdown_seconds
-    specs = []
     sandbox_pki = pki.ensure_pki(settings.certs_dir, [], now=clock.now())
     # One quota store for the gateway and the admin app: the portal shows the calls counted now.
     quota = quota_store or build_quota_store(settings)
-    gateway_openapi = None
     fc_app = build_franceconnect_app(settings, clock=clock) if with_fc else None
-    gateway_metrics = None
-    if with_gateway:
-        gateway_app = build_gateway_app(
+    gateway_app = (
+        build_gateway_app(
             settings, clock=clock, quota_store=quota, sleeper=sleeper, fc_transport=in_process_checktoken(fc_app)
         )
-        gateway_openapi = gateway_app.openapi()
-        gateway_metrics = gateway_app.state.metrics
-        specs.append(
-            server.ServerSpec(
-                name="gateway",
-                app=gateway_app,
-                host=settings.host,
-                port=settings.port,
-                ssl_context=server.server_ssl_context(sandbox_pki),
-                timeout_graceful_shutdown=grace,
-                access_log=access_log,
-            )
-        )
-    if fc_app is not None:
-        specs.append(
-            server.ServerSpec(
-                name="franceconnect",
-                app=fc_app,
-                host=settings.fc_host,
-                port=settings.fc_port,
-                ssl_context=server.server_ssl_context(sandbox_pki, client_auth=False) if settings.fc_https else None,
-                timeout_graceful_shutdown=grace,
-                access_log=access_log,
-            )
-        )
-    if with_gateway:
-        # The admin listener: the admin app, or for a replica without it (--no-admin) /metrics alone.
-        # The gateway's metrics are served there, never on the public gateway port.
-        if with_admin:
-            admin_app = build_admin_app(
-                settings, clock=clock, quota_store=quota, gateway_openapi=gateway_openapi, metrics=gateway_metrics
-            )
-        else:
-            from dgfip_sandbox.admin.metrics import metrics_app
+        if with_gateway
+        else None
+    )
+    gateway_metrics = gateway_app.state.metrics if gateway_app is not None else None
 
-            admin_app = metrics_app(gateway_metrics, clock=clock)
-        specs.append(
-            server.ServerSpec(
-                name="admin",
-                app=admin_app,
-                host="127.0.0.1",  # never another interface: the admin app also refuses non-loopback peers
-                port=settings.admin_port,
-                ssl_context=None,
-                access_log=access_log,
+    def admin_listener() -> Any:
+        # The admin app, or for a replica without it (--no-admin) /metrics alone: the gateway's metrics
+        # are served there, never on the public gateway port.
+        if with_admin:
+            assert gateway_app is not None  # noqa: S101 - the admin listener exists only beside a gateway
+            return build_admin_app(
+                settings,
+                clock=clock,
+                quota_store=quota,
+                gateway_openapi=gateway_app.openapi(),
+                metrics=gateway_metrics,
             )
-        )
-    if with_demo_fs:
+        from dgfip_sandbox.admin.metrics import metrics_app
+
+        return metrics_app(gateway_metrics, clock=clock)
+
+    builders: dict[str, Callable[[], tuple[Any, ssl.SSLContext | None]]] = {
+        "gateway": lambda: (gateway_app, server.server_ssl_context(sandbox_pki)),
+        "franceconnect": lambda: (
+            fc_app,
+            server.server_ssl_context(sandbox_pki, client_auth=False) if settings.fc_https else None,
+        ),
+        "admin": lambda: (admin_listener(), None),
+        "demo-fs": lambda: (build_demo_fs_app(settings, clock=clock), None),
+    }
+    specs = []
+    addresses = server_addresses(
+        settings, with_gateway=with_gateway, with_fc=with_fc, with_demo_fs=with_demo_fs, with_admin=with_admin
+    )
+    for name, host, port in addresses:
+        app, ssl_context = builders[name]()
         specs.append(
             server.ServerSpec(
-                name="demo-fs",
-                app=build_demo_fs_app(settings, clock=clock),
-                host=settings.demo_fs_host,
-                port=settings.demo_fs_port,
-                ssl_context=None,
+                name=name,
+                app=app,
+                host=host,
+                port=port,
+                ssl_context=ssl_context,
                 timeout_graceful_shutdown=grace,
                 access_log=access_log,
             )

@@ -16,24 +16,41 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dgfip_sandbox import pki, registration
 from dgfip_sandbox.private_files import make_private, private_dir, private_umask, write_private_json
+from dgfip_sandbox.progress import Reporter
 from dgfip_sandbox.seed import seeders
 from dgfip_sandbox.seed.consumers import demo_consumers
 from dgfip_sandbox.seed.demo_consumer import DemoConsumer
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
-from dgfip_sandbox.store.migrate import upgrade_to_head
+from dgfip_sandbox.store.migrate import downgrade_to_base, upgrade_to_head
 
 
-def prepare_sandbox(settings: Settings, *, now: datetime) -> dict[str, Any]:
+def prepare_sandbox(
+    settings: Settings, *, now: datetime, reset: bool = False, progress: Reporter | None = None
+) -> dict[str, Any]:
     """Synchronous entry point (runs its own event loop for the async parts).
 
-    ``var/`` and ``certs/`` and all they hold are private to the user (private_files.py)."""
+    ``var/`` and ``certs/`` and all they hold are private to the user (private_files.py).
+    ``reset``: empty the database first (every table dropped by the migrations, then migrated and
+    seeded again); credentials.json's secrets are kept, so the demo consumers' credentials still work.
+    ``progress``: where long steps report (a bar or plain lines); silent by default.
+    Raises :class:`~dgfip_sandbox.seed.size.SeedSizeMismatch` when an explicit ``seed_size`` differs
+    from the population the database holds."""
+    from dgfip_sandbox import progress as progress_module
+
+    with progress_module.reporting(progress or progress_module.SilentReporter()):
+        return _prepare(settings, now=now, reset=reset)
+
+
+def _prepare(settings: Settings, *, now: datetime, reset: bool) -> dict[str, Any]:
     from dgfip_sandbox.gateway.app import signing_key_path
     from dgfip_sandbox.gateway.tokens import load_or_create_signing_key
 
     with private_umask():
         private_dir(settings.var_dir)
         private_dir(settings.certs_dir)
+        if reset:
+            downgrade_to_base(settings.sqlalchemy_url)
         upgrade_to_head(settings.sqlalchemy_url)
         consumers = demo_consumers()
         sandbox_pki = pki.ensure_pki(settings.certs_dir, [c.name for c in consumers], now=now)

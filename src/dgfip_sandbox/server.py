@@ -345,6 +345,7 @@ class ServerSpec:
     ssl_context: ssl.SSLContext | None = None
     http: HttpImpl = "auto"
     lifespan: Literal["auto", "on", "off"] = "auto"
+    # The sandbox's own access line (dgfip_sandbox.access_log: no query string, no SPI); uvicorn's stays off.
     access_log: bool = True
     # The gateway resolves client addresses itself (trusted proxies, RFC 9440): uvicorn's
     # X-Forwarded-For rewriting stays off unless a server asks for it.
@@ -357,6 +358,34 @@ ReadyCallback = Callable[[dict[str, str]], None]  # server name → URL, once ev
 
 class ServerStartupError(RuntimeError):
     pass
+
+
+class PortUnavailable(ServerStartupError):
+    """A server's address cannot be bound (in use, not permitted, not on this host)."""
+
+    def __init__(self, name: str, host: str, port: int, error: OSError) -> None:
+        super().__init__(f"server {name!r} cannot listen on {host}:{port}: {error}")
+        self.name, self.host, self.port, self.error = name, host, port, error
+
+    @property
+    def in_use(self) -> bool:
+        import errno
+
+        return self.error.errno == errno.EADDRINUSE
+
+
+def bind_sockets(addresses: list[tuple[str, str, int]]) -> dict[str, socket.socket]:
+    """Bind every ``(name, host, port)`` at once; on the first failure close the others and raise
+    :class:`PortUnavailable`. Callers bind before announcing anything (the banner comes after)."""
+    sockets: dict[str, socket.socket] = {}
+    for name, host, port in addresses:
+        try:
+            sockets[name] = _bind(host, port)
+        except OSError as exc:
+            for sock in sockets.values():
+                sock.close()
+            raise PortUnavailable(name, host, port, exc) from exc
+    return sockets
 
 
 class _Server(uvicorn.Server):
@@ -400,13 +429,13 @@ class ServerGroup:
     # Binding
 
     def bind(self) -> None:
+        """Bind the sockets not bound yet (a caller may have bound some with :func:`bind_sockets`)."""
+        missing = [(spec.name, spec.host, spec.port) for spec in self.specs if spec.name not in self.sockets]
         try:
-            for spec in self.specs:
-                if spec.name not in self.sockets:
-                    self.sockets[spec.name] = _bind(spec.host, spec.port)
-        except OSError as exc:
+            self.sockets.update(bind_sockets(missing))
+        except PortUnavailable:
             self.close_sockets()
-            raise ServerStartupError(f"server {spec.name!r} cannot listen on {spec.host}:{spec.port}: {exc}") from exc
+            raise
 
     def close_sockets(self) -> None:
         for sock in self.sockets.values():
@@ -525,7 +554,13 @@ async def serve(
     await ServerGroup(servers, on_ready=on_ready).run(handle_signals=handle_signals)
 
 
-def run(servers: list[ServerSpec], *, workers: int = 1, on_ready: ReadyCallback | None = None) -> int:
+def run(
+    servers: list[ServerSpec],
+    *,
+    workers: int = 1,
+    on_ready: ReadyCallback | None = None,
+    sockets: dict[str, socket.socket] | None = None,
+) -> int:
     """Serve until SIGINT/SIGTERM, in this process (``workers=1``) or in ``workers`` forked processes.
 
     With several workers the parent binds every listening socket once, then forks the workers; each
@@ -534,7 +569,8 @@ def run(servers: list[ServerSpec], *, workers: int = 1, on_ready: ReadyCallback 
     ASGI TLS extension, lifespan — in its own event loop. The parent only supervises: it forwards
     SIGINT/SIGTERM to the workers (each finishes its in-flight requests and runs its lifespan
     shutdown, which drains the audit queue), and replaces a worker that dies on its own. Returns
-    the exit code (0 after a requested stop).
+    the exit code (0 after a requested stop). ``sockets``: listening sockets already bound by name
+    (:func:`bind_sockets`), used instead of binding again.
 
     ``on_ready(urls)`` is called once every server listens (with several workers: once the parent has
     bound every socket and started the workers; connections wait in the listen backlog meanwhile).
@@ -542,9 +578,13 @@ def run(servers: list[ServerSpec], *, workers: int = 1, on_ready: ReadyCallback 
     if workers < 1:
         raise ValueError("workers must be >= 1")
     if workers == 1:
-        asyncio.run(serve(servers, on_ready=on_ready))
+        group = ServerGroup(servers, on_ready=on_ready)
+        group.sockets.update(sockets or {})
+        asyncio.run(group.run())
         return 0
-    return WorkerSupervisor(servers, workers, on_ready=on_ready).run()
+    supervisor = WorkerSupervisor(servers, workers, on_ready=on_ready)
+    supervisor.group.sockets.update(sockets or {})
+    return supervisor.run()
 
 
 class WorkerSupervisor:
@@ -658,8 +698,13 @@ def _config(spec: ServerSpec) -> uvicorn.Config:
     http = http_protocol_class(spec.http)
     if spec.ssl_context is not None:
         http = _tls_protocol_class(spec.ssl_context, http)
+    app = spec.app
+    if spec.access_log:
+        from dgfip_sandbox.access_log import AccessLogMiddleware
+
+        app = AccessLogMiddleware(app, server=spec.name)
     return uvicorn.Config(
-        app=spec.app,
+        app=app,
         host=spec.host,
         port=spec.port,
         http=http,
@@ -667,7 +712,8 @@ def _config(spec: ServerSpec) -> uvicorn.Config:
         lifespan=spec.lifespan,
         # The sandbox configures logging itself (structlog / stdlib); uvicorn must not dictConfig over it.
         log_config=None,
-        access_log=spec.access_log,
+        # uvicorn's access line writes the full query string (admin token, id_token_hint…): never on.
+        access_log=False,
         proxy_headers=spec.proxy_headers,
         server_header=False,
         # uvicorn annotates an int but uses it as an asyncio timeout: a float works.

@@ -8,7 +8,7 @@ app factories; tests build their own with explicit values.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -24,6 +24,13 @@ class Settings(BaseSettings):
     fc_port: int = 8444
     fc_https: bool = False
     admin_port: int = 8445
+    admin_host: str = Field(
+        default="127.0.0.1", description="Where the admin API listens; another interface needs admin_allowed_ips"
+    )
+    admin_allowed_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="CIDRs allowed on the admin API besides the loopback (docker compose: the bridge's gateway address)",
+    )
     demo_fs_port: int = 8446
     demo_fs_host: str = "127.0.0.1"
     public_base_url: str | None = Field(
@@ -57,7 +64,9 @@ class Settings(BaseSettings):
         description="CIDRs of TLS-terminating proxies whose Client-Cert / X-Forwarded-For headers are honoured",
     )
     token_ttl_seconds: int = 3600
-    token_issuer: str = "https://localhost:8443/token"  # noqa: S105  (a URL, not a secret)
+    token_issuer: str | None = Field(
+        default=None, description="The tokens' iss claim; default: the gateway's public URL + /token"
+    )
     max_header_bytes: int = 8192
     ficoba_require_request_id: bool = True
     demo_extra_allowed_ips: Annotated[list[str], NoDecode] = Field(
@@ -90,6 +99,9 @@ class Settings(BaseSettings):
 
     # Logs
     log_level: str = "INFO"
+    log_format: Literal["auto", "console", "json"] = Field(
+        default="auto", description="auto: the console renderer on a terminal, JSON lines otherwise"
+    )
 
     # Admin API, journal, scenarios
     admin_token: str | None = Field(
@@ -98,7 +110,7 @@ class Settings(BaseSettings):
     journal_body_bytes: int = Field(default=4096, description="Request/response body bytes kept per journal entry")
     scenario_max_latency_ms: int = 30000
 
-    @field_validator("trusted_proxies", "demo_extra_allowed_ips", mode="before")
+    @field_validator("trusted_proxies", "demo_extra_allowed_ips", "admin_allowed_ips", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):
@@ -115,9 +127,13 @@ class Settings(BaseSettings):
     def gateway_base_url(self) -> str:
         if self.public_base_url:
             return self.public_base_url.rstrip("/")
-        # Reads the bind address to name the public URL; binds nothing.
-        host = "localhost" if self.host in ("127.0.0.1", "0.0.0.0", "localhost", "::") else self.host  # noqa: S104
+        host = "localhost" if self.host in ("127.0.0.1", "0.0.0.0", "localhost", "::") else self.host  # noqa: S104 - compared, not bound
         return f"https://{host}:{self.port}"
+
+    @property
+    def gateway_token_issuer(self) -> str:
+        """The ``iss`` of the gateway's tokens: its token endpoint at its public URL, unless set."""
+        return self.token_issuer or f"{self.gateway_base_url}/token"
 
     @property
     def franceconnect_base_url(self) -> str:

@@ -222,10 +222,10 @@ class Topology:
 
             wait_until(ready, timeout=timeout, what=f"{process.name} listening on {process.port}")
 
-    def start_nginx(self, replicas: list[Process], *, workers: int = 1) -> Process:
+    def start_nginx(self, replicas: list[Process], *, workers: int = 1, port: int | None = None) -> Process:
         runtime = self.root / "nginx"
         runtime.mkdir(exist_ok=True)
-        port = free_port()
+        port = port or free_port()
         upstreams = " ".join(f"server 127.0.0.1:{r.port} max_fails=1 fail_timeout=10s;" for r in replicas)
         conf = runtime / "nginx.conf"
         conf.write_text(

@@ -4,6 +4,8 @@ pages may carry it in the ``COOKIE`` the login form (``POST /portal/login``) set
 
 from __future__ import annotations
 
+import ipaddress
+
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -23,17 +25,24 @@ def is_loopback(address: str | None) -> bool:
     return ip is not None and ip.is_loopback
 
 
-class LoopbackOnly:
-    """Refuses (403, in the envelope) any request whose TCP peer is not a loopback address."""
+def in_networks(address: str | None, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
+    ip = parse_address(address)
+    return ip is not None and any(ip in network for network in networks)
 
-    def __init__(self, app: ASGIApp, clock: Clock) -> None:
+
+class LoopbackOnly:
+    """Refuses (403, in the envelope) any request whose TCP peer is neither a loopback address nor in
+    ``allowed`` (``admin_allowed_ips``: in a container, the bridge address host clients arrive from)."""
+
+    def __init__(self, app: ASGIApp, clock: Clock, allowed: tuple[str, ...] = ()) -> None:
         self.app = app
         self.clock = clock
+        self.allowed = tuple(ipaddress.ip_network(cidr, strict=False) for cidr in allowed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             peer = (scope.get("client") or (None,))[0]
-            if not is_loopback(peer):
+            if not is_loopback(peer) and not in_networks(peer, self.allowed):
                 error = AdminForbidden(
                     f"l'administration n'est ouverte qu'à la machine locale (adresse {peer or 'inconnue'})"
                 )

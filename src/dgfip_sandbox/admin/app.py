@@ -25,12 +25,14 @@ from dgfip_sandbox.admin.errors import HttpRefusal, InvalidAdminRequest, RouteNo
 from dgfip_sandbox.admin.metrics import metrics_router
 from dgfip_sandbox.admin.service import ConsumerAdmin, NewConsumer
 from dgfip_sandbox.admin.state import AdminState, admin_state
+from dgfip_sandbox.api_docs import install_api_docs
 from dgfip_sandbox.clock import Clock, SystemClock
 from dgfip_sandbox.envelope import install_envelope
 from dgfip_sandbox.errors import ApiError
 from dgfip_sandbox.gateway.metrics import GatewayMetrics
 from dgfip_sandbox.gateway.quota import QuotaStore
 from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
+from dgfip_sandbox.health import health_router
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 
@@ -234,9 +236,10 @@ def create_admin_app(
         title="Bac à sable DGFiP — administration",
         version="1.0",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
     )
+    install_api_docs(app)
     install_envelope(
         app,
         now=_now,
@@ -244,11 +247,12 @@ def create_admin_app(
         invalid_request=InvalidAdminRequest,
         unexpected_logger="dgfip_sandbox.admin",
     )
+    app.include_router(health_router(tags=["administration"]))
     app.include_router(api)
     app.include_router(franceconnect_api.build_router(require_admin))
     app.include_router(testdata.router)
     app.include_router(portal.build_router(settings, gateway_openapi))
     # The gateway's metrics, never on its public port (admin/metrics.py): loopback peers, no token.
     app.include_router(metrics_router(metrics))
-    app.add_middleware(LoopbackOnly, clock=clock)
+    app.add_middleware(LoopbackOnly, clock=clock, allowed=tuple(settings.admin_allowed_ips))
     return app

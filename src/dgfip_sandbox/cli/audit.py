@@ -19,9 +19,9 @@ def audit(
     ctx: typer.Context,
     consumer: str | None = typer.Option(None, "--consumer", help="Nom du partenaire"),
     limit: int = typer.Option(50, help="Nombre de traces"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Sortie JSON"),
 ) -> None:
-    """Show one consumer's own audit records (``audit --consumer NAME``), or purge old ones (``audit purge``)."""
+    """Afficher les traces d'audit d'un partenaire (« audit --consumer NOM »), ou purger les anciennes (« audit purge »)."""
     if ctx.invoked_subcommand is not None:
         return
     if not consumer:
@@ -65,7 +65,7 @@ def audit_purge(
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Compter sans supprimer"),
 ) -> None:
-    """Delete the audit records older than the retention period (two years by default, as the CGU say)."""
+    """Supprimer les traces d'audit plus anciennes que la durée de conservation (deux ans par défaut, comme le disent les CGU)."""
     from dgfip_sandbox.store.audit_retention import purge_expired
 
     settings = load_settings()

@@ -36,7 +36,7 @@ def banner(settings: Settings, credentials: dict[str, Any], *, now: datetime) ->
     consumer = credentials["consumers"][0]
     tokens = TokenService(
         load_or_create_signing_key(signing_key_path(settings)),
-        issuer=settings.token_issuer,
+        issuer=settings.gateway_token_issuer,
         ttl_seconds=settings.token_ttl_seconds,
     )
     cert = pki.load_pem_cert(Path(consumer["cert"]).read_bytes())
@@ -56,6 +56,7 @@ def banner(settings: Settings, credentials: dict[str, Any], *, now: datetime) ->
         "Bac à sable DGFiP démarré",
         f"  passerelle APIM   {base}   (mTLS, CA : {credentials['gateway']['ca_cert']})",
     ]
+    lines.append(f"  documentation     {base}/docs (Swagger UI)   {base}/redoc (ReDoc), hors ligne")
     if "franceconnect" in credentials:
         lines.append(f"  FranceConnect     {settings.franceconnect_base_url}/api/v2")
     if "admin" in credentials:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from enum import Enum
 from typing import Any, TypeVar
 
 import typer
@@ -19,8 +20,9 @@ def load_settings(**overrides: Any) -> Settings:
     """The settings of this invocation: ``DGFIP_SANDBOX_*`` variables, then the options given."""
     from dgfip_sandbox.logs import configure_logging
 
-    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    configure_logging(settings.log_level)
+    given = {k: (v.value if isinstance(v, Enum) else v) for k, v in overrides.items() if v is not None}
+    settings = Settings(**given)
+    configure_logging(settings.log_level, settings.log_format)
     return settings
 
 

@@ -12,8 +12,8 @@ consumers_app = typer.Typer(no_args_is_help=True, help="Administration des parte
 
 
 @consumers_app.command("list")
-def consumers_list(as_json: bool = typer.Option(False, "--json")) -> None:
-    """List the consumers."""
+def consumers_list(as_json: bool = typer.Option(False, "--json", help="Sortie JSON")) -> None:
+    """Lister les partenaires."""
     rows = run_admin(lambda s: s.list_consumers())
     print_data(
         rows,
@@ -27,8 +27,8 @@ def consumers_list(as_json: bool = typer.Option(False, "--json")) -> None:
 
 
 @consumers_app.command("show")
-def consumers_show(name: str, as_json: bool = typer.Option(False, "--json")) -> None:
-    """Show one consumer, its certificates and (with Redis) its quota used now."""
+def consumers_show(name: str, as_json: bool = typer.Option(False, "--json", help="Sortie JSON")) -> None:
+    """Afficher un partenaire, ses certificats et (avec Redis) son quota consommé."""
     print_data(run_admin(lambda s: s.show(name), quota=True), True)
 
 
@@ -41,14 +41,16 @@ def consumers_add(
     datapass_scope: list[str] = typer.Option([], "--datapass-scope", help="Scope DataPass (répétable)"),
     allowed_ip: list[str] = typer.Option([], "--allowed-ip", help="CIDR autorisé (répétable ; défaut : boucle locale)"),
     quota: int = typer.Option(200, help="Palier de quota : 200, 500 ou 750 appels/minute"),
-    id_teleservice: str | None = typer.Option(None, "--id-teleservice"),
-    siret: str | None = typer.Option(None),
+    id_teleservice: str | None = typer.Option(
+        None, "--id-teleservice", help="Identifiant de téléservice (ID_Teleservice)"
+    ),
+    siret: str | None = typer.Option(None, help="SIRET du partenaire"),
     modality: list[str] = typer.Option([], "--modality", help="Modalité FICOBA (répétable)"),
     motif: list[str] = typer.Option([], "--motif", help="Motif FICOBA (répétable)"),
     no_scenarios: bool = typer.Option(False, "--no-scenarios", help="Sans l'option d'injection de scénarios"),
     no_cert: bool = typer.Option(False, "--no-cert", help="Ne pas émettre de certificat client"),
 ) -> None:
-    """Register a consumer; its client secret (and certificate) are printed this once."""
+    """Inscrire un partenaire ; son secret client (et son certificat) ne sont affichés que cette fois."""
     from dgfip_sandbox.admin.service import NewConsumer
 
     spec = NewConsumer(
@@ -73,14 +75,14 @@ def consumers_add(
 
 @consumers_app.command("disable")
 def consumers_disable(name: str) -> None:
-    """Disable a consumer (its certificates and tokens are refused at once)."""
+    """Désactiver un partenaire (ses certificats et jetons sont refusés aussitôt)."""
     run_admin(lambda s: s.set_active(name, False))
     typer.echo(f"{name} : désactivé")
 
 
 @consumers_app.command("enable")
 def consumers_enable(name: str) -> None:
-    """Enable a disabled consumer again."""
+    """Réactiver un partenaire désactivé."""
     run_admin(lambda s: s.set_active(name, True))
     typer.echo(f"{name} : actif")
 
@@ -94,7 +96,7 @@ def consumers_grant(
     motif: list[str] = typer.Option([], "--motif", help="Motif FICOBA (répétable)"),
     remove: bool = typer.Option(False, "--remove", help="Retirer au lieu d'accorder"),
 ) -> None:
-    """Grant (or --remove) DataPass scopes, OAuth scopes, FICOBA modalities and motifs."""
+    """Accorder (ou retirer avec --remove) scopes DataPass, scopes OAuth, modalités et motifs FICOBA."""
     row = run_admin(
         lambda s: s.grant(
             name,
@@ -121,7 +123,7 @@ def consumers_quota(
         help="impot_particulier (50, 100, 200, 500, 750, 1000) ou ficoba (200, 500, 700) ; absent : toutes les API",
     ),
 ) -> None:
-    """Set the quota tier (every API, or one with --api)."""
+    """Fixer le palier de quota (toutes les API, ou une seule avec --api)."""
     run_admin(lambda s: s.set_quota(name, tier, api))
     typer.echo(f"{name} : {tier} appels/minute" + (f" sur {api}" if api else ""))
 
@@ -130,14 +132,14 @@ def consumers_quota(
 def consumers_scenario(
     name: str, scenario: str | None = typer.Argument(None, help="ex. « error=503 » ; absent : effacer")
 ) -> None:
-    """Set (or clear) the consumer's standing scenario (docs/scenarios.md)."""
+    """Fixer (ou effacer) le scénario permanent du partenaire (docs/scenarios.md)."""
     row = run_admin(lambda s: s.set_scenario(name, scenario))
     typer.echo(f"{name} : scénario {row['sandbox_scenario'] or 'aucun'}")
 
 
 @consumers_app.command("rotate-secret")
 def consumers_rotate_secret(name: str) -> None:
-    """Issue a new client secret (printed this once); the previous one stops working."""
+    """Émettre un nouveau secret client (affiché cette fois seulement) ; le précédent cesse de fonctionner."""
     print_data(run_admin(lambda s: s.rotate_secret(name)), True)
     typer.echo("Le secret client ci-dessus ne sera plus jamais affiché.", err=True)
 
@@ -146,7 +148,7 @@ def consumers_rotate_secret(name: str) -> None:
 def consumers_issue_cert(
     name: str, rotate: bool = typer.Option(False, "--rotate", help="Révoquer les certificats en vigueur")
 ) -> None:
-    """Issue a client certificate (with --rotate, revoke the ones in force)."""
+    """Émettre un certificat client (avec --rotate, révoquer ceux en vigueur)."""
     print_data(run_admin(lambda s: s.issue_certificate(name, revoke_previous=rotate)), True)
 
 
@@ -154,7 +156,7 @@ def consumers_issue_cert(
 def consumers_revoke_cert(
     name: str, fingerprint: str | None = typer.Option(None, help="Empreinte SHA-256 ; absent : tous ceux en vigueur")
 ) -> None:
-    """Revoke a client certificate; the CRL is rewritten and the gateway follows at once."""
+    """Révoquer un certificat client ; la CRL est réécrite et la passerelle la suit aussitôt."""
     result = run_admin(lambda s: s.revoke_certificate(name, fingerprint))
     for revoked in result["revoked"]:
         typer.echo(f"{name} : certificat {revoked} révoqué")
@@ -177,7 +179,7 @@ reset_app = typer.Typer()
 
 @reset_app.command()
 def reset(yes: bool = typer.Option(False, "--yes", help="Ne pas demander de confirmation")) -> None:
-    """Reset the sandbox to its seed (demo consumers as shipped, others removed, journal emptied)."""
+    """Remettre le bac à sable dans son état initial (partenaires de démonstration d'origine, autres supprimés, journal vidé)."""
     if not yes:
         typer.confirm("Remettre le bac à sable dans son état initial ?", abort=True)
     result = run_admin(lambda s: s.reset(), quota=True)

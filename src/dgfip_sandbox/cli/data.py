@@ -22,9 +22,9 @@ data_app = typer.Typer(no_args_is_help=True, help="Données de test de l'intégr
 def data_add(
     files: list[Path] = typer.Argument(..., help="Fichiers YAML ou JSON", exists=True, dir_okay=False),
     replace: bool = typer.Option(False, "--replace", help="Remplacer ce qu'un chargement précédent du fichier a créé"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Sortie JSON"),
 ) -> None:
-    """Load data files (each in one transaction: refused whole, with the field named, or written whole)."""
+    """Charger des fichiers de données (chacun en une transaction : refusé en entier, le champ nommé, ou écrit en entier)."""
     created = load_data_files(files, replace=replace)
     lines: list[str] = []
     for path, result in created.items():
@@ -48,14 +48,14 @@ async def _add(service: TestDataService, path: Path, replace: bool) -> dict[str,
 
 @data_app.command("remove")
 def data_remove(keys: list[str] = typer.Argument(..., help="SPI du premier déclarant, IBAN ou login")) -> None:
-    """Remove test data by key (all the keys or none)."""
+    """Supprimer des données de test par clé (toutes les clés ou aucune)."""
     for key in run_testdata(lambda s: s.remove(keys)):
         typer.echo(f"{key} : supprimé")
 
 
 @data_app.command("list")
-def data_list(as_json: bool = typer.Option(False, "--json")) -> None:
-    """List the test data loaded (not the seeded personas: see `dgfip-sandbox personas`)."""
+def data_list(as_json: bool = typer.Option(False, "--json", help="Sortie JSON")) -> None:
+    """Lister les données de test chargées (pas les personas générés : voir « dgfip-sandbox personas »)."""
     rows = run_testdata(lambda s: s.list())
     print_data(
         rows,

@@ -29,7 +29,7 @@ def export(
         False, "--with-secret", help="Écrire le client_secret du partenaire dans la collection (sinon à saisir)"
     ),
 ) -> None:
-    """Write the gateway's OpenAPI documents, or a collection built from them (certificate and token set up)."""
+    """Écrire les documents OpenAPI de la passerelle, ou une collection construite à partir d'eux (certificat et jeton prêts)."""
     from dgfip_sandbox.assembly import build_openapi_documents, shipped_files
     from dgfip_sandbox.contract import render
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import typer
 
+from dgfip_sandbox.cli import options as opt
 from dgfip_sandbox.cli.common import load_settings, print_data, run_admin
 
 franceconnect_app = typer.Typer(
@@ -25,19 +26,22 @@ SHOWN_ONCE = "Le secret client ci-dessus ne sera plus jamais affiché."
 @franceconnect_app.callback()
 def franceconnect(
     ctx: typer.Context,
-    fc_port: int | None = typer.Option(None, "--fc-port", help="Port du service FranceConnect (défaut 8444)"),
+    fc_port: opt.FcPort = None,
     https: bool = typer.Option(False, "--https", help="Servir en HTTPS avec le certificat serveur du bac à sable"),
+    log_format: opt.LogFormat = None,
 ) -> None:
-    """Serve the FranceConnect-like service alone (after a first `up`), unless a subcommand is given."""
+    """Servir seul le service FranceConnect du bac à sable (après un premier « up »), sauf sous-commande."""
     if ctx.invoked_subcommand is not None:
         return
-    from dgfip_sandbox.cli.run import run_servers
+    from dgfip_sandbox.cli.run import ServeFlags, bind_or_exit, run_servers
 
-    settings = load_settings(fc_port=fc_port, fc_https=https or None)
+    settings = load_settings(fc_port=fc_port, fc_https=https or None, log_format=log_format)
+    flags = ServeFlags(gateway=False, franceconnect=True, admin=False)
+    sockets = bind_or_exit(settings, flags)
     typer.echo(
         f"FranceConnect (bac à sable) : {settings.franceconnect_base_url}/api/v2/.well-known/openid-configuration"
     )
-    raise typer.Exit(run_servers(settings, with_gateway=False, with_fc=True))
+    raise typer.Exit(run_servers(settings, flags, sockets=sockets))
 
 
 # --- fs -------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ app = typer.Typer()
 
 @app.command()
 def personas(as_json: bool = typer.Option(False, "--json", help="Sortie JSON")) -> None:
-    """List the seeded test personas."""
+    """Lister les personas de test générés."""
     from dgfip_sandbox.seed import all_personas
 
     found = all_personas()
@@ -33,7 +33,7 @@ def fc_events(
     limit: int = typer.Option(50, help="Nombre d'événements"),
     event_type: str | None = typer.Option(None, "--type", help="Filtrer par type d'événement"),
 ) -> None:
-    """List FranceConnect's recorded events (consent shown, consent given, checktoken verified…)."""
+    """Lister les événements enregistrés par FranceConnect (consentement affiché, donné, checktoken vérifié…)."""
     from dgfip_sandbox.store.database import create_engine, create_sessionmaker
     from dgfip_sandbox.store.franceconnect import list_events
 
@@ -58,7 +58,7 @@ def journal(
     limit: int = typer.Option(20, help="Nombre d'appels affichés d'abord"),
     as_json: bool = typer.Option(False, "--json", help="Une ligne JSON par appel"),
 ) -> None:
-    """Show a consumer's request journal (headers, bodies, decision trace); --follow tails it."""
+    """Afficher le journal des appels d'un partenaire (en-têtes, corps, décisions) ; --follow le suit."""
     from dgfip_sandbox.admin.journal_tail import format_entry, tail
 
     def emit(entry: dict[str, Any]) -> None:

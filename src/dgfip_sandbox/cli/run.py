@@ -1,33 +1,53 @@
-"""Starting the sandbox: ``up`` (prepare and serve), ``prepare``, ``serve``, ``demo-fs`` (``franceconnect``
-alone: cli/franceconnect.py)."""
+"""Starting the sandbox: ``up`` (prepare and serve), ``prepare``, ``serve``, ``franceconnect``, ``demo-fs``."""
 
 from __future__ import annotations
 
 import functools
 import os
+import socket
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from dgfip_sandbox.cli import options as opt
 from dgfip_sandbox.cli.banner import banner
 from dgfip_sandbox.cli.common import load_settings
 from dgfip_sandbox.clock import clock_from_settings
 from dgfip_sandbox.settings import Settings
 
+if TYPE_CHECKING:
+    from dgfip_sandbox.server import PortUnavailable
+
 app = typer.Typer()
 
-WORKERS_HELP = "Processus de passerelle partageant les ports (exige Redis et PostgreSQL au-delà de 1)"
+# Per server: what it is, and the option and variable that move it (the busy-port line names them).
+SERVER_PORTS = {
+    "gateway": ("passerelle APIM", "--port", "DGFIP_SANDBOX_PORT"),
+    "franceconnect": ("service FranceConnect", "--fc-port", "DGFIP_SANDBOX_FC_PORT"),
+    "admin": ("API d'administration", "--admin-port", "DGFIP_SANDBOX_ADMIN_PORT"),
+    "demo-fs": ("fournisseur de service de démonstration", "--demo-fs-port", "DGFIP_SANDBOX_DEMO_FS_PORT"),
+}
 
 
 @app.command()
 def up(
-    port: int | None = typer.Option(None, help="Port HTTPS de la passerelle (défaut 8443)"),
-    host: str | None = typer.Option(None, help="Adresse d'écoute (défaut 127.0.0.1)"),
-    fc_port: int | None = typer.Option(None, "--fc-port", help="Port du service FranceConnect (défaut 8444)"),
-    seed_size: int | None = typer.Option(None, help="Nombre de foyers fiscaux générés (défaut 2000)"),
-    workers: int = typer.Option(1, "--workers", min=1, help=WORKERS_HELP),
+    port: opt.Port = None,
+    host: opt.Host = None,
+    fc_port: opt.FcPort = None,
+    admin_port: opt.AdminPort = None,
+    demo_fs_port: opt.DemoFsPort = None,
+    workers: opt.Workers = 1,
+    gateway: opt.WithGateway = True,
+    franceconnect: opt.WithFc = True,
+    demo_fs: opt.WithDemoFs = False,
+    admin: opt.WithAdmin = True,
+    log_format: opt.LogFormat = None,
+    seed_size: opt.SeedSize = None,
+    reset: opt.Reset = False,
     data: list[Path] = typer.Option(
         [], "--data", exists=True, dir_okay=False, help="Fichier de données de test YAML ou JSON (répétable)"
     ),
@@ -35,16 +55,27 @@ def up(
         None, "--ready-file", help="Fichier JSON écrit quand tous les ports écoutent (URLs, ports, identifiants)"
     ),
 ) -> None:
-    """Prepare (migrate, PKI, seed, consumers, --data files) and serve the sandbox."""
-    from dgfip_sandbox.bootstrap import prepare_sandbox
+    """Préparer (migrations, PKI, données, partenaires, fichiers --data) puis servir le bac à sable.
+
+    Les ports sont réservés avant toute préparation : un port occupé est signalé aussitôt."""
     from dgfip_sandbox.cli.data import load_data_files
 
-    settings = load_settings(port=port, host=host, fc_port=fc_port, seed_size=seed_size)
+    settings = load_settings(
+        port=port,
+        host=host,
+        fc_port=fc_port,
+        admin_port=admin_port,
+        demo_fs_port=demo_fs_port,
+        log_format=log_format,
+        seed_size=seed_size,
+    )
+    flags = ServeFlags(gateway, franceconnect, demo_fs, admin)
     _refuse_workers(settings, workers)
-    now = clock_from_settings(settings).now()
     if ready_file is not None:
         ready_file.unlink(missing_ok=True)  # a file left by an earlier run would announce readiness too early
-    credentials = prepare_sandbox(settings, now=now)
+    sockets = bind_or_exit(settings, flags)
+    now = clock_from_settings(settings).now()
+    credentials = _prepare_or_exit(settings, now=now, reset=reset, sockets=sockets)
     # Loaded again at each `up`: what an earlier load of the same file created is replaced.
     loaded = load_data_files(data, replace=True, settings=settings)
     typer.echo(banner(settings, credentials, now=now))
@@ -54,7 +85,7 @@ def up(
     on_ready = None
     if ready_file is not None:
         on_ready = functools.partial(write_ready_file, ready_file, settings, credentials, loaded)
-    raise typer.Exit(run_servers(settings, workers=workers, on_ready=on_ready))
+    raise typer.Exit(run_servers(settings, flags, workers=workers, sockets=sockets, on_ready=on_ready))
 
 
 def write_ready_file(
@@ -89,44 +120,53 @@ def write_ready_file(
 
 
 @app.command()
-def prepare(
-    seed_size: int | None = typer.Option(None, help="Nombre de foyers fiscaux générés (défaut 2000)"),
-) -> None:
-    """Only prepare (migrate, PKI, seed, consumers, var/credentials.json): the one-shot init of a deployment."""
-    from dgfip_sandbox.bootstrap import prepare_sandbox
-
-    settings = load_settings(seed_size=seed_size)
-    prepare_sandbox(settings, now=clock_from_settings(settings).now())
+def prepare(seed_size: opt.SeedSize = None, reset: opt.Reset = False, log_format: opt.LogFormat = None) -> None:
+    """Préparer seulement (migrations, PKI, données, partenaires, var/credentials.json) : l'init d'un déploiement."""
+    settings = load_settings(seed_size=seed_size, log_format=log_format)
+    _prepare_or_exit(settings, now=clock_from_settings(settings).now(), reset=reset)
     typer.echo(f"bac à sable préparé : {settings.credentials_path}")
 
 
 @app.command()
 def serve(
-    port: int | None = typer.Option(None, help="Port HTTPS de la passerelle (défaut 8443)"),
-    host: str | None = typer.Option(None, help="Adresse d'écoute (défaut 127.0.0.1)"),
-    workers: int = typer.Option(1, "--workers", min=1, help=WORKERS_HELP),
-    gateway: bool = typer.Option(True, "--gateway/--no-gateway", help="Servir la passerelle APIM"),
-    franceconnect: bool = typer.Option(True, "--fc/--no-fc", help="Servir le service FranceConnect"),
-    demo_fs: bool = typer.Option(
-        False, "--demo-fs/--no-demo-fs", help="Servir le fournisseur de service de démonstration"
-    ),
-    admin: bool = typer.Option(
-        True, "--admin/--no-admin", help="Servir l'API d'administration (127.0.0.1 seulement ; une par hôte)"
-    ),
+    port: opt.Port = None,
+    host: opt.Host = None,
+    fc_port: opt.FcPort = None,
+    admin_port: opt.AdminPort = None,
+    demo_fs_port: opt.DemoFsPort = None,
+    workers: opt.Workers = 1,
+    gateway: opt.WithGateway = True,
+    franceconnect: opt.WithFc = True,
+    demo_fs: opt.WithDemoFs = False,
+    admin: opt.WithAdmin = True,
+    log_format: opt.LogFormat = None,
 ) -> None:
-    """Serve an already prepared sandbox (a replica: no migration, no seeding)."""
-    settings = load_settings(port=port, host=host)
-    _refuse_workers(settings, workers)
-    raise typer.Exit(
-        run_servers(
-            settings,
-            workers=workers,
-            with_gateway=gateway,
-            with_fc=franceconnect,
-            with_demo_fs=demo_fs,
-            with_admin=admin,
-        )
+    """Servir un bac à sable déjà préparé (une réplique : ni migration, ni génération de données)."""
+    settings = load_settings(
+        port=port, host=host, fc_port=fc_port, admin_port=admin_port, demo_fs_port=demo_fs_port, log_format=log_format
     )
+    flags = ServeFlags(gateway, franceconnect, demo_fs, admin)
+    _refuse_workers(settings, workers)
+    sockets = bind_or_exit(settings, flags)
+    raise typer.Exit(run_servers(settings, flags, workers=workers, sockets=sockets))
+
+
+@dataclass(frozen=True)
+class ServeFlags:
+    """Which servers a command runs."""
+
+    gateway: bool = True
+    franceconnect: bool = True
+    demo_fs: bool = False
+    admin: bool = True
+
+    def as_kwargs(self) -> dict[str, bool]:
+        return {
+            "with_gateway": self.gateway,
+            "with_fc": self.franceconnect,
+            "with_demo_fs": self.demo_fs,
+            "with_admin": self.admin,
+        }
 
 
 def _refuse_workers(settings: Settings, workers: int) -> None:
@@ -138,14 +178,53 @@ def _refuse_workers(settings: Settings, workers: int) -> None:
         raise typer.Exit(2)
 
 
+def port_unavailable_message(exc: PortUnavailable, options: dict[str, str] | None = None) -> str:
+    """One French line: which port, for which server, and the option or variable that changes it."""
+    what, option, variable = SERVER_PORTS.get(exc.name, (exc.name, "--port", "DGFIP_SANDBOX_PORT"))
+    option = (options or {}).get(exc.name, option)
+    state = "est déjà utilisé" if exc.in_use else f"n'est pas disponible ({exc.error.strerror or exc.error})"
+    return f"erreur : le port {exc.port} ({exc.host}, {what}) {state} ; choisissez-en un autre avec {option} ou {variable}."
+
+
+def bind_or_exit(
+    settings: Settings, flags: ServeFlags, options: dict[str, str] | None = None
+) -> dict[str, socket.socket]:
+    from dgfip_sandbox import server
+    from dgfip_sandbox.assembly import server_addresses
+
+    addresses = server_addresses(settings, **flags.as_kwargs())
+    if not addresses:
+        typer.echo("erreur : rien à servir (toutes les options --no-… sont données)", err=True)
+        raise typer.Exit(2)
+    try:
+        return server.bind_sockets(addresses)
+    except server.PortUnavailable as exc:
+        typer.echo(port_unavailable_message(exc, options), err=True)
+        raise typer.Exit(1) from None
+
+
+def _prepare_or_exit(
+    settings: Settings, *, now: datetime, reset: bool, sockets: dict[str, socket.socket] | None = None
+) -> dict[str, Any]:
+    from dgfip_sandbox.bootstrap import prepare_sandbox
+    from dgfip_sandbox.progress import terminal_reporter
+    from dgfip_sandbox.seed.size import SeedSizeMismatch
+
+    try:
+        return prepare_sandbox(settings, now=now, reset=reset, progress=terminal_reporter())
+    except SeedSizeMismatch as exc:
+        for sock in (sockets or {}).values():
+            sock.close()
+        typer.echo(f"erreur : {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
 def run_servers(
     settings: Settings,
+    flags: ServeFlags,
     *,
     workers: int = 1,
-    with_gateway: bool = True,
-    with_fc: bool = True,
-    with_demo_fs: bool = False,
-    with_admin: bool = True,
+    sockets: dict[str, socket.socket] | None = None,
     on_ready: Callable[[dict[str, str]], None] | None = None,
 ) -> int:
     from dgfip_sandbox import server
@@ -156,12 +235,13 @@ def run_servers(
 
         prepare_multiprocess_dir(settings.var_dir / "metrics" / str(os.getpid()))
     specs = build_server_specs(
-        settings, with_gateway=with_gateway, with_fc=with_fc, with_demo_fs=with_demo_fs, with_admin=with_admin
+        settings,
+        with_gateway=flags.gateway,
+        with_fc=flags.franceconnect,
+        with_demo_fs=flags.demo_fs,
+        with_admin=flags.admin,
     )
-    if not specs:
-        typer.echo("rien à servir", err=True)
-        return 2
-    return server.run(specs, workers=workers, on_ready=on_ready)
+    return server.run(specs, workers=workers, sockets=sockets, on_ready=on_ready)
 
 
 @app.command("demo-fs")
@@ -169,14 +249,17 @@ def demo_fs(
     port: int | None = typer.Option(
         None, "--port", help="Port du fournisseur de service de démonstration (défaut 8446)"
     ),
+    log_format: opt.LogFormat = None,
 ) -> None:
-    """Serve the demo service provider: a "S’identifier avec FranceConnect" button and the DGFiP data it fetches.
+    """Servir le fournisseur de service de démonstration : un bouton « S'identifier avec FranceConnect » et les données DGFiP obtenues.
 
-    Run it after `up`, in the same folder: it reads var/credentials.json for the gateway, FranceConnect
-    and its own port (the one FranceConnect registered for it), so no port needs repeating."""
-    settings = demo_fs_settings(load_settings(demo_fs_port=port))
+    À lancer après « up », dans le même dossier : il lit var/credentials.json pour la passerelle,
+    FranceConnect et son propre port (celui que FranceConnect a enregistré), sans port à répéter."""
+    settings = demo_fs_settings(load_settings(demo_fs_port=port, log_format=log_format))
+    flags = ServeFlags(gateway=False, franceconnect=False, demo_fs=True, admin=False)
+    sockets = bind_or_exit(settings, flags, options={"demo-fs": "--port"})
     typer.echo(f"Fournisseur de service de démonstration : http://localhost:{settings.demo_fs_port}/")
-    raise typer.Exit(run_servers(settings, with_gateway=False, with_fc=False, with_demo_fs=True))
+    raise typer.Exit(run_servers(settings, flags, sockets=sockets))
 
 
 def demo_fs_settings(settings: Settings) -> Settings:

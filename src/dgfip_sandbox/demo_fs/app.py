@@ -44,6 +44,7 @@ from dgfip_sandbox.demo_fs.display import french_date, situation_rows
 from dgfip_sandbox.franceconnect import jose
 from dgfip_sandbox.franceconnect.registry import DEMO_FS, service_provider_secret
 from dgfip_sandbox.franceconnect.state import template_environment
+from dgfip_sandbox.health import health_router
 from dgfip_sandbox.settings import Settings
 
 COOKIE = "demo_fs_session"
@@ -88,6 +89,7 @@ def create_demo_fs_app(
     sessions: dict[str, DemoSession] = {}
     origins = DEMO_FS.origins(settings)  # the origins whose /callback FranceConnect knows for the demo FS
     app = FastAPI(title="Service de démonstration FranceConnect", docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(health_router(include_in_schema=False))
 
     def session_of(request: Request) -> tuple[str, DemoSession]:
         sid = request.cookies.get(COOKIE)

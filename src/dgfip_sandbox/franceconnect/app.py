@@ -23,6 +23,7 @@ from dgfip_sandbox.franceconnect.errors import PageError, RedirectError, is_back
 from dgfip_sandbox.franceconnect.keys import load_or_create_provider_keys
 from dgfip_sandbox.franceconnect.pages import redirect_error, render, render_error
 from dgfip_sandbox.franceconnect.state import STATIC_DIR, TEMPLATES_DIR, FranceConnectState, template_environment
+from dgfip_sandbox.health import health_router
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 
@@ -53,6 +54,7 @@ def create_franceconnect_app(settings: Settings, *, clock: Clock | None = None) 
         lifespan=lifespan,
     )
     app.state.franceconnect = state
+    app.include_router(health_router(include_in_schema=False))
     app.include_router(authorize.router)
     app.include_router(oidc.router)
     app.include_router(checktoken.router)

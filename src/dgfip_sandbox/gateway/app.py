@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from dgfip_sandbox.api_docs import install_api_docs
 from dgfip_sandbox.clock import Clock, SystemClock
 from dgfip_sandbox.franceconnect.checktoken_client import ChecktokenClient
 from dgfip_sandbox.gateway import journal_endpoint, token_endpoint
@@ -31,6 +32,7 @@ from dgfip_sandbox.gateway.scenario_errors import ScenarioErrors
 from dgfip_sandbox.gateway.state import GatewayState, TrustMaterial
 from dgfip_sandbox.gateway.tokens import TokenService, load_or_create_signing_key
 from dgfip_sandbox.gateway.trusted_proxies import TrustedProxies
+from dgfip_sandbox.health import health_router
 from dgfip_sandbox.logs import configure_logging
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store import audit as audit_store
@@ -56,7 +58,7 @@ def create_gateway_app(
     """``apis``: the business APIs (routers, scopes, errors, and the ``contract`` of their OpenAPI document).
     ``fc_transport``: an httpx transport for the checktoken client (tests reach FranceConnect in-process)."""
     clock = clock or SystemClock()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     # Served by the admin listener (admin/metrics.py), never on this public port.
     metrics = metrics or GatewayMetrics()
     scenario_errors = ScenarioErrors.of(apis)
@@ -74,7 +76,7 @@ def create_gateway_app(
             trust_material=TrustMaterial(settings),
             tokens=TokenService(
                 load_or_create_signing_key(signing_key_path(settings)),
-                issuer=settings.token_issuer,
+                issuer=settings.gateway_token_issuer,
                 ttl_seconds=settings.token_ttl_seconds,
             ),
             quota=quota_store or MemoryQuotaStore(),
@@ -115,14 +117,13 @@ def create_gateway_app(
         openapi_url=None,  # the documents (and /docs) are served by _serve_documents, built by gateway/openapi.py
         redirect_slashes=False,  # a trailing slash is another path: 404, never a redirect
     )
+    install_api_docs(app)
     app.state.metrics = metrics
     install_error_handlers(app)
     app.add_middleware(HeadAsGet)  # inside the audit layer: the audit records HEAD
     app.add_middleware(AuditMiddleware, state_getter=lambda: app.state.sandbox)
 
-    @app.get("/health", tags=["APIM"], summary="État de la passerelle (sans authentification)")
-    async def health() -> dict[str, str]:
-        return {"status": "UP"}
+    app.include_router(health_router(tags=["APIM"], summary="État de la passerelle (sans authentification)"))
 
     @app.get("/.well-known/jwks.json", tags=["APIM"], summary="Clés publiques des jetons d'accès")
     async def jwks() -> JSONResponse:

@@ -14,6 +14,7 @@ import structlog
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dgfip_sandbox.api_docs import is_docs_path
 from dgfip_sandbox.envelope import render, send_error
 from dgfip_sandbox.errors import ApiError, HeadersTooLarge, InternalError
 from dgfip_sandbox.gateway.correlation import UUID_PATTERN
@@ -53,7 +54,8 @@ class AuditMiddleware:
         if correlation is not None:
             entry.correlation_id = correlation[:100]
         echo = correlation if correlation and UUID_PATTERN.fullmatch(correlation) else None
-        audited = scope["path"] not in UNAUDITED_PATHS
+        # The API documentation (Swagger UI, ReDoc and their assets) is public and carries no data.
+        audited = scope["path"] not in UNAUDITED_PATHS and not is_docs_path(scope["path"])
         capture = (
             JournalCapture(state.settings.journal_body_bytes, state.journal_policy)
             if audited and scope["path"] not in UNJOURNALED_PATHS

@@ -17,9 +17,9 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum.fr import nif
 
@@ -30,6 +30,7 @@ from dgfip_sandbox.apis.ficoba.matching import normalise
 from dgfip_sandbox.seed.demo_consumer import DemoConsumer
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.accounts import Compte, Droit, Etablissement, Guichet, Personne
+from dgfip_sandbox.store.bulk import deferred_indexes, insert_rows
 from dgfip_sandbox.store.database import advance_sequences
 from dgfip_sandbox.store.taxpayers import Declarant
 
@@ -668,16 +669,20 @@ async def _guichets(session: AsyncSession) -> dict[tuple[str, str], int]:
     return {(bank, code): gid for bank, code, gid in rows.all()}
 
 
-async def insert_batch(session: AsyncSession, batch: Batch, *, chunk: int = 5000) -> None:
-    for model, rows in ((Personne, batch.personnes), (Compte, batch.comptes), (Droit, batch.droits)):
-        for start in range(0, len(rows), chunk):
-            await session.execute(insert(model), rows[start : start + chunk])
+BATCH_TABLES = (cast(Table, Personne.__table__), cast(Table, Compte.__table__), cast(Table, Droit.__table__))
+
+
+async def insert_batch(session: AsyncSession, batch: Batch) -> None:
+    """Load the built rows, parents first, with the secondary indexes built once after the load."""
+    async with deferred_indexes(session, BATCH_TABLES):
+        for table, rows in zip(BATCH_TABLES, (batch.personnes, batch.comptes, batch.droits), strict=True):
+            await insert_rows(session, table, rows)
 
 
 async def seed(session: AsyncSession, settings: Settings) -> None:
     if await session.scalar(select(func.count()).select_from(Etablissement)):
         return
-    rng = random.Random(f"ficoba:{settings.seed}")
+    rng = random.Random(f"ficoba:{settings.seed}")  # noqa: S311 - deterministic fictitious data, not a secret
     await session.execute(
         insert(Etablissement), [{"code": c, "libelle": label, "bic": b} for c, label, b in ETABLISSEMENTS]
     )
@@ -697,7 +702,12 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
         ],
     )
     guichets = await _guichets(session)
-    declarants = list((await session.execute(select(Declarant).order_by(Declarant.foyer_id, Declarant.rank))).scalars())
+    # Plain rows, not ORM objects: 200,000 déclarants are read in a fraction of the time.
+    columns = Declarant.__table__.columns
+    # Rows with the déclarant's columns are read as déclarants (same attributes), hence the cast.
+    declarants = [
+        cast(Declarant, row) for row in await session.execute(select(*columns).order_by(columns.foyer_id, columns.rank))
+    ]
     batch = Batch()
     builder = Builder(rng, guichets, batch)
     spis = {d.spi for d in declarants}

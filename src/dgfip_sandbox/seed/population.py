@@ -1,8 +1,9 @@
 """The fictitious population of API Impôt particulier: the named personas plus ``settings.seed_size``
 random foyers drawn from ``random.Random(settings.seed)`` (same seed, same population).
 
-Rows are built as plain dicts and written with bulk ``insert(Model)`` in chunks: 100,000 foyers take
-well under a minute on SQLite. The seeder does nothing when foyers already exist.
+Rows are built as plain dicts and loaded in chunks by ``store.bulk`` (COPY on PostgreSQL, executemany
+elsewhere), the secondary indexes built once after the load. The seeder does nothing when foyers
+already exist (and refuses an explicit ``seed_size`` other than the one they were drawn with).
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.seed.avis import Incomes
@@ -30,6 +31,7 @@ from dgfip_sandbox.seed.referentiels import (
 )
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.spi import random_spi
+from dgfip_sandbox.store.bulk import deferred_indexes, insert_rows
 from dgfip_sandbox.store.database import advance_sequences
 from dgfip_sandbox.store.taxpayers import Declarant, Foyer, TaxSituation, ThSituation
 
@@ -206,7 +208,7 @@ def random_foyer(drawer: _Drawer) -> FoyerSpec:
 
 
 def random_foyers(seed: int, size: int) -> Iterator[FoyerSpec]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - deterministic fictitious data, not a secret
     taken = {spec.dec1.spi for spec in PERSONA_FOYERS} | {spec.dec2.spi for spec in PERSONA_FOYERS if spec.dec2}
     taken.add(SPI_INCONNU)
     drawer = _Drawer(rng, taken)
@@ -220,24 +222,36 @@ def population_rows(seed: int, size: int) -> Iterator[dict[str, list[dict[str, A
     for spec in PERSONA_FOYERS:
         foyer_id += 1
         # Personas draw their varying details from their own generator: adding random foyers never changes them.
-        yield foyer_rows(foyer_id, spec, random.Random(f"{seed}:{spec.persona}"))
-    detail_rng = random.Random(seed + 1)
+        yield foyer_rows(foyer_id, spec, random.Random(f"{seed}:{spec.persona}"))  # noqa: S311 - fictitious data
+    detail_rng = random.Random(seed + 1)  # noqa: S311 - deterministic fictitious data, not a secret
     for spec in random_foyers(seed, size):
         foyer_id += 1
         yield foyer_rows(foyer_id, spec, detail_rng)
 
 
 async def seed(session: AsyncSession, settings: Settings) -> None:
-    if (await session.execute(select(Foyer.id).limit(1))).first() is not None:
+    from dgfip_sandbox import progress
+    from dgfip_sandbox.seed.size import check_seed_size
+
+    if await check_seed_size(session, settings):
         return
     batch = _empty_batch()
-    for rows in population_rows(settings.seed, settings.seed_size):
-        for name, _ in TABLES:
-            batch[name].extend(rows[name])
-        if len(batch["tax_situations"]) >= CHUNK:
+    tables = [cast(Table, model.__table__) for _, model in TABLES]
+    total = len(PERSONA_FOYERS) + settings.seed_size
+    with progress.current().task("foyers fiscaux", total) as task:
+        async with deferred_indexes(session, tables):
+            pending = 0
+            for rows in population_rows(settings.seed, settings.seed_size):
+                for name, _ in TABLES:
+                    batch[name].extend(rows[name])
+                pending += 1
+                if len(batch["tax_situations"]) >= CHUNK:
+                    await _write(session, batch)
+                    batch = _empty_batch()
+                    task.advance(pending)
+                    pending = 0
             await _write(session, batch)
-            batch = _empty_batch()
-    await _write(session, batch)
+            task.advance(pending)
     await advance_sequences(session, "foyers")
 
 
@@ -248,7 +262,4 @@ def _empty_batch() -> dict[str, list[dict[str, Any]]]:
 async def _write(session: AsyncSession, batch: dict[str, list[dict[str, Any]]]) -> None:
     # Parents before children (foreign keys).
     for name, model in TABLES:
-        if batch[name]:
-            table = model.__table__
-            assert isinstance(table, Table)  # a declarative model's table
-            await session.execute(insert(table), batch[name])
+        await insert_rows(session, cast(Table, model.__table__), batch[name])

@@ -23,3 +23,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade_to_head(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
+
+
+def downgrade_to_base(url: str) -> None:
+    """Every migration undone: each table of the sandbox dropped (``prepare --reset``)."""
+    command.downgrade(alembic_config(url), "base")

@@ -135,3 +135,11 @@ def expand_payload(payload: dict[str, Any]) -> dict[str, Any]:
             for number, (code, c1, c2, c3, c4) in enumerate(payload["facture"], start=1)
         ]
     return out
+
+
+async def count_foyers(session: Any) -> tuple[int, int]:
+    """``(all, generated)``: the foyers the database holds, and those drawn at random (no persona)."""
+    from sqlalchemy import case, func, select
+
+    row = (await session.execute(select(func.count(), func.sum(case((Foyer.persona.is_(None), 1), else_=0))))).one()
+    return int(row[0] or 0), int(row[1] or 0)
