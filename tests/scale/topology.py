@@ -290,6 +290,9 @@ def prepare(
             "DGFIP_SANDBOX_LOG_LEVEL": "WARNING",
             "DGFIP_SANDBOX_REDIS_PREFIX": f"dgfip-scale-{uuid.uuid4().hex[:12]}:",
             "DGFIP_SANDBOX_DATABASE_POOL_SIZE": "5",
+            # Replicas behind one proxy issue and accept tokens of one issuer (docker-compose.yml sets their
+            # common DGFIP_SANDBOX_PUBLIC_BASE_URL; here the proxy's port is picked after the replicas start).
+            "DGFIP_SANDBOX_TOKEN_ISSUER": "https://localhost/token",
             **(extra_env or {}),
         }
     )
@@ -315,3 +318,8 @@ def _relative_to(credentials: dict[str, Any], root: Path) -> dict[str, Any]:
     credentials["consumers"] = [{**c, "cert": fix(c["cert"]), "key": fix(c["key"])} for c in credentials["consumers"]]
     return credentials
 
+
+def aligned_clock_offset(target_second: float, now: float | None = None) -> float:
+    """An offset that puts the shifted clock at ``target_second`` past a minute boundary right now."""
+    now = time.time() if now is None else now
+    return (target_second - now % 60) % 60
