@@ -56,7 +56,14 @@ def fresh_topology(base: Topology, **env: str) -> Topology:
     """Same prepared sandbox, own processes and own Redis key prefix."""
     return Topology(
         root=base.root,
-        env={**base.env, "DGFIP_SANDBOX_REDIS_PREFIX": f"dgfip-scale-{uuid.uuid4().hex[:12]}:", **env},
+        env={
+            **base.env,
+            "DGFIP_SANDBOX_REDIS_PREFIX": f"dgfip-scale-{uuid.uuid4().hex[:12]}:",
+            # One issuer for every replica (a deployment sets its public URL): each replica's port would
+            # otherwise name its own, and a token from one would be refused by the others.
+            "DGFIP_SANDBOX_TOKEN_ISSUER": "https://localhost/token",
+            **env,
+        },
         credentials=base.credentials,
     )
 
