@@ -59,9 +59,6 @@ def fresh_topology(base: Topology, **env: str) -> Topology:
         env={
             **base.env,
             "DGFIP_SANDBOX_REDIS_PREFIX": f"dgfip-scale-{uuid.uuid4().hex[:12]}:",
-            # One issuer for every replica (a deployment sets its public URL): each replica's port would
-            # otherwise name its own, and a token from one would be refused by the others.
-            "DGFIP_SANDBOX_TOKEN_ISSUER": "https://localhost/token",
             **env,
         },
         credentials=base.credentials,

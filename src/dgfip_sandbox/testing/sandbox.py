@@ -323,6 +323,7 @@ class DgfipSandbox:
         emptied; the test data loaded so far stays (``remove_data()``). ``keep_data=False``: the whole
         database as it was when :meth:`snapshot` was taken (by the plugin: the seed plus the
         ``dgfip_sandbox_data`` files), restored in place in milliseconds; the test's data is gone."""
+        result: dict[str, Any]
         if keep_data or self._snapshot is None:
             result = self._run(self._admin.reset())
         else:
