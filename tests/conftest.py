@@ -36,11 +36,45 @@ from tests.services import (
 
 CLOCK_START = datetime(2026, 11, 25, 10, 0, 0, tzinfo=UTC)
 TEST_SEED_SIZE = 300
+# Under pytest-xdist, the tests of these folders stay with the other tests of their module on one worker:
+# their modules share an expensive module-scoped fixture (processes, a served sandbox, a browser) and,
+# in tests/scale/test_replicas_behind_nginx.py, run in file order on it.
+WHOLE_MODULE_FOLDERS = ("scale", "browser", "contract")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "xdist_group(name): pytest-xdist: run on the worker of this group")
+    if getattr(config.option, "dist", "no") == "load":  # `-n N` without --dist: xdist's default
+        config.option.dist = "loadgroup"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests_dir = Path(__file__).resolve().parent
+    for item in items:
+        path = item.path.resolve()
+        if path.is_relative_to(tests_dir) and path.relative_to(tests_dir).parts[0] in WHOLE_MODULE_FOLDERS:
+            item.add_marker(pytest.mark.xdist_group(name=str(path.relative_to(tests_dir))))
 
 
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def template_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The plugin's prepared-sandbox cache (testing/template.py) of this run (of this xdist worker):
+    the suite's sandboxes and pytester sessions share it, and never read one of an earlier run."""
+    path = tmp_path_factory.getbasetemp() / "template-cache"
+    previous = os.environ.get("DGFIP_SANDBOX_CACHE_DIR")
+    os.environ["DGFIP_SANDBOX_CACHE_DIR"] = str(path)
+    try:
+        yield path
+    finally:
+        if previous is None:
+            os.environ.pop("DGFIP_SANDBOX_CACHE_DIR", None)
+        else:
+            os.environ["DGFIP_SANDBOX_CACHE_DIR"] = previous
 
 
 @dataclass

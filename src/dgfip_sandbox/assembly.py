@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from dgfip_sandbox.clock import Clock, clock_from_offset
+from dgfip_sandbox.clock import Clock, clock_from_settings
 from dgfip_sandbox.settings import Settings
 
 if TYPE_CHECKING:
@@ -190,7 +190,7 @@ def build_server_specs(
     """The servers one process runs: the gateway (mTLS), FranceConnect, the admin app, the demo FS."""
     from dgfip_sandbox import pki, server
 
-    clock = clock or clock_from_offset(settings.clock_offset_seconds)
+    clock = clock or clock_from_settings(settings)
     grace = settings.graceful_shutdown_seconds
     sandbox_pki = pki.ensure_pki(settings.certs_dir, [], now=clock.now())
     # One quota store for the gateway and the admin app: the portal shows the calls counted now.

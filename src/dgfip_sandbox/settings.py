@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     clock_offset_seconds: float = Field(
         default=0.0, description="Tests and demos only: shift every clock of the process by this many seconds"
     )
+    clock_file: Path | None = Field(
+        default=None,
+        description="Tests only: every clock of the process reads a frozen ISO 8601 instant from this file "
+        "(processes sharing it share one clock; the test moves it by rewriting the file)",
+    )
     graceful_shutdown_seconds: float = Field(
         default=10.0, description="How long a stopping server waits for in-flight requests"
     )

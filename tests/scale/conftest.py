@@ -56,7 +56,11 @@ def fresh_topology(base: Topology, **env: str) -> Topology:
     """Same prepared sandbox, own processes and own Redis key prefix."""
     return Topology(
         root=base.root,
-        env={**base.env, "DGFIP_SANDBOX_REDIS_PREFIX": f"dgfip-scale-{uuid.uuid4().hex[:12]}:", **env},
+        env={
+            **base.env,
+            "DGFIP_SANDBOX_REDIS_PREFIX": f"dgfip-scale-{uuid.uuid4().hex[:12]}:",
+            **env,
+        },
         credentials=base.credentials,
     )
 

@@ -290,6 +290,9 @@ def prepare(
             "DGFIP_SANDBOX_LOG_LEVEL": "WARNING",
             "DGFIP_SANDBOX_REDIS_PREFIX": f"dgfip-scale-{uuid.uuid4().hex[:12]}:",
             "DGFIP_SANDBOX_DATABASE_POOL_SIZE": "5",
+            # Replicas behind one proxy issue and accept tokens of one issuer (docker-compose.yml sets their
+            # common DGFIP_SANDBOX_PUBLIC_BASE_URL; here the proxy's port is picked after the replicas start).
+            "DGFIP_SANDBOX_TOKEN_ISSUER": "https://localhost/token",
             **(extra_env or {}),
         }
     )

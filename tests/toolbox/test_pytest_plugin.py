@@ -78,3 +78,85 @@ def test_scope_not_granted(dgfip_sandbox):
     result = integrator.runpytest_subprocess(*plugin_args(), "-p", "no:cacheprovider", "-q", timeout=300)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*POST /token for caf-demo: 400*invalid_scope*"])
+
+
+TEAM_DATA = (
+    '{"foyers": [{"declarants": [{"nom_naissance": "EQUIPE", "prenoms": "ALEX", "sexe": "M",'
+    ' "date_naissance": "1979-03-02"}], "avis": [{"annee": 2025, "rfr": 31000}]}]}'
+)
+
+FUNCTION_SCOPE_TESTS = """
+from datetime import UTC, datetime
+
+import pytest
+
+START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+def sources(sandbox):
+    return sorted(entry["source"] for entry in sandbox.data())
+
+
+def test_a_leaves_traces(dgfip_sandbox):
+    assert sources(dgfip_sandbox) == ["equipe.json"]
+    client = dgfip_sandbox.client("caf-demo")
+    answer = client.get("/sandbox/audit?limit=1")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["RateLimit"].startswith('"sandbox";r=499;')
+    dgfip_sandbox.foyer(avis=[{"annee": 2025, "rfr": 1000}])
+    dgfip_sandbox.advance_clock(minutes=5)
+    assert sources(dgfip_sandbox) == ["equipe.json", "pytest"]
+    assert dgfip_sandbox.journal("caf-demo")
+
+
+def test_b_starts_from_the_seed_and_the_team_data(dgfip_sandbox):
+    assert dgfip_sandbox.clock.now() == START
+    assert sources(dgfip_sandbox) == ["equipe.json"]
+    assert dgfip_sandbox.journal("caf-demo") == []
+    answer = dgfip_sandbox.client("caf-demo").get("/sandbox/audit?limit=1")
+    assert answer.headers["RateLimit"].startswith('"sandbox";r=499;')  # the counter of test a is gone
+
+
+@pytest.mark.dgfip_sandbox_data("propre.json")
+def test_c_gets_its_own_declared_data(dgfip_sandbox):
+    assert sources(dgfip_sandbox) == ["equipe.json", "propre.json"]
+
+
+def test_d_does_not_see_test_c_data(dgfip_sandbox):
+    assert sources(dgfip_sandbox) == ["equipe.json"]
+"""
+
+
+def test_function_scope_puts_the_state_back_before_each_test(integrator: pytest.Pytester) -> None:
+    integrator.makeini(
+        "[pytest]\n"
+        "dgfip_sandbox_seed_size = 40\n"
+        "dgfip_sandbox_clock_start = 2026-11-25T10:00:00+00:00\n"
+        "dgfip_sandbox_scope = function\n"
+        "dgfip_sandbox_data = equipe.json\n"
+        "filterwarnings = ignore::DeprecationWarning\n"
+    )
+    integrator.makefile(".json", equipe=TEAM_DATA, propre=TEAM_DATA.replace("EQUIPE", "PROPRE"))
+    integrator.makepyfile(test_fresh=FUNCTION_SCOPE_TESTS)
+    result = integrator.runpytest_subprocess(*plugin_args(), "-p", "no:cacheprovider", "-q", timeout=300)
+    result.assert_outcomes(passed=4)
+
+
+def test_the_fresh_fixture_resets_a_session_scoped_sandbox(integrator: pytest.Pytester) -> None:
+    integrator.makefile(".json", equipe=TEAM_DATA, propre=TEAM_DATA.replace("EQUIPE", "PROPRE"))
+    tests = FUNCTION_SCOPE_TESTS.replace("(dgfip_sandbox)", "(dgfip_sandbox_fresh)").replace(
+        "dgfip_sandbox.", "dgfip_sandbox_fresh."
+    )
+    tests = tests.replace('["equipe.json", ', "[").replace('["equipe.json"]', "[]")
+    integrator.makepyfile(test_fresh=tests)
+    result = integrator.runpytest_subprocess(*plugin_args(), "-p", "no:cacheprovider", "-q", timeout=300)
+    result.assert_outcomes(passed=4)
+
+
+def test_an_unknown_scope_is_a_usage_error(integrator: pytest.Pytester) -> None:
+    integrator.makeini("[pytest]\ndgfip_sandbox_scope = module\n")
+    integrator.makepyfile(test_scope="def test_x(dgfip_sandbox):\n    pass\n")
+    result = integrator.runpytest_subprocess(*plugin_args(), "-p", "no:cacheprovider", "-q", timeout=300)
+    assert result.ret != 0
+    output = result.stdout.str() + result.stderr.str()
+    assert "dgfip_sandbox_scope: 'module', expected one of session, function" in output

@@ -65,3 +65,21 @@ def require_admin(request: Request) -> ConsumerAdmin:
     if not token_matches(presented, state.token):
         raise AdminUnauthorized("jeton d'administration incorrect")
     return state.service()
+
+
+def require_portal_session(request: Request) -> ConsumerAdmin:
+    """The admin token as ``require_admin`` takes it, or, for the portal's own JSON POSTs (the workbench's
+    runs), the portal's cookie when the browser says the request comes from the portal's page
+    (``Sec-Fetch-Site: same-origin``) and its body is JSON (which no cross-site form can send)."""
+    if request.headers.get("authorization"):
+        return require_admin(request)
+    cookie = request.cookies.get(COOKIE, "")
+    same_origin = request.headers.get("sec-fetch-site") == "same-origin"
+    json_body = request.headers.get("content-type", "").startswith("application/json")
+    if not cookie or not same_origin or not json_body:
+        raise AdminUnauthorized(
+            "jeton d'administration absent (en-tête Authorization: Bearer <jeton>, ou la session du portail)"
+        )
+    if not token_matches(cookie, admin_state(request).token):
+        raise AdminUnauthorized("jeton d'administration incorrect")
+    return admin_state(request).service()

@@ -1,6 +1,7 @@
-"""The developer portal: one page served by the admin app.
+"""The developer portal: one page served by the admin app, a workbench for the chosen consumer.
 
-It shows the APIs and their routes (from the gateway app's OpenAPI document), the personas
+It shows the APIs and their routes (from the gateway app's OpenAPI document), each with a form, its curl and
+its answer when run (``POST /api/portal/try``, run server-side by admin/workbench.py), the personas
 (``seed.all_personas()``), and for the chosen consumer its credentials, scopes, quota used now and
 its journal, refreshed by polling the admin API (``portal.js``; GET requests authenticated by the
 ``HttpOnly; SameSite=Strict`` cookie that the login form, ``POST /portal/login``, sets). The token
@@ -18,9 +19,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 
-from dgfip_sandbox.admin.access import COOKIE, require_admin
+from dgfip_sandbox.admin import workbench
+from dgfip_sandbox.admin.access import COOKIE, require_admin, require_portal_session
 from dgfip_sandbox.admin.credential import token_matches
-from dgfip_sandbox.admin.errors import RouteNotFound
+from dgfip_sandbox.admin.errors import InvalidAdminRequest, RouteNotFound
 from dgfip_sandbox.admin.state import admin_state
 from dgfip_sandbox.settings import Settings
 
@@ -32,26 +34,6 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-HTTP_METHODS = ("get", "post", "put", "patch", "delete")
-
-
-def api_routes(openapi: dict[str, Any]) -> list[dict[str, Any]]:
-    """The gateway's routes grouped by tag, in the document's order."""
-    groups: dict[str, list[dict[str, str]]] = {}
-    for path, operations in openapi.get("paths", {}).items():
-        for method, operation in operations.items():
-            if method not in HTTP_METHODS:
-                continue
-            tag = (operation.get("tags") or ["Autres"])[0]
-            groups.setdefault(tag, []).append(
-                {
-                    "method": method.upper(),
-                    "path": path,
-                    "summary": operation.get("summary", ""),
-                    "operation_id": operation.get("operationId", ""),
-                }
-            )
-    return [{"tag": tag, "routes": routes} for tag, routes in groups.items()]
 
 
 def build_router(settings: Settings, gateway_openapi: dict[str, Any] | None) -> APIRouter:
@@ -115,7 +97,7 @@ def build_router(settings: Settings, gateway_openapi: dict[str, Any] | None) -> 
 
         service = state.service()
         html = env.get_template("portal.html").render(
-            apis=api_routes(openapi()),
+            apis=workbench.route_forms(openapi()),
             personas=all_personas(),
             consumers=await service.list_consumers(),
             gateway_url=settings.gateway_base_url,
@@ -136,6 +118,7 @@ def build_router(settings: Settings, gateway_openapi: dict[str, Any] | None) -> 
     async def portal_credentials(name: str, _admin: Any = Depends(require_admin)) -> dict[str, Any]:
         """What var/credentials.json says of a demo consumer (paths, secret), for the portal."""
         data = credentials_file()
+        where = {"credentials_file": str(settings.credentials_path.resolve())}
         for consumer in data.get("consumers", []):
             if consumer.get("name") == name:
                 return {
@@ -145,6 +128,7 @@ def build_router(settings: Settings, gateway_openapi: dict[str, Any] | None) -> 
                     "key": consumer.get("key"),
                     "ca_cert": data.get("gateway", {}).get("ca_cert"),
                     "token_url": data.get("gateway", {}).get("token_url"),
+                    **where,
                 }
         return {
             "name": name,
@@ -152,6 +136,17 @@ def build_router(settings: Settings, gateway_openapi: dict[str, Any] | None) -> 
             "cert": None,
             "key": None,
             "ca_cert": data.get("gateway", {}).get("ca_cert"),
+            **where,
         }
+
+    @router.post("/api/portal/try")
+    async def portal_try(body: workbench.TryRequest, _admin: Any = Depends(require_portal_session)) -> dict[str, Any]:
+        """Runs one gateway route for a demo consumer, from the admin app, over mutual TLS (admin/workbench.py)."""
+        files = workbench.consumer_files(credentials_file(), body.consumer)
+        if files is None:
+            raise InvalidAdminRequest(
+                f"le partenaire « {body.consumer[:64]} » n'a pas de secret ni de certificat dans var/credentials.json"
+            )
+        return await workbench.run(settings.gateway_base_url, openapi(), files, body)
 
     return router

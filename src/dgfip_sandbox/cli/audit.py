@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from dgfip_sandbox.cli.common import load_settings
-from dgfip_sandbox.clock import clock_from_offset
+from dgfip_sandbox.clock import clock_from_settings
 
 audit_app = typer.Typer(add_completion=False, help="Traces d'audit : consultation et purge.")
 
@@ -70,7 +70,7 @@ def audit_purge(
 
     settings = load_settings()
     days = retention_days or settings.audit_retention_days
-    now = clock_from_offset(settings.clock_offset_seconds).now()
+    now = clock_from_settings(settings).now()
     result = asyncio.run(purge_expired(settings.sqlalchemy_url, retention_days=days, now=now, dry_run=dry_run))
     verb = "à supprimer" if dry_run else "supprimées"
     typer.echo(

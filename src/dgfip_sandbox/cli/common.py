@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from dgfip_sandbox.clock import clock_from_offset
+from dgfip_sandbox.clock import clock_from_settings
 from dgfip_sandbox.settings import Settings
 
 T = TypeVar("T")
@@ -46,7 +46,7 @@ def run_admin(operation: Any, *, quota: bool = False, franceconnect: bool = Fals
 
             store = build_quota_store(settings)
         try:
-            clock = clock_from_offset(settings.clock_offset_seconds)
+            clock = clock_from_settings(settings)
             if franceconnect:
                 from dgfip_sandbox.admin.franceconnect import FranceConnectAdmin
 
@@ -87,7 +87,7 @@ def run_testdata(operation: Any, settings: Settings | None = None) -> Any:
     async def run() -> Any:
         engine = create_engine(settings.sqlalchemy_url, pool_size=1)
         try:
-            clock = clock_from_offset(settings.clock_offset_seconds)
+            clock = clock_from_settings(settings)
             return await operation(TestDataService(create_sessionmaker(engine), clock=clock, actor="cli"))
         finally:
             await engine.dispose()

@@ -167,7 +167,7 @@ def consumers_link_fs(
     name: str,
     fs: str = typer.Argument(..., help="Nom du fournisseur de service FranceConnect (franceconnect fs list)"),
 ) -> None:
-    """Link the consumer to a FranceConnect service provider: its FranceConnect routes accept that FS's tokens."""
+    """Lier le partenaire à un fournisseur de service FranceConnect : ses routes FranceConnect acceptent les jetons de ce FS."""
     row = run_admin(lambda s: s.link_fs(name, fs), franceconnect=True)
     typer.echo(
         f"{name} : jetons FranceConnect du fournisseur de service « {fs} » acceptés ({row['fc_client_id'][:16]}…)"

@@ -65,7 +65,7 @@ def fs_add(
     private: bool = typer.Option(False, "--private", help="FS privé : consentement explicite (case à cocher)"),
     title: str | None = typer.Option(None, "--title", help="Nom affiché sur les pages FranceConnect (défaut : NAME)"),
 ) -> None:
-    """Register your own service provider; its client_id and client secret are printed (the secret this once)."""
+    """Enregistrer votre propre fournisseur de service ; son client_id et son secret sont affichés (le secret une seule fois)."""
     from dgfip_sandbox.admin.franceconnect import DEFAULT_FS_SCOPES, NewServiceProvider
 
     spec = NewServiceProvider(
@@ -85,7 +85,7 @@ def fs_add(
 
 @fs_app.command("list")
 def fs_list(as_json: bool = typer.Option(False, "--json")) -> None:
-    """List the service providers (the demo ones and yours)."""
+    """Lister les fournisseurs de service (ceux de démonstration et les vôtres)."""
     rows = run_admin(lambda s: s.list_fs(), franceconnect=True)
     print_data(
         rows,
@@ -100,13 +100,13 @@ def fs_list(as_json: bool = typer.Option(False, "--json")) -> None:
 
 @fs_app.command("show")
 def fs_show(name: str) -> None:
-    """Show one service provider (no secret)."""
+    """Afficher un fournisseur de service (sans secret)."""
     print_data(run_admin(lambda s: s.show_fs(name), franceconnect=True), True)
 
 
 @fs_app.command("remove")
 def fs_remove(name: str) -> None:
-    """Remove a service provider: FranceConnect refuses it at once (authorize, token, its tokens)."""
+    """Supprimer un fournisseur de service : FranceConnect le refuse aussitôt (authorize, token, ses jetons)."""
     run_admin(lambda s: s.remove_fs(name), franceconnect=True)
     typer.echo(f"{name} : retiré")
 
@@ -130,7 +130,7 @@ def idp_add(
     preferred_username: str | None = typer.Option(None, "--preferred-username", help="Nom d'usage"),
     description: str | None = typer.Option(None, "--description", help="Description dans le sélecteur"),
 ) -> None:
-    """Add a test identity to the demo identity provider: it appears in the picker at once."""
+    """Ajouter une identité de test au fournisseur d'identité de démonstration : elle apparaît aussitôt au choix."""
     from dgfip_sandbox.admin.franceconnect import NewIdentity
 
     spec = NewIdentity(
@@ -151,7 +151,7 @@ def idp_add(
 
 @idp_app.command("list")
 def idp_list(as_json: bool = typer.Option(False, "--json")) -> None:
-    """List the test identities (login, état civil, the SPI the réconciliation finds)."""
+    """Lister les identités de test (identifiant, état civil, SPI trouvé par la réconciliation)."""
     rows = run_admin(lambda s: s.list_identities(), franceconnect=True)
     print_data(
         rows,
@@ -166,6 +166,6 @@ def idp_list(as_json: bool = typer.Option(False, "--json")) -> None:
 
 @idp_app.command("remove")
 def idp_remove(login: str) -> None:
-    """Remove a test identity (and its FranceConnect sessions and tokens)."""
+    """Supprimer une identité de test (et ses sessions et jetons FranceConnect)."""
     run_admin(lambda s: s.remove_identity(login), franceconnect=True)
     typer.echo(f"{login} : retirée")

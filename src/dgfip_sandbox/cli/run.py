@@ -16,7 +16,7 @@ import typer
 from dgfip_sandbox.cli import options as opt
 from dgfip_sandbox.cli.banner import banner
 from dgfip_sandbox.cli.common import load_settings
-from dgfip_sandbox.clock import clock_from_offset
+from dgfip_sandbox.clock import clock_from_settings
 from dgfip_sandbox.settings import Settings
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def up(
     if ready_file is not None:
         ready_file.unlink(missing_ok=True)  # a file left by an earlier run would announce readiness too early
     sockets = bind_or_exit(settings, flags)
-    now = clock_from_offset(settings.clock_offset_seconds).now()
+    now = clock_from_settings(settings).now()
     credentials = _prepare_or_exit(settings, now=now, reset=reset, sockets=sockets)
     # Loaded again at each `up`: what an earlier load of the same file created is replaced.
     loaded = load_data_files(data, replace=True, settings=settings)
@@ -123,7 +123,7 @@ def write_ready_file(
 def prepare(seed_size: opt.SeedSize = None, reset: opt.Reset = False, log_format: opt.LogFormat = None) -> None:
     """Préparer seulement (migrations, PKI, données, partenaires, var/credentials.json) : l'init d'un déploiement."""
     settings = load_settings(seed_size=seed_size, log_format=log_format)
-    _prepare_or_exit(settings, now=clock_from_offset(settings.clock_offset_seconds).now(), reset=reset)
+    _prepare_or_exit(settings, now=clock_from_settings(settings).now(), reset=reset)
     typer.echo(f"bac à sable préparé : {settings.credentials_path}")
 
 

@@ -25,6 +25,7 @@ from starlette.types import Receive, Scope, Send
 
 from dgfip_sandbox.clock import FrozenClock
 from dgfip_sandbox.settings import Settings
+from dgfip_sandbox.store.snapshot import SqliteSnapshot
 from dgfip_sandbox.testing.ficoba import Ficoba
 from dgfip_sandbox.testing.journal import Journal
 
@@ -107,6 +108,7 @@ class DgfipSandbox:
     service_providers: dict[str, ServiceProviderCredentials]
     franceconnect_identities: list[dict[str, Any]]
     credentials: dict[str, Any]
+    clock_start: datetime | None = None
     slept: list[float] = field(default_factory=list)
     _loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
@@ -115,6 +117,9 @@ class DgfipSandbox:
     _fc_admin: Any = field(default=None, repr=False)
     _data: Any = field(default=None, repr=False)
     _clients: list[httpx.Client] = field(default_factory=list, repr=False)
+    _quota: Any = field(default=None, repr=False)
+    _snapshot: SqliteSnapshot | None = field(default=None, repr=False)
+    _snapshot_credentials: str = field(default="", repr=False)
 
     # ---------------------------------------------------------------------------------------------
     # Credentials and clients
@@ -311,9 +316,34 @@ class DgfipSandbox:
         """The test data loaded, oldest first (kind, key, source)."""
         return self._run(self._data.list())
 
-    def reset(self) -> dict[str, Any]:
-        """Back to the seed: demo consumers as shipped, added ones removed, journal emptied, quotas reset."""
-        return self._run(self._admin.reset())
+    def reset(self, *, keep_data: bool = True) -> dict[str, Any]:
+        """Back to the start, clock included (to ``clock_start``), quotas and journal emptied.
+
+        ``keep_data=True`` (the default): demo consumers as shipped, added ones removed, journal
+        emptied; the test data loaded so far stays (``remove_data()``). ``keep_data=False``: the whole
+        database as it was when :meth:`snapshot` was taken (by the plugin: the seed plus the
+        ``dgfip_sandbox_data`` files), restored in place in milliseconds; the test's data is gone."""
+        result: dict[str, Any]
+        if keep_data or self._snapshot is None:
+            result = self._run(self._admin.reset())
+        else:
+            self._snapshot.restore()
+            self.settings.credentials_path.write_text(self._snapshot_credentials)
+            self._run(self._quota.reset())
+            result = {"restored": "snapshot"}
+        if self.clock_start is not None:
+            self.clock.set(self.clock_start)
+        self.slept.clear()
+        return result
+
+    def snapshot(self) -> None:
+        """Remember the current database (and credentials file) for ``reset(keep_data=False)``."""
+        if self.settings.database_url:
+            raise RuntimeError("reset(keep_data=False) snapshots SQLite only; the plugin's sandbox uses SQLite")
+        if self._snapshot is None:
+            self._snapshot = SqliteSnapshot(self.settings.var_dir / "sandbox.db")
+        self._snapshot.take()
+        self._snapshot_credentials = self.settings.credentials_path.read_text()
 
     # ---------------------------------------------------------------------------------------------
     # Lifecycle
@@ -332,6 +362,8 @@ class DgfipSandbox:
         if self._thread is not None:
             self._thread.join(timeout=30)
         self._loop = None
+        if self._snapshot is not None:
+            self._snapshot.close()
 
 
 def obtain_franceconnect_token(
@@ -441,15 +473,26 @@ async def _not_built(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 def start_sandbox(
-    root: Path, *, seed_size: int = 200, clock_start: datetime, with_demo_fs: bool = False
+    root: Path,
+    *,
+    seed_size: int = 200,
+    clock_start: datetime,
+    with_demo_fs: bool = False,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
 ) -> DgfipSandbox:
     """Prepare a sandbox under ``root`` and serve it until :meth:`DgfipSandbox.stop`.
+
+    The prepared files come from the per-machine template cache (testing/template.py; ``cache_dir``,
+    default :func:`~dgfip_sandbox.testing.template.cache_root`) unless ``use_cache`` is false or
+    ``with_demo_fs`` (the demo FS's port is registered in the database).
 
     ``with_demo_fs`` also serves the demo service provider (``demo_fs_url``), on its own free port:
     FranceConnect registers its redirect URIs for that port, and it reaches FranceConnect and the
     gateway at theirs (through var/credentials.json, as ``dgfip-sandbox demo-fs`` does)."""
     from dgfip_sandbox import pki, server
     from dgfip_sandbox.bootstrap import prepare_sandbox
+    from dgfip_sandbox.testing.template import prepare_from_template
 
     clock = FrozenClock(clock_start)
     # The apps are built once the ports are known (below); until then each server holds a placeholder.
@@ -477,7 +520,10 @@ def start_sandbox(
     if with_demo_fs:
         settings = settings.model_copy(update={"demo_fs_port": ports["demo-fs"]})
     try:
-        credentials = prepare_sandbox(settings, now=clock_start)
+        if use_cache and not with_demo_fs:
+            credentials = prepare_from_template(settings, now=clock_start, cache_dir=cache_dir)
+        else:
+            credentials = prepare_sandbox(settings, now=clock_start)
     except BaseException:
         group.close_sockets()
         raise
@@ -499,6 +545,7 @@ def start_sandbox(
         service_providers=_service_providers(credentials.get("franceconnect", {})),
         franceconnect_identities=list(credentials.get("franceconnect", {}).get("identities", [])),
         credentials=credentials,
+        clock_start=clock_start,
     )
     sleeps = _Sleeps(clock)
     box.slept = sleeps
@@ -518,6 +565,7 @@ def start_sandbox(
         from dgfip_sandbox.testdata.service import TestDataService
 
         quota = MemoryQuotaStore()
+        box._quota = quota
         gateway = build_gateway_app(settings, clock=clock, quota_store=quota, sleeper=sleeps)
         specs[0].app = gateway
         specs[1].app = build_franceconnect_app(settings, clock=clock)
