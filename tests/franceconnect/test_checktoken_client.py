@@ -161,13 +161,12 @@ async def test_one_refused_event_costs_the_others_of_its_group_nothing(fc_settin
 
     async def recorded(rows):  # type: ignore[no-untyped-def]
         groups.append(len(rows))
-        await asyncio.sleep(0)  # a write that waits (another writer, a server): the others queue meanwhile
         await insert_events(rows)
 
     store.insert_events = recorded  # type: ignore[method-assign]
     batcher = EventBatcher()
     at = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-    # The first commits alone; the two queued meanwhile form the next group, one of them unstorable.
+    # The three calls under way share one group, one of them unstorable.
     first, good, bad = await asyncio.gather(
         batcher.record(store, "DP_VERIFIED_FC_CHECKTOKEN", at, data={"jti": "premier"}),
         batcher.record(store, "DP_VERIFIED_FC_CHECKTOKEN", at, data={"jti": "bon"}),
@@ -178,4 +177,4 @@ async def test_one_refused_event_costs_the_others_of_its_group_nothing(fc_settin
     await engine.dispose()
     assert first is None and good is None
     assert isinstance(bad, Exception)
-    assert groups == [1, 2, 1, 1]  # the first alone, the group of two refused, then each of its events
+    assert groups == [3, 1, 1, 1]  # the group refused, then each of its events alone

@@ -264,8 +264,8 @@ async def record_event(session: AsyncSession, type_: str, at: datetime, **fields
 
 class EventBatcher:
     """Events of the hot path (checktoken) committed in groups, each caller returning once its own
-    event is committed: the caller that takes the lock commits every event queued so far in one
-    transaction, and those queued meanwhile find theirs done. No background task, nothing to start. A
+    event is committed: the caller that takes the lock lets the event loop run once, then commits
+    every event queued so far in one transaction, and those queued meanwhile find theirs done. No background task, nothing to start. A
     refused batch is retried event by event, so that only the refused event's caller gets the error."""
 
     def __init__(self) -> None:
@@ -281,6 +281,9 @@ class EventBatcher:
         self._queued.append((event_values(type_, at, **fields), future))
         async with self._lock:
             if not future.done():
+                # One pass of the event loop first: the calls already under way queue their events and
+                # share this commit (a write on SQLite's in-loop connection never yields by itself).
+                await asyncio.sleep(0)
                 batch, self._queued = self._queued, []
                 try:
                     await store.insert_events([values for values, _ in batch])
