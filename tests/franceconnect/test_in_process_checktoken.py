@@ -93,3 +93,31 @@ async def test_other_requests_go_through_the_app(transports):
     response = await direct.handle_async_request(httpx.Request("POST", "http://fc.test/api/v2/checktoken?x=1"))
     await response.aread()
     assert response.status_code == 400 and response.json()["error"] == "invalid_request"
+
+
+async def test_checktoken_answers_while_another_process_holds_the_write_lock(flow, fc_client, fc_settings):
+    import asyncio
+    import sqlite3
+
+    from dgfip_sandbox.store.franceconnect import list_events
+
+    if not fc_settings.sqlalchemy_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    tokens = await flow.tokens()
+    app = fc_client._transport.app
+    other = sqlite3.connect(app.state.franceconnect.engine.url.database, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process holding the write lock
+        async with ChecktokenClient(fc_settings, transport=InProcessChecktoken(app)) as client:
+            task = asyncio.ensure_future(client.introspect(tokens["access_token"]))
+            for _ in range(3):  # a few turns of the loop: the read is done, the event waits off the loop
+                await asyncio.sleep(0)
+            assert not task.done()
+            other.execute("ROLLBACK")
+            result = await task
+    finally:
+        other.close()
+    assert result.jti
+    async with app.state.franceconnect.sessionmaker() as db:
+        events = await list_events(db, type_="DP_VERIFIED_FC_CHECKTOKEN", limit=10)
+    assert any(e["data"]["jti"] == result.jti for e in events)
