@@ -28,7 +28,9 @@ from tests.scale.topology import Topology
 pytestmark = [pytest.mark.services, pytest.mark.postgres]
 
 ROUTE = "/sandbox/audit?limit=1"  # a route behind the whole pipeline (certificate, IP, token, correlation id, quota)
-QUOTA_CONSUMER = "editeur-demo"  # 750 calls per minute
+QUOTA_CONSUMER = "mairie-demo"  # 200 calls per minute: the lowest tier, for the shortest burst that proves the point
+QUOTA = 200
+OVER = 100  # calls beyond the quota in the burst: every replica gets some of them (nginx round-robin)
 
 
 @pytest.fixture(scope="module")
@@ -111,10 +113,10 @@ async def test_quota_is_exact_across_three_replicas(topology: Topology) -> None:
         timeout=30,
     ) as client:
         token = await token_via(topology, nginx_url(topology), QUOTA_CONSUMER)
-        responses = await burst(client, topology, token, total=750 + 150, concurrency=64)
+        responses = await burst(client, topology, token, total=QUOTA + OVER, concurrency=64)
 
         statuses = Counter(r.status_code for r in responses)
-        assert statuses == {200: 750, 429: 150}, statuses
+        assert statuses == {200: QUOTA, 429: OVER}, statuses
         refused = [r for r in responses if r.status_code == 429]
         assert {r.json()["erreur"]["code"] for r in refused} == {900804}
         assert all(int(r.headers["Retry-After"]) <= 60 for r in refused)
@@ -122,7 +124,7 @@ async def test_quota_is_exact_across_three_replicas(topology: Topology) -> None:
         move_to_next_window(topology)
         again = await client.get(ROUTE, headers=api_headers(topology, QUOTA_CONSUMER, token))
         assert again.status_code == 200, again.text
-        assert again.headers["RateLimit"].startswith('"sandbox";r=749;')
+        assert again.headers["RateLimit"].startswith(f'"sandbox";r={QUOTA - 1};')
 
 
 @pytest.mark.anyio
@@ -141,9 +143,9 @@ async def test_each_replica_exposes_metrics_but_nginx_does_not(topology: Topolog
     refusals = 0.0
     for text in texts:
         for line in text.splitlines():
-            if line.startswith('dgfip_gateway_quota_refusals_total{consumer="editeur-demo"}'):
+            if line.startswith(f'dgfip_gateway_quota_refusals_total{{consumer="{QUOTA_CONSUMER}"}}'):
                 refusals += float(line.rsplit(" ", 1)[1])
-    assert refusals == 150  # the replicas' counters add up to the refusals of the burst
+    assert refusals == OVER  # the replicas' counters add up to the refusals of the burst
     assert all('route="/sandbox/audit"' in text for text in texts)
     # nginx asks for a certificate before anything: a client without one gets the envelope, not metrics.
     assert through_nginx.status_code == 401
