@@ -90,9 +90,21 @@ def parse_instant(text: str, *, source: str) -> datetime:
 
 
 def write_clock_file(path: Path, when: datetime) -> None:
-    """Set the instant a :class:`FileClock` reads, atomically (readers never see a half-written file)."""
+    """Set the instant a :class:`FileClock` reads, atomically (readers never see a half-written file).
+
+    Readers notice a new instant by the file's inode, size and modification time. Two writes of the
+    same length in one tick of the file system's timestamps (a few milliseconds) may reuse the freed
+    inode and get the same time: the new file's modification time is then pushed past the old one's,
+    so that no reader keeps the previous instant.
+    """
     partial = path.with_name(path.name + ".partial")
     partial.write_text(when.isoformat())
+    try:
+        previous = os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        previous = None
+    if previous is not None and os.stat(partial).st_mtime_ns <= previous:
+        os.utime(partial, ns=(previous + 1, previous + 1))
     os.replace(partial, path)
 
 

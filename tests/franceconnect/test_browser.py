@@ -11,7 +11,6 @@ import os
 import shutil
 import socket
 import threading
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -42,6 +41,20 @@ def _require_browser() -> None:
         pytest.skip(reason)
 
 
+class _Server(uvicorn.Server):
+    """A uvicorn server that sets ``startup_done`` when its startup ends, listening or not."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.startup_done = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets=sockets)
+        finally:
+            self.startup_done.set()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -55,14 +68,12 @@ def served_franceconnect(tmp_path: Path):
     settings = make_settings(tmp_path, fc_port=port)
     prepare_database(settings)
     app = build_franceconnect_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
+    # Told by the server when its startup ended (listening, or failed): no polling.
+    if not server.startup_done.wait(timeout=20) or not server.started:
+        pytest.fail("uvicorn did not start")
     yield settings
     server.should_exit = True
     thread.join(timeout=10)

@@ -7,7 +7,6 @@ import json
 import re
 import secrets
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -188,15 +187,15 @@ async def test_an_hs256_fs_gets_tokens_signed_with_its_secret(flow, fc_settings)
 # --- private_key_jwt ---------------------------------------------------------------------------
 
 
-def _assertion(key: ECKey | RSAKey, client_id: str, **overrides: object) -> str:
-    now = int(time.time())
+def _assertion(key: ECKey | RSAKey, client_id: str, *, iat: int, exp: int, **overrides: object) -> str:
+    """A client assertion dated by the caller (from the app's frozen clock, never the real time)."""
     claims: dict[str, object] = {
         "iss": client_id,
         "sub": client_id,
         "aud": TOKEN_URL,
         "jti": secrets.token_urlsafe(16),
-        "exp": now + 60,
-        "iat": now,
+        "exp": exp,
+        "iat": iat,
     }
     claims.update(overrides)
     claims = {k: v for k, v in claims.items() if v is not None}
@@ -386,9 +385,7 @@ def test_the_registry_refuses_what_franceconnect_refuses(changes, message):
         ServiceProviderRegistration(**values).validate()
 
 
-async def test_a_new_fs_needs_a_secret(fc_settings):
-    from datetime import UTC, datetime
-
+async def test_a_new_fs_needs_a_secret(fc_settings, fc_clock):
     from dgfip_sandbox.franceconnect.keys import load_or_create_provider_keys
     from dgfip_sandbox.franceconnect.registry import register_service_provider
     from dgfip_sandbox.store.database import create_engine, create_sessionmaker
@@ -406,7 +403,7 @@ async def test_a_new_fs_needs_a_secret(fc_settings):
                     "nouveau",
                     registration,
                     secret=None,
-                    now=datetime.now(UTC),
+                    now=fc_clock.now(),
                 )
     finally:
         await engine.dispose()

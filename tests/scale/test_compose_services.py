@@ -32,7 +32,7 @@ import httpx
 import pytest
 
 from dgfip_sandbox.cli import banner_year
-from tests.scale.topology import PROXY_ADDRESS, Process, Topology, free_port, port_open, wait_until
+from tests.scale.topology import PROXY_ADDRESS, Process, Topology, answers_http, free_port, wait_until
 from tests.services import create_postgres_database, drop_postgres_database, postgres_url_or_skip, unique_database_name
 from tests.wheel import ROOT, venv_with_wheel
 
@@ -142,7 +142,9 @@ class NativeCompose:
                 stdout=handle,
                 stderr=handle,
             )
-        process = Process(name=service, port=self.ports[service], popen=popen, log=log)
+        process = Process(
+            name=service, port=self.ports[service], popen=popen, log=log, tls=service.startswith("gateway")
+        )
         self.processes.append(process)
         return process
 
@@ -247,7 +249,7 @@ def _run_the_stack(compose: NativeCompose, uid: int) -> None:
     compose.processes.append(nginx)
     demo_fs = compose.start("demo-fs")
     _wait_listening(demo_fs)
-    wait_until(lambda: port_open(compose.admin_port), timeout=30, what="admin API listening")
+    wait_until(lambda: answers_http(compose.admin_port, tls=False), timeout=30, what="admin API answering")
     for service in ("gateway-1", "gateway-2", "franceconnect", "demo-fs", "nginx"):
         check = compose.healthcheck(service)
         assert check.returncode == 0, (service, check.stdout, check.stderr)
@@ -282,7 +284,7 @@ def _run_the_stack(compose: NativeCompose, uid: int) -> None:
 
 def _wait_listening(process: Process) -> None:
     try:
-        wait_until(lambda: _listening(process), timeout=90, what=f"{process.name} listening on {process.port}")
+        wait_until(lambda: _listening(process), timeout=90, what=f"{process.name} answering on {process.port}")
     except TimeoutError as exc:
         raise TimeoutError(f"{exc}; its log: {process.log.read_text(errors='replace')[-3000:]}") from None
 
@@ -290,7 +292,7 @@ def _wait_listening(process: Process) -> None:
 def _listening(process: Process) -> bool:
     if not process.alive():
         raise RuntimeError(f"{process.name} exited ({process.popen.returncode}): {process.log.read_text()[-2000:]}")
-    return port_open(process.port)
+    return answers_http(process.port, tls=process.tls)  # serving, not merely bound (serve binds first)
 
 
 def _process_uid(pid: int) -> int:

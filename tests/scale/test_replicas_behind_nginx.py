@@ -2,41 +2,51 @@
 PostgreSQL and Redis: quotas exact across replicas, forged proxy headers ignored, certificates
 refused in the envelope by nginx, metrics, and replicas stopped or killed mid-run.
 
-The tests of this module run in file order on one topology; the last one stops replicas.
+The tests of this module run in file order on one topology; the last one stops replicas. The
+processes share one frozen clock (``DGFIP_SANDBOX_CLOCK_FILE``, clock.FileClock): the quota test
+moves it to the next quota minute instead of waiting for one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import signal
-import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
 from dgfip_sandbox import pki
+from dgfip_sandbox.clock import write_clock_file
 from tests.scale.conftest import api_headers, audit_correlation_ids, fresh_topology, read_log, token_via
-from tests.scale.topology import Topology, aligned_clock_offset
+from tests.scale.topology import Topology
 
 pytestmark = [pytest.mark.services, pytest.mark.postgres]
 
 ROUTE = "/sandbox/audit?limit=1"  # a route behind the whole pipeline (certificate, IP, token, correlation id, quota)
-QUOTA_CONSUMER = "editeur-demo"  # 750 calls per minute
-CLOCK_TARGET_SECOND = 50.0  # the replicas' clock reads hh:mm:50 when they start (see test_quota_...)
+QUOTA_CONSUMER = "mairie-demo"  # 200 calls per minute: the lowest tier, for the shortest burst that proves the point
+QUOTA = 200
+OVER = 100  # calls beyond the quota in the burst: every replica gets some of them (nginx round-robin)
 
 
 @pytest.fixture(scope="module")
-def topology(nginx_or_skip: None, machine_redis_url: str, scale_sandbox: Topology) -> Iterator[Topology]:
-    offset = aligned_clock_offset(CLOCK_TARGET_SECOND)
+def topology(
+    nginx_or_skip: None,
+    machine_redis_url: str,
+    scale_sandbox: Topology,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Topology]:
+    clock_file = tmp_path_factory.mktemp("replicas-clock") / "now"
+    # The start of the current minute: the certificates and the seed were made at the real time (the
+    # certificates are valid from a day before). Every replica and the FranceConnect service read it.
+    write_clock_file(clock_file, datetime.now(UTC).replace(second=0, microsecond=0))
     topo = fresh_topology(
-        scale_sandbox, DGFIP_SANDBOX_REDIS_URL=machine_redis_url, DGFIP_SANDBOX_CLOCK_OFFSET_SECONDS=f"{offset:.3f}"
+        scale_sandbox, DGFIP_SANDBOX_REDIS_URL=machine_redis_url, DGFIP_SANDBOX_CLOCK_FILE=str(clock_file)
     )
-    topo.env["CLOCK_OFFSET"] = f"{offset:.3f}"  # for the tests' own reading of the shifted clock
     try:
         replicas = [topo.start_replica() for _ in range(3)]
         topo.start_franceconnect()
@@ -56,14 +66,18 @@ def replica_url(topo: Topology, index: int) -> str:
     return f"https://localhost:{topo.replicas[index].port}"
 
 
-def shifted_now(topo: Topology) -> float:
-    return time.time() + float(topo.env["CLOCK_OFFSET"])
+def clock_file(topo: Topology) -> Path:
+    return Path(topo.env["DGFIP_SANDBOX_CLOCK_FILE"])
 
 
-def wait_for_next_window(topo: Topology, *, margin: float = 0.3) -> None:
-    """Wait for the replicas' clock to enter the next quota minute: a real window boundary, at most
-    60 s away and typically ~10 s (the clock offset puts the burst near the end of a minute)."""
-    time.sleep(60 - shifted_now(topo) % 60 + margin)
+def replicas_now(topo: Topology) -> datetime:
+    return datetime.fromisoformat(clock_file(topo).read_text())
+
+
+def move_to_next_window(topo: Topology) -> None:
+    """Move the replicas' shared clock to the start of the next quota minute (no wall-clock wait)."""
+    now = replicas_now(topo)
+    write_clock_file(clock_file(topo), now.replace(second=0, microsecond=0) + timedelta(minutes=1))
 
 
 async def burst(
@@ -88,11 +102,10 @@ async def burst(
 
 @pytest.mark.anyio
 async def test_quota_is_exact_across_three_replicas(topology: Topology) -> None:
-    # The burst must fit in one quota minute whatever the machine's load (~5 s idle, ~25 s on a busy
-    # shared 2-core machine): it starts at the beginning of a window. The clock offset makes the
-    # replicas start at hh:mm:50 of their clock, so this first wait is a few seconds when startup is
-    # quick, and at most a minute.
-    wait_for_next_window(topology)
+    # The replicas' clock is frozen at the start of a fresh quota minute, whatever the machine's load:
+    # the whole burst falls in that one window, and only the three replicas' shared Redis counter
+    # decides which calls pass.
+    move_to_next_window(topology)
     async with httpx.AsyncClient(
         verify=topology.ssl_context(QUOTA_CONSUMER),
         base_url=nginx_url(topology),
@@ -100,23 +113,18 @@ async def test_quota_is_exact_across_three_replicas(topology: Topology) -> None:
         timeout=30,
     ) as client:
         token = await token_via(topology, nginx_url(topology), QUOTA_CONSUMER)
-        started = shifted_now(topology)
-        responses = await burst(client, topology, token, total=750 + 150, concurrency=64)
-        ended = shifted_now(topology)
-        assert int(ended // 60) == int(started // 60), (
-            f"the burst straddled a quota window boundary (from :{started % 60:.1f} to :{ended % 60:.1f})"
-        )
+        responses = await burst(client, topology, token, total=QUOTA + OVER, concurrency=64)
 
         statuses = Counter(r.status_code for r in responses)
-        assert statuses == {200: 750, 429: 150}, statuses
+        assert statuses == {200: QUOTA, 429: OVER}, statuses
         refused = [r for r in responses if r.status_code == 429]
         assert {r.json()["erreur"]["code"] for r in refused} == {900804}
         assert all(int(r.headers["Retry-After"]) <= 60 for r in refused)
 
-        wait_for_next_window(topology)
+        move_to_next_window(topology)
         again = await client.get(ROUTE, headers=api_headers(topology, QUOTA_CONSUMER, token))
         assert again.status_code == 200, again.text
-        assert again.headers["RateLimit"].startswith('"sandbox";r=749;')
+        assert again.headers["RateLimit"].startswith(f'"sandbox";r={QUOTA - 1};')
 
 
 @pytest.mark.anyio
@@ -135,9 +143,9 @@ async def test_each_replica_exposes_metrics_but_nginx_does_not(topology: Topolog
     refusals = 0.0
     for text in texts:
         for line in text.splitlines():
-            if line.startswith('dgfip_gateway_quota_refusals_total{consumer="editeur-demo"}'):
+            if line.startswith(f'dgfip_gateway_quota_refusals_total{{consumer="{QUOTA_CONSUMER}"}}'):
                 refusals += float(line.rsplit(" ", 1)[1])
-    assert refusals == 150  # the replicas' counters add up to the refusals of the burst
+    assert refusals == OVER  # the replicas' counters add up to the refusals of the burst
     assert all('route="/sandbox/audit"' in text for text in texts)
     # nginx asks for a certificate before anything: a client without one gets the envelope, not metrics.
     assert through_nginx.status_code == 401
@@ -240,7 +248,7 @@ async def test_impot_particulier_through_nginx_keeps_the_id_teleservice_header(t
     spi = next(
         p["spi"] for p in all_personas() if p.get("api", "impot_particulier") == "impot_particulier" and p.get("banner")
     )
-    path = f"/impotparticulier/1.0/spi/{spi}/situations/ir/assiettes/annrev/{banner_year(datetime.now(UTC))}"
+    path = f"/impotparticulier/1.0/spi/{spi}/situations/ir/assiettes/annrev/{banner_year(replicas_now(topology))}"
     consumer = "mairie-demo"
     token = await token_via(topology, nginx_url(topology), consumer)
     async with httpx.AsyncClient(verify=topology.ssl_context(consumer), base_url=nginx_url(topology)) as client:

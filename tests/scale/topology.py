@@ -57,6 +57,31 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return False
 
 
+def answers_http(port: int, *, tls: bool, host: str = "127.0.0.1") -> bool:
+    """Whether a server on ``port`` answers an HTTP request (any status): it serves, not merely listens.
+
+    ``dgfip-sandbox serve`` binds its sockets before it builds its apps (so that a busy port is reported
+    at once): from then on connections are accepted by the kernel but nobody reads them until the
+    servers start, seconds later on a busy machine. An open port is therefore no sign of readiness: a
+    TLS client connecting then waits for its handshake (nginx's upstream handshake timed out, the
+    client's read too). ``GET /health`` needs neither a certificate nor the database.
+    """
+    context: ssl.SSLContext | None = None
+    if tls:
+        # Only "does it answer": the server's certificate is checked by the tests' own clients.
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection((host, port), timeout=2) as raw:
+            sock = context.wrap_socket(raw) if context is not None else raw
+            with sock:
+                sock.sendall(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                return sock.recv(16).startswith(b"HTTP/")
+    except OSError:  # refused, reset, handshake failure or no answer within the timeout
+        return False
+
+
 def nginx_missing() -> str | None:
     """Why the nginx topology cannot run here, or None."""
     if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
@@ -128,6 +153,7 @@ class Process:
     popen: subprocess.Popen[bytes]
     log: Path
     admin_port: int | None = None  # a replica's admin listener (its /metrics; 127.0.0.1 only)
+    tls: bool = True  # whether ``port`` speaks TLS (the gateway and nginx do; FranceConnect here does not)
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -179,14 +205,14 @@ class Topology:
 
     # Processes
 
-    def _spawn(self, name: str, args: list[str], env: dict[str, str], port: int) -> Process:
+    def _spawn(self, name: str, args: list[str], env: dict[str, str], port: int, *, tls: bool = True) -> Process:
         log = self.root / f"{name}.log"
         handle = open(log, "ab")  # noqa: SIM115 - kept open for the child's lifetime
         popen = subprocess.Popen(
             [sys.executable, "-m", "dgfip_sandbox.cli", *args], cwd=self.root, env=env, stdout=handle, stderr=handle
         )
         handle.close()
-        return Process(name=name, port=port, popen=popen, log=log)
+        return Process(name=name, port=port, popen=popen, log=log, tls=tls)
 
     def start_replica(
         self, *, port: int | None = None, env: dict[str, str] | None = None, workers: int = 1, name: str | None = None
@@ -206,7 +232,11 @@ class Topology:
     def start_franceconnect(self) -> Process:
         port = free_port()
         self.franceconnect = self._spawn(
-            "franceconnect", ["serve", "--no-gateway", "--fc"], {**self.env, "DGFIP_SANDBOX_FC_PORT": str(port)}, port
+            "franceconnect",
+            ["serve", "--no-gateway", "--fc"],
+            {**self.env, "DGFIP_SANDBOX_FC_PORT": str(port)},
+            port,
+            tls=self.env.get("DGFIP_SANDBOX_FC_HTTPS", "").lower() in ("1", "true", "yes", "on"),
         )
         return self.franceconnect
 
@@ -218,9 +248,9 @@ class Topology:
                     raise RuntimeError(
                         f"{process.name} exited ({process.popen.returncode}): {process.log.read_text()[-2000:]}"
                     )
-                return port_open(process.port)
+                return answers_http(process.port, tls=process.tls)
 
-            wait_until(ready, timeout=timeout, what=f"{process.name} listening on {process.port}")
+            wait_until(ready, timeout=timeout, what=f"{process.name} answering on {process.port}")
 
     def start_nginx(self, replicas: list[Process], *, workers: int = 1, port: int | None = None) -> Process:
         runtime = self.root / "nginx"
@@ -317,9 +347,3 @@ def _relative_to(credentials: dict[str, Any], root: Path) -> dict[str, Any]:
     }
     credentials["consumers"] = [{**c, "cert": fix(c["cert"]), "key": fix(c["key"])} for c in credentials["consumers"]]
     return credentials
-
-
-def aligned_clock_offset(target_second: float, now: float | None = None) -> float:
-    """An offset that puts the shifted clock at ``target_second`` past a minute boundary right now."""
-    now = time.time() if now is None else now
-    return (target_second - now % 60) % 60

@@ -19,7 +19,7 @@ import pytest
 
 from dgfip_sandbox.settings import Settings
 from tests.conftest import CLOCK_START
-from tests.scale.topology import free_port, port_open, wait_until
+from tests.scale.topology import answers_http, free_port, wait_until
 
 
 @pytest.fixture
@@ -59,9 +59,9 @@ def gateway_port(environment: dict[str, str], tmp_path: Path) -> Iterator[int]:
         def ready() -> bool:
             if process.poll() is not None:
                 raise RuntimeError(f"gateway exited: {log.read_text()[-2000:]}")
-            return port_open(port)
+            return answers_http(port, tls=True)  # serving, not merely bound (serve binds first)
 
-        wait_until(ready, timeout=60, what="gateway listening")
+        wait_until(ready, timeout=60, what="gateway answering")
         yield port
     finally:
         process.terminate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +24,22 @@ def test_readers_see_the_instant_the_writer_sets(tmp_path: Path) -> None:
     write_clock_file(path, START + timedelta(minutes=1))
     assert first.now() == second.now() == START + timedelta(minutes=1)
     assert not (tmp_path / "now.partial").exists()
+
+
+def test_a_rewrite_in_the_same_timestamp_tick_is_still_seen(tmp_path: Path) -> None:
+    # Readers compare (inode, size, modification time). Two rewrites of the same length between two
+    # reads may give the file back the inode the reader holds (freed by the first rewrite), and on a
+    # file system with coarse timestamps the same modification time. Simulated here: the current
+    # file's time is put ahead of the clock of the file system, as if the next write fell in its tick.
+    path = tmp_path / "now"
+    write_clock_file(path, START)
+    ahead = os.stat(path).st_mtime_ns + 10**9
+    os.utime(path, ns=(ahead, ahead))
+    reader = FileClock(path)
+    assert reader.now() == START
+    write_clock_file(path, START + timedelta(minutes=1))
+    assert os.stat(path).st_mtime_ns > ahead
+    assert reader.now() == START + timedelta(minutes=1)
 
 
 def test_an_offset_instant_is_read_as_utc(tmp_path: Path) -> None:
