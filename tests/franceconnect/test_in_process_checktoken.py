@@ -121,3 +121,60 @@ async def test_checktoken_answers_while_another_process_holds_the_write_lock(flo
     async with app.state.franceconnect.sessionmaker() as db:
         events = await list_events(db, type_="DP_VERIFIED_FC_CHECKTOKEN", limit=10)
     assert any(e["data"]["jti"] == result.jti for e in events)
+
+
+async def test_one_second_one_answer_and_a_revocation_changes_it_at_once(flow, fc_client, fc_settings, fc_clock):
+    from dgfip_sandbox.franceconnect.checktoken_client import TokenInactive
+
+    tokens = await flow.tokens()
+    token = tokens["access_token"]
+    app = fc_client._transport.app
+    creds = DataProviderCredentials.load(fc_settings)
+    endpoint = InProcessChecktoken(app)
+    form = {"token": token, "client_id": creds.client_id, "client_secret": creds.client_secret}
+    first = await endpoint.checktoken(form)
+    again = await endpoint.checktoken(form)
+    assert first == again and first[0] == 200  # the same introspection in the same second: the same JWE
+    fc_clock.advance(1)
+    later = await endpoint.checktoken(form)
+    assert later[0] == 200 and later[2] != first[2]  # another second: signed and encrypted afresh
+    revoke = {"token": token, "client_id": flow.sp().client_id, "client_secret": flow.secret()}
+    assert (await fc_client.post("/api/v2/token/revocation", data=revoke)).status_code == 200
+    revoked = await endpoint.checktoken(form)
+    assert revoked[2] != later[2]  # same second, but the token's state changed: a new answer
+    async with ChecktokenClient(fc_settings, transport=endpoint) as client:
+        with pytest.raises(TokenInactive):
+            await client.introspect(token)
+
+
+async def test_the_gateway_opens_the_same_answer_once_per_second(flow, fc_client, fc_settings, monkeypatch):
+    from dgfip_sandbox.franceconnect import checktoken_client
+
+    tokens = await flow.tokens()
+    opened: list[str] = []
+    decrypt = checktoken_client.jose.decrypt
+
+    def counted(value, keys):  # type: ignore[no-untyped-def]
+        opened.append(value)
+        return decrypt(value, keys)
+
+    monkeypatch.setattr(checktoken_client.jose, "decrypt", counted)
+    async with ChecktokenClient(fc_settings, transport=InProcessChecktoken(fc_client._transport.app)) as client:
+        client._seconds = lambda: 1000.0  # type: ignore[method-assign]
+        results = [await client.introspect(tokens["access_token"]) for _ in range(3)]
+        assert len(opened) == 1 and results[0] == results[1] == results[2]
+        client._seconds = lambda: 1001.0  # type: ignore[method-assign]
+        await client.introspect(tokens["access_token"])
+        assert len(opened) == 2  # another second: opened again
+        # Other bytes are never read from memory: a tampered answer is refused.
+        answer = (
+            await client._post_checktoken(
+                {
+                    "token": tokens["access_token"],
+                    "client_id": client._credentials_and_keys()[0].client_id,
+                    "client_secret": client._credentials_and_keys()[0].client_secret,
+                }
+            )
+        )[2].decode()
+        with pytest.raises(checktoken_client.InvalidChecktokenResponse):
+            await client._open(answer[:-4] + ("AAAA" if not answer.endswith("AAAA") else "BBBB"))

@@ -79,9 +79,10 @@ async def _form(request: Request) -> dict[str, str]:
     return checktoken_fields(form.multi_items())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _DataProvider:
-    """A registered data provider as checktoken uses it, with its encryption key imported once."""
+    """A registered data provider as checktoken uses it, with its encryption key imported once (compared
+    and hashed by identity: each load of the registration is a new one)."""
 
     client_id: str
     title: str
@@ -196,16 +197,22 @@ async def answer_v2(state: FranceConnectState, fields: dict[str, str]) -> Respon
                 "The authorization server encountered an unexpected condition that prevented it from fulfilling the request.",
             )
         )
-    signed = jose.sign(
-        {
-            "token_introspection": introspection,
-            "aud": provider.client_id,
-            "iat": int(now.timestamp()),
-            "iss": state.issuer,
-        },
-        state.keys.signing_key(provider.signed_alg),
-    )
-    encrypted = jose.encrypt(signed, provider.encryption_key, alg=provider.encrypted_alg, enc=provider.encrypted_enc)
+    iat = int(now.timestamp())
+    payload = {
+        "token_introspection": introspection,
+        "aud": provider.client_id,
+        "iat": iat,
+        "iss": state.issuer,
+    }
+    # The same introspection in the same second (same token, same data provider): the same answer.
+    key = (provider, json.dumps(payload, sort_keys=True))
+    encrypted = state.answers.get(iat, key)
+    if encrypted is None:
+        signed = jose.sign(payload, state.keys.signing_key(provider.signed_alg))
+        encrypted = jose.encrypt(
+            signed, provider.encryption_key, alg=provider.encrypted_alg, enc=provider.encrypted_enc
+        )
+        state.answers.put(iat, key, encrypted)
     return Response(encrypted, media_type=INTROSPECTION_MEDIA_TYPE, headers=NO_STORE)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -32,6 +33,7 @@ from joserfc.jwk import KeySet
 
 from dgfip_sandbox.franceconnect import jose
 from dgfip_sandbox.franceconnect.registry import DataProviderCredentials
+from dgfip_sandbox.franceconnect.second_memo import SecondMemo
 from dgfip_sandbox.settings import Settings
 
 CHECKTOKEN_PATH = "/api/v2/checktoken"
@@ -123,6 +125,8 @@ class ChecktokenClient:
         self._timeout_seconds = settings.fc_checktoken_timeout_seconds
         # FranceConnect in this process: checktoken is asked directly (no HTTP client machinery).
         self._endpoint = transport if isinstance(transport, ChecktokenEndpoint) else None
+        self._opened: SecondMemo[dict[str, Any]] = SecondMemo(size=256)
+        self._seconds = time.monotonic  # the memo's clock
         self._client = httpx.AsyncClient(
             base_url=settings.franceconnect_base_url,
             timeout=httpx.Timeout(settings.fc_checktoken_timeout_seconds),
@@ -233,6 +237,17 @@ class ChecktokenClient:
             raise InvalidChecktokenResponse(f"incomplete introspection ({exc})") from None
 
     async def _open(self, value: str) -> dict[str, Any]:
+        """The claims of an answer, decrypted and verified; an answer already opened in this second (the
+        same bytes: FranceConnect's sandbox answers the same introspection of one second alike) is
+        read from memory (franceconnect/second_memo.py)."""
+        second = int(self._seconds())
+        claims = self._opened.get(second, value)
+        if claims is None:
+            claims = await self._decrypt_and_verify(value)
+            self._opened.put(second, value, claims)
+        return claims
+
+    async def _decrypt_and_verify(self, value: str) -> dict[str, Any]:
         creds, private_keys = self._credentials_and_keys()
         try:
             header, plaintext = jose.decrypt(value, private_keys)

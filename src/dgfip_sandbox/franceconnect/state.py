@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dgfip_sandbox.clock import Clock
 from dgfip_sandbox.franceconnect.keys import ProviderKeys
+from dgfip_sandbox.franceconnect.second_memo import SecondMemo
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.franceconnect import CheckTokenStore, EventBatcher
 
@@ -42,6 +43,8 @@ class FranceConnectState:
     events: EventBatcher = field(default_factory=EventBatcher)  # checktoken's events, committed in groups
     # checktoken's data providers by client_id, with their expiry (checktoken._data_provider)
     data_providers: dict[str, tuple[float, Any]] = field(default_factory=dict)
+    # checktoken v2's answers of the current second (franceconnect/second_memo.py)
+    answers: SecondMemo[str] = field(default_factory=SecondMemo)
 
     @property
     def base_url(self) -> str:
