@@ -263,7 +263,9 @@ def _plain_text(field: ModelField, *, required: bool) -> bool:
         and not info.metadata
         and info.validation_alias in (None, field.alias)
         and (required or (info.default is None and not info.validate_default))
-        and not any(config.get(key) is not None for key in ("validate_by_alias", "validate_by_name", "populate_by_name"))
+        and not any(
+            config.get(key) is not None for key in ("validate_by_alias", "validate_by_name", "populate_by_name")
+        )
     )
 
 
@@ -310,10 +312,10 @@ class DirectCall:
         ):
             return None
         callers = [d for d in dependant.dependencies if d.call is _caller]
-        if len(callers) != 1 or len(dependant.dependencies) != 1 or callers[0].name is None:
+        if len(callers) != 1 or len(dependant.dependencies) != 1:
             return None
         caller = callers[0]
-        if caller.dependencies or caller.path_params or caller.header_params or caller.query_params:
+        if caller.name is None or caller.dependencies or caller.path_params or caller.header_params or caller.query_params:
             return None
         if not all(_plain_text(f, required=True) for f in dependant.path_params):
             return None
