@@ -140,14 +140,36 @@ def create_gateway_app(
             records = await audit_store.list_for_consumer(session, caller.consumer.id, limit=min(max(limit, 1), 1000))
         return {"consumer": caller.consumer.name, "records": [audit_store.record_as_dict(r) for r in records]}
 
-    app.include_router(sandbox)
-    app.include_router(journal_endpoint.router)
+    include_routes(app, sandbox)
+    include_routes(app, journal_endpoint.router)
 
     for api in apis:
         for router in api.routers:
-            app.include_router(router)
+            include_routes(app, router)
     _serve_documents(app, [api.contract for api in apis if api.contract is not None])
     return app
+
+
+_DEFAULT_LIFESPAN = type(APIRouter().lifespan_context)
+
+
+def include_routes(app: FastAPI, router: APIRouter) -> None:
+    """``router``'s routes added to the app's own list, in order (the same route objects, so the same
+    paths, operations and OpenAPI document): the app's router matches them directly, where an included
+    router is matched twice per request through its inclusion context. A router that asks more of its
+    inclusion (dependencies, events, a lifespan, a body limit, other kinds of routes) is included."""
+    plain = (
+        not router.dependencies
+        and not router.on_startup
+        and not router.on_shutdown
+        and router.max_body_size is None
+        and type(router.lifespan_context) is _DEFAULT_LIFESPAN
+        and all(type(route) is GatewayRoute for route in router.routes)
+    )
+    if not plain:
+        app.include_router(router)
+        return
+    app.router.routes.extend(router.routes)
 
 
 def _serve_documents(app: FastAPI, contracts: Sequence[ApiContract]) -> None:

@@ -315,7 +315,13 @@ class DirectCall:
         if len(callers) != 1 or len(dependant.dependencies) != 1:
             return None
         caller = callers[0]
-        if caller.name is None or caller.dependencies or caller.path_params or caller.header_params or caller.query_params:
+        if (
+            caller.name is None
+            or caller.dependencies
+            or caller.path_params
+            or caller.header_params
+            or caller.query_params
+        ):
             return None
         if not all(_plain_text(f, required=True) for f in dependant.path_params):
             return None
