@@ -4,6 +4,7 @@ APIs it is given (the composition root, ``dgfip_sandbox.assembly``, passes each 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -39,6 +40,15 @@ from dgfip_sandbox.store import audit as audit_store
 from dgfip_sandbox.store.audit import AuditWriter
 from dgfip_sandbox.store.changes import open_change_counter
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
+
+_DEFAULT_LIFESPAN = type(APIRouter().lifespan_context)
+# No OpenTelemetry in the sandbox: FastAPI's native bridge (its `telemetry` option, where it has one) would look for a
+# configured provider at every request. The gateway's metrics are its own (gateway/metrics.py).
+NO_TELEMETRY: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters
+    else {}
+)
 
 
 def signing_key_path(settings: Settings) -> Path:
@@ -116,6 +126,7 @@ def create_gateway_app(
         redoc_url=None,
         openapi_url=None,  # the documents (and /docs) are served by _serve_documents, built by gateway/openapi.py
         redirect_slashes=False,  # a trailing slash is another path: 404, never a redirect
+        **NO_TELEMETRY,
     )
     install_api_docs(app)
     app.state.metrics = metrics
@@ -148,9 +159,6 @@ def create_gateway_app(
             include_routes(app, router)
     _serve_documents(app, [api.contract for api in apis if api.contract is not None])
     return app
-
-
-_DEFAULT_LIFESPAN = type(APIRouter().lifespan_context)
 
 
 def include_routes(app: FastAPI, router: APIRouter) -> None:

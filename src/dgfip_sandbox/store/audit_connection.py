@@ -71,10 +71,30 @@ _ESCAPED_UNSTORABLE = re.compile(r"\\u00[01][0-9a-f]|\\u007f|\\[bf]|\\ud[89a-f]"
 _PROBE = {"clé": ["valeur", 1, None, True, 2.5, {"é\t\n": "€"}]}
 
 
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# json.dumps with its default options, as one C encoder made once (json.dumps makes one per call, the
+# larger part of its cost on small values); no cycle check (the rows are built here: no cycle).
+_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+_encode_chunks = (
+    _C_ENCODER(None, _refuse, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, True)
+    if _C_ENCODER is not None
+    else None
+)
+
+
+def _dumps(value: Any) -> str:
+    if _encode_chunks is not None and type(value) in (dict, list):
+        return "".join(_encode_chunks(value, 0))
+    return json.dumps(value)
+
+
 def _json_value(value: Any) -> str:
     """``value`` made storable and JSON-encoded as SQLAlchemy's JSON type does (``json.dumps``), with one
     encoding when no text in it needs escaping (the common case)."""
-    text = json.dumps(value)
+    text = _dumps(value)
     if _ESCAPED_UNSTORABLE.search(text) is None:
         return text
     return json.dumps(storable(value))
