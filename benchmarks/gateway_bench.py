@@ -14,8 +14,9 @@ quotas) with one worker pinned to core 0, drives it from this process pinned to 
 ``--with-prism``: Stoplight Prism (``npx @stoplight/prism-cli mock``, installed from the npm registry
 by npx) mocking DGFIP's published swagger, pinned to the same core, on route (b) over plain HTTP,
 and the ratio (b)/Prism. ``--with-franceconnect``: (d) the same resource through its FranceConnect
-route (a checktoken v2 per call, to the FranceConnect this process serves, in process). ``--profile FILE``: runs only (b) with the server under ``py-spy record -f raw`` and prints
-where the CPU time goes (benchmarks/profile_shares.py). The benchmark consumer's quota is raised in
+route (a checktoken v2 per call, to the FranceConnect this process serves, in process), interleaved with
+the others (a fresh FranceConnect token when the last could expire), and the ratios (d)/(b). ``--profile FILE``: runs only (b) (with ``--with-franceconnect``:
+only (d)) with the server under ``py-spy record -f raw`` and prints where the CPU time goes (benchmarks/profile_shares.py). The benchmark consumer's quota is raised in
 the throw-away database so that the quota check runs but never refuses. The machine may be shared:
 read the ratios, measured within one run.
 """
@@ -198,7 +199,12 @@ def main() -> None:
     parser.add_argument("--rss-requests", type=int, default=100_000, help="0: skip the memory check")
     parser.add_argument("--with-prism", action="store_true")
     parser.add_argument("--with-franceconnect", action="store_true")
-    parser.add_argument("--profile", type=Path, default=None, help="py-spy raw profile of (b) written there")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="py-spy raw profile of (b), or of (d) with --with-franceconnect, written there",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="dgfip-bench-") as tmp:
@@ -240,11 +246,37 @@ def main() -> None:
             )
             full_path = f"/impotparticulier/1.0/spi/{spi}/situations/ir/assiettes/annrev/{year}"
             lep_path = f"/impotparticulier/1.0/spi/{lep_spi}/lep/departement/75/annrev/{year}/bareme/{year + 1}"
+            fc_headers = None
+            if args.with_franceconnect:
+                from dgfip_sandbox.testing.sandbox import _service_providers, obtain_franceconnect_token
+
+                fs = _service_providers(credentials["franceconnect"])["demo-fs"]
+                issued: list[tuple[float, str]] = []
+
+                def fc_headers() -> dict[str, str]:
+                    # An FC access token lives 60 s: a fresh one for each slice that could outlive it.
+                    if not issued or time.monotonic() - issued[-1][0] > 60 - args.seconds / args.rounds - 5:
+                        token = obtain_franceconnect_token(
+                            f"http://127.0.0.1:{env['DGFIP_SANDBOX_FC_PORT']}",
+                            fs,
+                            spi,
+                            # the year asked is consented: the FranceConnect routes serve only consented years
+                            ["identite_pivot", "dgfip_rfr", "dgfip_sitfam", "dgfip_nbpart", "dgfip_annee_n_moins_1"],
+                        ).access_token
+                        issued.append((time.monotonic(), token))
+                    return {**headers, "X-FranceConnect-OAuth": issued[-1][1]}
+
+            fc_path = f"/impotparticulier/1.0/situations/ir/assiettes/annrev/{year}"
             if profile is not None:
-                full = asyncio.run(
-                    loadgen.run("(b) full chain situations/ir/assiettes", path=full_path, headers=headers, **common)
+                label, path, route_headers, seconds = (
+                    ("(d) FranceConnect route, same resource", fc_path, fc_headers(), min(args.seconds, 45.0))
+                    if fc_headers
+                    else ("(b) full chain situations/ir/assiettes", full_path, headers, args.seconds)
                 )
-                print(full.line())
+                profiled = asyncio.run(
+                    loadgen.run(label, path=path, headers=route_headers, **{**common, "seconds": seconds})
+                )
+                print(profiled.line())
                 os.kill(worker_pid(server, port), signal.SIGTERM)  # py-spy writes its file when its child exits
                 server.wait(timeout=60)
                 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -252,40 +284,22 @@ def main() -> None:
 
                 print(profile_shares.report(profile))
                 return
-            bare, full, lep = asyncio.run(
+            scenarios: list[tuple[str, str, loadgen.Headers]] = [
+                ("(a) bare JSON endpoint /health", "/health", {}),
+                ("(b) full chain situations/ir/assiettes", full_path, headers),
+                ("(c) full chain LEP route", lep_path, headers),
+            ]
+            if fc_headers:
+                scenarios.append(("(d) FranceConnect route, same resource", fc_path, fc_headers))
+            results = asyncio.run(
                 loadgen.interleaved(
-                    [
-                        ("(a) bare JSON endpoint /health", "/health", {}),
-                        ("(b) full chain situations/ir/assiettes", full_path, headers),
-                        ("(c) full chain LEP route", lep_path, headers),
-                    ],
+                    scenarios,
                     rounds=args.rounds,
                     cpu=lambda: loadgen.process_cpu_seconds(worker_pid(server, port)),
                     **common,
                 )
             )
-            results = [bare, full, lep]
-            if args.with_franceconnect:
-                from dgfip_sandbox.testing.sandbox import _service_providers, obtain_franceconnect_token
-
-                fs = _service_providers(credentials["franceconnect"])["demo-fs"]
-                fc_token = obtain_franceconnect_token(
-                    f"http://127.0.0.1:{env['DGFIP_SANDBOX_FC_PORT']}",
-                    fs,
-                    spi,
-                    # the year asked is consented: the FranceConnect routes serve only consented years
-                    ["identite_pivot", "dgfip_rfr", "dgfip_sitfam", "dgfip_nbpart", "dgfip_annee_n_moins_1"],
-                ).access_token
-                results.append(
-                    asyncio.run(
-                        loadgen.run(
-                            "(d) FranceConnect route, same resource",
-                            path=f"/impotparticulier/1.0/situations/ir/assiettes/annrev/{year}",
-                            headers={**headers, "X-FranceConnect-OAuth": fc_token},
-                            **{**common, "seconds": min(args.seconds, 45.0)},  # an FC access token lives 60 s
-                        )
-                    )
-                )
+            bare, full, lep = results[:3]
             print(
                 f"gateway benchmark: 1 worker on core 0, load generator on core 1, {args.connections} keep-alive "
                 f"mTLS connections, {args.seconds:.0f} s per scenario in {args.rounds} alternating slices, SQLite, in-process quotas"
@@ -298,8 +312,11 @@ def main() -> None:
             # whatever else runs on the machine.
             print(f"ratio (a)/(b) server CPU per request: {bare.cpu_per_request_us / full.cpu_per_request_us:.2f}")
             print(f"ratio (a)/(c) server CPU per request: {bare.cpu_per_request_us / lep.cpu_per_request_us:.2f}")
-            if args.with_franceconnect:
+            if fc_headers:
                 print(f"ratio (d)/(b) throughput: {results[3].throughput / full.throughput:.2f}")
+                print(
+                    f"ratio (b)/(d) server CPU per request: {full.cpu_per_request_us / results[3].cpu_per_request_us:.2f}"
+                )
             if args.rss_requests:
                 pid = worker_pid(server, port)
                 before = rss_mib(pid)

@@ -141,8 +141,11 @@ def merge(results: list[Result]) -> Result:
     )
 
 
+Headers = dict[str, str] | Callable[[], dict[str, str]]
+
+
 async def interleaved(
-    scenarios: list[tuple[str, str, dict[str, str]]],
+    scenarios: list[tuple[str, str, Headers]],
     *,
     rounds: int,
     seconds: float,
@@ -150,11 +153,13 @@ async def interleaved(
     **common: Any,
 ) -> list[Result]:
     """Each scenario (name, path, headers) for ``seconds`` in all, in ``rounds`` alternating slices:
-    on a shared machine, a load that comes and goes weighs on every scenario alike. ``cpu``: reads
-    the server's CPU seconds, measured around each slice (its warm-up excluded)."""
+    on a shared machine, a load that comes and goes weighs on every scenario alike. ``headers`` may be
+    a function, called before each slice (a token that must be fresh). ``cpu``: reads the server's CPU
+    seconds, measured around each slice (its warm-up excluded)."""
     slices: dict[str, list[Result]] = {name: [] for name, _, _ in scenarios}
     for _ in range(rounds):
-        for name, path, headers in scenarios:
+        for name, path, given in scenarios:
+            headers = given() if callable(given) else given
             request = build_request(path, headers)
             await asyncio.gather(
                 *(

@@ -141,14 +141,14 @@ def build_quota_store(settings: Settings) -> QuotaStore:
 
 def in_process_checktoken(fc_app: FastAPI | None) -> httpx.AsyncBaseTransport | None:
     """When this process also serves FranceConnect, the gateway's checktoken calls reach it in
-    process: the same POST /api/v2/checktoken and the same JWE answer, without a loopback socket
-    (httpx's connection pool and a second HTTP parse cost more than checktoken itself). None (a real
-    HTTP call to ``franceconnect_base_url``) when FranceConnect is served elsewhere."""
+    process: the same POST /api/v2/checktoken and the same JWE answer, without a loopback socket or
+    FranceConnect's ASGI stack (``franceconnect/in_process.py``). None (a real HTTP call to
+    ``franceconnect_base_url``) when FranceConnect is served elsewhere."""
     if fc_app is None:
         return None
-    import httpx
+    from dgfip_sandbox.franceconnect.in_process import InProcessChecktoken
 
-    return httpx.ASGITransport(app=fc_app, client=("127.0.0.1", 0))
+    return InProcessChecktoken(fc_app)
 
 
 def server_addresses(

@@ -140,40 +140,41 @@ async def test_concurrent_checktokens_each_commit_their_event(flow, checktoken, 
 
 def test_the_in_process_transport_reaches_the_app_served_by_this_process(fc_settings):
     from dgfip_sandbox.assembly import build_franceconnect_app, in_process_checktoken
+    from dgfip_sandbox.franceconnect.in_process import InProcessChecktoken
 
     assert in_process_checktoken(None) is None  # FranceConnect served elsewhere: real HTTP
     app = build_franceconnect_app(fc_settings)
     transport = in_process_checktoken(app)
-    assert isinstance(transport, httpx.ASGITransport) and transport.app is app
+    assert isinstance(transport, InProcessChecktoken) and transport.app is app
 
 
-async def test_one_refused_event_costs_the_others_of_its_group_nothing(fc_settings, monkeypatch):
+async def test_one_refused_event_costs_the_others_of_its_group_nothing(fc_settings):
     import asyncio
     from datetime import UTC, datetime
 
-    from dgfip_sandbox.store import franceconnect as store
-    from dgfip_sandbox.store.franceconnect import EventBatcher
+    from dgfip_sandbox.store.franceconnect import EventBatcher, open_checktoken_store
 
     groups: list[int] = []
-    insert_events = store._insert_events
-
-    async def recorded(engine, rows):  # type: ignore[no-untyped-def]
-        groups.append(len(rows))
-        await insert_events(engine, rows)
-
-    monkeypatch.setattr(store, "_insert_events", recorded)
-
     engine = create_engine(fc_settings.sqlalchemy_url)
+    store = open_checktoken_store(engine)
+    insert_events = store.insert_events
+
+    async def recorded(rows):  # type: ignore[no-untyped-def]
+        groups.append(len(rows))
+        await insert_events(rows)
+
+    store.insert_events = recorded  # type: ignore[method-assign]
     batcher = EventBatcher()
     at = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-    # The first commits alone; the two queued meanwhile form the next group, one of them unstorable.
+    # The three calls under way share one group, one of them unstorable.
     first, good, bad = await asyncio.gather(
-        batcher.record(engine, "DP_VERIFIED_FC_CHECKTOKEN", at, data={"jti": "premier"}),
-        batcher.record(engine, "DP_VERIFIED_FC_CHECKTOKEN", at, data={"jti": "bon"}),
-        batcher.record(engine, "DP_VERIFIED_FC_CHECKTOKEN", at, data={"jti": object()}),  # not JSON
+        batcher.record(store, "DP_VERIFIED_FC_CHECKTOKEN", at, data={"jti": "premier"}),
+        batcher.record(store, "DP_VERIFIED_FC_CHECKTOKEN", at, data={"jti": "bon"}),
+        batcher.record(store, "DP_VERIFIED_FC_CHECKTOKEN", at, data={"jti": object()}),  # not JSON
         return_exceptions=True,
     )
+    await store.close()
     await engine.dispose()
     assert first is None and good is None
     assert isinstance(bad, Exception)
-    assert groups == [1, 2, 1, 1]  # the first alone, the group of two refused, then each of its events
+    assert groups == [3, 1, 1, 1]  # the group refused, then each of its events alone

@@ -26,6 +26,7 @@ from dgfip_sandbox.franceconnect.state import STATIC_DIR, TEMPLATES_DIR, FranceC
 from dgfip_sandbox.health import health_router
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
+from dgfip_sandbox.store.franceconnect import open_checktoken_store
 
 log = structlog.get_logger("franceconnect")
 
@@ -39,11 +40,13 @@ def create_franceconnect_app(settings: Settings, *, clock: Clock | None = None) 
         sessionmaker=create_sessionmaker(engine),
         keys=load_or_create_provider_keys(settings),
         templates=template_environment(TEMPLATES_DIR),
+        checktoken_store=open_checktoken_store(engine),
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        await state.checktoken_store.close()
         await engine.dispose()
 
     app = FastAPI(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -34,10 +35,9 @@ from dgfip_sandbox.franceconnect.scopes import split_scope
 from dgfip_sandbox.franceconnect.state import FranceConnectState, get_state
 from dgfip_sandbox.store.consumers import verify_secret
 from dgfip_sandbox.store.franceconnect import (
-    FcAccessToken,
-    FcCitizen,
+    CheckedCitizen,
+    CheckedToken,
     aware,
-    get_access_token_with_citizen,
     get_data_provider,
     is_active,
     record_event,
@@ -55,20 +55,28 @@ def _invalid_checktoken_request() -> OidcError:
     return OidcError(400, "invalid_request", "Required parameter missing or invalid.")
 
 
-async def _form(request: Request) -> dict[str, str]:
-    if not request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
-        raise _invalid_checktoken_request()
-    form = await request.form()
+def checktoken_fields(items: Iterable[tuple[str, object]]) -> dict[str, str]:
+    """The form's fields as checktoken v2 accepts them: exactly ``token, client_id, client_secret``,
+    each once and not empty (raises ``OidcError`` 400 ``invalid_request`` otherwise)."""
     fields: dict[str, str] = {}
-    for key, value in form.multi_items():
+    for key, value in items:
         if key not in CHECKTOKEN_FIELDS or key in fields or not isinstance(value, str) or not value:
             raise _invalid_checktoken_request()
         fields[key] = value
     if set(fields) != set(CHECKTOKEN_FIELDS):
         raise _invalid_checktoken_request()
     return fields
+
+
+def is_form(content_type: str) -> bool:
+    return content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+async def _form(request: Request) -> dict[str, str]:
+    if not is_form(request.headers.get("content-type", "")):
+        raise _invalid_checktoken_request()
+    form = await request.form()
+    return checktoken_fields(form.multi_items())
 
 
 @dataclass(frozen=True)
@@ -86,15 +94,14 @@ class _DataProvider:
 
 
 # Data providers are written by the seeder only (`prepare`, `up`, before any checktoken): their
-# registration is cached per process for a few seconds.
+# registration is cached by the app (``state.data_providers``) for a few seconds.
 DATA_PROVIDER_CACHE_SECONDS = 5.0
-_data_providers: dict[tuple[str, str], tuple[float, _DataProvider | None]] = {}
 
 
 async def _data_provider(state: FranceConnectState, client_id: str) -> _DataProvider | None:
-    key = (str(state.engine.url), client_id)
+    cache: dict[str, tuple[float, _DataProvider | None]] = state.data_providers
     now = time.monotonic()
-    entry = _data_providers.get(key)
+    entry = cache.get(client_id)
     if entry is not None and entry[0] > now:
         return entry[1]
     async with state.sessionmaker() as db:
@@ -115,14 +122,14 @@ async def _data_provider(state: FranceConnectState, client_id: str) -> _DataProv
             encrypted_enc=row.checktoken_encrypted_response_enc,
             encryption_key=encryption_key,
         )
-    if len(_data_providers) > 256:
-        _data_providers.clear()
-    _data_providers[key] = (now + DATA_PROVIDER_CACHE_SECONDS, found)
+    if len(cache) > 256:
+        cache.clear()
+    cache[client_id] = (now + DATA_PROVIDER_CACHE_SECONDS, found)
     return found
 
 
 def _introspection(
-    state: FranceConnectState, provider: _DataProvider, row: FcAccessToken, citizen: FcCitizen
+    state: FranceConnectState, provider: _DataProvider, row: CheckedToken, citizen: CheckedCitizen
 ) -> dict[str, Any]:
     granted = [s for s in split_scope(row.scope) if s in provider.scopes]
     return {
@@ -140,30 +147,37 @@ def _introspection(
 
 @router.post("/api/v2/checktoken")
 async def checktoken_v2(request: Request, state: StateDep) -> Response:
-    """One read per call (the token with its citizen: revocation and expiry as SQL holds them now) and
-    one event, committed with the concurrent calls' events; the data provider comes from a short
-    per-process cache."""
-    now = state.clock.now()
     try:
         fields = await _form(request)
+    except OidcError as error:
+        return oidc_error_response(error)
+    return await answer_v2(state, fields)
+
+
+async def answer_v2(state: FranceConnectState, fields: dict[str, str]) -> Response:
+    """Checktoken v2's answer to validated form fields (``checktoken_fields``): one read per call (the
+    token with its citizen: revocation and expiry as SQL holds them now) and one event, committed with
+    the concurrent calls' events; the data provider comes from a short per-process cache."""
+    now = state.clock.now()
+    try:
         provider = await _data_provider(state, fields["client_id"])
         if provider is None or not verify_secret(fields["client_secret"], provider.secret_hash):
             await state.events.record(
-                state.engine, "DP_USED_INVALID_CREDENTIAL", now, dp_client_id=fields["client_id"][:100]
+                state.checktoken_store, "DP_USED_INVALID_CREDENTIAL", now, dp_client_id=fields["client_id"][:100]
             )
             raise OidcError(401, "invalid_client", "Client authentication failed.")
-        found = await get_access_token_with_citizen(state.engine, fields["token"])
+        found = await state.checktoken_store.token_with_citizen(fields["token"])
         introspection: dict[str, Any]
         if found is None or not is_active(found[0], now):
             introspection = {"active": False}
             await state.events.record(
-                state.engine, "DP_USED_INVALID_ACCESS_TOKEN", now, dp_client_id=provider.client_id
+                state.checktoken_store, "DP_USED_INVALID_ACCESS_TOKEN", now, dp_client_id=provider.client_id
             )
         else:
             row, citizen = found
             introspection = _introspection(state, provider, row, citizen)
             await state.events.record(
-                state.engine,
+                state.checktoken_store,
                 "DP_VERIFIED_FC_CHECKTOKEN",
                 now,
                 session_id=row.session_id,

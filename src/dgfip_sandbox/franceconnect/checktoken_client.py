@@ -22,8 +22,9 @@ Errors, each its own type so that the gateway answers the right thing:
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 from joserfc.errors import JoseError
@@ -60,6 +61,14 @@ class ChecktokenRejected(ChecktokenError):
 
 class InvalidChecktokenResponse(ChecktokenError):
     """The answer is not a JWE/JWS FranceConnect would send us."""
+
+
+@runtime_checkable
+class ChecktokenEndpoint(Protocol):
+    """Checktoken v2 served by this very process (``franceconnect/in_process.py``): the form's fields in,
+    ``(status, content type, body)`` out, exactly as the HTTP endpoint answers them."""
+
+    async def checktoken(self, form: dict[str, str]) -> tuple[int, str, bytes]: ...
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,8 @@ class ChecktokenClient:
         self._issuer = settings.franceconnect_base_url + "/api/v2"
         self._fc_keys: KeySet | None = None
         self._timeout_seconds = settings.fc_checktoken_timeout_seconds
+        # FranceConnect in this process: checktoken is asked directly (no HTTP client machinery).
+        self._endpoint = transport if isinstance(transport, ChecktokenEndpoint) else None
         self._client = httpx.AsyncClient(
             base_url=settings.franceconnect_base_url,
             timeout=httpx.Timeout(settings.fc_checktoken_timeout_seconds),
@@ -162,27 +173,38 @@ class ChecktokenClient:
                 raise InvalidChecktokenResponse(f"FranceConnect JWKS unreadable ({type(exc).__name__})") from None
         return self._fc_keys
 
+    async def _post_checktoken(self, form: dict[str, str]) -> tuple[int, str, bytes]:
+        if self._endpoint is None:
+            response = await self._request("POST", CHECKTOKEN_PATH, data=form)
+            return response.status_code, response.headers.get("content-type", ""), response.content
+        try:
+            async with asyncio.timeout(self._timeout_seconds):
+                status, content_type, body = await self._endpoint.checktoken(form)
+        except TimeoutError:
+            raise FranceConnectUnavailable("FranceConnect did not answer in time") from None
+        if status >= 500:
+            raise FranceConnectUnavailable(f"FranceConnect answered {status}")
+        return status, content_type, body
+
     async def introspect(self, token: str) -> Introspection:
         """Raises a ChecktokenError, or LookupError when the data provider is not seeded."""
         credentials, _keys = self._credentials_and_keys()
-        response = await self._request(
-            "POST",
-            CHECKTOKEN_PATH,
-            data={
-                "token": token,
-                "client_id": credentials.client_id,
-                "client_secret": credentials.client_secret,
-            },
+        status, content_type, body = await self._post_checktoken(
+            {"token": token, "client_id": credentials.client_id, "client_secret": credentials.client_secret}
         )
-        if response.status_code != 200:
+        if status != 200:
             try:
-                error = response.json().get("error")
+                answer = json.loads(body)
+                error = answer.get("error") if isinstance(answer, dict) else None
             except ValueError:
                 error = None
-            raise ChecktokenRejected(response.status_code, error)
-        if not response.headers.get("content-type", "").startswith("application/token-introspection+jwt"):
+            raise ChecktokenRejected(status, error)
+        if not content_type.startswith("application/token-introspection+jwt"):
             raise InvalidChecktokenResponse("unexpected content type")
-        claims = await self._open(response.text.strip())
+        try:
+            claims = await self._open(body.decode().strip())
+        except UnicodeDecodeError:
+            raise InvalidChecktokenResponse("not a compact JWE") from None
         introspection = claims.get("token_introspection")
         if not isinstance(introspection, dict):
             raise InvalidChecktokenResponse("no token_introspection")

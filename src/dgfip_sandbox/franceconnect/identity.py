@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from dgfip_sandbox.franceconnect.scopes import claims_for_scopes
-from dgfip_sandbox.store.franceconnect import FcCitizen
+from dgfip_sandbox.store.franceconnect import CheckedCitizen, FcCitizen
 
 IDP_ID = "fip-demo-dgfip-sandbox"
 IDP_HOST = "fip.bac-a-sable.local"
@@ -37,7 +37,7 @@ def demo_email(given_name: str, family_name: str) -> str:
     return f"{_email_part(first)}.{_email_part(family_name)}@{EMAIL_DOMAIN}"
 
 
-def identity_hash(citizen: FcCitizen) -> str:
+def identity_hash(citizen: FcCitizen | CheckedCitizen) -> str:
     raw = "".join(
         (
             citizen.given_name,
@@ -51,11 +51,11 @@ def identity_hash(citizen: FcCitizen) -> str:
     return base64.b64encode(hashlib.sha256(raw.encode()).digest()).decode()
 
 
-def pairwise_sub(client_id: str, citizen: FcCitizen, secret: str) -> str:
+def pairwise_sub(client_id: str, citizen: FcCitizen | CheckedCitizen, secret: str) -> str:
     return hashlib.sha256(f"{client_id}{identity_hash(citizen)}{secret}".encode()).hexdigest() + "v1"
 
 
-def pivot_identity(citizen: FcCitizen) -> dict[str, Any]:
+def pivot_identity(citizen: FcCitizen | CheckedCitizen) -> dict[str, Any]:
     """The identité pivot as the checktoken introspection carries it (birthplace only for France)."""
     identity: dict[str, Any] = {
         "gender": citizen.gender,

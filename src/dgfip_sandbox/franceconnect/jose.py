@@ -7,6 +7,7 @@ with ``jws``/``jwe`` directly rather than ``jwt.encode`` (which adds ``typ``).
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -42,12 +43,16 @@ def sign_hs256(payload: dict[str, Any], secret: str) -> str:
     return jws.serialize_compact({"alg": "HS256"}, _json(payload), key, registry=JWS_REGISTRY)
 
 
+@functools.cache
+def _verify_registry(algorithms: tuple[str, ...]) -> JWSRegistry:
+    return JWSRegistry(algorithms=list(algorithms))
+
+
 def verify(
     value: str | bytes, keys: KeySet, *, algorithms: list[str] | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Verify a compact JWS against a key set; return (header, payload). Raises joserfc errors."""
-    registry = JWSRegistry(algorithms=algorithms or list(SIGNING_ALGS))
-    obj = jws.deserialize_compact(value, keys, registry=registry)
+    obj = jws.deserialize_compact(value, keys, registry=_verify_registry(tuple(algorithms or SIGNING_ALGS)))
     return dict(obj.protected), json.loads(obj.payload)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from dgfip_sandbox.clock import Clock
 from dgfip_sandbox.franceconnect.keys import ProviderKeys
 from dgfip_sandbox.settings import Settings
-from dgfip_sandbox.store.franceconnect import EventBatcher
+from dgfip_sandbox.store.franceconnect import CheckTokenStore, EventBatcher
 
 PREFIX = "/api/v2"
 AUTHORIZATION_CODE_TTL_SECONDS = 30
@@ -37,7 +38,10 @@ class FranceConnectState:
     sessionmaker: async_sessionmaker[AsyncSession]
     keys: ProviderKeys
     templates: Environment
+    checktoken_store: CheckTokenStore  # checktoken's one read per call and its events' inserts
     events: EventBatcher = field(default_factory=EventBatcher)  # checktoken's events, committed in groups
+    # checktoken's data providers by client_id, with their expiry (checktoken._data_provider)
+    data_providers: dict[str, tuple[float, Any]] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:

@@ -1,10 +1,11 @@
 """The audit writer's dedicated database connection: one transaction per batch of audit records and
 journal rows, with the driver's own ``executemany`` (no ORM, no pool, no per-statement thread hop).
 
-* SQLite: a ``sqlite3`` connection; a whole batch (BEGIN IMMEDIATE, two executemany, COMMIT) runs
-  in the event loop when the write lock is free at once (WAL, synchronous=NORMAL: a commit is a
-  few hundred microseconds and no fsync, cheaper than any hand-over to a thread), else it is handed
-  to a dedicated thread that waits for the lock (another process writing: the CLI, a reset).
+* SQLite: a ``sqlite3`` connection (``store/loop_sqlite.py``); a whole batch (BEGIN IMMEDIATE, two
+  executemany, COMMIT) runs in the event loop when the write lock is free at once (WAL,
+  synchronous=NORMAL: a commit is a few hundred microseconds and no fsync, cheaper than any hand-over
+  to a thread), else it is handed to a dedicated thread that waits for the lock (another process
+  writing: the CLI, a reset).
 * PostgreSQL: an ``asyncpg`` connection; a batch is one transaction with two pipelined executemany.
 
 Rows come as the writer builds them (store/audit.py); each value is made storable (store/journal.py
@@ -15,13 +16,9 @@ the rows read back through the models unchanged.
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import json
 import re
-import sqlite3
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from sqlalchemy import JSON, String, Table
@@ -31,6 +28,7 @@ from sqlalchemy.types import TypeEngine
 
 from dgfip_sandbox.store.changes import asyncpg_dsn
 from dgfip_sandbox.store.journal import storable, storable_text
+from dgfip_sandbox.store.loop_sqlite import LoopSqlite
 
 Row = dict[str, Any]
 Tables = tuple[Table, Table]  # the audit records' table, the journal entries' table
@@ -43,7 +41,7 @@ class AuditConnection(Protocol):
     async def close(self) -> None: ...
 
 
-class _Insert:
+class Insert:
     """One table's INSERT statement and its columns' conversions for a dialect, in one pass per row:
     each text made storable (store/journal.py), each JSON value encoded once (see :func:`_json_value`),
     the other values converted by their column's type."""
@@ -115,66 +113,23 @@ def _converter(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any]
     return process
 
 
-def _inserts(tables: Tables, engine: AsyncEngine, placeholder: Callable[[int], str]) -> tuple[_Insert, _Insert]:
+def _inserts(tables: Tables, engine: AsyncEngine, placeholder: Callable[[int], str]) -> tuple[Insert, Insert]:
     audit_table, journal_table = tables
-    return _Insert(audit_table, engine.dialect, placeholder), _Insert(journal_table, engine.dialect, placeholder)
+    return Insert(audit_table, engine.dialect, placeholder), Insert(journal_table, engine.dialect, placeholder)
 
 
 class SqliteAuditConnection:
-    BUSY_TIMEOUT_SECONDS = 30.0
-
     def __init__(self, engine: AsyncEngine, tables: Tables) -> None:
-        self._path = engine.url.database or ""
         self._audit, self._journal = _inserts(tables, engine, lambda _i: "?")
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-sqlite")
-        self._connection: sqlite3.Connection | None = None
-
-    def _connect(self) -> sqlite3.Connection:
-        if self._connection is None:
-            connection = sqlite3.connect(self._path, timeout=0, isolation_level=None, check_same_thread=False)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            self._connection = connection
-        return self._connection
-
-    def _commit(
-        self, audit_values: list[tuple[Any, ...]], journal_values: list[tuple[Any, ...]], *, wait: bool
-    ) -> None:
-        connection = self._connect()
-        # Without waiting (the event loop's fast path: SQLITE_BUSY raises at once), or waiting for the lock.
-        connection.execute(f"PRAGMA busy_timeout = {int(self.BUSY_TIMEOUT_SECONDS * 1000) if wait else 0}")
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            connection.executemany(self._audit.sql, audit_values)
-            if journal_values:
-                connection.executemany(self._journal.sql, journal_values)
-            connection.execute("COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
+        self._connection = LoopSqlite(engine.url.database or "", name="audit")
 
     async def commit(self, audit_rows: Sequence[Row], journal_rows: Sequence[Row]) -> None:
-        audit, journal = self._audit.values(audit_rows), self._journal.values(journal_rows)
-        try:
-            self._commit(audit, journal, wait=False)
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
-        # Another writer holds the lock: wait for it off the event loop.
-        await asyncio.get_running_loop().run_in_executor(
-            self._executor, functools.partial(self._commit, audit, journal, wait=True)
+        await self._connection.write(
+            [(self._audit.sql, self._audit.values(audit_rows)), (self._journal.sql, self._journal.values(journal_rows))]
         )
 
-    def _close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
     async def close(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
-        self._executor.shutdown(wait=True)
+        await self._connection.close()
 
 
 class PostgresAuditConnection:

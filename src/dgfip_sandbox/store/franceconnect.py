@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import (
     JSON,
@@ -23,6 +25,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
     bindparam,
     delete,
@@ -35,7 +38,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from dgfip_sandbox.store.audit_connection import Insert
 from dgfip_sandbox.store.base import Base
+from dgfip_sandbox.store.loop_sqlite import LoopSqlite
 
 
 def token_digest(value: str) -> str:
@@ -259,8 +264,8 @@ async def record_event(session: AsyncSession, type_: str, at: datetime, **fields
 
 class EventBatcher:
     """Events of the hot path (checktoken) committed in groups, each caller returning once its own
-    event is committed: the caller that takes the lock commits every event queued so far in one
-    transaction, and those queued meanwhile find theirs done. No background task, nothing to start. A
+    event is committed: the caller that takes the lock lets the event loop run once, then commits
+    every event queued so far in one transaction, and those queued meanwhile find theirs done. No background task, nothing to start. A
     refused batch is retried event by event, so that only the refused event's caller gets the error."""
 
     def __init__(self) -> None:
@@ -268,7 +273,7 @@ class EventBatcher:
         self._lock = asyncio.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    async def record(self, engine: AsyncEngine, type_: str, at: datetime, **fields: Any) -> None:
+    async def record(self, store: CheckTokenStore, type_: str, at: datetime, **fields: Any) -> None:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # an app reused by another loop (tests): futures and lock are per loop
             self._loop, self._queued, self._lock = loop, [], asyncio.Lock()
@@ -276,13 +281,16 @@ class EventBatcher:
         self._queued.append((event_values(type_, at, **fields), future))
         async with self._lock:
             if not future.done():
+                # One pass of the event loop first: the calls already under way queue their events and
+                # share this commit (a write on SQLite's in-loop connection never yields by itself).
+                await asyncio.sleep(0)
                 batch, self._queued = self._queued, []
                 try:
-                    await _insert_events(engine, [values for values, _ in batch])
+                    await store.insert_events([values for values, _ in batch])
                 except Exception:  # noqa: BLE001 - one refused event must not cost the others theirs
                     for values, waiting in batch:
                         try:
-                            await _insert_events(engine, [values])
+                            await store.insert_events([values])
                         except Exception as exc:  # noqa: BLE001 - its caller gets the error
                             waiting.set_exception(exc)
                         else:
@@ -291,11 +299,6 @@ class EventBatcher:
                     for _, waiting in batch:
                         waiting.set_result(None)
         await future
-
-
-async def _insert_events(engine: AsyncEngine, rows: list[dict[str, Any]]) -> None:
-    async with engine.begin() as connection:
-        await connection.execute(insert(FcEvent), rows)
 
 
 async def list_events(
@@ -373,7 +376,7 @@ async def get_access_token(session: AsyncSession, token: str) -> FcAccessToken |
     ).scalar_one_or_none()
 
 
-def is_active(row: FcAccessToken, now: datetime) -> bool:
+def is_active(row: FcAccessToken | CheckedToken, now: datetime) -> bool:
     """Not revoked (revocation, logout) and not expired on ``now``."""
     return row.revoked_at is None and aware(row.expires_at) > now
 
@@ -390,18 +393,109 @@ _TOKEN_WITH_CITIZEN = (
 )
 
 
-async def get_access_token_with_citizen(engine: AsyncEngine, token: str) -> tuple[FcAccessToken, FcCitizen] | None:
-    """The access token and its citizen in one Core statement on a bare connection (checktoken's one
-    read per call), as detached objects carrying the columns checktoken needs."""
-    async with engine.connect() as connection:
-        row = (await connection.execute(_TOKEN_WITH_CITIZEN, {"token_hash": token_digest(token)})).first()
-    if row is None:
+@dataclass(frozen=True, slots=True)
+class CheckedToken:
+    """What checktoken reads of an access token (plain values: no ORM instance per call)."""
+
+    client_id: str
+    session_id: str
+    scope: str
+    acr: str
+    jti: str
+    issued_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedCitizen:
+    """What checktoken reads of the token's citizen: the identité pivot and the login."""
+
+    login: str
+    given_name: str
+    family_name: str
+    birthdate: str
+    gender: str
+    birthplace: str
+    birthcountry: str
+
+
+TokenWithCitizen = tuple[CheckedToken, CheckedCitizen]
+_TOKEN_WIDTH = len(_TOKEN_COLUMNS)
+
+
+def _token_with_citizen(values: Sequence[Any]) -> TokenWithCitizen:
+    """A row in ``_TOKEN_WITH_CITIZEN``'s order as the token and its citizen."""
+    return CheckedToken(*values[:_TOKEN_WIDTH]), CheckedCitizen(*values[_TOKEN_WIDTH:])
+
+
+class CheckTokenStore(Protocol):
+    """Checktoken's two statements: its one read per call, and its events' group insert."""
+
+    async def token_with_citizen(self, token: str) -> TokenWithCitizen | None: ...
+
+    async def insert_events(self, rows: list[dict[str, Any]]) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class EngineCheckTokenStore:
+    """Through the engine (PostgreSQL: asyncpg, no thread; an in-memory SQLite database)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def token_with_citizen(self, token: str) -> TokenWithCitizen | None:
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(_TOKEN_WITH_CITIZEN, {"token_hash": token_digest(token)})).first()
+        return None if row is None else _token_with_citizen(tuple(row))
+
+    async def insert_events(self, rows: list[dict[str, Any]]) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(insert(FcEvent), rows)
+
+    async def close(self) -> None:
         return None
-    values = row._mapping
-    return (
-        FcAccessToken(**{c: values[c] for c in _TOKEN_COLUMNS}),
-        FcCitizen(**{c: values[f"citizen_{c}"] for c in _CITIZEN_COLUMNS}),
-    )
+
+
+class SqliteCheckTokenStore:
+    """A SQLite file: both statements on a dedicated connection in the event loop (store/loop_sqlite.py),
+    each column converted by its SQLAlchemy type as the engine would."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        dialect = engine.dialect
+        self._connection = LoopSqlite(engine.url.database or "", name="franceconnect")
+        compiled = _TOKEN_WITH_CITIZEN.compile(dialect=dialect)
+        self._select = str(compiled)
+        self._convert = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in _TOKEN_WITH_CITIZEN.selected_columns
+        ]
+        self._events = Insert(cast(Table, FcEvent.__table__), dialect, lambda _i: "?")
+
+    async def token_with_citizen(self, token: str) -> TokenWithCitizen | None:
+        row = await self._connection.fetchone(self._select, (token_digest(token),))
+        if row is None:
+            return None
+        return _token_with_citizen(
+            [
+                value if convert is None or value is None else convert(value)
+                for convert, value in zip(self._convert, row, strict=True)
+            ]
+        )
+
+    async def insert_events(self, rows: list[dict[str, Any]]) -> None:
+        await self._connection.write([(self._events.sql, self._events.values(rows))])
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+
+def open_checktoken_store(engine: AsyncEngine) -> CheckTokenStore:
+    database = engine.url.database
+    if engine.url.get_backend_name() == "sqlite" and database and database != ":memory:":
+        return SqliteCheckTokenStore(engine)
+    return EngineCheckTokenStore(engine)
 
 
 async def save_service_provider(
