@@ -4,6 +4,7 @@ APIs it is given (the composition root, ``dgfip_sandbox.assembly``, passes each 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -39,6 +40,15 @@ from dgfip_sandbox.store import audit as audit_store
 from dgfip_sandbox.store.audit import AuditWriter
 from dgfip_sandbox.store.changes import open_change_counter
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
+
+_DEFAULT_LIFESPAN = type(APIRouter().lifespan_context)
+# No OpenTelemetry in the sandbox: FastAPI's native bridge (its `telemetry` option, where it has one) would look for a
+# configured provider at every request. The gateway's metrics are its own (gateway/metrics.py).
+NO_TELEMETRY: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters
+    else {}
+)
 
 
 def signing_key_path(settings: Settings) -> Path:
@@ -116,6 +126,7 @@ def create_gateway_app(
         redoc_url=None,
         openapi_url=None,  # the documents (and /docs) are served by _serve_documents, built by gateway/openapi.py
         redirect_slashes=False,  # a trailing slash is another path: 404, never a redirect
+        **NO_TELEMETRY,
     )
     install_api_docs(app)
     app.state.metrics = metrics
@@ -140,14 +151,33 @@ def create_gateway_app(
             records = await audit_store.list_for_consumer(session, caller.consumer.id, limit=min(max(limit, 1), 1000))
         return {"consumer": caller.consumer.name, "records": [audit_store.record_as_dict(r) for r in records]}
 
-    app.include_router(sandbox)
-    app.include_router(journal_endpoint.router)
+    include_routes(app, sandbox)
+    include_routes(app, journal_endpoint.router)
 
     for api in apis:
         for router in api.routers:
-            app.include_router(router)
+            include_routes(app, router)
     _serve_documents(app, [api.contract for api in apis if api.contract is not None])
     return app
+
+
+def include_routes(app: FastAPI, router: APIRouter) -> None:
+    """``router``'s routes added to the app's own list, in order (the same route objects, so the same
+    paths, operations and OpenAPI document): the app's router matches them directly, where an included
+    router is matched twice per request through its inclusion context. A router that asks more of its
+    inclusion (dependencies, events, a lifespan, a body limit, other kinds of routes) is included."""
+    plain = (
+        not router.dependencies
+        and not router.on_startup
+        and not router.on_shutdown
+        and router.max_body_size is None
+        and type(router.lifespan_context) is _DEFAULT_LIFESPAN
+        and all(type(route) is GatewayRoute for route in router.routes)
+    )
+    if not plain:
+        app.include_router(router)
+        return
+    app.router.routes.extend(router.routes)
 
 
 def _serve_documents(app: FastAPI, contracts: Sequence[ApiContract]) -> None:

@@ -214,6 +214,27 @@ def _truncation_note(total: int, limit: int) -> str:
     return f"… [{total - limit} octets tronqués]" if total > limit else ""
 
 
+# The redacted text of the response bodies met lately: an answer served from a cache is the same bytes
+# object at every call (its hash computed once), so its redaction is done once. Bounded: at most
+# RESPONSES_SIZE bodies of at most RESPONSE_BYTES each (about 4 MiB), emptied when full.
+RESPONSES_SIZE = 256
+RESPONSE_BYTES = 16384
+_responses: dict[tuple[bytes, int], str] = {}
+
+
+def _redacted_response(body: bytes, limit: int) -> str:
+    if len(body) > RESPONSE_BYTES:
+        return redact_response_body(_cut(body, limit)) + _truncation_note(len(body), limit)
+    key = (body, limit)
+    text = _responses.get(key)
+    if text is None:
+        text = redact_response_body(_cut(body, limit)) + _truncation_note(len(body), limit)
+        if len(_responses) >= RESPONSES_SIZE:
+            _responses.clear()
+        _responses[key] = text
+    return text
+
+
 class JournalCapture:
     """Collects the bounded request body while the app reads it."""
 
@@ -241,8 +262,7 @@ class JournalCapture:
         response_more: bool,
         duration_ms: int,
     ) -> dict[str, Any]:
-        response_text = redact_response_body(_cut(response_body, self.limit))
-        response_text += _truncation_note(len(response_body), self.limit)
+        response_text = _redacted_response(response_body, self.limit)
         if response_more:
             response_text += " … [suite non capturée]"
         trace = list(audit.trace)

@@ -69,11 +69,23 @@ class GatewayMetrics:
             registry=self.registry,
         )
 
+        # The labelled series already met (prometheus_client keeps them too; this skips its
+        # label validation at every call). As bounded as the metrics' own label sets.
+        self._calls: dict[tuple[str, str, str, int], Any] = {}
+        self._latency: dict[str, Any] = {}
+
     def observe(self, entry: AuditEntry, route: str | None, seconds: float) -> None:
         template = route or UNROUTED
         consumer = entry.consumer_name or "-"
-        self.calls.labels(template, consumer, entry.outcome, str(entry.status)).inc()
-        self.latency.labels(template).observe(seconds)
+        key = (template, consumer, entry.outcome, entry.status)
+        calls = self._calls.get(key)
+        if calls is None:
+            calls = self._calls[key] = self.calls.labels(template, consumer, entry.outcome, str(entry.status))
+        calls.inc()
+        latency = self._latency.get(template)
+        if latency is None:
+            latency = self._latency[template] = self.latency.labels(template)
+        latency.observe(seconds)
         if entry.outcome == "900804":
             self.quota_refusals.labels(consumer).inc()
 

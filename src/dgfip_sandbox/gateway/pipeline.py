@@ -26,14 +26,19 @@ before the response leaves.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 from cryptography import x509
 from fastapi import Depends
+from fastapi import routing as fastapi_routing
+from fastapi._compat import ModelField
+from fastapi.dependencies.utils import get_typed_return_annotation
 from fastapi.routing import APIRoute
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from dgfip_sandbox.errors import ApiError
@@ -213,16 +218,25 @@ class GatewayRoute(APIRoute):
     """An API route whose endpoint is marked :func:`protected`: the pipeline runs before FastAPI's handler.
 
     A call with a method the route does not serve goes straight to FastAPI's 405, as before any check.
+    When the endpoint's parameters are all plain ones (:class:`DirectCall`), it is then called directly
+    and its ``Response`` sent as is, without FastAPI's per-request dependency solving; any other
+    endpoint goes through FastAPI's handler. Either way a refusal propagates to the app's exception
+    handlers (the same envelope).
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
         policy = getattr(endpoint, "gateway_policy", None)
         self.policy = policy if isinstance(policy, Policy) else None
+        self.direct = DirectCall.of(self) if self.policy is not None else None
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.policy is not None and self.methods is not None and scope["method"] in self.methods:
-            await run_pipeline(scope, self.policy)
+            caller = await run_pipeline(scope, self.policy)
+            if self.direct is not None and self.direct.applies(scope):
+                response = await self.direct.call(scope, receive, send, caller)
+                await response(scope, receive, send)
+                return
         await super().handle(scope, receive, send)
 
 
@@ -233,3 +247,124 @@ async def _caller(request: Request) -> CallerContext:
 
 # What a protected handler declares to receive the pipeline's outcome.
 Caller = Annotated[CallerContext, Depends(_caller)]
+
+
+_PLAIN_TEXT = (str, str | None)
+
+
+def _plain_text(field: ModelField, *, required: bool) -> bool:
+    """A parameter FastAPI would hand over unchanged: ``str`` (or ``str | None`` defaulting to None),
+    no constraint, no validation alias, no name/alias switching."""
+    info = field.field_info
+    config = field.config or {}
+    return (
+        info.annotation in _PLAIN_TEXT
+        and (info.annotation is str) == required
+        and not info.metadata
+        and info.validation_alias in (None, field.alias)
+        and (required or (info.default is None and not info.validate_default))
+        and not any(
+            config.get(key) is not None for key in ("validate_by_alias", "validate_by_name", "populate_by_name")
+        )
+    )
+
+
+@dataclass(frozen=True)
+class DirectCall:
+    """How to call a protected endpoint without FastAPI's handler: its path parameters (``str``), its
+    headers (``str | None``, read by alias as ``Request.headers.get`` reads them: the first one), the
+    ``Request`` and the pipeline's ``Caller``. Built only for an endpoint that declares nothing else
+    (no query, cookie or body parameter, no other dependency) and returns a ``Response``: for it,
+    FastAPI's handler would pass exactly these values (tests/gateway/test_direct_call.py compares both)."""
+
+    endpoint: Callable[..., Awaitable[Response]]
+    request_name: str | None
+    caller_name: str
+    path: tuple[tuple[str, str], ...]  # (parameter, path parameter)
+    headers: tuple[tuple[str, bytes], ...]  # (parameter, header name in lower case)
+    route: APIRoute
+
+    @classmethod
+    def of(cls, route: APIRoute) -> DirectCall | None:
+        dependant = route.dependant
+        if not inspect.iscoroutinefunction(route.endpoint):
+            return None
+        returned = get_typed_return_annotation(route.endpoint)
+        if not (isinstance(returned, type) and issubclass(returned, Response)):
+            return None
+        if (
+            dependant.query_params
+            or dependant.cookie_params
+            or dependant.body_params
+            or route.body_field is not None
+            or route.dependencies
+            or route.max_body_size is not None
+            or any(
+                getattr(dependant, name) is not None
+                for name in (
+                    "websocket_param_name",
+                    "http_connection_param_name",
+                    "response_param_name",
+                    "background_tasks_param_name",
+                    "security_scopes_param_name",
+                )
+            )
+        ):
+            return None
+        callers = [d for d in dependant.dependencies if d.call is _caller]
+        if len(callers) != 1 or len(dependant.dependencies) != 1:
+            return None
+        caller = callers[0]
+        if (
+            caller.name is None
+            or caller.dependencies
+            or caller.path_params
+            or caller.header_params
+            or caller.query_params
+        ):
+            return None
+        if not all(_plain_text(f, required=True) for f in dependant.path_params):
+            return None
+        if not all(_plain_text(f, required=False) and f.field_info.alias for f in dependant.header_params):
+            return None
+        return cls(
+            endpoint=route.endpoint,
+            request_name=dependant.request_param_name,
+            caller_name=caller.name,
+            path=tuple((f.name, f.alias) for f in dependant.path_params),
+            headers=tuple((f.name, f.alias.lower().encode("latin-1")) for f in dependant.header_params),
+            route=route,
+        )
+
+    def applies(self, scope: Scope) -> bool:
+        """Not when the app overrides dependencies (tests), nor when the route is included with
+        dependencies or a body limit of its own: FastAPI's handler then decides."""
+        overrides = getattr(self.route.dependency_overrides_provider, "dependency_overrides", None)
+        if overrides:
+            return False
+        context = _effective_route_context(scope)
+        return context is None or (not context.dependencies and context.max_body_size is None)
+
+    def arguments(self, scope: Scope, receive: Receive, send: Send, caller: CallerContext) -> dict[str, Any]:
+        values: dict[str, Any] = {self.caller_name: caller}
+        if self.request_name is not None:
+            values[self.request_name] = Request(scope, receive, send)
+        path_params = scope["path_params"]
+        for name, key in self.path:
+            values[name] = path_params[key]
+        raw = scope["headers"]
+        for name, header in self.headers:  # as Starlette's Headers.get: the first, names compared as sent
+            values[name] = next((value.decode("latin-1") for key, value in raw if key == header), None)
+        return values
+
+    async def call(self, scope: Scope, receive: Receive, send: Send, caller: CallerContext) -> Response:
+        response = await self.endpoint(**self.arguments(scope, receive, send, caller))
+        if not isinstance(response, Response):  # the endpoint breaks its own annotation
+            raise TypeError(f"{self.route.path}: the endpoint did not return a Response")
+        return response
+
+
+def _effective_route_context(scope: Scope) -> Any:
+    """The route as FastAPI includes it (its include-level dependencies, body limit), if any."""
+    getter = getattr(fastapi_routing, "_get_scope_effective_route_context", None)
+    return getter(scope) if getter is not None else None

@@ -5,9 +5,10 @@ transaction holding it has committed, so no response leaves before its record is
 concurrent requests share one commit, made on a dedicated connection (store/audit_connection.py).
 
 Whatever bytes a request carried, its record is storable: every text is passed through
-:func:`storable` (NUL, other control characters and lone surrogates escaped, which PostgreSQL would
-refuse), and a batch the database still refuses is retried record by record, so that one record's
-failure never fails another request's answer or record.
+``storable`` (store/journal.py; applied where the rows are converted, store/audit_connection.py):
+NUL, other control characters and lone surrogates escaped, which PostgreSQL would refuse. A batch
+the database still refuses is retried record by record, so that one record's failure never fails
+another request's answer or record.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dgfip_sandbox.store.audit_connection import AuditConnection, open_audit_connection
 from dgfip_sandbox.store.base import Base
-from dgfip_sandbox.store.journal import JournalEntry, storable, storable_text
+from dgfip_sandbox.store.journal import JournalEntry, storable_text
 
 
 class AuditRecord(Base):
@@ -77,25 +78,23 @@ class AuditEntry:
         extra = dict(self.extra)
         if self.trace:
             extra["trace"] = self.trace
-        row: dict[str, Any] = storable(
-            {
-                "at": self.at,
-                "consumer_id": self.consumer_id,
-                "consumer_name": _cut(self.consumer_name, 100),
-                "cert_fingerprint": _cut(self.cert_fingerprint, 64),
-                "client_ip": _cut(self.client_ip, 64),
-                "method": storable_text(self.method)[:10],
-                "route": storable_text(self.route)[:500],
-                "api": _cut(self.api, 40),
-                "spi": _cut(self.spi, 20),
-                "correlation_id": _cut(self.correlation_id, 100) or None,
-                "status": self.status,
-                "outcome": storable_text(self.outcome)[:40],
-                "fields_returned": self.fields_returned,
-                "extra": extra,
-            }
-        )
-        return row
+        # Texts and JSON values are made storable where the row is converted (store/audit_connection.py).
+        return {
+            "at": self.at,
+            "consumer_id": self.consumer_id,
+            "consumer_name": _cut(self.consumer_name, 100),
+            "cert_fingerprint": _cut(self.cert_fingerprint, 64),
+            "client_ip": _cut(self.client_ip, 64),
+            "method": storable_text(self.method)[:10],
+            "route": storable_text(self.route)[:500],
+            "api": _cut(self.api, 40),
+            "spi": _cut(self.spi, 20),
+            "correlation_id": _cut(self.correlation_id, 100) or None,
+            "status": self.status,
+            "outcome": storable_text(self.outcome)[:40],
+            "fields_returned": self.fields_returned,
+            "extra": extra,
+        }
 
 
 def _cut(value: str | None, length: int) -> str | None:
@@ -132,10 +131,10 @@ class AuditWriter:
     async def write(self, entry: AuditEntry) -> None:
         """Return once the record is committed."""
         if self._queue is None or self._task is None or self._task.done():
-            await self._commit([entry.as_row()], [storable(entry.journal)] if entry.journal else [])
+            await self._commit([entry.as_row()], [entry.journal] if entry.journal else [])
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        await self._queue.put((entry.as_row(), storable(entry.journal) if entry.journal else None, future))
+        await self._queue.put((entry.as_row(), entry.journal, future))
         await future
 
     async def _commit(self, rows: list[dict[str, Any]], journal_rows: list[dict[str, Any]] | None = None) -> None:

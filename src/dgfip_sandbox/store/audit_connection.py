@@ -8,20 +8,26 @@ journal rows, with the driver's own ``executemany`` (no ORM, no pool, no per-sta
   writing: the CLI, a reset).
 * PostgreSQL: an ``asyncpg`` connection; a batch is one transaction with two pipelined executemany.
 
-Values are converted by the columns' own SQLAlchemy types for the engine's dialect (DateTime and
-JSON stored exactly as the ORM stores them), so the rows read back through the models unchanged.
+Rows come as the writer builds them (store/audit.py); each value is made storable (store/journal.py
+``storable``: NUL, control characters, lone surrogates escaped) and converted by its column's own
+SQLAlchemy type for the engine's dialect (DateTime and JSON stored exactly as the ORM stores them), so
+the rows read back through the models unchanged.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Table
+from sqlalchemy import JSON, String, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.types import TypeEngine
 
 from dgfip_sandbox.store.changes import asyncpg_dsn
+from dgfip_sandbox.store.journal import storable, storable_text
 from dgfip_sandbox.store.loop_sqlite import LoopSqlite
 
 Row = dict[str, Any]
@@ -36,24 +42,75 @@ class AuditConnection(Protocol):
 
 
 class Insert:
-    """One table's INSERT statement and its columns' conversions for a dialect."""
+    """One table's INSERT statement and its columns' conversions for a dialect, in one pass per row:
+    each text made storable (store/journal.py), each JSON value encoded once (see :func:`_json_value`),
+    the other values converted by their column's type."""
 
     def __init__(self, table: Table, dialect: Dialect, placeholder: Callable[[int], str]) -> None:
         columns = [c for c in table.columns if not (c.primary_key and c.autoincrement in (True, "auto"))]
         self.names = [c.name for c in columns]
-        self.convert = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+        self.convert = [_converter(c.type, dialect) for c in columns]
         quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in self.names)
         values = ", ".join(placeholder(i) for i in range(1, len(columns) + 1))
         self.sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({values})"  # noqa: S608 - names from the model
 
     def values(self, rows: Sequence[Row]) -> list[tuple[Any, ...]]:
+        pairs = list(zip(self.names, self.convert, strict=True))
         return [
-            tuple(
-                value if convert is None or value is None else convert(value)
-                for convert, value in zip(self.convert, (row.get(name) for name in self.names), strict=True)
-            )
+            tuple(None if (value := row.get(name)) is None else convert(value) for name, convert in pairs)
             for row in rows
         ]
+
+
+# What json.dumps (ensure_ascii, as SQLAlchemy's JSON type encodes) writes for the unstorable characters:
+# \u0000-\u001f (but \t, \n, \r, written so), \b, \f, \u007f, and a surrogate (lone, or one half
+# of a pair: then a false alarm). An escaped backslash may also look like one: a false alarm, never a miss.
+_ESCAPED_UNSTORABLE = re.compile(r"\\u00[01][0-9a-f]|\\u007f|\\[bf]|\\ud[89a-f]")
+_PROBE = {"clé": ["valeur", 1, None, True, 2.5, {"é\t\n": "€"}]}
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# json.dumps with its default options, as one C encoder made once (json.dumps makes one per call, the
+# larger part of its cost on small values); no cycle check (the rows are built here: no cycle).
+_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+_encode_chunks = (
+    _C_ENCODER(None, _refuse, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, True)
+    if _C_ENCODER is not None
+    else None
+)
+
+
+def _dumps(value: Any) -> str:
+    if _encode_chunks is not None and type(value) in (dict, list):
+        return "".join(_encode_chunks(value, 0))
+    return json.dumps(value)
+
+
+def _json_value(value: Any) -> str:
+    """``value`` made storable and JSON-encoded as SQLAlchemy's JSON type does (``json.dumps``), with one
+    encoding when no text in it needs escaping (the common case)."""
+    text = _dumps(value)
+    if _ESCAPED_UNSTORABLE.search(text) is None:
+        return text
+    return json.dumps(storable(value))
+
+
+def _converter(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    process = column_type.dialect_impl(dialect).bind_processor(dialect)
+    if isinstance(column_type, JSON):
+        if process is not None and process(_PROBE) == json.dumps(_PROBE):
+            return _json_value  # the type's own encoding, done once
+        return lambda value: process(storable(value)) if process is not None else storable(value)
+    if isinstance(column_type, String):
+        if process is None:
+            return lambda value: storable_text(value) if isinstance(value, str) else value
+        return lambda value: process(storable_text(value) if isinstance(value, str) else value)
+    if process is None:
+        return lambda value: value
+    return process
 
 
 def _inserts(tables: Tables, engine: AsyncEngine, placeholder: Callable[[int], str]) -> tuple[Insert, Insert]:
@@ -114,9 +171,9 @@ class EngineAuditConnection:
     async def commit(self, audit_rows: Sequence[Row], journal_rows: Sequence[Row]) -> None:
         audit_table, journal_table = self._tables
         async with self._engine.begin() as connection:
-            await connection.execute(audit_table.insert(), list(audit_rows))
+            await connection.execute(audit_table.insert(), [storable(row) for row in audit_rows])
             if journal_rows:
-                await connection.execute(journal_table.insert(), list(journal_rows))
+                await connection.execute(journal_table.insert(), [storable(row) for row in journal_rows])
 
     async def close(self) -> None:
         return None
