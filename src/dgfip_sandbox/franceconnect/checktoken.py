@@ -204,8 +204,9 @@ async def answer_v2(state: FranceConnectState, fields: dict[str, str]) -> Respon
         "iat": iat,
         "iss": state.issuer,
     }
-    # The same introspection in the same second (same token, same data provider): the same answer.
-    key = (provider, json.dumps(payload, sort_keys=True))
+    # The same introspection in the same second (the same data provider, the token and its citizen as
+    # read now, or inactive): the same answer.
+    key = (provider, found if introspection["active"] else None)
     encrypted = state.answers.get(iat, key)
     if encrypted is None:
         signed = jose.sign(payload, state.keys.signing_key(provider.signed_alg))

@@ -22,6 +22,7 @@ on the next call) and the réconciliation, read through the taxpayer read cache.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -35,15 +36,22 @@ from dgfip_sandbox.apis.impot_particulier.errors import (
     FranceConnectUnreachable,
     FranceConnectWrongServiceProvider,
 )
-from dgfip_sandbox.apis.impot_particulier.service import _cached
+from dgfip_sandbox.apis.impot_particulier.service import cached_read
 from dgfip_sandbox.franceconnect.checktoken_client import (
     ChecktokenError,
     ChecktokenRejected,
     FranceConnectUnavailable,
     Introspection,
+    PivotIdentity,
     TokenInactive,
 )
-from dgfip_sandbox.franceconnect.reconciliation import ReconciliationError, SeveralMatches, find_spi, key_from_identity
+from dgfip_sandbox.franceconnect.reconciliation import (
+    MatchKey,
+    ReconciliationError,
+    SeveralMatches,
+    find_spi,
+    key_from_identity,
+)
 from dgfip_sandbox.franceconnect.scopes import DGFIP_SCOPES
 from dgfip_sandbox.gateway.context import CallerContext
 from dgfip_sandbox.gateway.state import GatewayState
@@ -118,22 +126,29 @@ def consented_years(consented: frozenset[str], datapass: frozenset[str]) -> froz
 
 async def _reconcile(state: GatewayState, introspection: Introspection) -> str:
     """The SPI of the token's identity, through the taxpayer read cache (a hit costs no SQL)."""
-    identity = introspection.identity.as_dict()
-    try:
-        key = key_from_identity(identity)
-    except ReconciliationError as exc:
-        raise FranceConnectNoTaxpayer("aucun déclarant n'a cette identité") from exc
-    async with state.sessionmaker() as session:
+    key = _match_key(introspection.identity)
+    if isinstance(key, ReconciliationError):
+        raise FranceConnectNoTaxpayer("aucun déclarant n'a cette identité") from key
 
-        async def load() -> str | ReconciliationError:
+    async def load() -> str | ReconciliationError:
+        async with state.sessionmaker() as session:
             try:
-                return await find_spi(session, identity)
+                return await find_spi(session, introspection.identity.as_dict())
             except ReconciliationError as exc:
                 return exc
 
-        found = await _cached(session, ("fc_reconciliation", key), load)
+    found = await cached_read(state.engine.url, ("fc_reconciliation", key), load)
     if isinstance(found, SeveralMatches):
         raise FranceConnectNoTaxpayer("plusieurs déclarants ont cette identité") from found
     if isinstance(found, ReconciliationError):
         raise FranceConnectNoTaxpayer("aucun déclarant n'a cette identité") from found
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _match_key(identity: PivotIdentity) -> MatchKey | ReconciliationError:
+    """The réconciliation key of a pivot identity (normalised once per identity)."""
+    try:
+        return key_from_identity(identity.as_dict())
+    except ReconciliationError as exc:
+        return exc

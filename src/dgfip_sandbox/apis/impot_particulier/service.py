@@ -21,6 +21,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import or_, select
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.apis.impot_particulier import datapass, lep
@@ -187,10 +188,16 @@ _read_cache: dict[tuple[Any, ...], tuple[int, Any]] = {}
 
 
 async def _cached(session: AsyncSession, key: tuple[Any, ...], load: Callable[[], Awaitable[T]]) -> T:
+    return await cached_read(session.get_bind().engine.url, key, load)
+
+
+async def cached_read(database: URL, key: tuple[Any, ...], load: Callable[[], Awaitable[T]]) -> T:
+    """``load()``'s value for ``key`` in ``database``, from the read cache while the taxpayers' change
+    counter is the current request's (``load`` opens its own session: a hit opens none)."""
     generation = changes.current("taxpayers")
     if generation is None:
         return await load()
-    key = (session.get_bind().engine.url, *key)
+    key = (database, *key)
     entry = _read_cache.get(key)
     if entry is not None and entry[0] == generation:
         return cast(T, entry[1])  # stored by this function for this key, from the same load
