@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import JSON, Table, select  # noqa: E402
 
-from dgfip_sandbox.seed import seeders  # noqa: E402
+from dgfip_sandbox.seed import seeders, workers  # noqa: E402
 from dgfip_sandbox.settings import Settings  # noqa: E402
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker  # noqa: E402
 from dgfip_sandbox.store.migrate import upgrade_to_head  # noqa: E402
@@ -111,7 +111,12 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=300)
     parser.add_argument("--postgres", default=None)
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument(
+        "--worker-from", type=int, default=None, help="seed size from which a worker process generates (default: 5000)"
+    )
     args = parser.parse_args()
+    if args.worker_from is not None:
+        workers.WORKER_FROM = args.worker_from
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory() as folder:
             _print("SQLite", fingerprint(Settings(var_dir=Path(folder), seed_size=args.size)))

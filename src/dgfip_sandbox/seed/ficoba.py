@@ -13,6 +13,7 @@ homonyms, a minor, and the protocol's own documented examples (§2.5.2, 3.5.2, 4
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -503,16 +504,22 @@ _PERSONNE_COLUMNS = [c.name for c in Personne.__table__.columns if c.name != "id
 def personne_row(values: dict[str, Any]) -> dict[str, Any]:
     """A ``ficoba_personnes`` row (no id) from some of its columns: the others empty, France by default,
     and the normalised search keys computed."""
-    row: dict[str, Any] = {column: None for column in _PERSONNE_COLUMNS}
+    row: dict[str, Any] = dict.fromkeys(_PERSONNE_COLUMNS)
     row.update(values)
     row["code_pays_residence"] = row["code_pays_residence"] or nom.FRANCE
-    row["nom_norm"] = normalise(row["nom_naissance"]) or None
-    row["nom_usage_norm"] = normalise(row["nom_usage"]) or None
-    row["prenoms_norm"] = normalise(row["prenoms"]) or None
-    row["raison_sociale_norm"] = normalise(row["raison_sociale"]) or None
-    row["sigle_norm"] = normalise(row["sigle"]) or None
-    row["enseigne_norm"] = normalise(row["enseigne"]) or None
+    row["nom_norm"] = _norm(row["nom_naissance"])
+    row["nom_usage_norm"] = _norm(row["nom_usage"])
+    row["prenoms_norm"] = _norm(row["prenoms"])
+    row["raison_sociale_norm"] = _norm(row["raison_sociale"])
+    row["sigle_norm"] = _norm(row["sigle"])
+    row["enseigne_norm"] = _norm(row["enseigne"])
     return row
+
+
+@functools.lru_cache(maxsize=65536)
+def _norm(value: str | None) -> str | None:
+    """``normalise(value) or None``, each distinct name once (the seed's names repeat a lot)."""
+    return normalise(value) or None
 
 
 def personne_from_declarant(d: Declarant) -> dict[str, Any]:

@@ -9,13 +9,14 @@ already exist (and refuses an explicit ``seed_size`` other than the one they wer
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dgfip_sandbox.seed import workers
 from dgfip_sandbox.seed.avis import Incomes
 from dgfip_sandbox.seed.foyers import SEED_YEARS, AddressSpec, BirthPlace, DeathSpec, FoyerSpec, PersonSpec, foyer_rows
 from dgfip_sandbox.seed.personas_impot import PERSONA_FOYERS, PERSONAS, SPI_INCONNU
@@ -31,7 +32,7 @@ from dgfip_sandbox.seed.referentiels import (
 )
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.spi import random_spi
-from dgfip_sandbox.store.bulk import deferred_indexes, insert_rows
+from dgfip_sandbox.store.bulk import Records, deferred_indexes, insert_records, prepare_records
 from dgfip_sandbox.store.database import advance_sequences
 from dgfip_sandbox.store.taxpayers import Declarant, Foyer, TaxSituation, ThSituation
 
@@ -229,37 +230,59 @@ def population_rows(seed: int, size: int) -> Iterator[dict[str, list[dict[str, A
         yield foyer_rows(foyer_id, spec, detail_rng)
 
 
+def population_chunks(seed: int, size: int, dialect: str) -> Iterator[tuple[int, list[Records]]]:
+    """``population_rows`` in chunks of about ``CHUNK`` avis, each as (foyers, the records of every table,
+    parents first) ready for ``dialect``'s driver: what the seeder writes, in-process or from a worker."""
+    tables = [cast(Table, model.__table__) for _, model in TABLES]
+    batch = _empty_batch()
+    pending = 0
+    for rows in population_rows(seed, size):
+        for name, _ in TABLES:
+            batch[name].extend(rows[name])
+        pending += 1
+        if len(batch["tax_situations"]) >= CHUNK:
+            yield pending, _prepare(tables, batch, dialect)
+            batch = _empty_batch()
+            pending = 0
+    if pending:
+        yield pending, _prepare(tables, batch, dialect)
+
+
+def _prepare(tables: list[Table], batch: dict[str, list[dict[str, Any]]], dialect: str) -> list[Records]:
+    prepared = [prepare_records(table, batch[table.name], dialect) for table in tables]
+    return [records for records in prepared if records is not None]
+
+
 async def seed(session: AsyncSession, settings: Settings) -> None:
     from dgfip_sandbox import progress
     from dgfip_sandbox.seed.size import check_seed_size
 
     if await check_seed_size(session, settings):
         return
-    batch = _empty_batch()
     tables = [cast(Table, model.__table__) for _, model in TABLES]
     total = len(PERSONA_FOYERS) + settings.seed_size
+    dialect = session.get_bind().dialect.name
     with progress.current().task("foyers fiscaux", total) as task:
         async with deferred_indexes(session, tables):
-            pending = 0
-            for rows in population_rows(settings.seed, settings.seed_size):
-                for name, _ in TABLES:
-                    batch[name].extend(rows[name])
-                pending += 1
-                if len(batch["tax_situations"]) >= CHUNK:
-                    await _write(session, batch)
-                    batch = _empty_batch()
-                    task.advance(pending)
-                    pending = 0
-            await _write(session, batch)
-            task.advance(pending)
+            async for foyers, chunk in _chunks(settings, dialect):
+                for records in chunk:  # parents before children (foreign keys)
+                    await insert_records(session, records)
+                task.advance(foyers)
     await advance_sequences(session, "foyers")
+
+
+async def _chunks(settings: Settings, dialect: str) -> AsyncIterator[tuple[int, list[Records]]]:
+    if settings.seed_size < workers.WORKER_FROM:
+        for item in population_chunks(settings.seed, settings.seed_size, dialect):
+            yield item
+        return
+    worker = workers.Worker(population_chunks, settings.seed, settings.seed_size, dialect)
+    try:
+        async for item in worker.items():
+            yield item
+    finally:
+        worker.close()
 
 
 def _empty_batch() -> dict[str, list[dict[str, Any]]]:
     return {name: [] for name, _ in TABLES}
-
-
-async def _write(session: AsyncSession, batch: dict[str, list[dict[str, Any]]]) -> None:
-    # Parents before children (foreign keys).
-    for name, model in TABLES:
-        await insert_rows(session, cast(Table, model.__table__), batch[name])
