@@ -13,6 +13,7 @@ homonyms, a minor, and the protocol's own documented examples (§2.5.2, 3.5.2, 4
 
 from __future__ import annotations
 
+import collections
 import functools
 import random
 from collections.abc import Iterator
@@ -31,7 +32,8 @@ from dgfip_sandbox.apis.ficoba.matching import normalise
 from dgfip_sandbox.seed.demo_consumer import DemoConsumer
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.accounts import Compte, Droit, Etablissement, Guichet, Personne
-from dgfip_sandbox.store.bulk import deferred_indexes, insert_rows
+from dgfip_sandbox.seed import workers
+from dgfip_sandbox.store.bulk import Records, deferred_indexes, insert_records, insert_rows, prepare_records
 from dgfip_sandbox.store.database import advance_sequences
 from dgfip_sandbox.store.taxpayers import Declarant
 
@@ -689,7 +691,6 @@ async def insert_batch(session: AsyncSession, batch: Batch) -> None:
 async def seed(session: AsyncSession, settings: Settings) -> None:
     if await session.scalar(select(func.count()).select_from(Etablissement)):
         return
-    rng = random.Random(f"ficoba:{settings.seed}")  # noqa: S311 - deterministic fictitious data, not a secret
     await session.execute(
         insert(Etablissement), [{"code": c, "libelle": label, "bic": b} for c, label, b in ETABLISSEMENTS]
     )
@@ -715,6 +716,20 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
     declarants = [
         cast(Declarant, row) for row in await session.execute(select(*columns).order_by(columns.foyer_id, columns.rank))
     ]
+    dialect = session.get_bind().dialect.name
+    prepared = await _take_prepared(settings, dialect, declarants, guichets)
+    if prepared is None:
+        await insert_batch(session, build_batch(settings.seed, settings.seed_size, declarants, guichets))
+    else:
+        async with deferred_indexes(session, BATCH_TABLES):
+            for records in prepared:
+                await insert_records(session, records)
+    await advance_sequences(session, "ficoba_personnes", "ficoba_comptes", "ficoba_droits")
+
+
+def build_batch(seed: int, size: int, declarants: list[Declarant], guichets: dict[tuple[str, str], int]) -> Batch:
+    """FICOBA's rows around the tax file's ``declarants`` (ordered by foyer and rank)."""
+    rng = random.Random(f"ficoba:{seed}")  # noqa: S311 - deterministic fictitious data, not a secret
     batch = Batch()
     builder = Builder(rng, guichets, batch)
     spis = {d.spi for d in declarants}
@@ -751,7 +766,7 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
     # 3. Legal entities, their mandataires and bénéficiaires effectifs.
     physical = [pid for pid in by_spi.values()] or extra
     sirens: set[str] = set()
-    for index in range(max(30, settings.seed_size // 20)):
+    for index in range(max(30, size // 20)):
         siren = make_siren(f"{rng.randrange(10**7, 10**8)}")
         while siren in sirens:
             siren = make_siren(f"{rng.randrange(10**7, 10**8)}")
@@ -796,8 +811,58 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
 
     # 4. Named cases, among them the protocol's documented examples.
     _documented(builder, spis)
-    await insert_batch(session, batch)
-    await advance_sequences(session, "ficoba_personnes", "ficoba_comptes", "ficoba_droits")
+    return batch
+
+
+# ---------------------------------------------------------------------------------------------------
+# The same rows prepared in a worker process (seed.workers) while the population is being written: the
+# population seeder starts it (``start_prepared``) for large seeds; this seeder uses its rows only if the
+# déclarants and guichets it was computed from are those of the database, else computes them itself.
+
+_PREPARED: dict[tuple[int, int, str, str], workers.Worker] = {}
+
+
+def _assumed_guichets() -> dict[tuple[str, str], int]:
+    """The guichets' ids on a fresh database (inserted in ``GUICHETS`` order, ids from 1)."""
+    return {(bank, code): index for index, (bank, code, *_rest) in enumerate(GUICHETS, start=1)}
+
+
+def prepared_records(seed: int, size: int, dialect: str) -> Iterator[tuple[list[tuple[Any, ...]], list[Records]]]:
+    """(the déclarants assumed, as tuples of the table's columns; the records of ``BATCH_TABLES``): runs in
+    the worker, from the population's own generator."""
+    from dgfip_sandbox.seed.population import declarant_rows
+
+    names = [c.name for c in Declarant.__table__.columns]
+    row_type = collections.namedtuple("_DeclarantRow", names)  # type: ignore[misc]  # names from the metadata
+    declarants = [row_type(*(row[name] for name in names)) for row in declarant_rows(seed, size)]
+    batch = build_batch(seed, size, cast(list[Declarant], declarants), _assumed_guichets())
+    prepared = [
+        prepare_records(table, rows, dialect)
+        for table, rows in zip(BATCH_TABLES, (batch.personnes, batch.comptes, batch.droits), strict=True)
+    ]
+    yield [tuple(d) for d in declarants], [records for records in prepared if records is not None]
+
+
+def start_prepared(settings: Settings, dialect: str) -> None:
+    """Start computing this seeder's rows in a worker (called by the population seeder, large seeds)."""
+    key = (settings.seed, settings.seed_size, dialect, settings.sqlalchemy_url)
+    if key not in _PREPARED:
+        _PREPARED[key] = workers.Worker(prepared_records, settings.seed, settings.seed_size, dialect)
+
+
+async def _take_prepared(
+    settings: Settings, dialect: str, declarants: list[Declarant], guichets: dict[tuple[str, str], int]
+) -> list[Records] | None:
+    worker = _PREPARED.pop((settings.seed, settings.seed_size, dialect, settings.sqlalchemy_url), None)
+    if worker is None:
+        return None
+    try:
+        assumed, records = await worker.result()
+    finally:
+        worker.close()
+    if guichets != _assumed_guichets() or assumed != [tuple(d) for d in declarants]:
+        return None  # another population than the one the worker drew (or other guichets): compute here
+    return cast(list[Records], records)
 
 
 def _documented(builder: Builder, taken_spis: set[str]) -> None:

@@ -8,6 +8,7 @@ already exist (and refuses an explicit ``seed_size`` other than the one they wer
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, timedelta
@@ -18,7 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.seed import workers
 from dgfip_sandbox.seed.avis import Incomes
-from dgfip_sandbox.seed.foyers import SEED_YEARS, AddressSpec, BirthPlace, DeathSpec, FoyerSpec, PersonSpec, foyer_rows
+from dgfip_sandbox.seed.foyers import (
+    SEED_YEARS,
+    AddressSpec,
+    BirthPlace,
+    DeathSpec,
+    FoyerSpec,
+    PersonSpec,
+    declarant_row,
+    foyer_rows,
+)
 from dgfip_sandbox.seed.personas_impot import PERSONA_FOYERS, PERSONAS, SPI_INCONNU
 from dgfip_sandbox.seed.referentiels import (
     COMMUNES,
@@ -230,6 +240,16 @@ def population_rows(seed: int, size: int) -> Iterator[dict[str, list[dict[str, A
         yield foyer_rows(foyer_id, spec, detail_rng)
 
 
+def declarant_rows(seed: int, size: int) -> Iterator[dict[str, Any]]:
+    """The ``declarants`` rows of ``population_rows`` alone, in foyer and rank order (no avis computed)."""
+    foyer_id = 0
+    for spec in itertools.chain(PERSONA_FOYERS, random_foyers(seed, size)):
+        foyer_id += 1
+        yield declarant_row(spec.dec1, foyer_id, 1)
+        if spec.dec2:
+            yield declarant_row(spec.dec2, foyer_id, 2)
+
+
 def population_chunks(seed: int, size: int, dialect: str) -> Iterator[tuple[int, list[Records]]]:
     """``population_rows`` in chunks of about ``CHUNK`` avis, each as (foyers, the records of every table,
     parents first) ready for ``dialect``'s driver: what the seeder writes, in-process or from a worker."""
@@ -276,7 +296,10 @@ async def _chunks(settings: Settings, dialect: str) -> AsyncIterator[tuple[int, 
         for item in population_chunks(settings.seed, settings.seed_size, dialect):
             yield item
         return
+    from dgfip_sandbox.seed import ficoba
+
     worker = workers.Worker(population_chunks, settings.seed, settings.seed_size, dialect)
+    ficoba.start_prepared(settings, dialect)  # FICOBA's rows, from the same déclarants, on the side
     try:
         async for item in worker.items():
             yield item
