@@ -276,7 +276,9 @@ async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
 
     chosen: list[tuple[Declarant, str | None]] = []
     seen_personas: set[str] = set()
-    for declarant, persona in sorted(unique_alive, key=lambda r: (r[1] is None, r[1] or "", r[0].rank, r[0].spi)):
+    # Only foyer personas are chosen here: sort those alone (the random foyers' 200,000 rows need no order).
+    with_persona = [r for r in unique_alive if r[1]]
+    for declarant, persona in sorted(with_persona, key=lambda r: (r[1] is None, r[1] or "", r[0].rank, r[0].spi)):
         if persona and persona not in seen_personas and len(chosen) < MATCHED_CITIZENS_MAX:
             seen_personas.add(persona)
             chosen.append((declarant, persona))

@@ -27,7 +27,7 @@ from stdnum.fr import nif
 
 from dgfip_sandbox.apis.ficoba import datapass
 from dgfip_sandbox.apis.ficoba import nomenclatures as nom
-from dgfip_sandbox.apis.ficoba.identifiers import make_iban, make_siren, make_siret
+from dgfip_sandbox.apis.ficoba.identifiers import make_iban, make_siren, make_siret, numeric_fr_iban
 from dgfip_sandbox.apis.ficoba.matching import normalise
 from dgfip_sandbox.seed.demo_consumer import DemoConsumer
 from dgfip_sandbox.settings import Settings
@@ -561,15 +561,23 @@ class Builder:
         self.guichet_keys = sorted(guichets)
         self.batch = batch or Batch()
         self.today = today
+        # Bank and branch codes of five ASCII digits (all of GUICHETS): their IBANs are computed directly.
+        self._numeric = {
+            code for key in guichets for code in key if len(code) == 5 and code.isascii() and code.isdigit()
+        }
 
     def new_iban(
         self, *, bank: str | None = None, branch: str | None = None, coffre_fort: bool = False
     ) -> tuple[str, int]:
+        rng = self.rng
         while True:
             if bank is None or branch is None:
-                bank, branch = self.rng.choice(self.guichet_keys)
-            account = f"{self.rng.randrange(10**10):010d}{self.rng.randrange(10)}"
-            iban = make_iban(bank, branch, account, coffre_fort=coffre_fort)
+                bank, branch = rng.choice(self.guichet_keys)
+            account = f"{rng.randrange(10**10):010d}{rng.randrange(10)}"
+            if coffre_fort or bank not in self._numeric or branch not in self._numeric:
+                iban = make_iban(bank, branch, account, coffre_fort=coffre_fort)
+            else:  # the usual case, without make_iban's checks of the codes
+                iban = numeric_fr_iban(bank, branch, account)
             if iban not in self.batch.ibans:
                 return iban, self.guichets[(bank, branch)]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date, timedelta
 from typing import Any, cast
 
@@ -28,6 +28,7 @@ from dgfip_sandbox.seed.foyers import (
     PersonSpec,
     declarant_row,
     foyer_rows,
+    skip_foyer_rows,
 )
 from dgfip_sandbox.seed.personas_impot import PERSONA_FOYERS, PERSONAS, SPI_INCONNU
 from dgfip_sandbox.seed.referentiels import (
@@ -48,7 +49,8 @@ from dgfip_sandbox.store.taxpayers import Declarant, Foyer, TaxSituation, ThSitu
 
 __all__ = ["PERSONAS", "seed", "population_rows", "random_foyers"]
 
-CHUNK = 5000
+FOYERS_PER_CHUNK = 1250  # about 5,000 avis per chunk written
+WORKERS = 2  # population workers of a large seed
 TABLES = (
     ("foyers", Foyer),
     ("declarants", Declarant),
@@ -229,15 +231,27 @@ def random_foyers(seed: int, size: int) -> Iterator[FoyerSpec]:
 
 def population_rows(seed: int, size: int) -> Iterator[dict[str, list[dict[str, Any]]]]:
     """Rows per foyer, personas first (ids 1…), then the random foyers."""
+    for rows in _population(seed, size, lambda _foyer_id: True):
+        assert rows is not None  # noqa: S101 - every foyer kept
+        yield rows
+
+
+def _population(seed: int, size: int, keep: Callable[[int], bool]) -> Iterator[dict[str, list[dict[str, Any]]] | None]:
+    """``population_rows``, with None instead of the rows of the foyers ``keep(foyer_id)`` rejects (their
+    random draws consumed all the same, so the kept foyers are those of the full population)."""
     foyer_id = 0
     for spec in PERSONA_FOYERS:
         foyer_id += 1
         # Personas draw their varying details from their own generator: adding random foyers never changes them.
-        yield foyer_rows(foyer_id, spec, random.Random(f"{seed}:{spec.persona}"))  # noqa: S311 - fictitious data
+        yield foyer_rows(foyer_id, spec, random.Random(f"{seed}:{spec.persona}")) if keep(foyer_id) else None  # noqa: S311 - fictitious data
     detail_rng = random.Random(seed + 1)  # noqa: S311 - deterministic fictitious data, not a secret
     for spec in random_foyers(seed, size):
         foyer_id += 1
-        yield foyer_rows(foyer_id, spec, detail_rng)
+        if keep(foyer_id):
+            yield foyer_rows(foyer_id, spec, detail_rng)
+        else:
+            skip_foyer_rows(spec, detail_rng)
+            yield None
 
 
 def declarant_rows(seed: int, size: int) -> Iterator[dict[str, Any]]:
@@ -250,17 +264,30 @@ def declarant_rows(seed: int, size: int) -> Iterator[dict[str, Any]]:
             yield declarant_row(spec.dec2, foyer_id, 2)
 
 
-def population_chunks(seed: int, size: int, dialect: str) -> Iterator[tuple[int, list[Records]]]:
-    """``population_rows`` in chunks of about ``CHUNK`` avis, each as (foyers, the records of every table,
-    parents first) ready for ``dialect``'s driver: what the seeder writes, in-process or from a worker."""
+def chunk_count(size: int, per_chunk: int) -> int:
+    return -(-(len(PERSONA_FOYERS) + size) // per_chunk)
+
+
+def population_chunks(
+    seed: int, size: int, dialect: str, part: int = 0, parts: int = 1, per_chunk: int = FOYERS_PER_CHUNK
+) -> Iterator[tuple[int, list[Records]]]:
+    """The population in chunks of ``per_chunk`` foyers, each as (foyers, the records of every table,
+    parents first) ready for ``dialect``'s driver; only the chunks whose index is ``part`` modulo ``parts``
+    (``parts`` workers share the work, each drawing the whole random stream, building its own chunks)."""
     tables = [cast(Table, model.__table__) for _, model in TABLES]
+
+    def keep(foyer_id: int) -> bool:
+        return ((foyer_id - 1) // per_chunk) % parts == part
+
     batch = _empty_batch()
     pending = 0
-    for rows in population_rows(seed, size):
+    for rows in _population(seed, size, keep):
+        if rows is None:
+            continue
         for name, _ in TABLES:
             batch[name].extend(rows[name])
         pending += 1
-        if len(batch["tax_situations"]) >= CHUNK:
+        if pending == per_chunk:
             yield pending, _prepare(tables, batch, dialect)
             batch = _empty_batch()
             pending = 0
@@ -298,13 +325,23 @@ async def _chunks(settings: Settings, dialect: str) -> AsyncIterator[tuple[int, 
         return
     from dgfip_sandbox.seed import ficoba
 
-    worker = workers.Worker(population_chunks, settings.seed, settings.seed_size, dialect)
-    ficoba.start_prepared(settings, dialect)  # FICOBA's rows, from the same déclarants, on the side
+    # Two workers share the population chunk by chunk (one per core); FICOBA's rows, from the same
+    # déclarants, are prepared on the side. This process writes, in chunk order (same ids).
+    parts = [
+        workers.Worker(population_chunks, settings.seed, settings.seed_size, dialect, part, WORKERS, FOYERS_PER_CHUNK)
+        for part in range(WORKERS)
+    ]
+    ficoba.start_prepared(settings, dialect)
     try:
-        async for item in worker.items():
-            yield item
+        streams = [worker.items() for worker in parts]
+        for index in range(chunk_count(settings.seed_size, FOYERS_PER_CHUNK)):
+            yield await anext(streams[index % WORKERS])
+        for stream in streams:
+            async for _extra in stream:
+                raise RuntimeError("un processus auxiliaire a produit plus de données qu'attendu")
     finally:
-        worker.close()
+        for worker in parts:
+            worker.close()
 
 
 def _empty_batch() -> dict[str, list[dict[str, Any]]]:
