@@ -94,5 +94,3 @@ def fingerprint(settings: Settings) -> dict[str, tuple[int, str]]:
 
 def overall(digests: dict[str, tuple[int, str]]) -> str:
     return hashlib.sha256(json.dumps(sorted(digests.items())).encode()).hexdigest()
-
-

@@ -270,9 +270,7 @@ async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
     rows = [(cast(Declarant, row), row.persona) for row in result]
     keys = _match_keys([d for d, _ in rows])
     counts: Counter[_Key] = Counter(keys)
-    unique_alive = [
-        (d, p) for (d, p), key in zip(rows, keys, strict=True) if counts[key] == 1 and d.date_deces is None
-    ]
+    unique_alive = [(d, p) for (d, p), key in zip(rows, keys, strict=True) if counts[key] == 1 and d.date_deces is None]
 
     chosen: list[tuple[Declarant, str | None]] = []
     seen_personas: set[str] = set()

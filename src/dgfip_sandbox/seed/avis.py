@@ -182,14 +182,24 @@ def build_avis(
     facture: list[list[str]] = []
     append = facture.append
     if s1 or s2 or pac_sal:
-        append(["0020", str(s1) if s1 else "", str(s2) if s2 else "", str(pac_sal) if pac_sal else "", str(s1 + s2 + pac_sal)])
+        append(
+            [
+                "0020",
+                str(s1) if s1 else "",
+                str(s2) if s2 else "",
+                str(pac_sal) if pac_sal else "",
+                str(s1 + s2 + pac_sal),
+            ]
+        )
     if p1 or p2:
         append(["0150", str(p1) if p1 else "", str(p2) if p2 else "", "", str(p1 + p2)])
     if bnc_micro:
         append(["0739", str(bnc_micro), "", "", str(bnc_micro)])
     if net_s1 + net_s2 + net_s3 + net_p1 + net_p2:
         d1, d2 = net_s1 + net_p1, net_s2 + net_p2
-        append(["0240", str(d1) if d1 else "", str(d2) if d2 else "", str(net_s3) if net_s3 else "", str(d1 + d2 + net_s3)])
+        append(
+            ["0240", str(d1) if d1 else "", str(d2) if d2 else "", str(net_s3) if net_s3 else "", str(d1 + d2 + net_s3)]
+        )
     if rentes:
         append(["0902", "", "", "", str(net_rentes)])
     if bnc_micro:

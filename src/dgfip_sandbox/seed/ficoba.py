@@ -29,10 +29,10 @@ from dgfip_sandbox.apis.ficoba import datapass
 from dgfip_sandbox.apis.ficoba import nomenclatures as nom
 from dgfip_sandbox.apis.ficoba.identifiers import make_iban, make_siren, make_siret, numeric_fr_iban
 from dgfip_sandbox.apis.ficoba.matching import normalise
+from dgfip_sandbox.seed import workers
 from dgfip_sandbox.seed.demo_consumer import DemoConsumer
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.accounts import Compte, Droit, Etablissement, Guichet, Personne
-from dgfip_sandbox.seed import workers
 from dgfip_sandbox.store.bulk import Records, deferred_indexes, insert_records, insert_rows, prepare_records
 from dgfip_sandbox.store.database import advance_sequences
 from dgfip_sandbox.store.taxpayers import Declarant
@@ -868,7 +868,7 @@ async def _take_prepared(
         assumed, records = await worker.result()
     finally:
         worker.close()
-    if guichets != _assumed_guichets() or assumed != [tuple(d) for d in declarants]:
+    if guichets != _assumed_guichets() or assumed != [tuple(cast(tuple[Any, ...], d)) for d in declarants]:
         return None  # another population than the one the worker drew (or other guichets): compute here
     return cast(list[Records], records)
 

@@ -256,9 +256,7 @@ def _population(seed: int, size: int, keep: Callable[[int], bool]) -> Iterator[d
 
 def declarant_rows(seed: int, size: int) -> Iterator[dict[str, Any]]:
     """The ``declarants`` rows of ``population_rows`` alone, in foyer and rank order (no avis computed)."""
-    foyer_id = 0
-    for spec in itertools.chain(PERSONA_FOYERS, random_foyers(seed, size)):
-        foyer_id += 1
+    for foyer_id, spec in enumerate(itertools.chain(PERSONA_FOYERS, random_foyers(seed, size)), start=1):
         yield declarant_row(spec.dec1, foyer_id, 1)
         if spec.dec2:
             yield declarant_row(spec.dec2, foyer_id, 2)

@@ -31,8 +31,8 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any, Protocol
 
 from sqlalchemy import Integer, String, text
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dgfip_sandbox.store.base import Base
