@@ -29,7 +29,7 @@ from tests.services import (  # noqa: E402
     unique_database_name,
 )
 
-from dgfip_sandbox.seed import seeders  # noqa: E402
+from dgfip_sandbox.seed import seeders, workers  # noqa: E402
 from dgfip_sandbox.settings import Settings  # noqa: E402
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker  # noqa: E402
 from dgfip_sandbox.store.migrate import upgrade_to_head  # noqa: E402
@@ -80,7 +80,10 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--postgres", default=None, help="PostgreSQL URL of a database to create others from")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--in-process", action="store_true", help="no worker processes (seed/workers.py), any size")
     args = parser.parse_args()
+    if args.in_process:
+        workers.WORKER_FROM = sys.maxsize
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory() as folder:
             settings = Settings(var_dir=Path(folder), seed_size=args.size)
