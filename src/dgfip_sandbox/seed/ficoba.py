@@ -851,6 +851,7 @@ def prepared_records(seed: int, size: int, dialect: str) -> Iterator[tuple[list[
     yield [tuple(d) for d in declarants], [records for records in prepared if records is not None]
 
 
+@workers.companion
 def start_prepared(settings: Settings, dialect: str) -> None:
     """Start computing this seeder's rows in a worker (called by the population seeder, large seeds)."""
     key = (settings.seed, settings.seed_size, dialect, settings.sqlalchemy_url)

@@ -321,15 +321,14 @@ async def _chunks(settings: Settings, dialect: str) -> AsyncIterator[tuple[int, 
         for item in population_chunks(settings.seed, settings.seed_size, dialect):
             yield item
         return
-    from dgfip_sandbox.seed import ficoba
-
     # Two workers share the population chunk by chunk (one per core); FICOBA's rows, from the same
-    # déclarants, are prepared on the side. This process writes, in chunk order (same ids).
+    # déclarants, are prepared on the side (seed.ficoba registers itself as a companion). This process
+    # writes, in chunk order (same ids).
     parts = [
         workers.Worker(population_chunks, settings.seed, settings.seed_size, dialect, part, WORKERS, FOYERS_PER_CHUNK)
         for part in range(WORKERS)
     ]
-    ficoba.start_prepared(settings, dialect)
+    workers.start_companions(settings, dialect)
     try:
         streams = [worker.items() for worker in parts]
         for index in range(chunk_count(settings.seed_size, FOYERS_PER_CHUNK)):

@@ -17,6 +17,22 @@ from typing import Any
 
 WORKER_FROM = 5000  # foyers; below, the seeders generate in-process (tests seed a few hundred)
 
+# Work that later seeders start while the population is being written (FICOBA's rows): registered by
+# their modules (``companion``), started by the population seeder (``start_companions``), so that the
+# population seeder imports none of them.
+_COMPANIONS: list[Callable[[Any, str], None]] = []
+
+
+def companion(start: Callable[[Any, str], None]) -> Callable[[Any, str], None]:
+    """Register ``start(settings, dialect)``, called when a large population starts being written."""
+    _COMPANIONS.append(start)
+    return start
+
+
+def start_companions(settings: Any, dialect: str) -> None:
+    for start in _COMPANIONS:
+        start(settings, dialect)
+
 
 def _run(connection: Connection, function: Callable[..., Iterator[Any]], args: tuple[Any, ...]) -> None:
     try:
