@@ -29,7 +29,12 @@ from stdnum.fr import nif
 from dgfip_sandbox.clock import SystemClock
 from dgfip_sandbox.franceconnect.identity import demo_email
 from dgfip_sandbox.franceconnect.keys import generate_encryption_key, load_or_create_provider_keys
-from dgfip_sandbox.franceconnect.reconciliation import MatchKey, key_from_declarant, key_from_identity
+from dgfip_sandbox.franceconnect.reconciliation import (
+    MatchKey,
+    first_given_name,
+    key_from_identity,
+    normalize,
+)
 from dgfip_sandbox.franceconnect.registry import (
     DGFIP_DATA_PROVIDER,
     PASSWORD,
@@ -229,6 +234,30 @@ def new_citizen(login: str, identity: dict[str, Any], case: str, description: st
     )
 
 
+# MatchKey's fields as a plain tuple: 200,000 frozen dataclass instances cost a second for nothing.
+_Key = tuple[str, str, date, str, str]
+
+
+def _as_key(key: MatchKey) -> _Key:
+    return (key.given_name, key.family_name, key.birthdate, key.sexe, key.birthcountry)
+
+
+def _match_keys(declarants: list[Declarant]) -> list[_Key]:
+    """``key_from_declarant`` of each déclarant (as tuples), each distinct name normalised once."""
+    given: dict[str, str] = {}
+    family: dict[str, str] = {}
+    keys: list[_Key] = []
+    for d in declarants:
+        first = given.get(d.prenoms)
+        if first is None:
+            first = given[d.prenoms] = first_given_name(d.prenoms)
+        name = family.get(d.nom_naissance)
+        if name is None:
+            name = family[d.nom_naissance] = normalize(d.nom_naissance)
+        keys.append((first, name, d.date_naissance, d.sexe, d.code_pays_naissance))
+    return keys
+
+
 async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
     # Plain rows with the déclarant's columns (attribute access as on the model), not ORM objects: with
     # 100,000 foyers, 200,000 mapped instances cost seconds for nothing.
@@ -239,16 +268,20 @@ async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
     )
     # Rows with the déclarant's columns are read as déclarants (same attributes), hence the cast.
     rows = [(cast(Declarant, row), row.persona) for row in result]
-    counts: Counter[MatchKey] = Counter(key_from_declarant(d) for d, _ in rows)
-    unique_alive = [(d, p) for d, p in rows if counts[key_from_declarant(d)] == 1 and d.date_deces is None]
+    keys = _match_keys([d for d, _ in rows])
+    counts: Counter[_Key] = Counter(keys)
+    unique_alive = [(d, p) for (d, p), key in zip(rows, keys, strict=True) if counts[key] == 1 and d.date_deces is None]
 
     chosen: list[tuple[Declarant, str | None]] = []
     seen_personas: set[str] = set()
-    for declarant, persona in sorted(unique_alive, key=lambda r: (r[1] is None, r[1] or "", r[0].rank, r[0].spi)):
+    # Only foyer personas are chosen here: sort those alone (the random foyers' 200,000 rows need no order).
+    with_persona = [r for r in unique_alive if r[1]]
+    for declarant, persona in sorted(with_persona, key=lambda r: (r[1] is None, r[1] or "", r[0].rank, r[0].spi)):
         if persona and persona not in seen_personas and len(chosen) < MATCHED_CITIZENS_MAX:
             seen_personas.add(persona)
             chosen.append((declarant, persona))
-    others = [r for r in unique_alive if r[0].spi not in {d.spi for d, _ in chosen}]
+    chosen_spis = {d.spi for d, _ in chosen}
+    others = [r for r in unique_alive if r[0].spi not in chosen_spis]
     rng = random.Random(settings.seed)  # noqa: S311 - a deterministic choice of demo citizens, no secret
     missing = max(0, MATCHED_CITIZENS_MIN - len(chosen))
     chosen.extend(rng.sample(others, min(missing, len(others))))
@@ -261,7 +294,7 @@ async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
         position += 1
 
     no_match = dict(NO_MATCH_IDENTITY)
-    if counts[key_from_identity(no_match)]:  # the population happens to hold her: move her birthday
+    if counts[_as_key(key_from_identity(no_match))]:  # the population happens to hold her: move her birthday
         no_match["birthdate"] = "1962-08-01"
     session.add(
         new_citizen(
@@ -274,7 +307,7 @@ async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
     )
     position += 1
 
-    homonym_key = key_from_identity(HOMONYM_IDENTITY)
+    homonym_key = _as_key(key_from_identity(HOMONYM_IDENTITY))
     if counts[homonym_key] < 2:
         await _insert_homonyms(session, counts[homonym_key])
     session.add(

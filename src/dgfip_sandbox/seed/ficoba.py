@@ -13,6 +13,8 @@ homonyms, a minor, and the protocol's own documented examples (§2.5.2, 3.5.2, 4
 
 from __future__ import annotations
 
+import collections
+import functools
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,12 +27,13 @@ from stdnum.fr import nif
 
 from dgfip_sandbox.apis.ficoba import datapass
 from dgfip_sandbox.apis.ficoba import nomenclatures as nom
-from dgfip_sandbox.apis.ficoba.identifiers import make_iban, make_siren, make_siret
+from dgfip_sandbox.apis.ficoba.identifiers import make_iban, make_siren, make_siret, numeric_fr_iban
 from dgfip_sandbox.apis.ficoba.matching import normalise
+from dgfip_sandbox.seed import workers
 from dgfip_sandbox.seed.demo_consumer import DemoConsumer
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.accounts import Compte, Droit, Etablissement, Guichet, Personne
-from dgfip_sandbox.store.bulk import deferred_indexes, insert_rows
+from dgfip_sandbox.store.bulk import Records, deferred_indexes, insert_records, insert_rows, prepare_records
 from dgfip_sandbox.store.database import advance_sequences
 from dgfip_sandbox.store.taxpayers import Declarant
 
@@ -503,16 +506,22 @@ _PERSONNE_COLUMNS = [c.name for c in Personne.__table__.columns if c.name != "id
 def personne_row(values: dict[str, Any]) -> dict[str, Any]:
     """A ``ficoba_personnes`` row (no id) from some of its columns: the others empty, France by default,
     and the normalised search keys computed."""
-    row: dict[str, Any] = {column: None for column in _PERSONNE_COLUMNS}
+    row: dict[str, Any] = dict.fromkeys(_PERSONNE_COLUMNS)
     row.update(values)
     row["code_pays_residence"] = row["code_pays_residence"] or nom.FRANCE
-    row["nom_norm"] = normalise(row["nom_naissance"]) or None
-    row["nom_usage_norm"] = normalise(row["nom_usage"]) or None
-    row["prenoms_norm"] = normalise(row["prenoms"]) or None
-    row["raison_sociale_norm"] = normalise(row["raison_sociale"]) or None
-    row["sigle_norm"] = normalise(row["sigle"]) or None
-    row["enseigne_norm"] = normalise(row["enseigne"]) or None
+    row["nom_norm"] = _norm(row["nom_naissance"])
+    row["nom_usage_norm"] = _norm(row["nom_usage"])
+    row["prenoms_norm"] = _norm(row["prenoms"])
+    row["raison_sociale_norm"] = _norm(row["raison_sociale"])
+    row["sigle_norm"] = _norm(row["sigle"])
+    row["enseigne_norm"] = _norm(row["enseigne"])
     return row
+
+
+@functools.lru_cache(maxsize=65536)
+def _norm(value: str | None) -> str | None:
+    """``normalise(value) or None``, each distinct name once (the seed's names repeat a lot)."""
+    return normalise(value) or None
 
 
 def personne_from_declarant(d: Declarant) -> dict[str, Any]:
@@ -552,15 +561,23 @@ class Builder:
         self.guichet_keys = sorted(guichets)
         self.batch = batch or Batch()
         self.today = today
+        # Bank and branch codes of five ASCII digits (all of GUICHETS): their IBANs are computed directly.
+        self._numeric = {
+            code for key in guichets for code in key if len(code) == 5 and code.isascii() and code.isdigit()
+        }
 
     def new_iban(
         self, *, bank: str | None = None, branch: str | None = None, coffre_fort: bool = False
     ) -> tuple[str, int]:
+        rng = self.rng
         while True:
             if bank is None or branch is None:
-                bank, branch = self.rng.choice(self.guichet_keys)
-            account = f"{self.rng.randrange(10**10):010d}{self.rng.randrange(10)}"
-            iban = make_iban(bank, branch, account, coffre_fort=coffre_fort)
+                bank, branch = rng.choice(self.guichet_keys)
+            account = f"{rng.randrange(10**10):010d}{rng.randrange(10)}"
+            if coffre_fort or bank not in self._numeric or branch not in self._numeric:
+                iban = make_iban(bank, branch, account, coffre_fort=coffre_fort)
+            else:  # the usual case, without make_iban's checks of the codes
+                iban = numeric_fr_iban(bank, branch, account)
             if iban not in self.batch.ibans:
                 return iban, self.guichets[(bank, branch)]
 
@@ -682,7 +699,6 @@ async def insert_batch(session: AsyncSession, batch: Batch) -> None:
 async def seed(session: AsyncSession, settings: Settings) -> None:
     if await session.scalar(select(func.count()).select_from(Etablissement)):
         return
-    rng = random.Random(f"ficoba:{settings.seed}")  # noqa: S311 - deterministic fictitious data, not a secret
     await session.execute(
         insert(Etablissement), [{"code": c, "libelle": label, "bic": b} for c, label, b in ETABLISSEMENTS]
     )
@@ -708,6 +724,20 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
     declarants = [
         cast(Declarant, row) for row in await session.execute(select(*columns).order_by(columns.foyer_id, columns.rank))
     ]
+    dialect = session.get_bind().dialect.name
+    prepared = await _take_prepared(settings, dialect, declarants, guichets)
+    if prepared is None:
+        await insert_batch(session, build_batch(settings.seed, settings.seed_size, declarants, guichets))
+    else:
+        async with deferred_indexes(session, BATCH_TABLES):
+            for records in prepared:
+                await insert_records(session, records)
+    await advance_sequences(session, "ficoba_personnes", "ficoba_comptes", "ficoba_droits")
+
+
+def build_batch(seed: int, size: int, declarants: list[Declarant], guichets: dict[tuple[str, str], int]) -> Batch:
+    """FICOBA's rows around the tax file's ``declarants`` (ordered by foyer and rank)."""
+    rng = random.Random(f"ficoba:{seed}")  # noqa: S311 - deterministic fictitious data, not a secret
     batch = Batch()
     builder = Builder(rng, guichets, batch)
     spis = {d.spi for d in declarants}
@@ -744,7 +774,7 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
     # 3. Legal entities, their mandataires and bénéficiaires effectifs.
     physical = [pid for pid in by_spi.values()] or extra
     sirens: set[str] = set()
-    for index in range(max(30, settings.seed_size // 20)):
+    for index in range(max(30, size // 20)):
         siren = make_siren(f"{rng.randrange(10**7, 10**8)}")
         while siren in sirens:
             siren = make_siren(f"{rng.randrange(10**7, 10**8)}")
@@ -789,8 +819,59 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
 
     # 4. Named cases, among them the protocol's documented examples.
     _documented(builder, spis)
-    await insert_batch(session, batch)
-    await advance_sequences(session, "ficoba_personnes", "ficoba_comptes", "ficoba_droits")
+    return batch
+
+
+# ---------------------------------------------------------------------------------------------------
+# The same rows prepared in a worker process (seed.workers) while the population is being written: the
+# population seeder starts it (``start_prepared``) for large seeds; this seeder uses its rows only if the
+# déclarants and guichets it was computed from are those of the database, else computes them itself.
+
+_PREPARED: dict[tuple[int, int, str, str], workers.Worker] = {}
+
+
+def _assumed_guichets() -> dict[tuple[str, str], int]:
+    """The guichets' ids on a fresh database (inserted in ``GUICHETS`` order, ids from 1)."""
+    return {(bank, code): index for index, (bank, code, *_rest) in enumerate(GUICHETS, start=1)}
+
+
+def prepared_records(seed: int, size: int, dialect: str) -> Iterator[tuple[list[tuple[Any, ...]], list[Records]]]:
+    """(the déclarants assumed, as tuples of the table's columns; the records of ``BATCH_TABLES``): runs in
+    the worker, from the population's own generator."""
+    from dgfip_sandbox.seed.population import declarant_rows
+
+    names = [c.name for c in Declarant.__table__.columns]
+    row_type = collections.namedtuple("_DeclarantRow", names)  # type: ignore[misc]  # names from the metadata
+    declarants = [row_type(*(row[name] for name in names)) for row in declarant_rows(seed, size)]
+    batch = build_batch(seed, size, cast(list[Declarant], declarants), _assumed_guichets())
+    prepared = [
+        prepare_records(table, rows, dialect)
+        for table, rows in zip(BATCH_TABLES, (batch.personnes, batch.comptes, batch.droits), strict=True)
+    ]
+    yield [tuple(d) for d in declarants], [records for records in prepared if records is not None]
+
+
+@workers.companion
+def start_prepared(settings: Settings, dialect: str) -> None:
+    """Start computing this seeder's rows in a worker (called by the population seeder, large seeds)."""
+    key = (settings.seed, settings.seed_size, dialect, settings.sqlalchemy_url)
+    if key not in _PREPARED:
+        _PREPARED[key] = workers.Worker(prepared_records, settings.seed, settings.seed_size, dialect)
+
+
+async def _take_prepared(
+    settings: Settings, dialect: str, declarants: list[Declarant], guichets: dict[tuple[str, str], int]
+) -> list[Records] | None:
+    worker = _PREPARED.pop((settings.seed, settings.seed_size, dialect, settings.sqlalchemy_url), None)
+    if worker is None:
+        return None
+    try:
+        assumed, records = await worker.result()
+    finally:
+        worker.close()
+    if guichets != _assumed_guichets() or assumed != [tuple(cast(tuple[Any, ...], d)) for d in declarants]:
+        return None  # another population than the one the worker drew (or other guichets): compute here
+    return cast(list[Records], records)
 
 
 def _documented(builder: Builder, taken_spis: set[str]) -> None:

@@ -213,6 +213,22 @@ def th_payload(
     }
 
 
+def skip_foyer_rows(spec: FoyerSpec, rng: random.Random) -> None:
+    """Draw from ``rng`` exactly what ``foyer_rows(…, spec, rng)`` draws, building nothing: a worker that
+    builds every other chunk of the population keeps its stream where the full build would leave it (the
+    test of the seed's fingerprint and ``test_skip_draws_what_foyer_rows_draws`` check it). Keep in step
+    with ``foyer_rows`` and ``situation_row``."""
+    rng.randint(1, 60)  # numRole
+    death = spec.death
+    couple = spec.dec2 is not None
+    for annrev in spec.years:
+        rng.uniform(0.97, 1.03)  # the year's income factor
+        rng.randrange(10**9)  # fipNum of the (first) period
+        if death and couple and annrev == death.annrev:
+            rng.randrange(10**9)  # fipNum of the period after the death
+    rng.randrange(10**10)  # invariant of the local
+
+
 def foyer_rows(foyer_id: int, spec: FoyerSpec, rng: random.Random) -> dict[str, list[dict[str, Any]]]:
     """Rows for ``foyers``, ``declarants``, ``tax_situations`` and ``th_situations``."""
     people = [spec.dec1] + ([spec.dec2] if spec.dec2 else [])

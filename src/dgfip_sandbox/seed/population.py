@@ -8,16 +8,28 @@ already exist (and refuses an explicit ``seed_size`` other than the one they wer
 
 from __future__ import annotations
 
+import itertools
 import random
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dgfip_sandbox.seed import workers
 from dgfip_sandbox.seed.avis import Incomes
-from dgfip_sandbox.seed.foyers import SEED_YEARS, AddressSpec, BirthPlace, DeathSpec, FoyerSpec, PersonSpec, foyer_rows
+from dgfip_sandbox.seed.foyers import (
+    SEED_YEARS,
+    AddressSpec,
+    BirthPlace,
+    DeathSpec,
+    FoyerSpec,
+    PersonSpec,
+    declarant_row,
+    foyer_rows,
+    skip_foyer_rows,
+)
 from dgfip_sandbox.seed.personas_impot import PERSONA_FOYERS, PERSONAS, SPI_INCONNU
 from dgfip_sandbox.seed.referentiels import (
     COMMUNES,
@@ -31,13 +43,14 @@ from dgfip_sandbox.seed.referentiels import (
 )
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.spi import random_spi
-from dgfip_sandbox.store.bulk import deferred_indexes, insert_rows
+from dgfip_sandbox.store.bulk import Records, deferred_indexes, insert_records, prepare_records
 from dgfip_sandbox.store.database import advance_sequences
 from dgfip_sandbox.store.taxpayers import Declarant, Foyer, TaxSituation, ThSituation
 
 __all__ = ["PERSONAS", "seed", "population_rows", "random_foyers"]
 
-CHUNK = 5000
+FOYERS_PER_CHUNK = 1250  # about 5,000 avis per chunk written
+WORKERS = 2  # population workers of a large seed
 TABLES = (
     ("foyers", Foyer),
     ("declarants", Declarant),
@@ -218,15 +231,71 @@ def random_foyers(seed: int, size: int) -> Iterator[FoyerSpec]:
 
 def population_rows(seed: int, size: int) -> Iterator[dict[str, list[dict[str, Any]]]]:
     """Rows per foyer, personas first (ids 1…), then the random foyers."""
+    for rows in _population(seed, size, lambda _foyer_id: True):
+        assert rows is not None  # noqa: S101 - every foyer kept
+        yield rows
+
+
+def _population(seed: int, size: int, keep: Callable[[int], bool]) -> Iterator[dict[str, list[dict[str, Any]]] | None]:
+    """``population_rows``, with None instead of the rows of the foyers ``keep(foyer_id)`` rejects (their
+    random draws consumed all the same, so the kept foyers are those of the full population)."""
     foyer_id = 0
     for spec in PERSONA_FOYERS:
         foyer_id += 1
         # Personas draw their varying details from their own generator: adding random foyers never changes them.
-        yield foyer_rows(foyer_id, spec, random.Random(f"{seed}:{spec.persona}"))  # noqa: S311 - fictitious data
+        yield foyer_rows(foyer_id, spec, random.Random(f"{seed}:{spec.persona}")) if keep(foyer_id) else None  # noqa: S311 - fictitious data
     detail_rng = random.Random(seed + 1)  # noqa: S311 - deterministic fictitious data, not a secret
     for spec in random_foyers(seed, size):
         foyer_id += 1
-        yield foyer_rows(foyer_id, spec, detail_rng)
+        if keep(foyer_id):
+            yield foyer_rows(foyer_id, spec, detail_rng)
+        else:
+            skip_foyer_rows(spec, detail_rng)
+            yield None
+
+
+def declarant_rows(seed: int, size: int) -> Iterator[dict[str, Any]]:
+    """The ``declarants`` rows of ``population_rows`` alone, in foyer and rank order (no avis computed)."""
+    for foyer_id, spec in enumerate(itertools.chain(PERSONA_FOYERS, random_foyers(seed, size)), start=1):
+        yield declarant_row(spec.dec1, foyer_id, 1)
+        if spec.dec2:
+            yield declarant_row(spec.dec2, foyer_id, 2)
+
+
+def chunk_count(size: int, per_chunk: int) -> int:
+    return -(-(len(PERSONA_FOYERS) + size) // per_chunk)
+
+
+def population_chunks(
+    seed: int, size: int, dialect: str, part: int = 0, parts: int = 1, per_chunk: int = FOYERS_PER_CHUNK
+) -> Iterator[tuple[int, list[Records]]]:
+    """The population in chunks of ``per_chunk`` foyers, each as (foyers, the records of every table,
+    parents first) ready for ``dialect``'s driver; only the chunks whose index is ``part`` modulo ``parts``
+    (``parts`` workers share the work, each drawing the whole random stream, building its own chunks)."""
+    tables = [cast(Table, model.__table__) for _, model in TABLES]
+
+    def keep(foyer_id: int) -> bool:
+        return ((foyer_id - 1) // per_chunk) % parts == part
+
+    batch = _empty_batch()
+    pending = 0
+    for rows in _population(seed, size, keep):
+        if rows is None:
+            continue
+        for name, _ in TABLES:
+            batch[name].extend(rows[name])
+        pending += 1
+        if pending == per_chunk:
+            yield pending, _prepare(tables, batch, dialect)
+            batch = _empty_batch()
+            pending = 0
+    if pending:
+        yield pending, _prepare(tables, batch, dialect)
+
+
+def _prepare(tables: list[Table], batch: dict[str, list[dict[str, Any]]], dialect: str) -> list[Records]:
+    prepared = [prepare_records(table, batch[table.name], dialect) for table in tables]
+    return [records for records in prepared if records is not None]
 
 
 async def seed(session: AsyncSession, settings: Settings) -> None:
@@ -235,31 +304,42 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
 
     if await check_seed_size(session, settings):
         return
-    batch = _empty_batch()
     tables = [cast(Table, model.__table__) for _, model in TABLES]
     total = len(PERSONA_FOYERS) + settings.seed_size
+    dialect = session.get_bind().dialect.name
     with progress.current().task("foyers fiscaux", total) as task:
         async with deferred_indexes(session, tables):
-            pending = 0
-            for rows in population_rows(settings.seed, settings.seed_size):
-                for name, _ in TABLES:
-                    batch[name].extend(rows[name])
-                pending += 1
-                if len(batch["tax_situations"]) >= CHUNK:
-                    await _write(session, batch)
-                    batch = _empty_batch()
-                    task.advance(pending)
-                    pending = 0
-            await _write(session, batch)
-            task.advance(pending)
+            async for foyers, chunk in _chunks(settings, dialect):
+                for records in chunk:  # parents before children (foreign keys)
+                    await insert_records(session, records)
+                task.advance(foyers)
     await advance_sequences(session, "foyers")
+
+
+async def _chunks(settings: Settings, dialect: str) -> AsyncIterator[tuple[int, list[Records]]]:
+    if settings.seed_size < workers.WORKER_FROM:
+        for item in population_chunks(settings.seed, settings.seed_size, dialect):
+            yield item
+        return
+    # Two workers share the population chunk by chunk (one per core); FICOBA's rows, from the same
+    # déclarants, are prepared on the side (seed.ficoba registers itself as a companion). This process
+    # writes, in chunk order (same ids).
+    parts = [
+        workers.Worker(population_chunks, settings.seed, settings.seed_size, dialect, part, WORKERS, FOYERS_PER_CHUNK)
+        for part in range(WORKERS)
+    ]
+    workers.start_companions(settings, dialect)
+    try:
+        streams = [worker.items() for worker in parts]
+        for index in range(chunk_count(settings.seed_size, FOYERS_PER_CHUNK)):
+            yield await anext(streams[index % WORKERS])
+        for stream in streams:
+            async for _extra in stream:
+                raise RuntimeError("un processus auxiliaire a produit plus de données qu'attendu")
+    finally:
+        for worker in parts:
+            worker.close()
 
 
 def _empty_batch() -> dict[str, list[dict[str, Any]]]:
     return {name: [] for name, _ in TABLES}
-
-
-async def _write(session: AsyncSession, batch: dict[str, list[dict[str, Any]]]) -> None:
-    # Parents before children (foreign keys).
-    for name, model in TABLES:
-        await insert_rows(session, cast(Table, model.__table__), batch[name])

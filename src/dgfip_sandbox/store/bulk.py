@@ -5,7 +5,8 @@
   (dates as ISO text, JSON as text: what SQLAlchemy stores); else SQLAlchemy Core's executemany.
 - :func:`deferred_indexes`: the tables' secondary indexes dropped before the load and built once after
   it (one sort per index instead of one B-tree insertion per row); primary keys and unique constraints
-  stay, so the load is still checked.
+  stay, so the load is still checked; the change counters' per-row SQLite triggers paused meanwhile and
+  each affected counter bumped once (``store.changes.triggers_paused``).
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, Float, Integer, String, Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.schema import CreateIndex, DropIndex
+
+from dgfip_sandbox.store.changes import triggers_paused
 
 CHUNK = 5000
 
@@ -30,19 +35,62 @@ def _missing_value(column: Any) -> Any:
     return None
 
 
+@dataclass(frozen=True)
+class Records:
+    """Rows ready for the driver: the column names and one tuple per row (dates as ISO text for SQLite,
+    JSON as text). Plain data, so a worker process can prepare them (seed.workers)."""
+
+    table: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+
+def prepare_records(table: Table, rows: Sequence[dict[str, Any]], dialect: str) -> Records | None:
+    """``rows`` (dicts keyed by column name; a missing key takes the column's scalar default) as the
+    driver takes them on ``dialect``, or None where only SQLAlchemy's executemany can load them."""
+    if not rows or not _driver_loads(table, dialect):
+        return None
+    columns, encoders = _columns_and_encoders(table, rows)
+    records = _records(rows, columns, encoders, dates_as_text=dialect == "sqlite")
+    return Records(table.name, tuple(c.name for c in columns), records)
+
+
+def _driver_loads(table: Table, dialect: str) -> bool:
+    if dialect == "postgresql":
+        return True
+    return dialect == "sqlite" and all(isinstance(c.type, _SQLITE_PLAIN_TYPES) for c in table.columns)
+
+
 async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts keyed by column name; a missing key takes the column's scalar default)."""
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        await _copy(session, table, rows)
-        return
-    if dialect == "sqlite" and all(isinstance(c.type, _SQLITE_PLAIN_TYPES) for c in table.columns):
-        await _sqlite_executemany(session, table, rows)
+    if _driver_loads(table, dialect):
+        for start in range(0, len(rows), CHUNK):
+            records = prepare_records(table, rows[start : start + CHUNK], dialect)
+            assert records is not None  # noqa: S101 - _driver_loads said so
+            await insert_records(session, records)
         return
     for start in range(0, len(rows), CHUNK):
         await session.execute(insert(table), list(rows[start : start + CHUNK]))
+
+
+async def insert_records(session: AsyncSession, records: Records) -> None:
+    """Load prepared records: PostgreSQL's COPY, SQLite's own executemany (in the session's transaction)."""
+    if not records.rows:
+        return
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None  # noqa: S101 - an open connection
+    if session.get_bind().dialect.name == "postgresql":
+        await driver.copy_records_to_table(records.table, records=records.rows, columns=list(records.columns))
+        return
+    quoted = ", ".join(f'"{name}"' for name in records.columns)
+    placeholders = ", ".join("?" * len(records.columns))
+    sql = f'INSERT INTO "{records.table}" ({quoted}) VALUES ({placeholders})'  # noqa: S608 - names from the metadata
+    await driver.executemany(sql, records.rows)
 
 
 # Column types whose SQLite storage is the value itself, ISO text (Date) or JSON text: the DBAPI's own
@@ -59,61 +107,44 @@ def _columns_and_encoders(table: Table, rows: Sequence[dict[str, Any]]) -> tuple
     return columns, encoders
 
 
+_JSON_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps(value, ensure_ascii=False) returns
+
+
 def _json_text(value: Any) -> Any:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    return None if value is None else _JSON_ENCODE(value)
 
 
 def _records(
     rows: Sequence[dict[str, Any]], columns: list[Any], encoders: list[Any], *, dates_as_text: bool
 ) -> list[tuple[Any, ...]]:
+    """The rows as tuples in the order of ``columns``: a missing key takes the column's default, JSON
+    columns are encoded, dates become ISO text when ``dates_as_text``. Column by column (one C-level
+    pass per column, not one Python call per value): the seed converts millions of values."""
     names = [c.name for c in columns]
-    missing = [_missing_value(c) for c in columns]
-    plan = list(zip(names, missing, encoders, strict=True))
-    records = []
-    for row in rows:
-        values = []
-        for name, default, encode in plan:
-            value = row.get(name, default)
-            if encode is not None:
-                value = encode(value)
-            elif dates_as_text and isinstance(value, date):
-                value = value.isoformat()
-            values.append(value)
-        records.append(tuple(values))
-    return records
-
-
-async def _sqlite_executemany(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    columns, encoders = _columns_and_encoders(table, rows)
-    quoted = ", ".join(f'"{c.name}"' for c in columns)
-    placeholders = ", ".join("?" * len(columns))
-    sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({placeholders})'  # noqa: S608 - names from the metadata
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
-    assert driver is not None  # noqa: S101 - an open aiosqlite connection
-    for start in range(0, len(rows), CHUNK):
-        await driver.executemany(sql, _records(rows[start : start + CHUNK], columns, encoders, dates_as_text=True))
-
-
-async def _copy(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    columns, encoders = _columns_and_encoders(table, rows)
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
-    assert driver is not None  # noqa: S101 - an open asyncpg connection
-    names = [c.name for c in columns]
-    for start in range(0, len(rows), CHUNK * 4):
-        records = _records(rows[start : start + CHUNK * 4], columns, encoders, dates_as_text=False)
-        await driver.copy_records_to_table(table.name, records=records, columns=names)
+    rows = list(rows)
+    values: list[list[Any]] = []
+    for column, name, encode in zip(columns, names, encoders, strict=True):
+        try:
+            column_values = list(map(itemgetter(name), rows))
+        except KeyError:
+            default = _missing_value(column)
+            column_values = [row.get(name, default) for row in rows]
+        if encode is not None:
+            column_values = [encode(v) for v in column_values]
+        elif dates_as_text and isinstance(column.type, Date):
+            column_values = [v.isoformat() if isinstance(v, date) else v for v in column_values]
+        values.append(column_values)
+    return list(zip(*values, strict=True))
 
 
 @contextlib.asynccontextmanager
 async def deferred_indexes(session: AsyncSession, tables: Sequence[Table]) -> AsyncIterator[None]:
-    """Drop the secondary indexes of ``tables`` for the block, build them again after it."""
+    """Drop the secondary indexes of ``tables`` for the block, build them again after it; the change
+    counters' triggers paused meanwhile (each affected counter bumped once, see store.changes)."""
     indexes = [index for table in tables for index in sorted(table.indexes, key=lambda i: i.name or "")]
     for index in indexes:
         await session.execute(DropIndex(index, if_exists=True))
-    yield
+    async with triggers_paused(session, [table.name for table in tables]):
+        yield
     for index in indexes:
         await session.execute(CreateIndex(index, if_not_exists=True))

@@ -45,15 +45,20 @@ def make_iban(bank_code: str, branch_code: str, account_code: str, *, coffre_for
         all(_ASCII_DIGITS.fullmatch(code) for code in (bank_code, branch_code, account_code))
         and len(account_code) == 11
     ):
-        key = 97 - (89 * int(bank_code) + 15 * int(branch_code) + 3 * int(account_code)) % 97
-        bban = f"{bank_code}{branch_code}{account_code}{key:02d}"
-        iban = f"FR{98 - int(bban + _FR00) % 97:02d}{bban}"
+        iban = numeric_fr_iban(bank_code, branch_code, account_code)
     else:
         iban = str(IBAN.generate("FR", bank_code=bank_code, branch_code=branch_code, account_code=account_code))
     if not coffre_fort:
         return iban
     bban = iban[4:]
     return "FC" + mod_97_10.calc_check_digits(bban + "FC") + bban
+
+
+def numeric_fr_iban(bank_code: str, branch_code: str, account_code: str) -> str:
+    """``make_iban`` for codes of ASCII digits (5, 5 and 11 of them), which the caller guarantees."""
+    key = 97 - (89 * int(bank_code) + 15 * int(branch_code) + 3 * int(account_code)) % 97
+    bban = f"{bank_code}{branch_code}{account_code}{key:02d}"
+    return f"FR{98 - int(bban + _FR00) % 97:02d}{bban}"
 
 
 def make_siren(stem: str) -> str:
