@@ -155,16 +155,8 @@ def persona_spi(workdir: Path, env: dict[str, str], name: str) -> str:
 
 
 def first_persona_spi(workdir: Path, env: dict[str, str]) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "dgfip_sandbox.cli", "personas", "--json"],
-        cwd=workdir,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    personas = [p for p in json.loads(out) if p.get("api", "impot_particulier") == "impot_particulier"]
-    return next((p["spi"] for p in personas if p.get("banner")), personas[0]["spi"])
+    found = personas(workdir, env)
+    return next((p["spi"] for p in found if p.get("banner")), found[0]["spi"])
 
 
 def start_prism(port: int, core: int) -> subprocess.Popen:

@@ -24,8 +24,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import httpx
 from joserfc.errors import JoseError
@@ -37,6 +38,7 @@ from dgfip_sandbox.franceconnect.second_memo import SecondMemo
 from dgfip_sandbox.settings import Settings
 
 CHECKTOKEN_PATH = "/api/v2/checktoken"
+T = TypeVar("T")
 JWKS_PATH = "/api/v2/jwks"
 
 
@@ -152,19 +154,27 @@ class ChecktokenClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    async def _bounded(self, call: Awaitable[T]) -> T:
+        """``call`` within the bounded timeout, which also holds for an in-process transport or endpoint
+        (httpx's timeouts do not cover them); an unreachable FranceConnect is ``FranceConnectUnavailable``."""
         try:
-            # The bound also holds for an in-process transport, which httpx's timeouts do not cover.
             async with asyncio.timeout(self._timeout_seconds):
-                response = await self._client.request(method, url, **kwargs)
+                return await call
         except TimeoutError:
             raise FranceConnectUnavailable("FranceConnect did not answer in time") from None
         except httpx.TimeoutException as exc:
             raise FranceConnectUnavailable(f"FranceConnect did not answer in time ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
             raise FranceConnectUnavailable(f"FranceConnect unreachable ({type(exc).__name__})") from None
-        if response.status_code >= 500:
-            raise FranceConnectUnavailable(f"FranceConnect answered {response.status_code}")
+
+    @staticmethod
+    def _refuse_failure(status: int) -> None:
+        if status >= 500:
+            raise FranceConnectUnavailable(f"FranceConnect answered {status}")
+
+    async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        response = await self._bounded(self._client.request(method, url, **kwargs))
+        self._refuse_failure(response.status_code)
         return response
 
     async def _fc_jwks(self, *, refresh: bool = False) -> KeySet:
@@ -181,13 +191,8 @@ class ChecktokenClient:
         if self._endpoint is None:
             response = await self._request("POST", CHECKTOKEN_PATH, data=form)
             return response.status_code, response.headers.get("content-type", ""), response.content
-        try:
-            async with asyncio.timeout(self._timeout_seconds):
-                status, content_type, body = await self._endpoint.checktoken(form)
-        except TimeoutError:
-            raise FranceConnectUnavailable("FranceConnect did not answer in time") from None
-        if status >= 500:
-            raise FranceConnectUnavailable(f"FranceConnect answered {status}")
+        status, content_type, body = await self._bounded(self._endpoint.checktoken(form))
+        self._refuse_failure(status)
         return status, content_type, body
 
     async def introspect(self, token: str) -> Introspection:

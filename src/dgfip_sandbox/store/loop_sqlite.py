@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -74,7 +74,7 @@ class LoopSqlite:
                 connection.execute("ROLLBACK")
             raise
 
-    async def _off_loop(self, function: functools.partial[Any]) -> Any:
+    async def _off_loop(self, function: Callable[[], Any]) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, function)
 
     async def fetchone(self, sql: str, parameters: tuple[Any, ...]) -> tuple[Any, ...] | None:
@@ -104,5 +104,5 @@ class LoopSqlite:
             self._connection, self._waits = None, None
 
     async def close(self) -> None:
-        await self._off_loop(functools.partial(self._close))
+        await self._off_loop(self._close)
         self._executor.shutdown(wait=True)
