@@ -10,7 +10,7 @@ It is good enough for a sandbox whose numbers must agree with each other, not to
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 INF = float("inf")
@@ -87,7 +87,7 @@ def _abat(amount: int, rate: float, low: int, high: int) -> int:
     return amount - min(amount, max(low, min(high, round(amount * rate))))
 
 
-@dataclass
+@dataclass(slots=True)
 class Incomes:
     """What a foyer declared for one year (amounts in euros)."""
 
@@ -106,7 +106,6 @@ class Incomes:
     epargne_retraite: tuple[int, int] = (0, 0)  # 6NS, 6NT
     dons: int = 0  # 7UF
     emploi_domicile: int = 0  # 7DB
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def _items(*pairs: tuple[str, int]) -> list[dict[str, str]]:

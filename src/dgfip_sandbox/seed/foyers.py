@@ -7,6 +7,7 @@ taxe d'habitation for 2021–2022 only, amounts from ``avis.build_avis``.
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -14,6 +15,7 @@ from typing import Any, TypedDict
 
 from dgfip_sandbox.apis.impot_particulier.calendar import ir_taxation_date
 from dgfip_sandbox.seed.avis import Incomes, build_avis
+from dgfip_sandbox.seed.draws import below
 
 SEED_YEARS = (2022, 2023, 2024, 2025)  # income years with avis (revenus 2025 = avis 2026)
 TH_YEARS = (2021, 2022)
@@ -169,10 +171,9 @@ def situation_row(
     ifi: bool = False,
 ) -> dict[str, Any]:
     """A ``tax_situations`` row: the avis (``datEtab``, ``datRec``, ``fipNum`` added) of one period."""
-    avis["datEtab"] = etab.isoformat()
-    avis["datRec"] = (etab + timedelta(days=9)).isoformat()
-    avis["fipNum"] = f"{(annrev + 1) % 100:02d}{departement[:2]}{rng.randrange(10**9):09d}"
-    debut, fin = period or (date(annrev, 1, 1), date(annrev, 12, 31))
+    avis["datEtab"], avis["datRec"] = _etab_texts(etab)
+    avis["fipNum"] = f"{(annrev + 1) % 100:02d}{departement[:2]}{below(rng, 10**9):09d}"
+    debut, fin = period or _income_year(annrev)
     return {
         "foyer_id": foyer_id,
         "annrev": annrev,
@@ -188,6 +189,20 @@ def situation_row(
         "indicateur_ifi": "O" if ifi else None,
         "payload": avis,
     }
+
+
+@functools.cache
+def _etab_texts(etab: date) -> tuple[str, str]:
+    """``datEtab`` and ``datRec`` (nine days later) of an avis established on ``etab`` (a few distinct days)."""
+    return etab.isoformat(), (etab + timedelta(days=9)).isoformat()
+
+
+@functools.cache
+def _income_year(annrev: int) -> tuple[date, date]:
+    return date(annrev, 1, 1), date(annrev, 12, 31)
+
+
+_ir_taxation_date = functools.cache(ir_taxation_date)
 
 
 def th_payload(
@@ -218,15 +233,16 @@ def skip_foyer_rows(spec: FoyerSpec, rng: random.Random) -> None:
     builds every other chunk of the population keeps its stream where the full build would leave it (the
     test of the seed's fingerprint and ``test_skip_draws_what_foyer_rows_draws`` check it). Keep in step
     with ``foyer_rows`` and ``situation_row``."""
-    rng.randint(1, 60)  # numRole
+    below(rng, 60)  # numRole
     death = spec.death
     couple = spec.dec2 is not None
+    random_ = rng.random
     for annrev in spec.years:
-        rng.uniform(0.97, 1.03)  # the year's income factor
-        rng.randrange(10**9)  # fipNum of the (first) period
+        random_()  # the year's income factor
+        below(rng, 10**9)  # fipNum of the (first) period
         if death and couple and annrev == death.annrev:
-            rng.randrange(10**9)  # fipNum of the period after the death
-    rng.randrange(10**10)  # invariant of the local
+            below(rng, 10**9)  # fipNum of the period after the death
+    below(rng, 10**10)  # invariant of the local
 
 
 def foyer_rows(foyer_id: int, spec: FoyerSpec, rng: random.Random) -> dict[str, list[dict[str, Any]]]:
@@ -236,13 +252,15 @@ def foyer_rows(foyer_id: int, spec: FoyerSpec, rng: random.Random) -> dict[str, 
     aft, aft_detail = spec.address.aft()
     couple = spec.dec2 is not None
     situations: list[dict[str, Any]] = []
-    num_role = f"{rng.randint(1, 60):03d}"
+    num_role = f"{1 + below(rng, 60):03d}"  # rng.randint(1, 60)
+    common = {"aft": aft, "aftDetail": aft_detail, "numRole": num_role}
+    late = spec.late_etablissement
+    random_ = rng.random
+    death = spec.death
     for annrev in spec.years:
-        factor = (1.025 ** (annrev - 2025)) * rng.uniform(0.97, 1.03)
+        factor = (1.025 ** (annrev - 2025)) * (0.97 + (1.03 - 0.97) * random_())  # rng.uniform(0.97, 1.03)
         incomes = _scale(spec.incomes, factor)
-        etab = spec.late_etablissement.get(annrev, ir_taxation_date(annrev))
-        common = {"aft": aft, "aftDetail": aft_detail, "numRole": num_role}
-        death = spec.death
+        etab = late[annrev] if annrev in late else _ir_taxation_date(annrev)
         if death and couple and annrev == death.annrev:
             survivor_rank = 2 if death.rank == 1 else 1
             survivor = people[survivor_rank - 1]
@@ -319,17 +337,11 @@ def foyer_rows(foyer_id: int, spec: FoyerSpec, rng: random.Random) -> dict[str, 
                     ifi=annrev in spec.ifi_years,
                 )
             )
-    invariant = f"{rng.randrange(10**10):010d}"
-    th_rows = [
-        {
-            "foyer_id": foyer_id,
-            "annee": annee,
-            "payload": th_payload(
-                spec.dec1, spec.dec2, spec.address, nature_local=spec.nature_local, invariant=invariant
-            ),
-        }
-        for annee in spec.th_years
-    ]
+    invariant = f"{below(rng, 10**10):010d}"
+    th_rows = []
+    if spec.th_years:  # the same résidence principale every year: one payload for the rows of every year
+        th = th_payload(spec.dec1, spec.dec2, spec.address, nature_local=spec.nature_local, invariant=invariant)
+        th_rows = [{"foyer_id": foyer_id, "annee": annee, "payload": th} for annee in spec.th_years]
     return {
         "foyers": [{"id": foyer_id, "persona": spec.persona}],
         "declarants": declarants,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, cast
 
@@ -19,10 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.seed import workers
 from dgfip_sandbox.seed.avis import Incomes
+from dgfip_sandbox.seed.draws import Draws, Weighted
 from dgfip_sandbox.seed.foyers import (
     SEED_YEARS,
+    TH_YEARS,
     AddressSpec,
-    BirthPlace,
     DeathSpec,
     FoyerSpec,
     PersonSpec,
@@ -42,7 +44,6 @@ from dgfip_sandbox.seed.referentiels import (
     TYPES_VOIE,
 )
 from dgfip_sandbox.settings import Settings
-from dgfip_sandbox.spi import random_spi
 from dgfip_sandbox.store.bulk import Records, deferred_indexes, insert_records, prepare_records
 from dgfip_sandbox.store.database import advance_sequences
 from dgfip_sandbox.store.taxpayers import Declarant, Foyer, TaxSituation, ThSituation
@@ -59,82 +60,101 @@ TABLES = (
 )
 
 
+PRENOM_COUNTS = Weighted((1, 2, 3), (60, 30, 10))
+SITFAMS = Weighted("MOCDV", (40, 8, 35, 10, 7))
+CHILDREN = Weighted((0, 1, 2, 3, 4, 5), (30, 25, 28, 11, 4, 2))
+NATURES_LOCAL = Weighted(("AP", "MA", "MP", "ME"), (50, 45, 4, 1))
+NOMS_NES_ETRANGER = NOMS_ETRANGERS + NOMS
+SEED_YEARS_BUT_LAST = SEED_YEARS[:-1]
+
+
 class _Drawer:
+    """The random foyers' draws (``Draws``: the values ``random.Random``'s methods would give)."""
+
     def __init__(self, rng: random.Random, taken: set[str]) -> None:
         self.rng = rng
+        self.draws = Draws(rng)
         self.taken = taken
 
     def spi(self) -> str:
+        """``spi.random_spi(rng)``, never one already taken."""
+        below = self.draws.below
         while True:
-            spi = random_spi(self.rng)
+            base = below(4) * 10**9 + below(10**9)
+            spi = f"{base:010d}{base % 511:03d}"  # spi.spi_from_base: the check key is the base modulo 511
             if spi not in self.taken:
                 self.taken.add(spi)
                 return spi
 
     def prenoms(self, sexe: str) -> str:
+        draws = self.draws
         names = PRENOMS_M if sexe == "M" else PRENOMS_F
-        count = self.rng.choices((1, 2, 3), weights=(60, 30, 10))[0]
+        count = draws.weighted(PRENOM_COUNTS)
         chosen: list[str] = []
         while len(chosen) < count:
-            name = self.rng.choice(names)
+            name = draws.choice(names)
             if name not in chosen:
                 chosen.append(name)
         return " ".join(chosen)
 
     def person(self, sexe: str, *, born_between: tuple[int, int], nom: str | None = None) -> PersonSpec:
-        rng = self.rng
-        birth = date(rng.randint(*born_between), 1, 1) + timedelta(days=rng.randrange(365))
-        if rng.random() < 0.08:
-            code_pays, pays = rng.choice(PAYS)
-            place: BirthPlace = {
-                "code_pays_naissance": code_pays,
-                "departement_naissance": "99",
-                "lieu_naissance": pays,
-            }
-            nom = nom or rng.choice(NOMS_ETRANGERS + NOMS)
-        else:
-            insee, _cp, commune, dept = rng.choice(COMMUNES)
-            place = {
-                "code_pays_naissance": "99100",
-                "departement_naissance": dept,
-                "commune_naissance": insee,
-                "lieu_naissance": commune,
-            }
+        draws = self.draws
+        birth = date.fromordinal(date(draws.randint(*born_between), 1, 1).toordinal() + draws.below(365))
+        if draws.random() < 0.08:
+            code_pays, pays = draws.choice(PAYS)
+            nom = nom or draws.choice(NOMS_NES_ETRANGER)
+            spi = self.spi()
+            return PersonSpec(
+                spi,
+                sexe,
+                nom,
+                self.prenoms(sexe),
+                birth,
+                code_pays_naissance=code_pays,
+                departement_naissance="99",
+                lieu_naissance=pays,
+            )
+        insee, _cp, commune, dept = draws.choice(COMMUNES)
+        spi = self.spi()
         return PersonSpec(
-            spi=self.spi(),
-            sexe=sexe,
-            nom_naissance=nom or rng.choice(NOMS),
-            prenoms=self.prenoms(sexe),
-            date_naissance=birth,
-            **place,
+            spi,
+            sexe,
+            nom or draws.choice(NOMS),
+            self.prenoms(sexe),
+            birth,
+            code_pays_naissance="99100",
+            departement_naissance=dept,
+            commune_naissance=insee,
+            lieu_naissance=commune,
         )
 
     def address(self) -> AddressSpec:
-        rng = self.rng
+        draws = self.draws
         complement = ""
-        if rng.random() < 0.3:
-            complement = f"BAT {rng.choice('ABCDE')} APT {rng.randint(1, 120)}"
+        if draws.random() < 0.3:
+            complement = f"BAT {draws.choice('ABCDE')} APT {draws.randint(1, 120)}"
         return AddressSpec(
-            numero=rng.randint(1, 180),
-            type_voie=rng.choice(TYPES_VOIE),
-            nom_voie=rng.choice(NOMS_VOIE),
-            commune=rng.choice(COMMUNES),
+            numero=draws.randint(1, 180),
+            type_voie=draws.choice(TYPES_VOIE),
+            nom_voie=draws.choice(NOMS_VOIE),
+            commune=draws.choice(COMMUNES),
             complement=complement,
         )
 
     def income(self, age: int) -> tuple[int, int]:
         """(salary, pension) for one adult in 2025."""
-        rng = self.rng
+        draws = self.draws
         if age >= 64:
-            return 0, int(rng.lognormvariate(9.9, 0.45))
-        if rng.random() < 0.08:
+            return 0, int(draws.lognormvariate(9.9, 0.45))
+        if draws.random() < 0.08:
             return 0, 0
-        return int(rng.lognormvariate(10.25, 0.5)), 0
+        return int(draws.lognormvariate(10.25, 0.5)), 0
 
 
 def random_foyer(drawer: _Drawer) -> FoyerSpec:
-    rng = drawer.rng
-    sitfam = rng.choices("MOCDV", weights=(40, 8, 35, 10, 7))[0]
+    draws = drawer.draws
+    random_, uniform, expovariate = draws.random, draws.uniform, draws.expovariate
+    sitfam = draws.weighted(SITFAMS)
     couple = sitfam in "MO"
     if sitfam == "V":
         born = (1935, 1965)
@@ -142,29 +162,29 @@ def random_foyer(drawer: _Drawer) -> FoyerSpec:
         born = (1960, 2005)
     else:
         born = (1945, 1998)
-    sexe1 = rng.choice("MF")
+    sexe1 = draws.choice("MF")
     dec1 = drawer.person(sexe1, born_between=born)
     dec2 = None
     if couple:
-        sexe2 = ("F" if sexe1 == "M" else "M") if rng.random() < 0.95 else sexe1
+        sexe2 = ("F" if sexe1 == "M" else "M") if random_() < 0.95 else sexe1
         y = dec1.date_naissance.year
         dec2 = drawer.person(sexe2, born_between=(max(1935, y - 6), min(2005, y + 6)))
-        if sexe2 == "F" and sexe1 == "M" and sitfam == "M" and rng.random() < 0.6:
-            dec2 = PersonSpec(**{**dec2.__dict__, "nom_usage": dec1.nom_naissance})
-        elif sexe1 == "F" and sexe2 == "M" and sitfam == "M" and rng.random() < 0.6:
-            dec1 = PersonSpec(**{**dec1.__dict__, "nom_usage": dec2.nom_naissance})
+        if sexe2 == "F" and sexe1 == "M" and sitfam == "M" and random_() < 0.6:
+            dec2 = replace(dec2, nom_usage=dec1.nom_naissance)
+        elif sexe1 == "F" and sexe2 == "M" and sitfam == "M" and random_() < 0.6:
+            dec1 = replace(dec1, nom_usage=dec2.nom_naissance)
     age1 = 2025 - dec1.date_naissance.year
     pac: dict[str, int] = {}
     young_enough = age1 < 60
-    if young_enough and (couple or sitfam in "DV" or rng.random() < 0.1):
-        children = rng.choices((0, 1, 2, 3, 4, 5), weights=(30, 25, 28, 11, 4, 2))[0]
+    if young_enough and (couple or sitfam in "DV" or random_() < 0.1):
+        children = draws.weighted(CHILDREN)
         if children:
-            alternate = sum(1 for _ in range(children) if sitfam == "D" and rng.random() < 0.4)
-            majeurs = sum(1 for _ in range(children - alternate) if age1 > 45 and rng.random() < 0.3)
+            alternate = sum(1 for _ in range(children) if sitfam == "D" and random_() < 0.4)
+            majeurs = sum(1 for _ in range(children - alternate) if age1 > 45 and random_() < 0.3)
             pac = {"nbPacF": children - alternate - majeurs, "nbPacH": alternate, "nbPacJ": majeurs}
-            if pac["nbPacF"] and rng.random() < 0.03:
+            if pac["nbPacF"] and random_() < 0.03:
                 pac["nbPacG"] = 1
-    if rng.random() < 0.01:
+    if random_() < 0.01:
         pac["nbPacR"] = 1
     sal1, pen1 = drawer.income(age1)
     sal2, pen2 = drawer.income(2025 - dec2.date_naissance.year) if dec2 else (0, 0)
@@ -172,36 +192,34 @@ def random_foyer(drawer: _Drawer) -> FoyerSpec:
     incomes = Incomes(
         salaires=(sal1, sal2),
         pensions=(pen1, pen2),
-        interets=int(rng.expovariate(1 / 600)) if rng.random() < 0.5 else 0,
-        dividendes=int(rng.expovariate(1 / 3000)) if rng.random() < 0.15 else 0,
-        plus_values=int(rng.expovariate(1 / 8000)) if rng.random() < 0.03 else 0,
-        foncier_micro=int(rng.uniform(3000, 15000)) if rng.random() < 0.1 else 0,
-        deficit_foncier=int(rng.uniform(2000, 10700)) if rng.random() < 0.02 else 0,
-        bnc_micro=int(rng.uniform(5000, 60000)) if rng.random() < 0.05 else 0,
-        rentes=int(rng.uniform(1000, 6000)) if rng.random() < 0.01 else 0,
-        pension_enfant_majeur=int(rng.uniform(1000, 6000)) if rng.random() < 0.02 else 0,
-        pension_autre=int(rng.uniform(1200, 9000)) if sitfam == "D" and rng.random() < 0.3 else 0,
-        epargne_retraite=(int(rng.uniform(500, 8000)) if rng.random() < 0.1 else 0, 0),
-        dons=int(rng.expovariate(1 / 250)) if rng.random() < 0.2 else 0,
-        emploi_domicile=int(rng.uniform(500, 8000)) if rng.random() < 0.1 else 0,
+        interets=int(expovariate(1 / 600)) if random_() < 0.5 else 0,
+        dividendes=int(expovariate(1 / 3000)) if random_() < 0.15 else 0,
+        plus_values=int(expovariate(1 / 8000)) if random_() < 0.03 else 0,
+        foncier_micro=int(uniform(3000, 15000)) if random_() < 0.1 else 0,
+        deficit_foncier=int(uniform(2000, 10700)) if random_() < 0.02 else 0,
+        bnc_micro=int(uniform(5000, 60000)) if random_() < 0.05 else 0,
+        rentes=int(uniform(1000, 6000)) if random_() < 0.01 else 0,
+        pension_enfant_majeur=int(uniform(1000, 6000)) if random_() < 0.02 else 0,
+        pension_autre=int(uniform(1200, 9000)) if sitfam == "D" and random_() < 0.3 else 0,
+        epargne_retraite=(int(uniform(500, 8000)) if random_() < 0.1 else 0, 0),
+        dons=int(expovariate(1 / 250)) if random_() < 0.2 else 0,
+        emploi_domicile=int(uniform(500, 8000)) if random_() < 0.1 else 0,
     )
     gross = sal1 + sal2 + pen1 + pen2 + incomes.dividendes
-    ifi_years = (
-        frozenset(SEED_YEARS) if (gross > 150000 and rng.random() < 0.6) or rng.random() < 0.002 else frozenset()
-    )
+    ifi_years = frozenset(SEED_YEARS) if (gross > 150000 and random_() < 0.6) or random_() < 0.002 else frozenset()
     # Young adults have no avis before their first declaration.
     first_year = max(SEED_YEARS[0], dec1.date_naissance.year + 18)
     years = tuple(y for y in SEED_YEARS if y >= first_year) or (SEED_YEARS[-1],)
     death = None
-    if couple and rng.random() < 0.005:
-        year = rng.choice(SEED_YEARS[:-1])
-        when = date(year, 1, 1) + timedelta(days=rng.randrange(1, 360))
-        rank = rng.choice((1, 2))
+    if couple and random_() < 0.005:
+        year = draws.choice(SEED_YEARS_BUT_LAST)
+        when = date(year, 1, 1) + timedelta(days=draws.randint(1, 359))
+        rank = draws.choice((1, 2))
         death = DeathSpec(annrev=year, when=when, rank=rank)
         if rank == 1:
-            dec1 = PersonSpec(**{**dec1.__dict__, "date_deces": when})
+            dec1 = replace(dec1, date_deces=when)
         elif dec2 is not None:
-            dec2 = PersonSpec(**{**dec2.__dict__, "date_deces": when})
+            dec2 = replace(dec2, date_deces=when)
     return FoyerSpec(
         persona=None,
         sitfam=sitfam,
@@ -212,10 +230,10 @@ def random_foyer(drawer: _Drawer) -> FoyerSpec:
         pac=pac,
         years=years,
         parent_isole=sitfam in "CD" and has_children,
-        case_p=rng.random() < 0.01,
+        case_p=random_() < 0.01,
         ifi_years=ifi_years,
-        th_years=tuple(y for y in (2021, 2022) if y >= dec1.date_naissance.year + 18) if rng.random() < 0.9 else (),
-        nature_local=rng.choices(("AP", "MA", "MP", "ME"), weights=(50, 45, 4, 1))[0],
+        th_years=tuple(y for y in TH_YEARS if y >= dec1.date_naissance.year + 18) if random_() < 0.9 else (),
+        nature_local=draws.weighted(NATURES_LOCAL),
         death=death,
     )
 
