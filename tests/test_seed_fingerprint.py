@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dgfip_sandbox.seed import population, workers
+from dgfip_sandbox.seed import ficoba, population, workers
 from dgfip_sandbox.settings import Settings
 
 from .seed_fingerprint import RECORDED, fingerprint, overall
@@ -21,8 +21,9 @@ def test_seed_is_the_recorded_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, test_postgres_server: str | None, in_workers: bool
 ) -> None:
     if in_workers:  # the workers' path, with chunks small enough for both population workers to build some
-        monkeypatch.setattr(workers, "WORKER_FROM", 0)
+        monkeypatch.setattr(workers, "WORKER_FROM", 0)  # and FICOBA's rows in pieces written between them
         monkeypatch.setattr(population, "FOYERS_PER_CHUNK", 40)
+        monkeypatch.setattr(ficoba, "RECORDS_PER_PIECE", 150)
     name = url = None
     if test_postgres_server:
         name = unique_database_name("seed_fp")

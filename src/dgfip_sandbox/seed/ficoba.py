@@ -16,7 +16,7 @@ from __future__ import annotations
 import collections
 import functools
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, cast
@@ -697,8 +697,26 @@ async def insert_batch(session: AsyncSession, batch: Batch) -> None:
 
 
 async def seed(session: AsyncSession, settings: Settings) -> None:
-    if await session.scalar(select(func.count()).select_from(Etablissement)):
-        return
+    if await _banks_present(session):
+        return  # seeded already (for a large population, by the population seeder: ``start_prepared``)
+    await _insert_banks(session)
+    guichets = await _guichets(session)
+    # Plain rows, not ORM objects: 200,000 déclarants are read in a fraction of the time.
+    columns = Declarant.__table__.columns
+    # Rows with the déclarant's columns are read as déclarants (same attributes), hence the cast.
+    declarants = [
+        cast(Declarant, row) for row in await session.execute(select(*columns).order_by(columns.foyer_id, columns.rank))
+    ]
+    await insert_batch(session, build_batch(settings.seed, settings.seed_size, declarants, guichets))
+    await advance_sequences(session, "ficoba_personnes", "ficoba_comptes", "ficoba_droits")
+
+
+async def _banks_present(session: AsyncSession) -> bool:
+    return bool(await session.scalar(select(func.count()).select_from(Etablissement)))
+
+
+async def _insert_banks(session: AsyncSession) -> None:
+    """The établissements and their guichets (ids from 1, in ``GUICHETS`` order on a fresh database)."""
     await session.execute(
         insert(Etablissement), [{"code": c, "libelle": label, "bic": b} for c, label, b in ETABLISSEMENTS]
     )
@@ -717,22 +735,6 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
             for bank, code, libelle, a2, a3, a4 in GUICHETS
         ],
     )
-    guichets = await _guichets(session)
-    # Plain rows, not ORM objects: 200,000 déclarants are read in a fraction of the time.
-    columns = Declarant.__table__.columns
-    # Rows with the déclarant's columns are read as déclarants (same attributes), hence the cast.
-    declarants = [
-        cast(Declarant, row) for row in await session.execute(select(*columns).order_by(columns.foyer_id, columns.rank))
-    ]
-    dialect = session.get_bind().dialect.name
-    prepared = await _take_prepared(settings, dialect, declarants, guichets)
-    if prepared is None:
-        await insert_batch(session, build_batch(settings.seed, settings.seed_size, declarants, guichets))
-    else:
-        async with deferred_indexes(session, BATCH_TABLES):
-            for records in prepared:
-                await insert_records(session, records)
-    await advance_sequences(session, "ficoba_personnes", "ficoba_comptes", "ficoba_droits")
 
 
 def build_batch(seed: int, size: int, declarants: list[Declarant], guichets: dict[tuple[str, str], int]) -> Batch:
@@ -823,11 +825,12 @@ def build_batch(seed: int, size: int, declarants: list[Declarant], guichets: dic
 
 
 # ---------------------------------------------------------------------------------------------------
-# The same rows prepared in a worker process (seed.workers) while the population is being written: the
-# population seeder starts it (``start_prepared``) for large seeds; this seeder uses its rows only if the
-# déclarants and guichets it was computed from are those of the database, else computes them itself.
+# The same rows prepared in a worker process (seed.workers) while the population is being drawn and
+# written, and written by the population seeder between its chunks, in its transaction (``start_prepared``,
+# a companion of the population seeder for large seeds). The worker draws the déclarants from the
+# population's own generator, the ones the population seeder is writing; ``seed`` then finds the rows there.
 
-_PREPARED: dict[tuple[int, int, str, str], workers.Worker] = {}
+RECORDS_PER_PIECE = 20_000  # rows per piece sent by the worker: written between two population chunks
 
 
 def _assumed_guichets() -> dict[tuple[str, str], int]:
@@ -835,43 +838,60 @@ def _assumed_guichets() -> dict[tuple[str, str], int]:
     return {(bank, code): index for index, (bank, code, *_rest) in enumerate(GUICHETS, start=1)}
 
 
-def prepared_records(seed: int, size: int, dialect: str) -> Iterator[tuple[list[tuple[Any, ...]], list[Records]]]:
-    """(the déclarants assumed, as tuples of the table's columns; the records of ``BATCH_TABLES``): runs in
-    the worker, from the population's own generator."""
+def prepared_records(seed: int, size: int, dialect: str, per_piece: int) -> Iterator[Records]:
+    """The records of ``BATCH_TABLES`` in pieces of ``per_piece`` rows, parents first: runs in the worker,
+    from the population's own generator."""
     from dgfip_sandbox.seed.population import declarant_rows
 
     names = [c.name for c in Declarant.__table__.columns]
     row_type = collections.namedtuple("_DeclarantRow", names)  # type: ignore[misc]  # names from the metadata
     declarants = [row_type(*(row[name] for name in names)) for row in declarant_rows(seed, size)]
     batch = build_batch(seed, size, cast(list[Declarant], declarants), _assumed_guichets())
-    prepared = [
-        prepare_records(table, rows, dialect)
-        for table, rows in zip(BATCH_TABLES, (batch.personnes, batch.comptes, batch.droits), strict=True)
-    ]
-    yield [tuple(d) for d in declarants], [records for records in prepared if records is not None]
+    for table, rows in zip(BATCH_TABLES, (batch.personnes, batch.comptes, batch.droits), strict=True):
+        for start in range(0, len(rows), per_piece):
+            records = prepare_records(table, rows[start : start + per_piece], dialect)
+            if records is not None:
+                yield records
+
+
+class _PreparedRows:
+    """The population seeder's companion: FICOBA's rows from the worker, written when they arrive."""
+
+    tables: Sequence[Table] = BATCH_TABLES
+
+    def __init__(self, worker: workers.Worker) -> None:
+        self._worker = worker
+        self._pieces = worker.items()
+        self._started = False
+        self._done = False
+
+    async def write(self, session: AsyncSession, *, wait: bool) -> None:
+        if self._done or not (wait or self._worker.ready()):
+            return
+        if not self._started:
+            if await _banks_present(session):  # FICOBA is there already: it keeps its rows
+                self._done = True
+                return
+            await _insert_banks(session)  # the guichets' ids the worker assumed (fresh tables)
+            self._started = True
+        while wait or self._worker.ready():
+            piece = await anext(self._pieces, None)
+            if piece is None:
+                self._done = True
+                await advance_sequences(session, "ficoba_personnes", "ficoba_comptes", "ficoba_droits")
+                return
+            await insert_records(session, cast(Records, piece))
+
+    def close(self) -> None:
+        self._worker.close()
 
 
 @workers.companion
-def start_prepared(settings: Settings, dialect: str) -> None:
+def start_prepared(settings: Settings, dialect: str) -> workers.Companion:
     """Start computing this seeder's rows in a worker (called by the population seeder, large seeds)."""
-    key = (settings.seed, settings.seed_size, dialect, settings.sqlalchemy_url)
-    if key not in _PREPARED:
-        _PREPARED[key] = workers.Worker(prepared_records, settings.seed, settings.seed_size, dialect)
-
-
-async def _take_prepared(
-    settings: Settings, dialect: str, declarants: list[Declarant], guichets: dict[tuple[str, str], int]
-) -> list[Records] | None:
-    worker = _PREPARED.pop((settings.seed, settings.seed_size, dialect, settings.sqlalchemy_url), None)
-    if worker is None:
-        return None
-    try:
-        assumed, records = await worker.result()
-    finally:
-        worker.close()
-    if guichets != _assumed_guichets() or assumed != [tuple(cast(tuple[Any, ...], d)) for d in declarants]:
-        return None  # another population than the one the worker drew (or other guichets): compute here
-    return cast(list[Records], records)
+    return _PreparedRows(
+        workers.Worker(prepared_records, settings.seed, settings.seed_size, dialect, RECORDS_PER_PIECE)
+    )
 
 
 def _documented(builder: Builder, taken_spis: set[str]) -> None:

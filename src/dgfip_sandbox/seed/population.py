@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, cast
@@ -325,38 +325,49 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
     tables = [cast(Table, model.__table__) for _, model in TABLES]
     total = len(PERSONA_FOYERS) + settings.seed_size
     dialect = session.get_bind().dialect.name
-    with progress.current().task("foyers fiscaux", total) as task:
-        async with deferred_indexes(session, tables):
-            async for foyers, chunk in _chunks(settings, dialect):
-                for records in chunk:  # parents before children (foreign keys)
-                    await insert_records(session, records)
-                task.advance(foyers)
-    await advance_sequences(session, "foyers")
-
-
-async def _chunks(settings: Settings, dialect: str) -> AsyncIterator[tuple[int, list[Records]]]:
     if settings.seed_size < workers.WORKER_FROM:
-        for item in population_chunks(settings.seed, settings.seed_size, dialect):
-            yield item
+        with progress.current().task("foyers fiscaux", total) as task:
+            async with deferred_indexes(session, tables):
+                for foyers, chunk in population_chunks(settings.seed, settings.seed_size, dialect):
+                    await _write(session, chunk)
+                    task.advance(foyers)
+        await advance_sequences(session, "foyers")
         return
-    # Two workers share the population chunk by chunk (one per core); FICOBA's rows, from the same
-    # déclarants, are prepared on the side (seed.ficoba registers itself as a companion). This process
-    # writes, in chunk order (same ids).
+    # Two workers share the population chunk by chunk (one per core), and the other seeders' rows are
+    # prepared on the side (seed.ficoba registers itself as a companion). This process writes, in chunk
+    # order (same ids), and writes the companions' rows between the chunks as they become ready.
     parts = [
         workers.Worker(population_chunks, settings.seed, settings.seed_size, dialect, part, WORKERS, FOYERS_PER_CHUNK)
         for part in range(WORKERS)
     ]
-    workers.start_companions(settings, dialect)
+    companions = workers.start_companions(settings, dialect)
     try:
-        streams = [worker.items() for worker in parts]
-        for index in range(chunk_count(settings.seed_size, FOYERS_PER_CHUNK)):
-            yield await anext(streams[index % WORKERS])
-        for stream in streams:
-            async for _extra in stream:
-                raise RuntimeError("un processus auxiliaire a produit plus de données qu'attendu")
+        loaded = tables + [table for companion in companions for table in companion.tables]
+        with progress.current().task("foyers fiscaux", total) as task:
+            async with deferred_indexes(session, loaded):
+                streams = [worker.items() for worker in parts]
+                for index in range(chunk_count(settings.seed_size, FOYERS_PER_CHUNK)):
+                    foyers, chunk = await anext(streams[index % WORKERS])
+                    await _write(session, chunk)
+                    task.advance(foyers)
+                    for companion in companions:
+                        await companion.write(session, wait=False)
+                for stream in streams:
+                    async for _extra in stream:
+                        raise RuntimeError("un processus auxiliaire a produit plus de données qu'attendu")
+                for companion in companions:
+                    await companion.write(session, wait=True)
     finally:
         for worker in parts:
             worker.close()
+        for companion in companions:
+            companion.close()
+    await advance_sequences(session, "foyers")
+
+
+async def _write(session: AsyncSession, chunk: list[Records]) -> None:
+    for records in chunk:  # parents before children (foreign keys)
+        await insert_records(session, records)
 
 
 def _empty_batch() -> dict[str, list[dict[str, Any]]]:

@@ -11,27 +11,45 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import traceback
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Protocol
+
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession
 
 WORKER_FROM = 5000  # foyers; below, the seeders generate in-process (tests seed a few hundred)
 
-# Work that later seeders start while the population is being written (FICOBA's rows): registered by
-# their modules (``companion``), started by the population seeder (``start_companions``), so that the
-# population seeder imports none of them.
-_COMPANIONS: list[Callable[[Any, str], None]] = []
+
+class Companion(Protocol):
+    """Another seeder's rows, prepared in a worker while the population is being drawn and written, and
+    written by the population seeder between its own chunks, in its transaction (so that the single
+    writer never waits for a worker, nor a worker for the writer, and the load ends with the population).
+    The seeder whose rows they are then finds them there and has nothing left to do."""
+
+    tables: Sequence[Table]  # loaded with their secondary indexes deferred, like the population's
+
+    async def write(self, session: AsyncSession, *, wait: bool) -> None:
+        """Write the rows ready now; with ``wait``, every row that is left (then the companion is done)."""
+
+    def close(self) -> None:
+        """Stop the worker (whatever it still had to send)."""
 
 
-def companion(start: Callable[[Any, str], None]) -> Callable[[Any, str], None]:
+# Registered by the seeders' modules (``companion``), started by the population seeder
+# (``start_companions``), so that the population seeder imports none of them.
+_COMPANIONS: list[Callable[[Any, str], Companion | None]] = []
+
+
+def companion(start: Callable[[Any, str], Companion | None]) -> Callable[[Any, str], Companion | None]:
     """Register ``start(settings, dialect)``, called when a large population starts being written."""
     _COMPANIONS.append(start)
     return start
 
 
-def start_companions(settings: Any, dialect: str) -> None:
-    for start in _COMPANIONS:
-        start(settings, dialect)
+def start_companions(settings: Any, dialect: str) -> list[Companion]:
+    started = (start(settings, dialect) for start in _COMPANIONS)
+    return [found for found in started if found is not None]
 
 
 def _run(connection: Connection, function: Callable[..., Iterator[Any]], args: tuple[Any, ...]) -> None:
@@ -66,10 +84,9 @@ class Worker:
                 raise RuntimeError(f"la génération des données a échoué dans le processus auxiliaire :\n{value}")
             yield value
 
-    async def result(self) -> Any:
-        """The only item of a worker that yields one."""
-        found = [item async for item in self.items()]
-        return found[0]
+    def ready(self) -> bool:
+        """An item (or the end) can be read without waiting."""
+        return self._connection.poll()
 
     def close(self) -> None:
         if self._process.is_alive():
