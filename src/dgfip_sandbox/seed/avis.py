@@ -66,21 +66,6 @@ def _tax_for(income: float, parts: float, brackets: tuple[tuple[float, float], .
     return tax * parts
 
 
-def impot_bareme(rev_imposable: int, parts: float, base_parts: float, annrev: int) -> int:
-    """Barème tax with the ceiling on the quotient familial advantage (before décote)."""
-    brackets, ceiling, _ = bareme(annrev)
-    full = _tax_for(rev_imposable, parts, brackets)
-    base = _tax_for(rev_imposable, base_parts, brackets)
-    capped = base - ceiling * (parts - base_parts) * 2
-    return round(max(full, capped))
-
-
-def decote(tax: int, couple: bool, annrev: int) -> int:
-    _, _, (single, both) = bareme(annrev)
-    forfait = both if couple else single
-    return max(0, min(tax, round(forfait - DECOTE_RATE * tax)))
-
-
 def _abat(amount: int, rate: float, low: int, high: int) -> int:
     if amount <= 0:
         return 0
@@ -112,6 +97,45 @@ def _items(*pairs: tuple[str, int]) -> list[dict[str, str]]:
     return [{"code": code, "valeur": str(amount)} for code, amount in pairs if amount]
 
 
+@dataclass(frozen=True, slots=True)
+class Household:
+    """What every avis of a foyer shares from year to year (situation, parts, dependants), computed once."""
+
+    sitfam: str
+    couple: bool
+    parent_isole: bool
+    parts: float
+    base_parts: float
+    pac_out: dict[str, int]
+    sit_par: dict[str, str]
+
+
+def household(
+    *,
+    sitfam: str,
+    pac: dict[str, int],
+    couple: bool,
+    parent_isole: bool = False,
+    case_p: bool = False,
+    case_l: bool = False,
+) -> Household:
+    parts = nb_parts(sitfam, pac, parent_isole=parent_isole, case_p=case_p)
+    base_parts = 2.0 if sitfam in ("M", "O") else 1.0
+    if parent_isole and sitfam in ("C", "D") and (pac.get("nbPacF", 0) + pac.get("nbPacJ", 0)):
+        base_parts = 1.5  # the case T half-part has its own, higher ceiling: keep it outside the cap
+    if pac:
+        pac_out = {"nbPac": sum(pac.get(k, 0) for k in _NB_PAC_KEYS)}
+        pac_out.update({k: pac[k] for k in PAC_KEYS if pac.get(k)})
+    else:
+        pac_out = {"nbPac": 0}
+    sit_par: dict[str, str] = {}
+    if case_p:
+        sit_par["sitPartP"] = "P"
+    if case_l:
+        sit_par["indEnfSeul5ansMin"] = "L"
+    return Household(sitfam, couple, parent_isole, parts, base_parts, pac_out, sit_par)
+
+
 def build_avis(
     *,
     annrev: int,
@@ -125,6 +149,12 @@ def build_avis(
 ) -> dict[str, Any]:
     """The avis' fields (without état civil, address and dates, which the caller adds), in the stored
     compact form (store.taxpayers.expand_payload restores the published shapes)."""
+    foyer = household(sitfam=sitfam, pac=pac, couple=couple, parent_isole=parent_isole, case_p=case_p, case_l=case_l)
+    return avis_for(annrev, incomes, foyer)
+
+
+def avis_for(annrev: int, incomes: Incomes, foyer: Household) -> dict[str, Any]:
+    """``build_avis`` for one year of a ``household`` (the seed computes the household once per foyer)."""
     # The seed's hot path (400,000 avis for 100,000 foyers): locals, no helper calls per field; the
     # values, and the order of every list and dict, are those of the plain formulation kept in git history.
     s1, s2 = incomes.salaires
@@ -159,23 +189,18 @@ def build_avis(
     capital = interets + dividendes + plus_values
     rfr = rev_imposable + capital + epargne
 
-    parts = nb_parts(sitfam, pac, parent_isole=parent_isole, case_p=case_p)
-    base_parts = 2.0 if sitfam in ("M", "O") else 1.0
-    if parent_isole and sitfam in ("C", "D") and (pac.get("nbPacF", 0) + pac.get("nbPacJ", 0)):
-        base_parts = 1.5  # the case T half-part has its own, higher ceiling: keep it outside the cap
-    tax_bareme = impot_bareme(rev_imposable, parts, base_parts, annrev)
-    the_decote = decote(tax_bareme, couple, annrev)
+    parts = foyer.parts
+    brackets, ceiling, (single, both) = bareme(annrev)
+    full = _tax_for(rev_imposable, parts, brackets)
+    base = _tax_for(rev_imposable, foyer.base_parts, brackets)
+    # Barème tax with the ceiling on the quotient familial advantage (before décote), then the décote.
+    tax_bareme = round(max(full, base - ceiling * (parts - foyer.base_parts) * 2))
+    the_decote = max(0, min(tax_bareme, round((both if foyer.couple else single) - DECOTE_RATE * tax_bareme)))
     imp_av_imput = tax_bareme - the_decote
     reduction_dons = min(imp_av_imput, round(dons * 0.66))
     credit_emploi = round(min(emploi_domicile, 12000) * 0.5)
     flat_tax = round(capital * PFU_IR_RATE)
     mont_tot_ir = imp_av_imput - reduction_dons - credit_emploi + flat_tax
-
-    if pac:
-        pac_out = {"nbPac": sum(pac.get(k, 0) for k in _NB_PAC_KEYS)}
-        pac_out.update({k: pac[k] for k in PAC_KEYS if pac.get(k)})
-    else:
-        pac_out = {"nbPac": 0}
 
     # Stored compactly (see store.taxpayers.expand_payload): [code, dec1, dec2, pacs, total], "" for 0.
     facture: list[list[str]] = []
@@ -220,11 +245,7 @@ def build_avis(
     if the_decote:
         append(["1830", "", "", "", str(the_decote)])
 
-    sit_par: dict[str, str] = {}
-    if case_p:
-        sit_par["sitPartP"] = "P"
-    if case_l:
-        sit_par["indEnfSeul5ansMin"] = "L"
+    sit_par = dict(foyer.sit_par)
     # Only the non-empty categories are stored, each with its non-zero amounts.
     rev: dict[str, list[dict[str, str]]] = {}
     tspr = [
@@ -248,10 +269,10 @@ def build_avis(
         rev["rici"] = _items(("7UF", dons), ("7DB", emploi_domicile))
     avis: dict[str, Any] = {
         "rfr": rfr,
-        "sitFam": sitfam,
+        "sitFam": foyer.sitfam,
         "nbPart": parts,
-        "pac": pac_out,
-        "sitParIso": "T" if parent_isole else "",
+        "pac": dict(foyer.pac_out),
+        "sitParIso": "T" if foyer.parent_isole else "",
         "pensAlPer": 0,
         "indDeficit": ind_deficit,
         "revenuBrutGlobal": rbg,

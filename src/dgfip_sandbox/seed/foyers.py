@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any, TypedDict
 
 from dgfip_sandbox.apis.impot_particulier.calendar import ir_taxation_date
-from dgfip_sandbox.seed.avis import Incomes, build_avis
+from dgfip_sandbox.seed.avis import Incomes, avis_for, build_avis, household
 from dgfip_sandbox.seed.draws import below
 
 SEED_YEARS = (2022, 2023, 2024, 2025)  # income years with avis (revenus 2025 = avis 2026)
@@ -257,6 +257,14 @@ def foyer_rows(foyer_id: int, spec: FoyerSpec, rng: random.Random) -> dict[str, 
     late = spec.late_etablissement
     random_ = rng.random
     death = spec.death
+    foyer = household(
+        sitfam=spec.sitfam,
+        pac=spec.pac,
+        couple=couple,
+        parent_isole=spec.parent_isole,
+        case_p=spec.case_p,
+        case_l=spec.case_l,
+    )
     for annrev in spec.years:
         factor = (1.025 ** (annrev - 2025)) * (0.97 + (1.03 - 0.97) * random_())  # rng.uniform(0.97, 1.03)
         incomes = _scale(spec.incomes, factor)
@@ -305,18 +313,9 @@ def foyer_rows(foyer_id: int, spec: FoyerSpec, rng: random.Random) -> dict[str, 
                 )
                 dec1, dec2 = people[survivor_rank - 1].spi, None
             else:
-                avis = build_avis(
-                    annrev=annrev,
-                    sitfam=spec.sitfam,
-                    pac=spec.pac,
-                    incomes=incomes,
-                    couple=couple,
-                    parent_isole=spec.parent_isole,
-                    case_p=spec.case_p,
-                    case_l=spec.case_l,
-                )
+                avis = avis_for(annrev, incomes, foyer)
                 dec1, dec2 = spec.dec1.spi, spec.dec2.spi if spec.dec2 else None
-            periods = [(avis, date(annrev, 1, 1), date(annrev, 12, 31), dec1, dec2, None)]
+            periods = [(avis, *_income_year(annrev), dec1, dec2, None)]
         for sequence, (avis, debut, fin, dec1, dec2, deceased_rank) in enumerate(periods, start=1):
             avis.update(common)
             situations.append(
