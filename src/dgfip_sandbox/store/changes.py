@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dgfip_sandbox.store.base import Base
+from dgfip_sandbox.store.database import begin_before_ddl
 
 # Each cached domain and the tables whose writes invalidate it.
 DOMAINS: dict[str, tuple[str, ...]] = {
@@ -118,6 +119,7 @@ async def triggers_paused(session: AsyncSession, tables: Iterable[str]) -> Async
         if table in names
         for name, statement in _sqlite_triggers(domain, table)
     ]
+    await begin_before_ddl(session)
     for name, _ in triggers:
         await session.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
     yield

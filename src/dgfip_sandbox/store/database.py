@@ -41,3 +41,15 @@ async def advance_sequences(session: AsyncSession, *tables: str) -> None:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))"  # noqa: S608 - table names are the seeders' constants
             )
         )
+
+
+async def begin_before_ddl(session: AsyncSession) -> None:
+    """Open the session's transaction in the database now. SQLite's driver begins one only before a data
+    change, so DDL run first (a bulk load's dropped indexes and triggers) would be committed at once and
+    stay dropped if the load then failed; with the transaction begun, a rollback puts them back."""
+    if session.get_bind().dialect.name != "sqlite":
+        return  # PostgreSQL's DDL is part of the transaction SQLAlchemy has begun
+    raw = await (await session.connection()).get_raw_connection()
+    driver = raw.driver_connection
+    if driver is not None and not driver.in_transaction:
+        await driver.execute("BEGIN")
