@@ -18,8 +18,6 @@ from stdnum.iso7064 import mod_97_10
 
 # "FR00" with its letters as ISO 13616 numbers (F = 15, R = 27), appended to the BBAN for the mod 97.
 _FR00 = "152700"
-# The same suffixes as numbers ("FC00": C = 12), for BranchIbans' arithmetic.
-_FR00_VALUE, _FC00_VALUE = 152700, 151200
 _ASCII_DIGITS = re.compile(r"[0-9]+", re.ASCII)
 _SHAPE = re.compile(r"(FR|FC)[0-9]{2}[0-9]{10}[0-9A-Z]{11}[0-9]{2}", re.ASCII)
 
@@ -71,7 +69,8 @@ class BranchIbans:
     computed once: the seed makes an IBAN per account, hundreds of thousands of them.
 
     As numbers, BBAN = banque·guichet·10^13 + compte·10^2 + clé, and the check digits are 98 − (BBAN·10^6
-    + "FR00" or "FC00" as digits) mod 97 (``numeric_fr_iban``; ``mod_97_10.calc_check_digits`` for FC)."""
+    + "FR00" or "FC00" as digits) mod 97 (``numeric_fr_iban``; ``mod_97_10.calc_check_digits`` for FC):
+    computed mod 97 term by term, on small ints."""
 
     codes: str  # banque then guichet, 10 digits
     rib_share: int  # (89·banque + 15·guichet) mod 97, the clé RIB's part
@@ -87,14 +86,17 @@ class BranchIbans:
 
     def iban(self, account: int, *, coffre_fort: bool = False) -> str:
         """The IBAN (``FC`` number for a safe-deposit box) of account number ``account`` (< 10^11)."""
-        key = 97 - (self.rib_share + 3 * account) % 97
-        rest = self.iban_share + account * 10**8 + key * 10**6
-        country, suffix = ("FC", _FC00_VALUE) if coffre_fort else ("FR", _FR00_VALUE)
+        account_share = account % 97
+        key = 97 - (self.rib_share + 3 * account_share) % 97
+        country, suffix = ("FC", _FC00_SHARE) if coffre_fort else ("FR", _FR00_SHARE)
+        check = 98 - (self.iban_share + account_share * _E8_SHARE + key * _E6_SHARE + suffix) % 97
         # Table lookups and zfill rather than format specs (":02d"), several times slower.
-        check = _TWO_DIGITS[98 - (rest + suffix) % 97]
-        return f"{country}{check}{self.codes}{str(account).zfill(11)}{_TWO_DIGITS[key]}"
+        return f"{country}{_TWO_DIGITS[check]}{self.codes}{str(account).zfill(11)}{_TWO_DIGITS[key]}"
 
 
+# BranchIbans' terms mod 97: the account number's place (10^8), the clé's (10^6), "FR00" and "FC00".
+_E8_SHARE, _E6_SHARE = 10**8 % 97, 10**6 % 97
+_FR00_SHARE, _FC00_SHARE = 152700 % 97, 151200 % 97
 _TWO_DIGITS = [f"{n:02d}" for n in range(100)]
 
 
