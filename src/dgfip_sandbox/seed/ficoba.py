@@ -33,7 +33,15 @@ from dgfip_sandbox.seed import workers
 from dgfip_sandbox.seed.demo_consumer import DemoConsumer
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.accounts import Compte, Droit, Etablissement, Guichet, Personne
-from dgfip_sandbox.store.bulk import ColumnRows, Records, deferred_indexes, insert_records, insert_rows, prepare_records
+from dgfip_sandbox.store.bulk import (
+    ColumnRows,
+    Records,
+    collector_paused,
+    deferred_indexes,
+    insert_records,
+    insert_rows,
+    prepare_records,
+)
 from dgfip_sandbox.store.database import advance_sequences
 from dgfip_sandbox.store.taxpayers import Declarant
 
@@ -941,6 +949,7 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
     await advance_sequences(session, "ficoba_personnes", "ficoba_comptes", "ficoba_droits")
 
 
+@collector_paused()  # the batch is hundreds of thousands of tuples: see collector_paused
 def build_batch(seed: int, size: int, declarants: list[Declarant], guichets: dict[tuple[str, str], int]) -> Batch:
     """FICOBA's rows around the tax file's ``declarants`` (ordered by foyer and rank)."""
     rng = random.Random(f"ficoba:{seed}")  # noqa: S311 - deterministic fictitious data, not a secret

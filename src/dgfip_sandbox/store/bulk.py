@@ -12,8 +12,9 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
@@ -71,6 +72,23 @@ def prepare_records(table: Table, rows: Sequence[dict[str, Any]] | ColumnRows, d
     return Records(table.name, tuple(c.name for c in columns), records)
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the block (as it was after it); also a decorator. Building
+    or converting hundreds of thousands of row tuples, which hold no cycles, otherwise sets off full
+    collections that scan all the rows built so far, again and again. Memory is freed as usual meanwhile
+    (reference counting): only cycles wait for the block's end."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+@collector_paused()
 def _prepare_column_rows(table: Table, rows: ColumnRows, dialect: str) -> Records | None:
     """:func:`prepare_records` for rows already in column order: only the columns whose driver value
     differs from the Python one are converted (none on PostgreSQL, dates and JSON on SQLite)."""
@@ -79,23 +97,25 @@ def _prepare_column_rows(table: Table, rows: ColumnRows, dialect: str) -> Record
         raise ValueError(f"rows of {rows.columns} are not those of {table.name} {names}")
     if not rows.rows or not _driver_loads(table, dialect):
         return None
-    encoders = [_column_encoder(c, dates_as_text=dialect == "sqlite") for c in table.columns]
+    iso_text = _IsoText()  # one for all date columns: the same days recur in each
+    encoders = [_column_encoder(c, iso_text if dialect == "sqlite" else None) for c in table.columns]
     if not any(encoders):
         return Records(table.name, names, rows.rows)  # the same list: the driver takes the rows as they are
-    # Column by column: the untouched columns cost one C-level pass of the transposition, not a call per value.
-    values: list[Any] = list(zip(*rows.rows, strict=True))
+    # Column by column, each one C-level pass (not zip(*rows): an iterator per row for the collector to scan).
+    values = [list(map(itemgetter(index), rows.rows)) for index in range(len(names))]
     for index, encode in enumerate(encoders):
         if encode is not None:
             values[index] = list(map(encode, values[index]))
     return Records(table.name, names, list(zip(*values, strict=True)))
 
 
-def _column_encoder(column: Any, *, dates_as_text: bool) -> Callable[[Any], Any] | None:
-    """How a Python value of ``column`` becomes the driver's, or None where it is the same."""
+def _column_encoder(column: Any, iso_text: _IsoText | None) -> Callable[[Any], Any] | None:
+    """How a Python value of ``column`` becomes the driver's (dates through ``iso_text`` if given, else
+    as they are), or None where it is the same."""
     if isinstance(column.type, JSON):
         return _json_text
-    if dates_as_text and isinstance(column.type, Date):
-        return _IsoText().__getitem__
+    if iso_text is not None and isinstance(column.type, Date):
+        return iso_text.__getitem__
     return None
 
 
