@@ -507,6 +507,8 @@ _NO_COMPANY = (None,) * len(_COMPANY_COLUMNS)
 
 @dataclass
 class Batch:
+    """FICOBA's rows being built, with explicit ids: tuples in each table's column order."""
+
     personnes: ColumnRows = field(default_factory=lambda: ColumnRows(PERSONNE_COLUMNS))
     comptes: ColumnRows = field(default_factory=lambda: ColumnRows(COMPTE_COLUMNS))
     droits: ColumnRows = field(default_factory=lambda: ColumnRows(DROIT_COLUMNS))
@@ -664,6 +666,7 @@ class Draws:
     """
 
     def __init__(self, rng: random.Random) -> None:
+        # What random.Random's own methods draw through: a subclass drawing otherwise would get other values.
         if getattr(type(rng), "_randbelow", None) is not random.Random._randbelow_with_getrandbits:  # type: ignore[attr-defined]
             raise TypeError(f"{type(rng).__name__} does not draw integers as random.Random does")
         self.getrandbits = rng.getrandbits
@@ -693,8 +696,8 @@ _FIRST_OPENING = date(1995, 1, 1).toordinal()
 class Builder:
     """Deterministic generation of accounts around people; shared by the seeder and the benchmark.
 
-    Days are drawn as ordinals (ints), dates made once from them; guichets carry their share of the IBAN
-    arithmetic (``BranchIbans``)."""
+    Days are drawn as ordinals (ints), without timedelta arithmetic; guichets carry their share of the
+    IBAN arithmetic (``BranchIbans``)."""
 
     def __init__(
         self,

@@ -7,6 +7,9 @@
   it (one sort per index instead of one B-tree insertion per row); primary keys and unique constraints
   stay, so the load is still checked; the change counters' per-row SQLite triggers paused meanwhile and
   each affected counter bumped once (``store.changes.triggers_paused``).
+- :class:`ColumnRows`: rows a generator builds directly as tuples in the table's column order, which
+  :func:`prepare_records` takes as they are (PostgreSQL) or with their date columns as ISO text (SQLite);
+  :func:`collector_paused` while building or converting many of them.
 """
 
 from __future__ import annotations
