@@ -6,7 +6,7 @@ import random
 
 from schwifty import IBAN
 
-from dgfip_sandbox.apis.ficoba.identifiers import is_valid_iban, make_iban
+from dgfip_sandbox.apis.ficoba.identifiers import BranchIbans, is_valid_iban, make_iban
 from dgfip_sandbox.seed.ficoba import GUICHETS
 
 
@@ -32,3 +32,14 @@ def test_coffre_fort_number_keeps_the_bban_and_its_own_check_digits() -> None:
     fc = make_iban("30004", "00001", "00012345678", coffre_fort=True)
     assert fc.startswith("FC") and fc[4:] == iban[4:]
     assert is_valid_iban(fc)
+
+
+def test_branch_ibans_equal_make_iban() -> None:
+    rng = random.Random(11)
+    branches = [(bank, code) for bank, code, *_ in GUICHETS] + [("99999", "99999"), ("00000", "00000")]
+    for _ in range(20000):
+        bank, branch = rng.choice(branches)
+        account = rng.choice((rng.randrange(10**11), 0, 10**11 - 1))
+        coffre_fort = rng.random() < 0.2
+        expected = make_iban(bank, branch, f"{account:011d}", coffre_fort=coffre_fort)
+        assert BranchIbans.of(bank, branch).iban(account, coffre_fort=coffre_fort) == expected

@@ -53,3 +53,12 @@ def test_below_is_randrange() -> None:
         for _ in range(300):
             assert below(actual, n) == expected.randrange(n)
     assert actual.getstate() == expected.getstate()
+
+
+def test_draws_refuse_a_generator_drawing_integers_otherwise() -> None:
+    class OwnRandom(random.Random):
+        def random(self) -> float:
+            return 0.5
+
+    with pytest.raises(TypeError):
+        Draws(OwnRandom(1))

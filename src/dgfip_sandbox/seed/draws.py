@@ -50,6 +50,9 @@ class Draws:
     __slots__ = ("rng", "random", "getrandbits")
 
     def __init__(self, rng: random.Random) -> None:
+        # What random.Random's own methods draw through: a subclass drawing otherwise would get other values.
+        if getattr(type(rng), "_randbelow", None) is not random.Random._randbelow_with_getrandbits:  # type: ignore[attr-defined]
+            raise TypeError(f"{type(rng).__name__} does not draw integers as random.Random does")
         self.rng = rng
         self.random = rng.random
         self.getrandbits = rng.getrandbits

@@ -27,13 +27,22 @@ from stdnum.fr import nif
 
 from dgfip_sandbox.apis.ficoba import datapass
 from dgfip_sandbox.apis.ficoba import nomenclatures as nom
-from dgfip_sandbox.apis.ficoba.identifiers import make_iban, make_siren, make_siret, numeric_fr_iban
+from dgfip_sandbox.apis.ficoba.identifiers import BranchIbans, make_iban, make_siren, make_siret
 from dgfip_sandbox.apis.ficoba.matching import normalise
 from dgfip_sandbox.seed import workers
 from dgfip_sandbox.seed.demo_consumer import DemoConsumer
+from dgfip_sandbox.seed.draws import Draws
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.accounts import Compte, Droit, Etablissement, Guichet, Personne
-from dgfip_sandbox.store.bulk import Records, deferred_indexes, insert_records, insert_rows, prepare_records
+from dgfip_sandbox.store.bulk import (
+    ColumnRows,
+    Records,
+    collector_paused,
+    deferred_indexes,
+    insert_records,
+    insert_rows,
+    prepare_records,
+)
 from dgfip_sandbox.store.database import advance_sequences
 from dgfip_sandbox.store.taxpayers import Declarant
 
@@ -418,25 +427,108 @@ PERSONAS: list[dict[str, Any]] = [
 
 
 # ---------------------------------------------------------------------------------------------------
-# Rows being built (explicit ids, bulk-inserted at the end)
+# Rows being built (explicit ids, bulk-inserted at the end), as tuples in each table's column order:
+# ``prepare_records`` hands them to the driver as they are (it checks the order against the metadata).
+
+# ficoba_personnes' columns in groups, as the rows are built: a natural person's identity, a legal
+# entity's identifiers, the residence, the normalised search keys.
+_IDENTITY_COLUMNS = (
+    "kind",
+    "spi",
+    "nom_naissance",
+    "nom_usage",
+    "prenoms",
+    "sexe",
+    "annee_naissance",
+    "mois_naissance",
+    "jour_naissance",
+    "code_pays_naissance",
+    "code_departement_naissance",
+    "code_commune_naissance",
+    "libelle_commune_naissance",
+    "date_deces",
+)
+_COMPANY_COLUMNS = (
+    "raison_sociale",
+    "sigle",
+    "enseigne",
+    "categorie_juridique",
+    "type_repertoire",
+    "siren",
+    "siret",
+    "numero_copro",
+    "numero_rna",
+    "numero_lei",
+)
+_ADDRESS_COLUMNS = (
+    "code_departement_residence",
+    "code_commune_residence",
+    "libelle_commune_residence",
+    "numero_voie",
+    "indice_repetition",
+    "code_nature_voie",
+    "libelle_voie",
+    "libelle_compl_adr",
+    "code_postal",
+)
+_NORM_COLUMNS = (
+    "nom_norm",
+    "nom_usage_norm",
+    "prenoms_norm",
+    "raison_sociale_norm",
+    "sigle_norm",
+    "enseigne_norm",
+)
+PERSONNE_COLUMNS = (
+    "id",
+    *_IDENTITY_COLUMNS,
+    *_COMPANY_COLUMNS,
+    "code_pays_residence",
+    *_ADDRESS_COLUMNS,
+    *_NORM_COLUMNS,
+)
+COMPTE_COLUMNS = (
+    "id",
+    "iban",
+    "guichet_id",
+    "date_ouverture",
+    "date_fiscale",
+    "code_motif_ouverture",
+    "date_cloture",
+    "code_nature",
+    "code_type",
+    "code_caracteristique",
+    "succession",
+    "non_resident",
+    "devise",
+)
+DROIT_COLUMNS = ("id", "compte_id", "personne_id", "droit", "date_debut", "date_fin", "date_maj")
+_NO_COMPANY = (None,) * len(_COMPANY_COLUMNS)
 
 
 @dataclass
 class Batch:
-    personnes: list[dict[str, Any]] = field(default_factory=list)
-    comptes: list[dict[str, Any]] = field(default_factory=list)
-    droits: list[dict[str, Any]] = field(default_factory=list)
+    """FICOBA's rows being built, with explicit ids: tuples in each table's column order."""
+
+    personnes: ColumnRows = field(default_factory=lambda: ColumnRows(PERSONNE_COLUMNS))
+    comptes: ColumnRows = field(default_factory=lambda: ColumnRows(COMPTE_COLUMNS))
+    droits: ColumnRows = field(default_factory=lambda: ColumnRows(DROIT_COLUMNS))
     ibans: set[str] = field(default_factory=set)
     next_personne: int = 1
     next_compte: int = 1
     next_droit: int = 1
 
     def personne(self, **values: Any) -> int:
+        """A person from some of its columns (the others as ``personne_row`` completes them)."""
         row = personne_row(values)
-        row["id"] = self.next_personne
-        self.personnes.append(row)
-        self.next_personne += 1
-        return int(row["id"])
+        return self.add_personne(tuple(row[name] for name in PERSONNE_COLUMNS[1:]))
+
+    def add_personne(self, values: tuple[Any, ...]) -> int:
+        """A person from all its columns but the id, in ``PERSONNE_COLUMNS`` order; returns its id."""
+        pid = self.next_personne
+        self.personnes.rows.append((pid, *values))
+        self.next_personne = pid + 1
+        return pid
 
     def compte(
         self,
@@ -457,24 +549,26 @@ class Batch:
         if iban in self.ibans:
             raise ValueError(f"duplicate IBAN {iban}")
         self.ibans.add(iban)
-        row: dict[str, Any] = {
-            "id": self.next_compte,
-            "iban": iban,
-            "guichet_id": guichet_id,
-            "date_ouverture": ouverture,
-            "date_fiscale": fiscale,
-            "code_motif_ouverture": motif,
-            "date_cloture": cloture,
-            "code_nature": nature,
-            "code_type": type_,
-            "code_caracteristique": caracteristique,
-            "succession": succession,
-            "non_resident": non_resident,
-            "devise": devise,
-        }
-        self.comptes.append(row)
-        self.next_compte += 1
-        return int(row["id"])
+        cid = self.next_compte
+        self.comptes.rows.append(
+            (
+                cid,
+                iban,
+                guichet_id,
+                ouverture,
+                fiscale,
+                motif,
+                cloture,
+                nature,
+                type_,
+                caracteristique,
+                succession,
+                non_resident,
+                devise,
+            )
+        )
+        self.next_compte = cid + 1
+        return cid
 
     def droit(
         self,
@@ -486,18 +580,13 @@ class Batch:
         fin: date | None = None,
         maj: date | None = None,
     ) -> None:
-        self.droits.append(
-            {
-                "id": self.next_droit,
-                "compte_id": compte_id,
-                "personne_id": personne_id,
-                "droit": droit,
-                "date_debut": debut,
-                "date_fin": fin,
-                "date_maj": maj or debut,
-            }
-        )
-        self.next_droit += 1
+        did = self.next_droit
+        self.droits.rows.append((did, compte_id, personne_id, droit, debut, fin, maj or debut))
+        self.next_droit = did + 1
+
+    def tables(self) -> tuple[ColumnRows, ColumnRows, ColumnRows]:
+        """The rows of ``BATCH_TABLES``, in that order."""
+        return self.personnes, self.comptes, self.droits
 
 
 _PERSONNE_COLUMNS = [c.name for c in Personne.__table__.columns if c.name != "id"]
@@ -518,6 +607,25 @@ def personne_row(values: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def _person_values(identity: tuple[Any, ...], address: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``personne_row`` for a natural person living in France, as the columns after the id in
+    ``PERSONNE_COLUMNS`` order: ``identity`` (``_IDENTITY_COLUMNS``), no company identifiers,
+    ``address`` (``_ADDRESS_COLUMNS``), the normalised names."""
+    _kind, _spi, nom_naissance, nom_usage, prenoms, *_rest = identity
+    return (
+        *identity,
+        *_NO_COMPANY,
+        nom.FRANCE,
+        *address,
+        _norm(nom_naissance),
+        _norm(nom_usage),
+        _norm(prenoms),
+        None,
+        None,
+        None,
+    )
+
+
 @functools.lru_cache(maxsize=65536)
 def _norm(value: str | None) -> str | None:
     """``normalise(value) or None``, each distinct name once (the seed's names repeat a lot)."""
@@ -526,28 +634,47 @@ def _norm(value: str | None) -> str | None:
 
 def personne_from_declarant(d: Declarant) -> dict[str, Any]:
     """The FICOBA état civil of a déclarant of the tax file (same SPI, same names and birth)."""
+    return dict(zip(_IDENTITY_COLUMNS, _declarant_identity(d), strict=True))
+
+
+def _declarant_identity(d: Declarant) -> tuple[Any, ...]:
+    """``personne_from_declarant``'s values, in ``_IDENTITY_COLUMNS`` order."""
     dept, commune = nom.split_commune(d.commune_naissance)
     abroad = d.code_pays_naissance != nom.FRANCE
-    return {
-        "kind": "PP",
-        "spi": d.spi,
-        "nom_naissance": d.nom_naissance,
-        "nom_usage": d.nom_usage,
-        "prenoms": d.prenoms,
-        "sexe": "1" if d.sexe == "M" else "2",
-        "annee_naissance": f"{d.date_naissance.year:04d}",
-        "mois_naissance": f"{d.date_naissance.month:02d}",
-        "jour_naissance": f"{d.date_naissance.day:02d}",
-        "code_pays_naissance": d.code_pays_naissance,
-        "code_departement_naissance": None if abroad else (d.departement_naissance or dept),
-        "code_commune_naissance": None if abroad else commune,
-        "libelle_commune_naissance": None if abroad else d.lieu_naissance,
-        "date_deces": d.date_deces,
-    }
+    born = d.date_naissance.isoformat()  # YYYY-MM-DD: the year, month and day FICOBA stores as text
+    return (
+        "PP",
+        d.spi,
+        d.nom_naissance,
+        d.nom_usage,
+        d.prenoms,
+        "1" if d.sexe == "M" else "2",
+        born[:4],
+        born[5:7],
+        born[8:10],
+        d.code_pays_naissance,
+        None if abroad else (d.departement_naissance or dept),
+        None if abroad else commune,
+        None if abroad else d.lieu_naissance,
+        d.date_deces,
+    )
+
+
+# str(randint(1, 180)) as a table: an address's street number is NUMEROS_VOIE[below(180)].
+NUMEROS_VOIE = [str(n) for n in range(1, 181)]
+INDICES_REPETITION = [None] * 9 + ["B"]  # a "bis" for one address in ten
+# A person's usual products beyond the current account: (nature, share of people holding one).
+PRODUCTS = ((201, 0.6), (205, 0.3), (206, 0.1), (213, 0.1), (401, 0.12), (212, 0.06), (209, 0.08), (500, 0.04))
+FISCAL_NATURES = frozenset({209, 212, 213})  # products with a date fiscale (their opening)
+CLOSED_NATURES = (101, 201, 216)
+_FIRST_OPENING = date(1995, 1, 1).toordinal()
 
 
 class Builder:
-    """Deterministic generation of accounts around people; shared by the seeder and the benchmark."""
+    """Deterministic generation of accounts around people; shared by the seeder and the benchmark.
+
+    Days are drawn as ordinals (ints), without timedelta arithmetic; guichets carry their share of the
+    IBAN arithmetic (``BranchIbans``)."""
 
     def __init__(
         self,
@@ -557,99 +684,141 @@ class Builder:
         today: date = date(2026, 11, 25),
     ) -> None:
         self.rng = rng
+        self.draws = Draws(rng)
         self.guichets = guichets
         self.guichet_keys = sorted(guichets)
         self.batch = batch or Batch()
         self.today = today
-        # Bank and branch codes of five ASCII digits (all of GUICHETS): their IBANs are computed directly.
-        self._numeric = {
-            code for key in guichets for code in key if len(code) == 5 and code.isascii() and code.isdigit()
-        }
+        self._today = today.toordinal()
+        # (key, id, its IBANs or None) in guichet_keys' order (rng.choice's index); None when the codes are
+        # not five ASCII digits each (all of GUICHETS are): make_iban's general path then.
+        self._branches = [
+            (key, guichets[key], BranchIbans.of(*key) if all(map(_is_numeric_code, key)) else None)
+            for key in self.guichet_keys
+        ]
+        self._by_key = {branch[0]: branch for branch in self._branches}
 
     def new_iban(
         self, *, bank: str | None = None, branch: str | None = None, coffre_fort: bool = False
     ) -> tuple[str, int]:
-        rng = self.rng
+        """A new IBAN (not in the batch) and its guichet's id: at ``bank``/``branch``, else a random one."""
+        guichet = self._random_branch() if bank is None or branch is None else self._by_key[(bank, branch)]
+        return self._new_iban(guichet, coffre_fort), guichet[1]
+
+    def _random_branch(self) -> _Branch:
+        return self._branches[self.draws.below(len(self._branches))]
+
+    def _new_iban(self, guichet: _Branch, coffre_fort: bool = False) -> str:
+        """A new IBAN at ``guichet``: account numbers drawn (10 digits, then 1) until one is not in the batch."""
+        (bank, code), _id, ibans = guichet
+        getrandbits, taken = self.draws.getrandbits, self.batch.ibans
         while True:
-            if bank is None or branch is None:
-                bank, branch = rng.choice(self.guichet_keys)
-            account = f"{rng.randrange(10**10):010d}{rng.randrange(10)}"
-            if coffre_fort or bank not in self._numeric or branch not in self._numeric:
-                iban = make_iban(bank, branch, account, coffre_fort=coffre_fort)
-            else:  # the usual case, without make_iban's checks of the codes
-                iban = numeric_fr_iban(bank, branch, account)
-            if iban not in self.batch.ibans:
-                return iban, self.guichets[(bank, branch)]
+            # below(10**10) then below(10) (Draws.below, inlined: two calls per account saved).
+            high = getrandbits(34)
+            while high >= 10**10:
+                high = getrandbits(34)
+            low = getrandbits(4)
+            while low >= 10:
+                low = getrandbits(4)
+            account = high * 10 + low
+            if ibans is None:
+                iban = make_iban(bank, code, f"{account:011d}", coffre_fort=coffre_fort)
+            else:
+                iban = ibans.iban(account, coffre_fort=coffre_fort)
+            if iban not in taken:
+                return iban
 
     def date_between(self, start: date, end: date) -> date:
+        """A random day in [start, end), or ``start`` when the interval is empty (then nothing is drawn)."""
+        return date.fromordinal(self._day_between(start.toordinal(), end.toordinal()))
+
+    def _day_between(self, start: int, end: int) -> int:
+        """``date_between`` on ordinals."""
         if end <= start:
             return start
-        return start + timedelta(days=self.rng.randrange((end - start).days))
+        # start + below(end - start) (Draws.below, inlined: the seed draws a day per account).
+        getrandbits, n = self.draws.getrandbits, end - start
+        k = n.bit_length()
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return start + r
 
     def address(self) -> dict[str, Any]:
-        dept, commune, libelle, cp = self.rng.choice(COMMUNES)
-        code_voie, voie = self.rng.choice(VOIES)
+        dept, commune, libelle, numero, indice, code_voie, voie, _compl, cp = self.address_values()
         return {
             "code_departement_residence": dept,
             "code_commune_residence": commune,
             "libelle_commune_residence": libelle,
             "code_postal": cp,
-            "numero_voie": str(self.rng.randint(1, 180)),
-            "indice_repetition": self.rng.choice([None] * 9 + ["B"]),
+            "numero_voie": numero,
+            "indice_repetition": indice,
             "code_nature_voie": code_voie,
             "libelle_voie": voie,
         }
 
+    def address_values(self) -> tuple[Any, ...]:
+        """A random address in France, as the values of ``_ADDRESS_COLUMNS``."""
+        below = self.draws.below
+        dept, commune, libelle, cp = COMMUNES[below(len(COMMUNES))]
+        code_voie, voie = VOIES[below(len(VOIES))]
+        numero = NUMEROS_VOIE[below(len(NUMEROS_VOIE))]
+        indice = INDICES_REPETITION[below(len(INDICES_REPETITION))]
+        return dept, commune, libelle, numero, indice, code_voie, voie, None, cp
+
     def accounts_for(self, holders: list[int], born: date, *, couple: bool = False) -> None:
         """A person's (or a couple's) usual accounts: a current account, savings, sometimes more."""
-        rng, b = self.rng, self.batch
-        adult = _add_years(born, 18)
-        start = max(adult, date(1995, 1, 1))
-        if start >= self.today:
-            start = self.today - timedelta(days=30)
-        bank, branch = rng.choice(self.guichet_keys)
+        b, random_ = self.batch, self.draws.random
+        today, between, day = self._today, self._day_between, date.fromordinal
+        start = max(_add_years(born, 18).toordinal(), _FIRST_OPENING)
+        if start >= today:
+            start = today - 30
+        guichet = self._random_branch()  # the household's bank, for all but a closed account
+        guichet_id = guichet[1]
         if couple:
-            opened = self.date_between(start, self.today - timedelta(days=60))
-            iban, guichet = self.new_iban(bank=bank, branch=branch)
-            compte = b.compte(iban=iban, guichet_id=guichet, ouverture=opened, nature=101, type_=2)
+            opened = day(between(start, today - 60))
+            compte = b.compte(
+                iban=self._new_iban(guichet), guichet_id=guichet_id, ouverture=opened, nature=101, type_=2
+            )
             for holder in holders:
                 b.droit(compte, holder, nom.TITULAIRE, opened)
         for holder in holders:
-            opened = self.date_between(start, self.today - timedelta(days=30))
-            iban, guichet = self.new_iban(bank=bank, branch=branch)
+            opened = day(between(start, today - 30))
             compte = b.compte(
-                iban=iban, guichet_id=guichet, ouverture=opened, nature=101, caracteristique=2 if couple else 1
+                iban=self._new_iban(guichet),
+                guichet_id=guichet_id,
+                ouverture=opened,
+                nature=101,
+                caracteristique=2 if couple else 1,
             )
             b.droit(compte, holder, nom.TITULAIRE, opened)
-            for nature, share in (
-                (201, 0.6),
-                (205, 0.3),
-                (206, 0.1),
-                (213, 0.1),
-                (401, 0.12),
-                (212, 0.06),
-                (209, 0.08),
-                (500, 0.04),
-            ):
-                if rng.random() < share:
-                    opened = self.date_between(start, self.today - timedelta(days=30))
-                    iban, guichet = self.new_iban(bank=bank, branch=branch, coffre_fort=nature == nom.COFFRE_FORT)
+            for nature, share in PRODUCTS:
+                if random_() < share:
+                    opened = day(between(start, today - 30))
                     compte = b.compte(
-                        iban=iban,
-                        guichet_id=guichet,
+                        iban=self._new_iban(guichet, nature == nom.COFFRE_FORT),
+                        guichet_id=guichet_id,
                         ouverture=opened,
                         nature=nature,
-                        fiscale=opened if nature in (209, 212, 213) else None,
+                        fiscale=opened if nature in FISCAL_NATURES else None,
                     )
                     b.droit(compte, holder, nom.TITULAIRE, opened)
-            if rng.random() < 0.1:  # an account closed after a transfer to another bank
-                opened = self.date_between(start, self.today - timedelta(days=400))
-                closed = self.date_between(opened + timedelta(days=30), self.today - timedelta(days=5))
-                iban, guichet = self.new_iban()
-                compte = b.compte(
-                    iban=iban, guichet_id=guichet, ouverture=opened, nature=rng.choice([101, 201, 216]), cloture=closed
-                )
+            if random_() < 0.1:  # an account closed after a transfer to another bank
+                opened_day = between(start, today - 400)
+                opened, closed = day(opened_day), day(between(opened_day + 30, today - 5))
+                elsewhere = self._random_branch()
+                iban = self._new_iban(elsewhere)
+                nature = CLOSED_NATURES[self.draws.below(len(CLOSED_NATURES))]
+                compte = b.compte(iban=iban, guichet_id=elsewhere[1], ouverture=opened, nature=nature, cloture=closed)
                 b.droit(compte, holder, nom.TITULAIRE, opened, fin=closed, maj=closed)
+
+
+# A guichet as the Builder draws it: ((bank, code), id, its IBAN arithmetic or None for make_iban's).
+_Branch = tuple[tuple[str, str], int, BranchIbans | None]
+
+
+def _is_numeric_code(code: str) -> bool:
+    return len(code) == 5 and code.isascii() and code.isdigit()
 
 
 def _add_years(day: date, years: int) -> date:
@@ -661,24 +830,42 @@ def _add_years(day: date, years: int) -> date:
 
 def synthetic_people(rng: random.Random, count: int) -> Iterator[dict[str, Any]]:
     """Persons with no counterpart in the tax file (procurataires, the benchmark's population…)."""
+    for identity in _synthetic_identities(rng, count):
+        yield dict(zip(_IDENTITY_COLUMNS, identity, strict=True))
+
+
+# "01" … "99": months and days as FICOBA stores them.
+_TWO_DIGITS = [f"{n:02d}" for n in range(100)]
+
+
+def _synthetic_identities(rng: random.Random, count: int) -> Iterator[tuple[Any, ...]]:
+    """``synthetic_people``'s persons, as the values of ``_IDENTITY_COLUMNS`` (no SPI, no nom d'usage)."""
+    draws = Draws(rng)
+    below, random_ = draws.below, draws.random
     for _ in range(count):
-        sexe = rng.choice("12")
-        born = date(rng.randint(1940, 2004), rng.randint(1, 12), rng.randint(1, 28))
-        abroad = rng.random() < 0.12
-        dept, commune, libelle, _cp = rng.choice(COMMUNES)
-        yield {
-            "kind": "PP",
-            "nom_naissance": rng.choice(NOMS),
-            "prenoms": " ".join(rng.sample(PRENOMS_M if sexe == "1" else PRENOMS_F, rng.choice((1, 1, 2)))),
-            "sexe": sexe,
-            "annee_naissance": f"{born.year:04d}",
-            "mois_naissance": "00" if abroad and rng.random() < 0.3 else f"{born.month:02d}",
-            "jour_naissance": "00" if abroad and rng.random() < 0.3 else f"{born.day:02d}",
-            "code_pays_naissance": rng.choice(PAYS_ETRANGERS) if abroad else nom.FRANCE,
-            "code_departement_naissance": None if abroad else dept,
-            "code_commune_naissance": None if abroad else commune,
-            "libelle_commune_naissance": None if abroad else libelle,
-        }
+        sexe = "12"[below(2)]
+        year, month, day = 1940 + below(65), 1 + below(12), 1 + below(28)  # randint(1940, 2004) …
+        abroad = random_() < 0.12
+        dept, commune, libelle, _cp = COMMUNES[below(len(COMMUNES))]
+        nom_naissance = NOMS[below(len(NOMS))]
+        first_names = (1, 1, 2)[below(3)]
+        prenoms = " ".join(rng.sample(PRENOMS_M if sexe == "1" else PRENOMS_F, first_names))
+        yield (
+            "PP",
+            None,
+            nom_naissance,
+            None,
+            prenoms,
+            sexe,
+            f"{year:04d}",
+            "00" if abroad and random_() < 0.3 else _TWO_DIGITS[month],
+            "00" if abroad and random_() < 0.3 else _TWO_DIGITS[day],
+            PAYS_ETRANGERS[below(len(PAYS_ETRANGERS))] if abroad else nom.FRANCE,
+            None if abroad else dept,
+            None if abroad else commune,
+            None if abroad else libelle,
+            None,
+        )
 
 
 async def _guichets(session: AsyncSession) -> dict[tuple[str, str], int]:
@@ -687,13 +874,20 @@ async def _guichets(session: AsyncSession) -> dict[tuple[str, str], int]:
 
 
 BATCH_TABLES = (cast(Table, Personne.__table__), cast(Table, Compte.__table__), cast(Table, Droit.__table__))
+_DROIT_KIND = DROIT_COLUMNS.index("droit")
+_COMPTE_NATURE = COMPTE_COLUMNS.index("code_nature")
 
 
 async def insert_batch(session: AsyncSession, batch: Batch) -> None:
     """Load the built rows, parents first, with the secondary indexes built once after the load."""
+    dialect = session.get_bind().dialect.name
     async with deferred_indexes(session, BATCH_TABLES):
-        for table, rows in zip(BATCH_TABLES, (batch.personnes, batch.comptes, batch.droits), strict=True):
-            await insert_rows(session, table, rows)
+        for table, rows in zip(BATCH_TABLES, batch.tables(), strict=True):
+            records = prepare_records(table, rows, dialect)
+            if records is not None:
+                await insert_records(session, records)
+            else:  # no rows, or a dialect only SQLAlchemy's executemany loads
+                await insert_rows(session, table, rows.as_dicts())
 
 
 async def seed(session: AsyncSession, settings: Settings) -> None:
@@ -737,6 +931,7 @@ async def _insert_banks(session: AsyncSession) -> None:
     )
 
 
+@collector_paused()  # the batch is hundreds of thousands of tuples: see collector_paused
 def build_batch(seed: int, size: int, declarants: list[Declarant], guichets: dict[tuple[str, str], int]) -> Batch:
     """FICOBA's rows around the tax file's ``declarants`` (ordered by foyer and rank)."""
     rng = random.Random(f"ficoba:{seed}")  # noqa: S311 - deterministic fictitious data, not a secret
@@ -750,10 +945,10 @@ def build_batch(seed: int, size: int, declarants: list[Declarant], guichets: dic
     for declarant in declarants:
         foyers.setdefault(declarant.foyer_id, []).append(declarant)
     for members in foyers.values():
-        address = builder.address()
+        address = builder.address_values()
         ids = []
         for d in members:
-            pid = batch.personne(**personne_from_declarant(d), **address)
+            pid = batch.add_personne(_person_values(_declarant_identity(d), address))
             by_spi[d.spi] = pid
             ids.append((pid, d))
         couple = len(ids) == 2 and rng.random() < 0.7
@@ -765,13 +960,15 @@ def build_batch(seed: int, size: int, declarants: list[Declarant], guichets: dic
 
     # 2. People outside the tax file: procurataires and mandataires.
     extra = []
-    for person in synthetic_people(rng, max(40, len(declarants) // 10)):
-        pid = batch.personne(**person, **builder.address())
+    for identity in _synthetic_identities(rng, max(40, len(declarants) // 10)):
+        pid = batch.add_personne(_person_values(identity, builder.address_values()))
         extra.append(pid)
-        builder.accounts_for([pid], date(int(person["annee_naissance"]), 6, 15))
-    holders = [row for row in batch.droits if row["droit"] == nom.TITULAIRE]
-    for row in rng.sample(holders, min(len(holders), max(5, len(holders) // 20))):
-        batch.droit(row["compte_id"], rng.choice(extra), nom.PROCURATION, row["date_debut"] + timedelta(days=10))
+        builder.accounts_for([pid], date(int(identity[_IDENTITY_COLUMNS.index("annee_naissance")]), 6, 15))
+    holders = [row for row in batch.droits.rows if row[_DROIT_KIND] == nom.TITULAIRE]
+    for _id, compte_id, _personne, _droit, debut, _fin, _maj in rng.sample(
+        holders, min(len(holders), max(5, len(holders) // 20))
+    ):
+        batch.droit(compte_id, rng.choice(extra), nom.PROCURATION, debut + timedelta(days=10))
 
     # 3. Legal entities, their mandataires and bénéficiaires effectifs.
     physical = [pid for pid in by_spi.values()] or extra
@@ -811,7 +1008,7 @@ def build_batch(seed: int, size: int, declarants: list[Declarant], guichets: dic
                 batch.droit(compte, pm, nom.TITULAIRE, opened)
 
     # Every nature of annexe 1 at least once.
-    present = {row["code_nature"] for row in batch.comptes}
+    present = {row[_COMPTE_NATURE] for row in batch.comptes.rows}
     for nature in sorted(set(nom.NATURES) - present):
         holder = rng.choice(extra)
         opened = builder.date_between(date(2000, 1, 1), builder.today - timedelta(days=30))
@@ -847,9 +1044,9 @@ def prepared_records(seed: int, size: int, dialect: str, per_piece: int) -> Iter
     row_type = collections.namedtuple("_DeclarantRow", names)  # type: ignore[misc]  # names from the metadata
     declarants = [row_type(*(row[name] for name in names)) for row in declarant_rows(seed, size)]
     batch = build_batch(seed, size, cast(list[Declarant], declarants), _assumed_guichets())
-    for table, rows in zip(BATCH_TABLES, (batch.personnes, batch.comptes, batch.droits), strict=True):
-        for start in range(0, len(rows), per_piece):
-            records = prepare_records(table, rows[start : start + per_piece], dialect)
+    for table, rows in zip(BATCH_TABLES, batch.tables(), strict=True):
+        for start in range(0, len(rows.rows), per_piece):
+            records = prepare_records(table, ColumnRows(rows.columns, rows.rows[start : start + per_piece]), dialect)
             if records is not None:
                 yield records
 

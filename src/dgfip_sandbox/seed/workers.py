@@ -18,6 +18,8 @@ from typing import Any, Protocol
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dgfip_sandbox.store.bulk import collector_paused
+
 WORKER_FROM = 5000  # foyers; below, the seeders generate in-process (tests seed a few hundred)
 
 
@@ -54,8 +56,9 @@ def start_companions(settings: Any, dialect: str) -> list[Companion]:
 
 def _run(connection: Connection, function: Callable[..., Iterator[Any]], args: tuple[Any, ...]) -> None:
     try:
-        for item in function(*args):
-            connection.send(("item", item))
+        with collector_paused():  # a worker only builds acyclic rows: 15 % of its time went to the collector
+            for item in function(*args):
+                connection.send(("item", item))
         connection.send(("end", None))
     except BaseException:  # noqa: BLE001 - reported to the parent, which raises
         connection.send(("error", traceback.format_exc()))

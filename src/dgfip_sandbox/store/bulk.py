@@ -8,14 +8,18 @@
   stay, so the load is still checked; on PostgreSQL the foreign keys are dropped and added back (each
   checked once, by one join, when added); the change counters' per-row SQLite triggers paused meanwhile
   and each affected counter bumped once (``store.changes.triggers_paused``).
+- :class:`ColumnRows`: rows a generator builds directly as tuples in the table's column order, which
+  :func:`prepare_records` takes as they are (PostgreSQL) or with their date columns as ISO text (SQLite);
+  :func:`collector_paused` while building or converting many of them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
 from typing import Any
@@ -47,14 +51,87 @@ class Records:
     rows: list[tuple[Any, ...]]
 
 
-def prepare_records(table: Table, rows: Sequence[dict[str, Any]], dialect: str) -> Records | None:
-    """``rows`` (dicts keyed by column name; a missing key takes the column's scalar default) as the
-    driver takes them on ``dialect``, or None where only SQLAlchemy's executemany can load them."""
+@dataclass
+class ColumnRows:
+    """Rows of one table as tuples of all its columns in the table's order, values as Python has them
+    (dates as ``date``): what a generator that knows the table builds directly, without a dict per row
+    to be transposed later (FICOBA's seed builds hundreds of thousands)."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def prepare_records(table: Table, rows: Sequence[dict[str, Any]] | ColumnRows, dialect: str) -> Records | None:
+    """``rows`` (dicts keyed by column name, a missing key taking the column's scalar default; or
+    :class:`ColumnRows`) as the driver takes them on ``dialect``, or None where only SQLAlchemy's
+    executemany can load them."""
+    if isinstance(rows, ColumnRows):
+        return _prepare_column_rows(table, rows, dialect)
     if not rows or not _driver_loads(table, dialect):
         return None
     columns, encoders = _columns_and_encoders(table, rows)
     records = _records(rows, columns, encoders, dates_as_text=dialect == "sqlite")
     return Records(table.name, tuple(c.name for c in columns), records)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the block (as it was after it); also a decorator. Building
+    or converting hundreds of thousands of row tuples, which hold no cycles, otherwise sets off full
+    collections that scan all the rows built so far, again and again. Memory is freed as usual meanwhile
+    (reference counting): only cycles wait for the block's end."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+@collector_paused()
+def _prepare_column_rows(table: Table, rows: ColumnRows, dialect: str) -> Records | None:
+    """:func:`prepare_records` for rows already in column order: only the columns whose driver value
+    differs from the Python one are converted (none on PostgreSQL, dates and JSON on SQLite)."""
+    names = tuple(c.name for c in table.columns)
+    if rows.columns != names:
+        raise ValueError(f"rows of {rows.columns} are not those of {table.name} {names}")
+    if not rows.rows or not _driver_loads(table, dialect):
+        return None
+    iso_text = _IsoText()  # one for all date columns: the same days recur in each
+    encoders = [_column_encoder(c, iso_text if dialect == "sqlite" else None) for c in table.columns]
+    if not any(encoders):
+        return Records(table.name, names, rows.rows)  # the same list: the driver takes the rows as they are
+    # Column by column, each one C-level pass (not zip(*rows): an iterator per row for the collector to scan).
+    values = [list(map(itemgetter(index), rows.rows)) for index in range(len(names))]
+    for index, encode in enumerate(encoders):
+        if encode is not None:
+            values[index] = list(map(encode, values[index]))
+    return Records(table.name, names, list(zip(*values, strict=True)))
+
+
+def _column_encoder(column: Any, iso_text: _IsoText | None) -> Callable[[Any], Any] | None:
+    """How a Python value of ``column`` becomes the driver's (dates through ``iso_text`` if given, else
+    as they are), or None where it is the same."""
+    if isinstance(column.type, JSON):
+        return _json_text
+    if iso_text is not None and isinstance(column.type, Date):
+        return iso_text.__getitem__
+    return None
+
+
+class _IsoText(dict[Any, Any]):
+    """A date's ISO text (other values as they are), each distinct value computed once: looked up as
+    ``map(iso.__getitem__, column)``, a column of dates is converted without a Python call per value."""
+
+    def __missing__(self, value: Any) -> Any:
+        text = value.isoformat() if isinstance(value, date) else value
+        self[value] = text
+        return text
 
 
 def _driver_loads(table: Table, dialect: str) -> bool:
