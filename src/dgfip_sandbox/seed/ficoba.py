@@ -1062,22 +1062,29 @@ class _PreparedRows:
         self._started = False
         self._done = False
 
-    async def write(self, session: AsyncSession, *, wait: bool) -> None:
-        if self._done or not (wait or self._worker.ready()):
-            return
+    async def write_ready(self, session: AsyncSession) -> bool:
+        if self._done or not self._worker.ready():
+            return False
+        return await self._write_next(session)
+
+    async def write_rest(self, session: AsyncSession) -> None:
+        while not self._done:
+            await self._write_next(session)
+
+    async def _write_next(self, session: AsyncSession) -> bool:
         if not self._started:
             if await _banks_present(session):  # FICOBA is there already: it keeps its rows
                 self._done = True
-                return
+                return False
             await _insert_banks(session)  # the guichets' ids the worker assumed (fresh tables)
             self._started = True
-        while wait or self._worker.ready():
-            piece = await anext(self._pieces, None)
-            if piece is None:
-                self._done = True
-                await advance_sequences(session, "ficoba_personnes", "ficoba_comptes", "ficoba_droits")
-                return
-            await insert_records(session, cast(Records, piece))
+        piece = await anext(self._pieces, None)
+        if piece is None:
+            self._done = True
+            await advance_sequences(session, "ficoba_personnes", "ficoba_comptes", "ficoba_droits")
+            return False
+        await insert_records(session, cast(Records, piece))
+        return True
 
     def close(self) -> None:
         self._worker.close()

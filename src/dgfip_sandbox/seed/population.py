@@ -8,9 +8,10 @@ already exist (and refuses an explicit ``seed_size`` other than the one they wer
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, cast
@@ -346,23 +347,44 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
         with progress.current().task("foyers fiscaux", total) as task:
             async with deferred_indexes(session, loaded):
                 streams = [worker.items() for worker in parts]
-                for index in range(chunk_count(settings.seed_size, FOYERS_PER_CHUNK)):
-                    foyers, chunk = await anext(streams[index % WORKERS])
+                count = chunk_count(settings.seed_size, FOYERS_PER_CHUNK)
+                async for foyers, chunk, next_arrived in _received_ahead(streams, count):
                     await _write(session, chunk)
                     task.advance(foyers)
-                    for companion in companions:
-                        await companion.write(session, wait=False)
+                    # A piece of the companions' rows after each chunk, more while the next chunk is on its
+                    # way (the writer would only wait): their rows are written along, not all at the end.
+                    wrote = [await companion.write_ready(session) for companion in companions]
+                    while any(wrote) and not next_arrived():
+                        wrote = [await companion.write_ready(session) for companion in companions]
                 for stream in streams:
                     async for _extra in stream:
                         raise RuntimeError("un processus auxiliaire a produit plus de données qu'attendu")
                 for companion in companions:
-                    await companion.write(session, wait=True)
+                    await companion.write_rest(session)
     finally:
         for worker in parts:
             worker.close()
         for companion in companions:
             companion.close()
     await advance_sequences(session, "foyers")
+
+
+async def _received_ahead(
+    streams: list[AsyncIterator[tuple[int, list[Records]]]], count: int
+) -> AsyncIterator[tuple[int, list[Records], Callable[[], bool]]]:
+    """The ``count`` chunks (foyers, records), taken from the streams in turn, each with a function telling
+    whether the next one has arrived: it is received (and unpickled, in a thread) while the current one is
+    written, so that its worker is not held up by the writer."""
+    pending = asyncio.ensure_future(anext(streams[0]))
+    try:
+        for index in range(count):
+            foyers, records = await pending
+            if index + 1 < count:
+                pending = asyncio.ensure_future(anext(streams[(index + 1) % len(streams)]))
+            yield foyers, records, pending.done
+    finally:
+        if not pending.done():
+            pending.cancel()
 
 
 async def _write(session: AsyncSession, chunk: list[Records]) -> None:

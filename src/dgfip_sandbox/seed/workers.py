@@ -31,8 +31,11 @@ class Companion(Protocol):
 
     tables: Sequence[Table]  # loaded with their secondary indexes deferred, like the population's
 
-    async def write(self, session: AsyncSession, *, wait: bool) -> None:
-        """Write the rows ready now; with ``wait``, every row that is left (then the companion is done)."""
+    async def write_ready(self, session: AsyncSession) -> bool:
+        """Write one piece of rows if one is ready now (no wait); False when none was."""
+
+    async def write_rest(self, session: AsyncSession) -> None:
+        """Write every piece left, waiting for them (then the companion is done)."""
 
     def close(self) -> None:
         """Stop the worker (whatever it still had to send)."""
