@@ -25,9 +25,9 @@ WORKER_FROM = 5000  # foyers; below, the seeders generate in-process (tests seed
 
 class Companion(Protocol):
     """Another seeder's rows, prepared in a worker while the population is being drawn and written, and
-    written by the population seeder between its own chunks, in its transaction (so that the single
-    writer never waits for a worker, nor a worker for the writer, and the load ends with the population).
-    The seeder whose rows they are then finds them there and has nothing left to do."""
+    written by the population seeder between its own chunks, in its transaction: the single writer loads
+    them while the population's workers are still at work, instead of alone after them. The seeder whose
+    rows they are then finds them there and has nothing left to do."""
 
     tables: Sequence[Table]  # loaded with their secondary indexes deferred, like the population's
 
