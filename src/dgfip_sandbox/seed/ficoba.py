@@ -1035,14 +1035,14 @@ def _assumed_guichets() -> dict[tuple[str, str], int]:
     return {(bank, code): index for index, (bank, code, *_rest) in enumerate(GUICHETS, start=1)}
 
 
-def prepared_records(seed: int, size: int, dialect: str, per_piece: int) -> Iterator[Records]:
+def prepared_records(seed: int, size: int, dialect: str, per_piece: int, chunk_starts: Any) -> Iterator[Records]:
     """The records of ``BATCH_TABLES`` in pieces of ``per_piece`` rows, parents first: runs in the worker,
-    from the population's own generator."""
+    from the population's own generator (publishing ``chunk_starts`` on the way, if given)."""
     from dgfip_sandbox.seed.population import declarant_rows
 
     names = [c.name for c in Declarant.__table__.columns]
     row_type = collections.namedtuple("_DeclarantRow", names)  # type: ignore[misc]  # names from the metadata
-    declarants = [row_type(*(row[name] for name in names)) for row in declarant_rows(seed, size)]
+    declarants = [row_type(*(row[name] for name in names)) for row in declarant_rows(seed, size, chunk_starts)]
     batch = build_batch(seed, size, cast(list[Declarant], declarants), _assumed_guichets())
     for table, rows in zip(BATCH_TABLES, batch.tables(), strict=True):
         for start in range(0, len(rows.rows), per_piece):
@@ -1056,7 +1056,8 @@ class _PreparedRows:
 
     tables: Sequence[Table] = BATCH_TABLES
 
-    def __init__(self, worker: workers.Worker) -> None:
+    def __init__(self, worker: workers.Worker, *, publishes_chunk_starts: bool) -> None:
+        self.publishes_chunk_starts = publishes_chunk_starts
         self._worker = worker
         self._pieces = worker.items()
         self._started = False
@@ -1091,11 +1092,13 @@ class _PreparedRows:
 
 
 @workers.companion
-def start_prepared(settings: Settings, dialect: str) -> workers.Companion:
-    """Start computing this seeder's rows in a worker (called by the population seeder, large seeds)."""
-    return _PreparedRows(
-        workers.Worker(prepared_records, settings.seed, settings.seed_size, dialect, RECORDS_PER_PIECE)
+def start_prepared(settings: Settings, dialect: str, chunk_starts: Any) -> workers.Companion:
+    """Start computing this seeder's rows in a worker (called by the population seeder, large seeds); the
+    worker draws the whole population, so it publishes the population's ``chunk_starts`` if offered."""
+    worker = workers.Worker(
+        prepared_records, settings.seed, settings.seed_size, dialect, RECORDS_PER_PIECE, chunk_starts
     )
+    return _PreparedRows(worker, publishes_chunk_starts=chunk_starts is not None)
 
 
 def _documented(builder: Builder, taken_spis: set[str]) -> None:

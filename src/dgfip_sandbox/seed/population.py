@@ -12,7 +12,7 @@ import asyncio
 import itertools
 import random
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any, cast
 
@@ -76,6 +76,7 @@ class _Drawer:
         self.rng = rng
         self.draws = Draws(rng)
         self.taken = taken
+        self.refused: list[str] = []  # the SPIs drawn but already taken, in order (see ChunkStarts)
 
     def spi(self) -> str:
         """``spi.random_spi(rng)``, never one already taken."""
@@ -86,6 +87,7 @@ class _Drawer:
             if spi not in self.taken:
                 self.taken.add(spi)
                 return spi
+            self.refused.append(spi)
 
     def prenoms(self, sexe: str) -> str:
         draws = self.draws
@@ -240,12 +242,41 @@ def random_foyer(drawer: _Drawer) -> FoyerSpec:
 
 
 def random_foyers(seed: int, size: int) -> Iterator[FoyerSpec]:
+    drawer = _first_drawer(seed)
+    for _ in range(size):
+        yield random_foyer(drawer)
+
+
+def _first_drawer(seed: int) -> _Drawer:
+    """The drawer of the first random foyer: the personas' SPIs (and the unknown one) already taken."""
     rng = random.Random(seed)  # noqa: S311 - deterministic fictitious data, not a secret
     taken = {spec.dec1.spi for spec in PERSONA_FOYERS} | {spec.dec2.spi for spec in PERSONA_FOYERS if spec.dec2}
     taken.add(SPI_INCONNU)
-    drawer = _Drawer(rng, taken)
-    for _ in range(size):
-        yield random_foyer(drawer)
+    return _Drawer(rng, taken)
+
+
+CHUNK_START_TIMEOUT = 300.0  # seconds a population worker waits for its next chunk start before failing
+
+
+@dataclass(frozen=True)
+class ChunkStarts:
+    """Where the population's two random streams stand at the start of each chunk, published by a process
+    that draws the whole population anyway (FICOBA's worker, through ``declarant_rows``), so that each
+    population worker draws only its own chunks instead of the whole stream. Chunk c >= 1 goes to
+    ``queues[c % len(queues)]`` as (c, foyers' generator state, details' generator state, the SPIs drawn
+    in the chunk that were already taken); None ends each queue. A worker starting from that state, with
+    those SPIs as the only ones taken, refuses exactly the SPIs the full draw refused, so it draws the
+    same foyers (tests/test_seed_fingerprint.py)."""
+
+    per_chunk: int
+    queues: tuple[Any, ...]  # multiprocessing queues (seed.workers.queues)
+
+    def publish(self, index: int, start: tuple[Any, Any], refused: list[str]) -> None:
+        self.queues[index % len(self.queues)].put((index, *start, tuple(refused)))
+
+    def end(self) -> None:
+        for queue in self.queues:
+            queue.put(None)
 
 
 def population_rows(seed: int, size: int) -> Iterator[dict[str, list[dict[str, Any]]]]:
@@ -273,12 +304,35 @@ def _population(seed: int, size: int, keep: Callable[[int], bool]) -> Iterator[d
             yield None
 
 
-def declarant_rows(seed: int, size: int) -> Iterator[dict[str, Any]]:
-    """The ``declarants`` rows of ``population_rows`` alone, in foyer and rank order (no avis computed)."""
-    for foyer_id, spec in enumerate(itertools.chain(PERSONA_FOYERS, random_foyers(seed, size)), start=1):
+def declarant_rows(seed: int, size: int, starts: ChunkStarts | None = None) -> Iterator[dict[str, Any]]:
+    """The ``declarants`` rows of ``population_rows`` alone, in foyer and rank order (no avis computed);
+    with ``starts``, each chunk's start published on the way."""
+    specs = random_foyers(seed, size) if starts is None else _publishing(seed, size, starts)
+    for foyer_id, spec in enumerate(itertools.chain(PERSONA_FOYERS, specs), start=1):
         yield declarant_row(spec.dec1, foyer_id, 1)
         if spec.dec2:
             yield declarant_row(spec.dec2, foyer_id, 2)
+
+
+def _publishing(seed: int, size: int, starts: ChunkStarts) -> Iterator[FoyerSpec]:
+    """``random_foyers(seed, size)``, publishing the start of every chunk but the first (which holds the
+    personas and is drawn from the beginning)."""
+    per_chunk = starts.per_chunk
+    drawer = _first_drawer(seed)
+    details = random.Random(seed + 1)  # noqa: S311 - the stream _population gives foyer_rows
+    current: tuple[int, tuple[Any, Any]] | None = None
+    for foyer_id in range(len(PERSONA_FOYERS) + 1, len(PERSONA_FOYERS) + size + 1):
+        if (foyer_id - 1) % per_chunk == 0:
+            if current is not None:
+                starts.publish(current[0], current[1], drawer.refused)
+            current = ((foyer_id - 1) // per_chunk, (drawer.rng.getstate(), details.getstate()))
+            drawer.refused = []
+        spec = random_foyer(drawer)
+        skip_foyer_rows(spec, details)
+        yield spec
+    if current is not None:
+        starts.publish(current[0], current[1], drawer.refused)
+    starts.end()
 
 
 def chunk_count(size: int, per_chunk: int) -> int:
@@ -286,23 +340,58 @@ def chunk_count(size: int, per_chunk: int) -> int:
 
 
 def population_chunks(
-    seed: int, size: int, dialect: str, part: int = 0, parts: int = 1, per_chunk: int = FOYERS_PER_CHUNK
+    seed: int,
+    size: int,
+    dialect: str,
+    part: int = 0,
+    parts: int = 1,
+    per_chunk: int = FOYERS_PER_CHUNK,
+    starts: ChunkStarts | None = None,
 ) -> Iterator[tuple[int, list[Records]]]:
     """The population in chunks of ``per_chunk`` foyers, each as (foyers, the records of every table,
     parents first) ready for ``dialect``'s driver; only the chunks whose index is ``part`` modulo ``parts``
-    (``parts`` workers share the work, each drawing the whole random stream, building its own chunks)."""
+    (``parts`` workers share the work, each building its own chunks). Without ``starts`` each worker
+    draws the whole random stream; with them, only its own chunks (the first, holding the personas, is
+    drawn from the beginning by part 0)."""
     tables = [cast(Table, model.__table__) for _, model in TABLES]
+    if starts is not None and per_chunk <= len(PERSONA_FOYERS):
+        raise ValueError("the first chunk must hold every persona foyer")
 
     def keep(foyer_id: int) -> bool:
-        return ((foyer_id - 1) // per_chunk) % parts == part
+        chunk = (foyer_id - 1) // per_chunk
+        return chunk % parts == part and (starts is None or chunk == 0)
 
+    chunks = _chunks(_population(seed, size, keep), per_chunk, tables, dialect)
+    if starts is None:
+        yield from chunks
+        return
+    if part == 0:
+        yield next(chunks)  # the first chunk only: the generator stops drawing there
+    queue = starts.queues[part]
+    last = len(PERSONA_FOYERS) + size
+    while (start := queue.get(timeout=CHUNK_START_TIMEOUT)) is not None:
+        index, state, details_state, refused = start
+        rng, details = random.Random(), random.Random()  # noqa: S311 - set to the published states
+        rng.setstate(state)
+        details.setstate(details_state)
+        drawer = _Drawer(rng, set(refused))
+        first = index * per_chunk + 1
+        foyer_ids = range(first, min(first + per_chunk - 1, last) + 1)
+        rows = (foyer_rows(foyer_id, random_foyer(drawer), details) for foyer_id in foyer_ids)
+        yield from _chunks(rows, per_chunk, tables, dialect)
+
+
+def _chunks(
+    rows: Iterator[dict[str, list[dict[str, Any]]] | None], per_chunk: int, tables: list[Table], dialect: str
+) -> Iterator[tuple[int, list[Records]]]:
+    """The foyers' rows (None for those left out) in chunks of ``per_chunk`` foyers, prepared."""
     batch = _empty_batch()
     pending = 0
-    for rows in _population(seed, size, keep):
-        if rows is None:
+    for foyer in rows:
+        if foyer is None:
             continue
         for name, _ in TABLES:
-            batch[name].extend(rows[name])
+            batch[name].extend(foyer[name])
         pending += 1
         if pending == per_chunk:
             yield pending, _prepare(tables, batch, dialect)
@@ -337,11 +426,23 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
     # Two workers share the population chunk by chunk (one per core), and the other seeders' rows are
     # prepared on the side (seed.ficoba registers itself as a companion). This process writes, in chunk
     # order (same ids), and writes the companions' rows between the chunks as they become ready.
+    # A companion that draws the population anyway (FICOBA's) publishes the chunks' starts: then each
+    # population worker draws only its own chunks.
+    starts = ChunkStarts(FOYERS_PER_CHUNK, workers.queues(WORKERS))
+    companions, published = workers.start_companions(settings, dialect, starts)
     parts = [
-        workers.Worker(population_chunks, settings.seed, settings.seed_size, dialect, part, WORKERS, FOYERS_PER_CHUNK)
+        workers.Worker(
+            population_chunks,
+            settings.seed,
+            settings.seed_size,
+            dialect,
+            part,
+            WORKERS,
+            FOYERS_PER_CHUNK,
+            starts if published else None,
+        )
         for part in range(WORKERS)
     ]
-    companions = workers.start_companions(settings, dialect)
     try:
         loaded = tables + [table for companion in companions for table in companion.tables]
         with progress.current().task("foyers fiscaux", total) as task:

@@ -30,6 +30,7 @@ class Companion(Protocol):
     rows they are then finds them there and has nothing left to do."""
 
     tables: Sequence[Table]  # loaded with their secondary indexes deferred, like the population's
+    publishes_chunk_starts: bool  # it took the population's chunk starts to publish (population.ChunkStarts)
 
     async def write_ready(self, session: AsyncSession) -> bool:
         """Write one piece of rows if one is ready now (no wait); False when none was."""
@@ -43,18 +44,35 @@ class Companion(Protocol):
 
 # Registered by the seeders' modules (``companion``), started by the population seeder
 # (``start_companions``), so that the population seeder imports none of them.
-_COMPANIONS: list[Callable[[Any, str], Companion | None]] = []
+Start = Callable[[Any, str, Any], Companion | None]
+_COMPANIONS: list[Start] = []
 
 
-def companion(start: Callable[[Any, str], Companion | None]) -> Callable[[Any, str], Companion | None]:
-    """Register ``start(settings, dialect)``, called when a large population starts being written."""
+def companion(start: Start) -> Start:
+    """Register ``start(settings, dialect, chunk_starts)``, called when a large population starts being
+    written; ``chunk_starts`` (population.ChunkStarts, or None) is for a companion that draws the whole
+    population anyway to publish."""
     _COMPANIONS.append(start)
     return start
 
 
-def start_companions(settings: Any, dialect: str) -> list[Companion]:
-    started = (start(settings, dialect) for start in _COMPANIONS)
-    return [found for found in started if found is not None]
+def start_companions(settings: Any, dialect: str, chunk_starts: Any) -> tuple[list[Companion], bool]:
+    """The companions started, and whether one of them publishes ``chunk_starts`` (offered to each in
+    turn until one takes it)."""
+    started: list[Companion] = []
+    for start in _COMPANIONS:
+        found = start(settings, dialect, chunk_starts)
+        if found is not None:
+            started.append(found)
+            if found.publishes_chunk_starts:
+                chunk_starts = None
+    return started, chunk_starts is None
+
+
+def queues(count: int) -> tuple[Any, ...]:
+    """``count`` queues that worker processes (spawned) can share: a process puts without waiting."""
+    context = multiprocessing.get_context("spawn")
+    return tuple(context.Queue() for _ in range(count))
 
 
 def _run(connection: Connection, function: Callable[..., Iterator[Any]], args: tuple[Any, ...]) -> None:

@@ -1,0 +1,53 @@
+"""The population workers, drawing only their own chunks from the starts another process published
+(``population.ChunkStarts``), build exactly the chunks of the whole stream, SPIs refused on the way
+included (the seed's own fingerprint, tests/test_seed_fingerprint.py, checks the whole seed)."""
+
+from __future__ import annotations
+
+import queue
+from typing import Any
+
+import pytest
+
+from dgfip_sandbox.seed import population
+
+SEED, SIZE, PER_CHUNK = 11, 600, 100
+
+
+def _chunks_from_published_starts() -> list[Any]:
+    queues = (queue.Queue[Any](), queue.Queue[Any]())  # in-process stand-ins for the workers' queues
+    starts = population.ChunkStarts(PER_CHUNK, queues)
+    drawn = list(population._publishing(SEED, SIZE, starts))
+    assert drawn == list(population.random_foyers(SEED, SIZE))
+    parts = [list(population.population_chunks(SEED, SIZE, "sqlite", part, 2, PER_CHUNK, starts)) for part in (0, 1)]
+    merged: list[Any] = []
+    for index in range(population.chunk_count(SIZE, PER_CHUNK)):
+        merged.append(parts[index % 2][index // 2])
+    assert all(queue_.empty() for queue_ in queues)
+    return merged
+
+
+def test_the_workers_build_the_chunks_of_the_whole_stream() -> None:
+    assert _chunks_from_published_starts() == list(population.population_chunks(SEED, SIZE, "sqlite", 0, 1, PER_CHUNK))
+
+
+def test_an_spi_refused_in_a_chunk_is_refused_by_its_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    first_pass = list(population.random_foyers(SEED, SIZE))
+    planted = {spec.dec1.spi for spec in first_pass[250:260]}  # drawn in the third chunk
+    first_drawer = population._first_drawer
+
+    def with_planted(seed: int) -> Any:
+        drawer = first_drawer(seed)
+        drawer.taken |= planted  # as if earlier foyers held them: the whole stream refuses them there
+        return drawer
+
+    monkeypatch.setattr(population, "_first_drawer", with_planted)
+    whole = list(population.population_chunks(SEED, SIZE, "sqlite", 0, 1, PER_CHUNK))
+    assert list(population.random_foyers(SEED, SIZE))[250:260] != first_pass[250:260]
+    assert _chunks_from_published_starts() == whole
+
+
+def test_the_first_chunk_must_hold_the_personas() -> None:
+    starts = population.ChunkStarts(5, (queue.Queue[Any](),))
+    with pytest.raises(ValueError, match="persona"):
+        next(population.population_chunks(SEED, SIZE, "sqlite", 0, 1, 5, starts))
