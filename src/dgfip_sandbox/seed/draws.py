@@ -3,17 +3,18 @@
 The seed makes tens of millions of draws. In CPython, ``choice``, ``randint``, ``randrange`` and ``choices``
 are Python functions that call each other before reaching ``getrandbits``. ``Draws`` runs the same
 algorithms (CPython 3.11's random.py: ``_randbelow_with_getrandbits``, ``choices`` by bisection over the
-cumulative weights, Kinderman-Monahan for the normal law) in one call each. Only ``random()`` and
+cumulative weights, Kinderman-Monahan for the normal law) with fewer calls. Only ``random()`` and
 ``getrandbits()``, whose streams Python keeps stable, are used, so the data no longer depends on how a
 later Python implements the others. ``tests/seed/test_draws.py`` checks each draw against the stdlib's.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from bisect import bisect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import accumulate
 from typing import Generic, TypeVar
 
@@ -47,7 +48,7 @@ class Weighted(Generic[T]):
 class Draws:
     """The draws of one ``random.Random``, interleaving freely with the generator's own methods."""
 
-    __slots__ = ("rng", "random", "getrandbits")
+    __slots__ = ("rng", "random", "below")
 
     def __init__(self, rng: random.Random) -> None:
         # What random.Random's own methods draw through: a subclass drawing otherwise would get other values.
@@ -55,33 +56,16 @@ class Draws:
             raise TypeError(f"{type(rng).__name__} does not draw integers as random.Random does")
         self.rng = rng
         self.random = rng.random
-        self.getrandbits = rng.getrandbits
-
-    def below(self, n: int) -> int:
-        """``rng.randrange(n)``: an int in [0, n), n > 0."""
-        k = n.bit_length()
-        r = self.getrandbits(k)
-        while r >= n:
-            r = self.getrandbits(k)
-        return r
+        # ``rng.randrange(n)``: an int in [0, n), n > 0 (``below`` bound to the generator: one Python call).
+        self.below: Callable[[int], int] = functools.partial(below, rng)
 
     def choice(self, seq: Sequence[T]) -> T:
         """``rng.choice(seq)``."""
-        n = len(seq)
-        k = n.bit_length()
-        r = self.getrandbits(k)
-        while r >= n:
-            r = self.getrandbits(k)
-        return seq[r]
+        return seq[self.below(len(seq))]
 
     def randint(self, a: int, b: int) -> int:
         """``rng.randint(a, b)``."""
-        n = b - a + 1
-        k = n.bit_length()
-        r = self.getrandbits(k)
-        while r >= n:
-            r = self.getrandbits(k)
-        return a + r
+        return a + self.below(b - a + 1)
 
     def weighted(self, table: Weighted[T]) -> T:
         """``rng.choices(table.population, weights)[0]``."""

@@ -589,13 +589,10 @@ class Batch:
         return self.personnes, self.comptes, self.droits
 
 
-_PERSONNE_COLUMNS = [c.name for c in Personne.__table__.columns if c.name != "id"]
-
-
 def personne_row(values: dict[str, Any]) -> dict[str, Any]:
     """A ``ficoba_personnes`` row (no id) from some of its columns: the others empty, France by default,
     and the normalised search keys computed."""
-    row: dict[str, Any] = dict.fromkeys(_PERSONNE_COLUMNS)
+    row: dict[str, Any] = dict.fromkeys(PERSONNE_COLUMNS[1:])
     row.update(values)
     row["code_pays_residence"] = row["code_pays_residence"] or nom.FRANCE
     row["nom_norm"] = _norm(row["nom_naissance"])
@@ -711,16 +708,9 @@ class Builder:
     def _new_iban(self, guichet: _Branch, coffre_fort: bool = False) -> str:
         """A new IBAN at ``guichet``: account numbers drawn (10 digits, then 1) until one is not in the batch."""
         (bank, code), _id, ibans = guichet
-        getrandbits, taken = self.draws.getrandbits, self.batch.ibans
+        below, taken = self.draws.below, self.batch.ibans
         while True:
-            # below(10**10) then below(10) (Draws.below, inlined: two calls per account saved).
-            high = getrandbits(34)
-            while high >= 10**10:
-                high = getrandbits(34)
-            low = getrandbits(4)
-            while low >= 10:
-                low = getrandbits(4)
-            account = high * 10 + low
+            account = below(10**10) * 10 + below(10)
             if ibans is None:
                 iban = make_iban(bank, code, f"{account:011d}", coffre_fort=coffre_fort)
             else:
@@ -736,26 +726,11 @@ class Builder:
         """``date_between`` on ordinals."""
         if end <= start:
             return start
-        # start + below(end - start) (Draws.below, inlined: the seed draws a day per account).
-        getrandbits, n = self.draws.getrandbits, end - start
-        k = n.bit_length()
-        r = getrandbits(k)
-        while r >= n:
-            r = getrandbits(k)
-        return start + r
+        return start + self.draws.below(end - start)
 
     def address(self) -> dict[str, Any]:
-        dept, commune, libelle, numero, indice, code_voie, voie, _compl, cp = self.address_values()
-        return {
-            "code_departement_residence": dept,
-            "code_commune_residence": commune,
-            "libelle_commune_residence": libelle,
-            "code_postal": cp,
-            "numero_voie": numero,
-            "indice_repetition": indice,
-            "code_nature_voie": code_voie,
-            "libelle_voie": voie,
-        }
+        """A random address in France, as ``personne_row``'s residence columns."""
+        return dict(zip(_ADDRESS_COLUMNS, self.address_values(), strict=True))
 
     def address_values(self) -> tuple[Any, ...]:
         """A random address in France, as the values of ``_ADDRESS_COLUMNS``."""
@@ -874,7 +849,9 @@ async def _guichets(session: AsyncSession) -> dict[tuple[str, str], int]:
 
 
 BATCH_TABLES = (cast(Table, Personne.__table__), cast(Table, Compte.__table__), cast(Table, Droit.__table__))
+_BATCH_TABLE_NAMES = tuple(table.name for table in BATCH_TABLES)  # their rows carry explicit ids
 _DROIT_KIND = DROIT_COLUMNS.index("droit")
+_ANNEE_NAISSANCE = _IDENTITY_COLUMNS.index("annee_naissance")
 _COMPTE_NATURE = COMPTE_COLUMNS.index("code_nature")
 
 
@@ -902,7 +879,7 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
         cast(Declarant, row) for row in await session.execute(select(*columns).order_by(columns.foyer_id, columns.rank))
     ]
     await insert_batch(session, build_batch(settings.seed, settings.seed_size, declarants, guichets))
-    await advance_sequences(session, "ficoba_personnes", "ficoba_comptes", "ficoba_droits")
+    await advance_sequences(session, *_BATCH_TABLE_NAMES)
 
 
 async def _banks_present(session: AsyncSession) -> bool:
@@ -963,7 +940,7 @@ def build_batch(seed: int, size: int, declarants: list[Declarant], guichets: dic
     for identity in _synthetic_identities(rng, max(40, len(declarants) // 10)):
         pid = batch.add_personne(_person_values(identity, builder.address_values()))
         extra.append(pid)
-        builder.accounts_for([pid], date(int(identity[_IDENTITY_COLUMNS.index("annee_naissance")]), 6, 15))
+        builder.accounts_for([pid], date(int(identity[_ANNEE_NAISSANCE]), 6, 15))
     holders = [row for row in batch.droits.rows if row[_DROIT_KIND] == nom.TITULAIRE]
     for _id, compte_id, _personne, _droit, debut, _fin, _maj in rng.sample(
         holders, min(len(holders), max(5, len(holders) // 20))
@@ -1082,7 +1059,7 @@ class _PreparedRows:
         piece = await anext(self._pieces, None)
         if piece is None:
             self._done = True
-            await advance_sequences(session, "ficoba_personnes", "ficoba_comptes", "ficoba_droits")
+            await advance_sequences(session, *_BATCH_TABLE_NAMES)
             return False
         await insert_records(session, cast(Records, piece))
         return True

@@ -266,7 +266,7 @@ class ChunkStarts:
     ``queues[c % len(queues)]`` as (c, foyers' generator state, details' generator state, the SPIs drawn
     in the chunk that were already taken); None ends each queue. A worker starting from that state, with
     those SPIs as the only ones taken, refuses exactly the SPIs the full draw refused, so it draws the
-    same foyers (tests/test_seed_fingerprint.py)."""
+    same foyers (tests/seed/test_chunk_starts.py)."""
 
     per_chunk: int
     queues: tuple[Any, ...]  # multiprocessing queues (seed.workers.queues)

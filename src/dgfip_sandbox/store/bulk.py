@@ -72,8 +72,8 @@ def prepare_records(table: Table, rows: Sequence[dict[str, Any]] | ColumnRows, d
         return _prepare_column_rows(table, rows, dialect)
     if not rows or not _driver_loads(table, dialect):
         return None
-    columns, encoders = _columns_and_encoders(table, rows)
-    records = _records(rows, columns, encoders, dates_as_text=dialect == "sqlite")
+    columns, encoders = _columns_and_encoders(table, rows, dialect)
+    records = _records(rows, columns, encoders)
     return Records(table.name, tuple(c.name for c in columns), records)
 
 
@@ -115,8 +115,9 @@ def _prepare_column_rows(table: Table, rows: ColumnRows, dialect: str) -> Record
 
 
 def _column_encoder(column: Any, iso_text: _IsoText | None) -> Callable[[Any], Any] | None:
-    """How a Python value of ``column`` becomes the driver's (dates through ``iso_text`` if given, else
-    as they are), or None where it is the same."""
+    """How a Python value of ``column`` becomes the driver's (JSON as text: the values SQLAlchemy's JSON
+    type writes, without its spaces; dates through ``iso_text`` if given, else as they are), or None where
+    it is the same."""
     if isinstance(column.type, JSON):
         return _json_text
     if iso_text is not None and isinstance(column.type, Date):
@@ -177,14 +178,15 @@ async def insert_records(session: AsyncSession, records: Records) -> None:
 _SQLITE_PLAIN_TYPES = (Integer, String, Boolean, Date, JSON, Float)
 
 
-def _columns_and_encoders(table: Table, rows: Sequence[dict[str, Any]]) -> tuple[list[Any], list[Any]]:
+def _columns_and_encoders(
+    table: Table, rows: Sequence[dict[str, Any]], dialect: str
+) -> tuple[list[Any], list[Callable[[Any], Any] | None]]:
     """The columns to load (those the rows give, plus those with a scalar default) and, per column, how a
-    Python value becomes the driver's (JSON text for JSON columns: the values SQLAlchemy's JSON type writes,
-    without its spaces)."""
+    Python value becomes the driver's on ``dialect`` (``_column_encoder``)."""
     given = set(rows[0])
     columns = [c for c in table.columns if c.name in given or _missing_value(c) is not None]
-    encoders = [_json_text if isinstance(c.type, JSON) else None for c in columns]
-    return columns, encoders
+    iso_text = _IsoText() if dialect == "sqlite" else None
+    return columns, [_column_encoder(c, iso_text) for c in columns]
 
 
 # json.dumps(value, ensure_ascii=False) without the spaces and the check for circular references (rows are
@@ -197,24 +199,21 @@ def _json_text(value: Any) -> Any:
 
 
 def _records(
-    rows: Sequence[dict[str, Any]], columns: list[Any], encoders: list[Any], *, dates_as_text: bool
+    rows: Sequence[dict[str, Any]], columns: list[Any], encoders: list[Callable[[Any], Any] | None]
 ) -> list[tuple[Any, ...]]:
-    """The rows as tuples in the order of ``columns``: a missing key takes the column's default, JSON
-    columns are encoded, dates become ISO text when ``dates_as_text``. Column by column (one C-level
-    pass per column, not one Python call per value): the seed converts millions of values."""
-    names = [c.name for c in columns]
+    """The rows as tuples in the order of ``columns``: a missing key takes the column's default, each
+    column through its encoder. Column by column (one C-level pass per column, not one Python call per
+    value): the seed converts millions of values."""
     rows = list(rows)
     values: list[list[Any]] = []
-    for column, name, encode in zip(columns, names, encoders, strict=True):
+    for column, encode in zip(columns, encoders, strict=True):
         try:
-            column_values = list(map(itemgetter(name), rows))
+            column_values = list(map(itemgetter(column.name), rows))
         except KeyError:
             default = _missing_value(column)
-            column_values = [row.get(name, default) for row in rows]
+            column_values = [row.get(column.name, default) for row in rows]
         if encode is not None:
-            column_values = [encode(v) for v in column_values]
-        elif dates_as_text and isinstance(column.type, Date):
-            column_values = [v.isoformat() if isinstance(v, date) else v for v in column_values]
+            column_values = list(map(encode, column_values))
         values.append(column_values)
     return list(zip(*values, strict=True))
 
