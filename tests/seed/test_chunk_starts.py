@@ -51,3 +51,43 @@ def test_the_first_chunk_must_hold_the_personas() -> None:
     starts = population.ChunkStarts(5, (queue.Queue[Any](),))
     with pytest.raises(ValueError, match="persona"):
         next(population.population_chunks(SEED, SIZE, "sqlite", 0, 1, 5, starts))
+
+
+def _worker_after(publisher_stops: Any) -> Any:
+    """What population worker 1 raises once the publisher stopped as ``publisher_stops(drawn)`` says."""
+    queues = (queue.Queue[Any](), queue.Queue[Any]())
+    starts = population.ChunkStarts(PER_CHUNK, queues)
+    publisher_stops(population._publishing(SEED, SIZE, starts))
+    chunks = population.population_chunks(SEED, SIZE, "sqlite", 1, 2, PER_CHUNK, starts)
+    with pytest.raises(RuntimeError, match="débuts de lots n'ont pas tous été publiés") as raised:
+        list(chunks)  # without the failure, it would wait CHUNK_START_TIMEOUT for the next start
+    return raised.value
+
+
+def test_a_publisher_that_fails_stops_the_workers_with_its_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    random_foyer = population.random_foyer
+    drawn = 0
+
+    def failing(drawer: Any) -> Any:
+        nonlocal drawn
+        drawn += 1
+        if drawn == 350:
+            raise MemoryError("planted")
+        return random_foyer(drawer)
+
+    monkeypatch.setattr(population, "random_foyer", failing)
+
+    def consume(foyers: Any) -> None:
+        with pytest.raises(MemoryError):
+            list(foyers)
+
+    assert "MemoryError: planted" in str(_worker_after(consume))
+
+
+def test_a_publisher_closed_early_stops_the_workers() -> None:
+    def close_early(foyers: Any) -> None:
+        for _ in range(150):
+            next(foyers)
+        foyers.close()
+
+    assert "s'est arrêté avant la fin" in str(_worker_after(close_early))

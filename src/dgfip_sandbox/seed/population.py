@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import traceback
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -278,6 +279,12 @@ class ChunkStarts:
         for queue in self.queues:
             queue.put(None)
 
+    def fail(self, report: str) -> None:
+        """Tell every population worker that no more starts will come (the publisher failed, ``report``
+        says how): they stop at once with that report instead of waiting ``CHUNK_START_TIMEOUT``."""
+        for queue in self.queues:
+            queue.put(("failed", report))
+
 
 def population_rows(seed: int, size: int) -> Iterator[dict[str, list[dict[str, Any]]]]:
     """Rows per foyer, personas first (ids 1…), then the random foyers."""
@@ -321,15 +328,22 @@ def _publishing(seed: int, size: int, starts: ChunkStarts) -> Iterator[FoyerSpec
     drawer = _first_drawer(seed)
     details = random.Random(seed + 1)  # noqa: S311 - the stream _population gives foyer_rows
     current: tuple[int, tuple[Any, Any]] | None = None
-    for foyer_id in range(len(PERSONA_FOYERS) + 1, len(PERSONA_FOYERS) + size + 1):
-        if (foyer_id - 1) % per_chunk == 0:
-            if current is not None:
-                starts.publish(current[0], current[1], drawer.refused)
-            current = ((foyer_id - 1) // per_chunk, (drawer.rng.getstate(), details.getstate()))
-            drawer.refused = []
-        spec = random_foyer(drawer)
-        skip_foyer_rows(spec, details)
-        yield spec
+    try:
+        for foyer_id in range(len(PERSONA_FOYERS) + 1, len(PERSONA_FOYERS) + size + 1):
+            if (foyer_id - 1) % per_chunk == 0:
+                if current is not None:
+                    starts.publish(current[0], current[1], drawer.refused)
+                current = ((foyer_id - 1) // per_chunk, (drawer.rng.getstate(), details.getstate()))
+                drawer.refused = []
+            spec = random_foyer(drawer)
+            skip_foyer_rows(spec, details)
+            yield spec
+    except GeneratorExit:  # its reader stopped early (it failed): the workers would wait for nothing
+        starts.fail("le processus qui publie les débuts de lots s'est arrêté avant la fin")
+        raise
+    except BaseException:
+        starts.fail(traceback.format_exc())
+        raise
     if current is not None:
         starts.publish(current[0], current[1], drawer.refused)
     starts.end()
@@ -370,6 +384,8 @@ def population_chunks(
     queue = starts.queues[part]
     last = len(PERSONA_FOYERS) + size
     while (start := queue.get(timeout=CHUNK_START_TIMEOUT)) is not None:
+        if start[0] == "failed":
+            raise RuntimeError(f"les débuts de lots n'ont pas tous été publiés :\n{start[1]}")
         index, state, details_state, refused = start
         rng, details = random.Random(), random.Random()  # noqa: S311 - set to the published states
         rng.setstate(state)
