@@ -6,7 +6,7 @@ import json
 import os
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from dgfip_sandbox.franceconnect import seed as fc_seed
 from dgfip_sandbox.franceconnect.credentials import credentials_section
@@ -16,6 +16,7 @@ from dgfip_sandbox.franceconnect.registry import DEMO_FS_CLIENT_ID, read_secrets
 from dgfip_sandbox.seed import seeders
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 from dgfip_sandbox.store.franceconnect import FcCitizen, FcDataProvider, FcServiceProvider, list_citizens
+from dgfip_sandbox.store.taxpayers import Declarant
 
 pytestmark = pytest.mark.anyio
 
@@ -122,3 +123,30 @@ async def test_seed_follows_the_demo_fs_port_and_keeps_the_secret(db, fc_setting
     assert {sp["name"]: sp for sp in section["service_providers"]}["demo-fs"]["redirect_uris"][
         0
     ] == "http://localhost:9446/callback"
+
+
+async def _matched_after_reseeding(db, fc_settings) -> list[FcCitizen]:
+    await db.execute(delete(FcCitizen))
+    await db.commit()
+    await fc_seed.seed(db, fc_settings)
+    await db.commit()
+    return [c for c in await list_citizens(db) if c.case == "fc_match"]
+
+
+async def test_others_are_drawn_when_the_personas_are_too_few(db, fc_settings, monkeypatch):
+    """Fewer persona citizens than MATCHED_CITIZENS_MIN: the rest is drawn from every déclarant whose
+    identity is his alone and who is alive (the whole table read), the same ones at each seed."""
+    monkeypatch.setattr(fc_seed, "MATCHED_CITIZENS_MAX", 2)
+    monkeypatch.setattr(fc_seed, "MATCHED_CITIZENS_MIN", 5)
+    matched = await _matched_after_reseeding(db, fc_settings)
+    assert len(matched) == 5
+    assert all("foyer «" in c.description for c in matched[:2])  # one per persona first, then three drawn
+    assert len({c.login for c in matched}) == 5
+    for citizen in matched:
+        identity = {
+            k: getattr(citizen, k) for k in ("given_name", "family_name", "birthdate", "gender", "birthcountry")
+        }
+        assert await find_spi(db, identity) == citizen.login
+        declarant = await db.get(Declarant, citizen.login)
+        assert declarant is not None and declarant.date_deces is None
+    assert [c.login for c in await _matched_after_reseeding(db, fc_settings)] == [c.login for c in matched]

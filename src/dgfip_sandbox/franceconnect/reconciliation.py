@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dgfip_sandbox.store.taxpayers import Declarant
+from dgfip_sandbox.store.taxpayers import Declarant, declarants_born
 
 GENDERS = {"male": "M", "female": "F"}
 
@@ -96,15 +95,7 @@ async def find_spi(session: AsyncSession, identity: Mapping[str, Any]) -> str:
         }
     key = key_from_identity(identity)
     # Narrow in SQL on the exact fields, compare names in Python (accents, case, first name only).
-    candidates = (
-        await session.execute(
-            select(Declarant).where(
-                Declarant.date_naissance == key.birthdate,
-                Declarant.sexe == key.sexe,
-                Declarant.code_pays_naissance == key.birthcountry,
-            )
-        )
-    ).scalars()
+    candidates = await declarants_born(session, key.birthdate, key.sexe, key.birthcountry)
     spis = sorted(d.spi for d in candidates if key_from_declarant(d) == key)
     if not spis:
         raise NoMatch("aucun déclarant ne correspond à cette identité")

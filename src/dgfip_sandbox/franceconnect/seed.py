@@ -46,7 +46,7 @@ from dgfip_sandbox.franceconnect.registry import (
 from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.consumers import hash_secret, new_client_secret, verify_secret
 from dgfip_sandbox.store.franceconnect import FcCitizen, FcDataProvider, get_service_provider
-from dgfip_sandbox.store.taxpayers import Declarant, Foyer
+from dgfip_sandbox.store.taxpayers import Declarant, Foyer, declarants_born, declarants_with_persona
 
 log = structlog.get_logger("seed.franceconnect")
 
@@ -259,32 +259,27 @@ def _match_keys(declarants: list[Declarant]) -> list[_Key]:
 
 
 async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
-    # Plain rows with the déclarant's columns (attribute access as on the model), not ORM objects: with
-    # 100,000 foyers, 200,000 mapped instances cost seconds for nothing.
-    result = await session.execute(
-        select(*Declarant.__table__.columns, Foyer.persona)
-        .join(Foyer, Foyer.id == Declarant.foyer_id)
-        .order_by(Declarant.spi)
-    )
-    # Rows with the déclarant's columns are read as déclarants (same attributes), hence the cast.
-    rows = [(cast(Declarant, row), row.persona) for row in result]
-    keys = _match_keys([d for d, _ in rows])
-    counts: Counter[_Key] = Counter(keys)
-    unique_alive = [(d, p) for (d, p), key in zip(rows, keys, strict=True) if counts[key] == 1 and d.date_deces is None]
-
+    # A déclarant becomes a citizen when his identity is his alone (the réconciliation finds him) and he
+    # is alive: first one per foyer persona, then, when they are fewer than MATCHED_CITIZENS_MIN, others
+    # drawn from all. The first step asks the database for each candidate's identity (indexed), so a
+    # large population is read whole only if the personas do not suffice.
+    counts = _KeyCounts(session)
+    personas = [
+        (cast(Declarant, row), row.persona) for row in await declarants_with_persona(session, personas_only=True)
+    ]
     chosen: list[tuple[Declarant, str | None]] = []
     seen_personas: set[str] = set()
-    # Only foyer personas are chosen here: sort those alone (the random foyers' 200,000 rows need no order).
-    with_persona = [r for r in unique_alive if r[1]]
-    for declarant, persona in sorted(with_persona, key=lambda r: (r[1] is None, r[1] or "", r[0].rank, r[0].spi)):
-        if persona and persona not in seen_personas and len(chosen) < MATCHED_CITIZENS_MAX:
+    for declarant, persona in sorted(personas, key=lambda r: (r[1] or "", r[0].rank, r[0].spi)):
+        if len(chosen) == MATCHED_CITIZENS_MAX:
+            break
+        if not persona or persona in seen_personas or declarant.date_deces is not None:
+            continue
+        if await counts.of(_match_keys([declarant])[0]) == 1:
             seen_personas.add(persona)
             chosen.append((declarant, persona))
-    chosen_spis = {d.spi for d, _ in chosen}
-    others = [r for r in unique_alive if r[0].spi not in chosen_spis]
-    rng = random.Random(settings.seed)  # noqa: S311 - a deterministic choice of demo citizens, no secret
     missing = max(0, MATCHED_CITIZENS_MIN - len(chosen))
-    chosen.extend(rng.sample(others, min(missing, len(others))))
+    if missing:
+        chosen.extend(await _others(session, settings, {d.spi for d, _ in chosen}, missing))
     if not chosen:
         log.warning("seed.franceconnect.no_declarants", hint="run the Impôt particulier population seeder first")
 
@@ -294,7 +289,7 @@ async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
         position += 1
 
     no_match = dict(NO_MATCH_IDENTITY)
-    if counts[_as_key(key_from_identity(no_match))]:  # the population happens to hold her: move her birthday
+    if await counts.of(_as_key(key_from_identity(no_match))):  # the population happens to hold her: move her birthday
         no_match["birthdate"] = "1962-08-01"
     session.add(
         new_citizen(
@@ -307,9 +302,9 @@ async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
     )
     position += 1
 
-    homonym_key = _as_key(key_from_identity(HOMONYM_IDENTITY))
-    if counts[homonym_key] < 2:
-        await _insert_homonyms(session, counts[homonym_key])
+    homonyms = await counts.of(_as_key(key_from_identity(HOMONYM_IDENTITY)))
+    if homonyms < 2:
+        await _insert_homonyms(session, homonyms)
     session.add(
         new_citizen(
             "homonyme",
@@ -319,6 +314,35 @@ async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
             position,
         )
     )
+
+
+class _KeyCounts:
+    """How many déclarants have a given réconciliation key, asked of the database key by key."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def of(self, key: _Key) -> int:
+        _given, _family, birthdate, sexe, country = key
+        born = await declarants_born(self._session, birthdate, sexe, country)
+        return sum(1 for found in _match_keys(list(born)) if found == key)
+
+
+async def _others(
+    session: AsyncSession, settings: Settings, taken: set[str], count: int
+) -> list[tuple[Declarant, str | None]]:
+    """``count`` déclarants drawn (with ``settings.seed``) from all those, not in ``taken``, whose identity
+    is theirs alone and who are alive: every déclarant read, his key computed."""
+    rows = [(cast(Declarant, row), row.persona) for row in await declarants_with_persona(session, personas_only=False)]
+    keys = _match_keys([d for d, _ in rows])
+    counts: Counter[_Key] = Counter(keys)
+    others = [
+        (d, p)
+        for (d, p), key in zip(rows, keys, strict=True)
+        if counts[key] == 1 and d.date_deces is None and d.spi not in taken
+    ]
+    rng = random.Random(settings.seed)  # noqa: S311 - a deterministic choice of demo citizens, no secret
+    return rng.sample(others, min(count, len(others)))
 
 
 async def _insert_homonyms(session: AsyncSession, already: int) -> None:
