@@ -24,6 +24,7 @@ _configured: tuple[str, str] | None = None
 # Loggers whose INFO lines say nothing to a user of the sandbox (uvicorn.error: "Started server process",
 # "Waiting for application startup"…: the sandbox logs server_started itself), or would write URLs with
 # their query strings (httpx's "HTTP Request: GET …?token=…" from the demo FS and the checktoken client).
+TLS_FIELDS = ("peer", "reason")  # server.py's TLS logger gives them as ``extra``
 QUIET_LOGGERS = ("alembic", "uvicorn.access", "uvicorn.error", "httpx", "httpcore")
 
 
@@ -63,7 +64,9 @@ def configure_logging(level: str = "INFO", log_format: str = "auto") -> None:
     else:
         final = [structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty(), sort_keys=False)]
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
+        # The standard library's records (TLS, uvicorn) keep their sentence; the TLS logger's fields
+        # (``extra``) are added as fields too. Only those: uvicorn's extras hold terminal colour codes.
+        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(allow=TLS_FIELDS)],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *final],
     )
     handler = logging.StreamHandler(sys.stderr)

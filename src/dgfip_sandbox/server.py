@@ -54,13 +54,15 @@ from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
+import structlog
 import uvicorn
 from cryptography import x509
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from dgfip_sandbox.pki import SandboxPki
 
-logger = logging.getLogger("dgfip_sandbox.server")
+# structlog: its events carry their fields as fields (the JSON lines have "name", "url"…, not a sentence).
+logger = structlog.get_logger("dgfip_sandbox.server")
 tls_logger = logging.getLogger("dgfip_sandbox.tls")
 
 HANDSHAKE_TIMEOUT_SECONDS = 15.0
@@ -517,7 +519,7 @@ class ServerGroup:
     async def _all_ready(self) -> None:
         await asyncio.gather(*(server.ready.wait() for server in self.servers.values()))
         for name in self.servers:
-            logger.info("server_started name=%s url=%s", name, self.url(name))
+            logger.info("server_started", name=name, url=self.url(name))
         if self.on_ready is not None:
             self.on_ready(self.urls)
         self._startup_done.set()
@@ -537,7 +539,7 @@ class ServerGroup:
 
     def _on_signal(self, sig: int) -> None:
         force = self._exit_requested and sig == signal.SIGINT
-        logger.info("shutdown_requested signal=%s force=%s", signal.Signals(sig).name, force)
+        logger.info("shutdown_requested", signal=signal.Signals(sig).name, force=force)
         self.request_exit(force=force)
 
 
@@ -607,13 +609,13 @@ class WorkerSupervisor:
     def _spawn(self) -> Any:
         process = self._context.Process(target=_worker_main, args=(self.group.specs, self.group.sockets), daemon=False)
         process.start()
-        logger.info("worker_started pid=%s", process.pid)
+        logger.info("worker_started", pid=process.pid)
         return process
 
     def _on_signal(self, signum: int, _frame: Any) -> None:
         # Always SIGTERM: a Ctrl-C also reaches the workers directly (same process group), and a
         # second SIGINT would make them skip the graceful shutdown.
-        logger.info("shutdown_requested signal=%s workers=%s", signal.Signals(signum).name, self.workers)
+        logger.info("shutdown_requested", signal=signal.Signals(signum).name, workers=self.workers)
         self._stopping = True
         for process in self.processes:
             if process.is_alive() and process.pid:
@@ -628,7 +630,7 @@ class WorkerSupervisor:
         try:
             self.processes = [self._spawn() for _ in range(self.workers)]
             for name in self.group.sockets:
-                logger.info("server_listening name=%s url=%s workers=%s", name, self.group.url(name), self.workers)
+                logger.info("server_listening", name=name, url=self.group.url(name), workers=self.workers)
             if self.on_ready is not None:
                 self.on_ready(self.group.urls)
             while True:
@@ -639,10 +641,10 @@ class WorkerSupervisor:
                     for index, process in enumerate(self.processes):
                         if process.is_alive():
                             continue
-                        logger.warning("worker_died pid=%s exitcode=%s", process.pid, process.exitcode)
+                        logger.warning("worker_died", pid=process.pid, exitcode=process.exitcode)
                         self._restarts += 1
                         if self._restarts > self.RESTART_LIMIT:
-                            logger.error("worker_restart_limit reached (%s): stopping", self.RESTART_LIMIT)
+                            logger.error("worker_restart_limit", limit=self.RESTART_LIMIT, action="stopping")
                             self._on_signal(signal.SIGTERM, None)
                             self._failed = True
                             break
@@ -671,7 +673,7 @@ def _worker_main(specs: list[ServerSpec], sockets: dict[str, socket.socket]) -> 
     try:
         asyncio.run(group.run(handle_signals=True))
     except ServerStartupError as exc:
-        logger.error("worker_failed %s", exc)
+        logger.error("worker_failed", error=str(exc))
         raise SystemExit(3) from None
 
 

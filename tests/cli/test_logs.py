@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -168,3 +170,25 @@ def test_the_access_line_as_rendered(rendering: str, monkeypatch: pytest.MonkeyP
         assert event["event"] == "http_request" and event["status"] == 200 and event["path"] == "/health"
     else:
         assert "http_request" in line and "status=200" in line and "path=/health" in line
+
+
+def test_server_and_tls_events_carry_their_fields_as_json_fields() -> None:
+    # In a process of its own: structlog caches a module's logger at its first use, whatever configuration
+    # the other tests of this process left.
+    code = """
+import logging
+from dgfip_sandbox import logs, server
+logs.configure_logging("INFO", "json")
+server.logger.info("server_started", name="gateway", url="https://127.0.0.1:8443")
+server.tls_logger.warning(
+    'tls_handshake_failed peer=%s reason="%s"', "127.0.0.1:5000", "certificat absent",
+    extra={"peer": "127.0.0.1:5000", "reason": "certificat absent", "color_message": "x"},
+)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    started, tls = (json.loads(line) for line in done.stderr.strip().splitlines())
+    assert started["event"] == "server_started"
+    assert (started["name"], started["url"]) == ("gateway", "https://127.0.0.1:8443")
+    assert tls["event"].startswith("tls_handshake_failed peer=127.0.0.1:5000")
+    assert (tls["peer"], tls["reason"]) == ("127.0.0.1:5000", "certificat absent")
+    assert "color_message" not in tls
