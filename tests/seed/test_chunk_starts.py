@@ -4,12 +4,17 @@ included (the seed's own fingerprint, tests/test_seed_fingerprint.py, checks the
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import os
 import queue
+import signal
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from dgfip_sandbox.seed import population
+from dgfip_sandbox.seed import population, workers
 
 SEED, SIZE, PER_CHUNK = 11, 600, 100
 
@@ -91,3 +96,47 @@ def test_a_publisher_closed_early_stops_the_workers() -> None:
         foyers.close()
 
     assert "s'est arrêté avant la fin" in str(_worker_after(close_early))
+
+
+class _Publisher:
+    """A companion as ``watch_publisher`` sees it: its exit codes, one per look."""
+
+    publishes_chunk_starts = True
+
+    def __init__(self, *codes: int | None) -> None:
+        self._codes = list(codes)
+
+    def exitcode(self) -> int | None:
+        return self._codes.pop(0) if len(self._codes) > 1 else self._codes[0]
+
+
+def _watched(publisher: Any) -> Any:
+    queues = (queue.Queue[Any](), queue.Queue[Any]())
+    starts = population.ChunkStarts(PER_CHUNK, queues)
+    asyncio.run(population.watch_publisher(publisher, starts, every=0))
+    return starts, queues
+
+
+def test_a_killed_publisher_stops_the_workers_with_its_exit_code() -> None:
+    starts, _queues = _watched(_Publisher(None, None, -9))
+    with pytest.raises(RuntimeError, match=r"code de sortie -9"):
+        list(population.population_chunks(SEED, SIZE, "sqlite", 1, 2, PER_CHUNK, starts))
+
+
+def test_a_publisher_that_finished_is_left_alone() -> None:
+    _starts, queues = _watched(_Publisher(None, 0))
+    assert all(queue_.empty() for queue_ in queues)
+
+
+def test_a_real_worker_killed_is_seen_by_its_exit_code() -> None:
+    worker = workers.Worker(_forever)
+    try:
+        os.kill(worker._process.pid or 0, signal.SIGKILL)
+        worker._process.join()
+        assert worker.exitcode() == -signal.SIGKILL
+    finally:
+        worker.close()
+
+
+def _forever() -> Iterator[int]:
+    yield from itertools.count()

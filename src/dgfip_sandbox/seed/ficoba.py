@@ -1064,6 +1064,9 @@ class _PreparedRows:
         await insert_records(session, cast(Records, piece))
         return True
 
+    def exitcode(self) -> int | None:
+        return self._worker.exitcode()
+
     def close(self) -> None:
         self._worker.close()
 

@@ -9,6 +9,7 @@ already exist (and refuses an explicit ``seed_size`` other than the one they wer
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import random
 import traceback
@@ -459,6 +460,8 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
         )
         for part in range(WORKERS)
     ]
+    publisher = next((companion for companion in companions if companion.publishes_chunk_starts), None)
+    watchdog = asyncio.ensure_future(watch_publisher(publisher, starts)) if publisher else None
     try:
         loaded = tables + [table for companion in companions for table in companion.tables]
         with progress.current().task("foyers fiscaux", total) as task:
@@ -479,11 +482,28 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
                 for companion in companions:
                     await companion.write_rest(session)
     finally:
+        if watchdog is not None:
+            watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watchdog
         for worker in parts:
             worker.close()
         for companion in companions:
             companion.close()
     await advance_sequences(session, "foyers")
+
+
+WATCH_SECONDS = 1.0  # how often the population seeder looks whether the chunk starts' publisher still runs
+
+
+async def watch_publisher(publisher: workers.Companion, starts: ChunkStarts, every: float = WATCH_SECONDS) -> None:
+    """Until the publisher of ``starts`` stops: if it stopped otherwise than by finishing (killed, say, by
+    the system for lack of memory), tell the population workers at once (``ChunkStarts.fail``) instead of
+    leaving them to wait ``CHUNK_START_TIMEOUT``. A publisher that raises tells them itself."""
+    while (code := publisher.exitcode()) is None:
+        await asyncio.sleep(every)
+    if code != 0:
+        starts.fail(f"le processus qui publie les débuts de lots s'est arrêté (code de sortie {code})")
 
 
 async def _received_ahead(

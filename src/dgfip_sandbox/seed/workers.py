@@ -38,6 +38,9 @@ class Companion(Protocol):
     async def write_rest(self, session: AsyncSession) -> None:
         """Write every piece left, waiting for them (then the companion is done)."""
 
+    def exitcode(self) -> int | None:
+        """The worker's exit code once it has stopped (negative: killed by that signal), else None."""
+
     def close(self) -> None:
         """Stop the worker (whatever it still had to send)."""
 
@@ -111,6 +114,10 @@ class Worker:
     def ready(self) -> bool:
         """An item (or the end) can be read without waiting."""
         return self._connection.poll()
+
+    def exitcode(self) -> int | None:
+        """The process's exit code once it has stopped (negative: killed by that signal), else None."""
+        return self._process.exitcode
 
     def close(self) -> None:
         if self._process.is_alive():
