@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import io
+from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from dgfip_sandbox.bootstrap import prepare_sandbox
+from dgfip_sandbox.cli import app as cli
 from dgfip_sandbox.progress import LineReporter
 from dgfip_sandbox.seed.size import SeedSizeMismatch
 from dgfip_sandbox.settings import Settings
@@ -66,3 +70,20 @@ def test_line_reporter_prints_each_tenth_once() -> None:
         for _ in range(100):
             task.advance(1)
     assert stream.getvalue().splitlines() == [f"comptes : {n}/100" for n in range(10, 101, 10)]
+
+
+def test_a_failed_worker_is_one_french_line_and_exit_code_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dgfip_sandbox import bootstrap
+    from dgfip_sandbox.seed.workers import WorkerFailed
+
+    def failing(*_args: Any, **_kwargs: Any) -> Any:
+        raise WorkerFailed(
+            "un processus auxiliaire de génération des données s'est arrêté avant la fin (tué par le signal SIGKILL)"
+        )
+
+    monkeypatch.setattr(bootstrap, "prepare_sandbox", failing)
+    result = CliRunner().invoke(cli, ["prepare", "--seed-size", "10"], env={"DGFIP_SANDBOX_VAR_DIR": str(tmp_path)})
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "erreur : un processus auxiliaire de génération des données s'est arrêté avant la fin (tué par le signal SIGKILL)"
+    ]

@@ -128,15 +128,33 @@ def test_a_publisher_that_finished_is_left_alone() -> None:
     assert all(queue_.empty() for queue_ in queues)
 
 
-def test_a_real_worker_killed_is_seen_by_its_exit_code() -> None:
+def test_a_real_worker_killed_is_seen_by_its_exit_code_and_by_its_reader() -> None:
     worker = workers.Worker(_forever)
     try:
         os.kill(worker._process.pid or 0, signal.SIGKILL)
         worker._process.join()
         assert worker.exitcode() == -signal.SIGKILL
+
+        async def read_all() -> None:
+            async for _item in worker.items():  # what it sent before it was killed, then its end
+                pass
+
+        with pytest.raises(
+            workers.WorkerFailed,
+            match=r"arrêté avant la fin \(tué par le signal SIGKILL : le système l'a peut-être arrêté faute de mémoire\)",
+        ):
+            asyncio.run(read_all())
     finally:
         worker.close()
 
 
 def _forever() -> Iterator[int]:
     yield from itertools.count()
+
+
+@pytest.mark.parametrize(
+    ("exitcode", "said"),
+    [(3, "code de sortie 3"), (-signal.SIGTERM, "tué par le signal SIGTERM"), (-200, "tué par le signal 200")],
+)
+def test_how_a_worker_stopped_is_said_in_french(exitcode: int, said: str) -> None:
+    assert workers._how(exitcode) == said

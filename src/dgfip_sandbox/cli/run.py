@@ -209,10 +209,11 @@ def _prepare_or_exit(
     from dgfip_sandbox.bootstrap import prepare_sandbox
     from dgfip_sandbox.progress import terminal_reporter
     from dgfip_sandbox.seed.size import SeedSizeMismatch
+    from dgfip_sandbox.seed.workers import WorkerFailed
 
     try:
         return prepare_sandbox(settings, now=now, reset=reset, progress=terminal_reporter())
-    except SeedSizeMismatch as exc:
+    except (SeedSizeMismatch, WorkerFailed) as exc:  # said in one message; nothing written (rolled back)
         for sock in (sockets or {}).values():
             sock.close()
         typer.echo(f"erreur : {exc}", err=True)

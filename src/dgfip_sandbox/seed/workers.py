@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import signal
 import traceback
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dgfip_sandbox.store.bulk import collector_paused
 
+STOPPED_JOIN_SECONDS = 5.0  # how long a worker whose pipe closed is given to be reaped (for its exit code)
 WORKER_FROM = 5000  # foyers; below, the seeders generate in-process (tests seed a few hundred)
 
 
@@ -72,6 +74,11 @@ def start_companions(settings: Any, dialect: str, chunk_starts: Any) -> tuple[li
     return started, chunk_starts is None
 
 
+class WorkerFailed(RuntimeError):
+    """A worker process raised (the message holds its traceback) or stopped before its end (killed, say,
+    by the system for lack of memory): the seed is abandoned, its transaction rolled back."""
+
+
 def queues(count: int) -> tuple[Any, ...]:
     """``count`` queues that worker processes (spawned) can share: a process puts without waiting."""
     context = multiprocessing.get_context("spawn")
@@ -90,6 +97,18 @@ def _run(connection: Connection, function: Callable[..., Iterator[Any]], args: t
         connection.close()
 
 
+def _how(exitcode: int | None) -> str:
+    """How a process stopped, in French: its exit code, or the signal that killed it."""
+    if exitcode is None or exitcode >= 0:
+        return f"code de sortie {exitcode}"
+    try:
+        name = signal.Signals(-exitcode).name
+    except ValueError:
+        name = str(-exitcode)
+    hint = " : le système l'a peut-être arrêté faute de mémoire" if -exitcode == signal.SIGKILL else ""
+    return f"tué par le signal {name}{hint}"
+
+
 class Worker:
     """``function(*args)`` (a module-level generator function) iterated in a spawned process; its items
     read with :meth:`items`. The pipe holds about one item ahead: the worker draws the next chunk while
@@ -104,12 +123,23 @@ class Worker:
 
     async def items(self) -> AsyncIterator[Any]:
         while True:
-            kind, value = await asyncio.to_thread(self._connection.recv)
+            kind, value = await asyncio.to_thread(self._receive)
             if kind == "end":
                 return
             if kind == "error":
-                raise RuntimeError(f"la génération des données a échoué dans le processus auxiliaire :\n{value}")
+                raise WorkerFailed(f"la génération des données a échoué dans un processus auxiliaire :\n{value}")
+            if kind == "stopped":
+                raise WorkerFailed(
+                    f"un processus auxiliaire de génération des données s'est arrêté avant la fin ({_how(value)})"
+                )
             yield value
+
+    def _receive(self) -> tuple[str, Any]:
+        try:
+            return cast(tuple[str, Any], self._connection.recv())
+        except EOFError:  # the process is gone without its "end": killed, or died in the interpreter
+            self._process.join(timeout=STOPPED_JOIN_SECONDS)
+            return "stopped", self._process.exitcode
 
     def ready(self) -> bool:
         """An item (or the end) can be read without waiting."""
