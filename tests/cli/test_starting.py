@@ -59,6 +59,22 @@ def test_a_busy_port_answers_one_french_line_and_exits_non_zero(command: str, bu
     assert not (tmp_path / "var").exists()
 
 
+@pytest.mark.parametrize("command", ["prepare", "up"])
+def test_a_database_that_does_not_answer_is_one_french_line_without_its_password(command: str, tmp_path: Path) -> None:
+    env = _env() | {"DGFIP_SANDBOX_DATABASE_URL": f"postgresql://sandbox:s3cret@127.0.0.1:{_free_port()}/sandbox"}
+    args = [sys.executable, "-m", "dgfip_sandbox.cli", command]
+    if command == "up":
+        for option, _variable in OPTIONS.values():
+            args += [option, str(_free_port())]
+    done = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("erreur : la base de données postgresql://sandbox:***@127.0.0.1:")
+    assert "ne répond pas" in lines[0] and "DGFIP_SANDBOX_DATABASE_URL" in lines[0]
+    assert "s3cret" not in done.stderr + done.stdout and "Traceback" not in done.stderr + done.stdout
+
+
 def _options(command: str) -> set[str]:
     click_command = typer.main.get_command(app).commands[command]  # type: ignore[attr-defined]  # a group
     return {opt for param in click_command.params for opt in (*param.opts, *param.secondary_opts)}

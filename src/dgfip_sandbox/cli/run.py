@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 import socket
@@ -211,13 +212,39 @@ def _prepare_or_exit(
     from dgfip_sandbox.seed.size import SeedSizeMismatch
     from dgfip_sandbox.seed.workers import WorkerFailed
 
+    problem = _database_problem(settings)
     try:
+        if problem:
+            raise _Refused(problem)
         return prepare_sandbox(settings, now=now, reset=reset, progress=terminal_reporter())
-    except (SeedSizeMismatch, WorkerFailed) as exc:  # said in one message; nothing written (rolled back)
+    except (_Refused, SeedSizeMismatch, WorkerFailed) as exc:  # said in one message; nothing written (rolled back)
         for sock in (sockets or {}).values():
             sock.close()
         typer.echo(f"erreur : {exc}", err=True)
         raise typer.Exit(1) from None
+
+
+class _Refused(Exception):
+    """Preparing cannot start (its message says why and what to change)."""
+
+
+def _database_problem(settings: Settings) -> str | None:
+    """Why the server database of ``settings`` cannot be used, in one French sentence, or None (SQLite, the
+    embedded default, is a file in var/: nothing to reach). The URL is shown without its password."""
+    if not settings.database_url:
+        return None
+    from sqlalchemy.engine import make_url
+
+    from dgfip_sandbox.store.database import unreachable
+
+    reason = asyncio.run(unreachable(settings.sqlalchemy_url))
+    if reason is None:
+        return None
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    return (
+        f"la base de données {shown} ne répond pas ({reason}) ; vérifiez DGFIP_SANDBOX_DATABASE_URL "
+        "et que le serveur est démarré"
+    )
 
 
 def run_servers(

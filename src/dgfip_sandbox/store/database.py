@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
@@ -24,6 +25,23 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+async def unreachable(url: str) -> str | None:
+    """None when the database at ``url`` accepts a connection and a query; else why not, in the driver's
+    words (connection refused, unknown host, no such database, authentication failed)."""
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        original = getattr(exc, "orig", None) or exc
+        return str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+    except OSError as exc:  # asyncpg's connect raises the socket's error as it is
+        return str(exc) or type(exc).__name__
+    finally:
+        await engine.dispose()
+    return None
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
