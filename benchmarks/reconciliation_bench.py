@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,6 +24,9 @@ from dgfip_sandbox.settings import Settings
 from dgfip_sandbox.store.database import create_engine, create_sessionmaker
 from dgfip_sandbox.store.franceconnect import list_citizens
 from dgfip_sandbox.store.migrate import upgrade_to_head
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import seed_bench  # noqa: E402 - beside this file
 
 IDENTITY_FIELDS = ("given_name", "family_name", "birthdate", "gender", "birthcountry")
 
@@ -43,22 +47,8 @@ async def _reconcile(settings: Settings, calls: int) -> tuple[int, float]:
 
 
 def _seeded(folder: Path, size: int) -> Settings:
-    from dgfip_sandbox.seed import seeders
-
     settings = Settings(var_dir=folder, seed_size=size)
-    upgrade_to_head(settings.sqlalchemy_url)
-
-    async def seed() -> None:
-        engine = create_engine(settings.sqlalchemy_url)
-        try:
-            for seeder in seeders():
-                async with create_sessionmaker(engine)() as session:
-                    await seeder(session, settings)
-                    await session.commit()
-        finally:
-            await engine.dispose()
-
-    asyncio.run(seed())
+    seed_bench.run(settings)  # migrations and every seeder, as the seeding benchmark runs them
     return settings
 
 

@@ -213,19 +213,15 @@ def _prepare_or_exit(
     from dgfip_sandbox.seed.workers import WorkerFailed
 
     problem = _database_problem(settings)
-    try:
-        if problem:
-            raise _Refused(problem)
-        return prepare_sandbox(settings, now=now, reset=reset, progress=terminal_reporter())
-    except (_Refused, SeedSizeMismatch, WorkerFailed) as exc:  # said in one message; nothing written (rolled back)
-        for sock in (sockets or {}).values():
-            sock.close()
-        typer.echo(f"erreur : {exc}", err=True)
-        raise typer.Exit(1) from None
-
-
-class _Refused(Exception):
-    """Preparing cannot start (its message says why and what to change)."""
+    if problem is None:
+        try:
+            return prepare_sandbox(settings, now=now, reset=reset, progress=terminal_reporter())
+        except (SeedSizeMismatch, WorkerFailed) as exc:  # said in one message; nothing written (rolled back)
+            problem = str(exc)
+    for sock in (sockets or {}).values():
+        sock.close()
+    typer.echo(f"erreur : {problem}", err=True)
+    raise typer.Exit(1)
 
 
 def _database_problem(settings: Settings) -> str | None:

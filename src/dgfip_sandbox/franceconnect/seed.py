@@ -263,7 +263,6 @@ async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
     # is alive: first one per foyer persona, then, when they are fewer than MATCHED_CITIZENS_MIN, others
     # drawn from all. The first step asks the database for each candidate's identity (indexed), so a
     # large population is read whole only if the personas do not suffice.
-    counts = _KeyCounts(session)
     personas = [
         (cast(Declarant, row), row.persona) for row in await declarants_with_persona(session, personas_only=True)
     ]
@@ -274,7 +273,7 @@ async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
             break
         if not persona or persona in seen_personas or declarant.date_deces is not None:
             continue
-        if await counts.of(_match_keys([declarant])[0]) == 1:
+        if await _holders(session, _match_keys([declarant])[0]) == 1:
             seen_personas.add(persona)
             chosen.append((declarant, persona))
     missing = max(0, MATCHED_CITIZENS_MIN - len(chosen))
@@ -289,7 +288,9 @@ async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
         position += 1
 
     no_match = dict(NO_MATCH_IDENTITY)
-    if await counts.of(_as_key(key_from_identity(no_match))):  # the population happens to hold her: move her birthday
+    if await _holders(
+        session, _as_key(key_from_identity(no_match))
+    ):  # the population happens to hold her: move her birthday
         no_match["birthdate"] = "1962-08-01"
     session.add(
         new_citizen(
@@ -302,7 +303,7 @@ async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
     )
     position += 1
 
-    homonyms = await counts.of(_as_key(key_from_identity(HOMONYM_IDENTITY)))
+    homonyms = await _holders(session, _as_key(key_from_identity(HOMONYM_IDENTITY)))
     if homonyms < 2:
         await _insert_homonyms(session, homonyms)
     session.add(
@@ -316,16 +317,11 @@ async def _seed_citizens(session: AsyncSession, settings: Settings) -> None:
     )
 
 
-class _KeyCounts:
-    """How many déclarants have a given réconciliation key, asked of the database key by key."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def of(self, key: _Key) -> int:
-        _given, _family, birthdate, sexe, country = key
-        born = await declarants_born(self._session, birthdate, sexe, country)
-        return sum(1 for found in _match_keys(list(born)) if found == key)
+async def _holders(session: AsyncSession, key: _Key) -> int:
+    """How many déclarants have the réconciliation ``key``, asked of the database (indexed)."""
+    _given, _family, birthdate, sexe, country = key
+    born = await declarants_born(session, birthdate, sexe, country)
+    return sum(1 for found in _match_keys(list(born)) if found == key)
 
 
 async def _others(

@@ -446,7 +446,8 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
     # A companion that draws the population anyway (FICOBA's) publishes the chunks' starts: then each
     # population worker draws only its own chunks.
     starts = ChunkStarts(FOYERS_PER_CHUNK, workers.queues(WORKERS))
-    companions, published = workers.start_companions(settings, dialect, starts)
+    companions = workers.start_companions(settings, dialect, starts)
+    publisher = next((companion for companion in companions if companion.publishes_chunk_starts), None)
     parts = [
         workers.Worker(
             population_chunks,
@@ -456,11 +457,10 @@ async def seed(session: AsyncSession, settings: Settings) -> None:
             part,
             WORKERS,
             FOYERS_PER_CHUNK,
-            starts if published else None,
+            starts if publisher else None,
         )
         for part in range(WORKERS)
     ]
-    publisher = next((companion for companion in companions if companion.publishes_chunk_starts), None)
     watchdog = asyncio.ensure_future(watch_publisher(publisher, starts)) if publisher else None
     try:
         loaded = tables + [table for companion in companions for table in companion.tables]

@@ -61,9 +61,9 @@ def companion(start: Start) -> Start:
     return start
 
 
-def start_companions(settings: Any, dialect: str, chunk_starts: Any) -> tuple[list[Companion], bool]:
-    """The companions started, and whether one of them publishes ``chunk_starts`` (offered to each in
-    turn until one takes it)."""
+def start_companions(settings: Any, dialect: str, chunk_starts: Any) -> list[Companion]:
+    """The companions started; ``chunk_starts`` is offered to each in turn until one takes it (its
+    ``publishes_chunk_starts``)."""
     started: list[Companion] = []
     for start in _COMPANIONS:
         found = start(settings, dialect, chunk_starts)
@@ -71,7 +71,7 @@ def start_companions(settings: Any, dialect: str, chunk_starts: Any) -> tuple[li
             started.append(found)
             if found.publishes_chunk_starts:
                 chunk_starts = None
-    return started, chunk_starts is None
+    return started
 
 
 class WorkerFailed(RuntimeError):

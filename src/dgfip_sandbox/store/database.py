@@ -35,13 +35,17 @@ async def unreachable(url: str) -> str | None:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
-        original = getattr(exc, "orig", None) or exc
-        return str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+        return _first_line(getattr(exc, "orig", None) or exc)
     except OSError as exc:  # asyncpg's connect raises the socket's error as it is
-        return str(exc) or type(exc).__name__
+        return _first_line(exc)
     finally:
         await engine.dispose()
     return None
+
+
+def _first_line(exc: BaseException) -> str:
+    said = str(exc).strip()
+    return said.splitlines()[0] if said else type(exc).__name__
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
